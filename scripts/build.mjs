@@ -1,0 +1,128 @@
+// Builds the CLI (tsc → dist/src, dist/templates) and the webhook function
+// (esbuild → one file → a deterministic zip in dist/lambda).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const only = process.argv.includes('--lambda-only') ? 'lambda' : 'all';
+
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+export const LAMBDA_HANDLER = 'index.handler';
+
+
+async function buildLambda() {
+  const esbuild = await import('esbuild');
+  const outDir = join(root, 'dist', 'lambda');
+  mkdirSync(outDir, { recursive: true });
+  const result = await esbuild.build({
+    entryPoints: [join(root, 'templates', 'lambda', 'index.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    metafile: true,
+    alias: { 'iconv-lite': join(root, 'scripts', 'shims', 'iconv-lite.cjs') },
+    plugins: [compactMysqlErrorNames],
+    logLevel: 'warning',
+  });
+  const js = result.outputFiles[0].contents;
+  const notices = thirdPartyNotices(result.metafile);
+  const zip = await deterministicZip([
+    ['index.js', Buffer.from(js)],
+    ['THIRD-PARTY-NOTICES.txt', Buffer.from(notices)],
+  ]);
+  writeFileSync(join(outDir, 'index.js'), js);
+  // The repository is ESM; this marks the unzipped copy as CommonJS, as Lambda runs it.
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  writeFileSync(join(outDir, 'function.zip'), zip);
+  const manifest = {
+    runtime: LAMBDA_RUNTIME,
+    handler: LAMBDA_HANDLER,
+    zip: 'function.zip',
+    zipBytes: zip.length,
+    jsBytes: js.length,
+    // Lambda reports CodeSha256 as base64 of the SHA-256: the same form, so setup compares directly.
+    sha256: createHash('sha256').update(zip).digest('base64'),
+  };
+  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  console.error(`lambda: ${manifest.jsBytes} bytes of JS, ${manifest.zipBytes} bytes zipped, sha256 ${manifest.sha256}`);
+}
+
+/**
+ * mysql2's error table spells every name twice (name → number and number → name), 148 KB
+ * minified. The same object, built at load time from one list, is a third of that.
+ */
+const compactMysqlErrorNames = {
+  name: 'compact-mysql-error-names',
+  setup(build) {
+    build.onLoad({ filter: /mysql2[\\/]lib[\\/]constants[\\/]errors\.js$/ }, (args) => {
+      const table = require(args.path);
+      const byCode = Object.entries(table).filter(([key]) => /^\d+$/.test(key));
+      const aliases = Object.entries(table).filter(([key, code]) => /^[A-Z]/.test(key) && table[code] !== key);
+      const contents =
+        `// Generated from mysql2/lib/constants/errors.js by mbed-tsdb's build.\n'use strict';\n` +
+        `for (const pair of ${JSON.stringify(byCode.map(([code, name]) => `${name}:${code}`).join(','))}.split(',')) {\n` +
+        `  const [name, code] = pair.split(':');\n  exports[name] = Number(code);\n  exports[code] = name;\n}\n` +
+        `Object.assign(exports, ${JSON.stringify(Object.fromEntries(aliases))});\n`;
+      const rebuilt = {};
+      new Function('exports', contents)(rebuilt);
+      const keys = new Set([...Object.keys(table), ...Object.keys(rebuilt)]);
+      for (const key of keys) {
+        if (table[key] !== rebuilt[key]) throw new Error(`compact mysql2 error table differs at ${key}`);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Licence texts of every npm package bundled into the function. */
+function thirdPartyNotices(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = input.match(/^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//);
+    if (match) packages.set(match[2], join(root, match[1]));
+  }
+  const sections = [];
+  for (const name of [...packages.keys()].sort()) {
+    const dir = packages.get(name);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenceFile = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'License', 'license'].map((f) => join(dir, f)).find(existsSync);
+    const text = licenceFile ? readFileSync(licenceFile, 'utf8').trim() : `License: ${pkg.license}`;
+    sections.push(`${name}@${pkg.version} (${pkg.license})\n\n${text}`);
+  }
+  return `${sections.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`;
+}
+
+/** Same inputs → same bytes: fixed order, timestamps and modes. */
+function deterministicZip(entries) {
+  const { ZipFile } = require('yazl');
+  const zip = new ZipFile();
+  // Local-time constructor: the DOS date fields come out the same in every time zone.
+  const mtime = new Date(2000, 0, 1, 0, 0, 0);
+  for (const [name, data] of [...entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    zip.addBuffer(data, name, { mtime, mode: 0o100644, compressionLevel: 9, forceDosTimestamp: true });
+  }
+  zip.end();
+  return new Promise((resolvePromise, reject) => {
+    const chunks = [];
+    zip.outputStream.on('data', (chunk) => chunks.push(chunk));
+    zip.outputStream.on('end', () => resolvePromise(Buffer.concat(chunks)));
+    zip.outputStream.on('error', reject);
+  });
+}
+
+if (only === 'all') {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
+}
+await buildLambda();

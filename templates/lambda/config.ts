@@ -1,0 +1,94 @@
+// The function's configuration comes from its Lambda environment; setup writes it.
+
+import { DEFAULT_TABLE, isValidTableName } from './schema.js';
+
+export type TlsMode = { kind: 'rds' } | { kind: 'off' } | { kind: 'ca'; pem: string };
+
+export interface DbConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  table: string;
+  tls: TlsMode;
+  connectTimeoutMs: number;
+}
+
+export interface FunctionConfig {
+  db: DbConfig;
+  /** When set, every request must carry this header with this value. */
+  secret: { header: string; value: string } | null;
+  /** Rows per INSERT statement; a request is still one transaction. */
+  chunkRows: number;
+}
+
+export const DEFAULT_SECRET_HEADER = 'x-mbed-tsdb-secret';
+export const DEFAULT_CHUNK_ROWS = 2000;
+
+export type ConfigResult = { ok: true; config: FunctionConfig } | { ok: false; errors: string[] };
+
+/** Names of the environment variables, documented for setup and for people. */
+export const ENV = {
+  host: 'DB_HOST',
+  port: 'DB_PORT',
+  user: 'DB_USER',
+  password: 'DB_PASSWORD',
+  database: 'DB_NAME',
+  table: 'DB_TABLE',
+  tls: 'DB_TLS',
+  tlsCa: 'DB_TLS_CA',
+  connectTimeoutMs: 'DB_CONNECT_TIMEOUT_MS',
+  secret: 'WEBHOOK_SECRET',
+  secretHeader: 'WEBHOOK_SECRET_HEADER',
+  chunkRows: 'INSERT_CHUNK_ROWS',
+} as const;
+
+export function readConfig(env: Record<string, string | undefined>): ConfigResult {
+  const errors: string[] = [];
+  const text = (name: string, fallback?: string): string => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    errors.push(`${name} is not set`);
+    return '';
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      errors.push(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const table = text(ENV.table, DEFAULT_TABLE);
+  if (!isValidTableName(table)) errors.push(`${ENV.table} must be letters, digits and _ (at most 64)`);
+
+  let tls: TlsMode = { kind: 'rds' };
+  const tlsName = text(ENV.tls, 'rds');
+  if (tlsName === 'off') tls = { kind: 'off' };
+  else if (tlsName === 'ca') {
+    const pem = text(ENV.tlsCa);
+    tls = { kind: 'ca', pem };
+  } else if (tlsName !== 'rds') errors.push(`${ENV.tls} must be rds, ca or off, not ${JSON.stringify(tlsName)}`);
+
+  const secretValue = env[ENV.secret];
+  const config: FunctionConfig = {
+    db: {
+      host: text(ENV.host),
+      port: integer(ENV.port, 3306, 1, 65535),
+      user: text(ENV.user),
+      password: text(ENV.password, ''),
+      database: text(ENV.database, 'tsdb'),
+      table,
+      tls,
+      connectTimeoutMs: integer(ENV.connectTimeoutMs, 5000, 100, 60000),
+    },
+    secret: secretValue ? { header: text(ENV.secretHeader, DEFAULT_SECRET_HEADER).toLowerCase(), value: secretValue } : null,
+    chunkRows: integer(ENV.chunkRows, DEFAULT_CHUNK_ROWS, 1, 50000),
+  };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
+}

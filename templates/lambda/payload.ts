@@ -1,0 +1,166 @@
+// Pure parsing of what the Connector PUTs to the webhook (connector-api.md §5).
+// No I/O here: the function, the tests and the CLI's self-test share it.
+
+export interface Reading {
+  board: string;
+  sensor: string;
+  value: number;
+}
+
+/** How wide a text column really is, as read from the table. */
+export interface TextColumn {
+  maxChars: number;
+  /** MySQL character set name, e.g. utf8mb4, utf8mb3, latin1. */
+  charset: string;
+}
+
+export interface ReadingColumns {
+  board: TextColumn;
+  sensor: TextColumn;
+}
+
+/**
+ * The service's own limits: endpoint names up to 64 characters, resource paths up
+ * to 128 (connector-api.md §7). The schema mbed-tsdb creates is exactly this wide.
+ */
+export const SERVICE_LIMITS: ReadingColumns = {
+  board: { maxChars: 64, charset: 'utf8mb4' },
+  sensor: { maxChars: 128, charset: 'utf8mb4' },
+};
+
+export type BodyParse =
+  | { ok: true; notifications: unknown[]; ignored: number }
+  | { ok: false; error: string };
+
+/**
+ * Splits a webhook body into the notifications to store and a count of everything
+ * else (registrations, reg-updates, async-responses, …), which is accepted but not stored.
+ * An empty body or one without `notifications` is the service's URL check: valid, nothing to do.
+ */
+export function parseWebhookBody(body: string | null | undefined): BodyParse {
+  if (body === null || body === undefined || body.trim() === '') {
+    return { ok: true, notifications: [], ignored: 0 };
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    return { ok: false, error: 'body is not valid JSON' };
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return { ok: false, error: 'body must be a JSON object' };
+  }
+  let notifications: unknown[] = [];
+  let ignored = 0;
+  for (const [key, items] of Object.entries(message)) {
+    if (key === 'notifications') {
+      if (items === null) continue;
+      if (!Array.isArray(items)) {
+        return { ok: false, error: '"notifications" must be an array' };
+      }
+      notifications = items;
+    } else if (Array.isArray(items)) {
+      ignored += items.length;
+    } else if (items !== null) {
+      ignored += 1;
+    }
+  }
+  return { ok: true, notifications, ignored };
+}
+
+export type ReadingParse = { ok: true; reading: Reading } | { ok: false; reason: string };
+
+/** One notification → one row, or the reason it cannot be stored in these columns. */
+export function toReading(notification: unknown, columns: ReadingColumns = SERVICE_LIMITS): ReadingParse {
+  if (typeof notification !== 'object' || notification === null || Array.isArray(notification)) {
+    return { ok: false, reason: 'notification is not a JSON object' };
+  }
+  const { ep, path, payload } = notification as Record<string, unknown>;
+  const board = checkText('ep', ep, 'board', columns.board);
+  if (typeof board !== 'string') return board;
+  const sensor = checkText('path', path, 'sensor', columns.sensor);
+  if (typeof sensor !== 'string') return sensor;
+  const value = decodeNumber(payload);
+  if (typeof value !== 'number') return value;
+  return { ok: true, reading: { board, sensor, value } };
+}
+
+function checkText(field: string, raw: unknown, column: string, limit: TextColumn): string | { ok: false; reason: string } {
+  if (typeof raw !== 'string' || raw === '') {
+    return { ok: false, reason: `"${field}" is missing or not a non-empty string` };
+  }
+  if (LONE_SURROGATE.test(raw)) {
+    return { ok: false, reason: `"${field}" is not well-formed Unicode` };
+  }
+  const chars = countCodePoints(raw);
+  if (chars > limit.maxChars) {
+    return { ok: false, reason: `"${field}" is ${chars} characters; column ${column} holds ${limit.maxChars}` };
+  }
+  const highest = highestCodePoint(limit.charset);
+  if (!fitsCharset(raw, highest)) {
+    return { ok: false, reason: `"${field}" has characters that column ${column} (${limit.charset}) cannot store` };
+  }
+  return raw;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+// Decimal text only: the devices send sprintf("%d")-style ASCII (connector-api.md §6).
+// Number() alone would accept "", "0x10" and " " as numbers.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Strict, padded base64: Buffer.from(…, 'base64') silently skips invalid characters.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeNumber(payload: unknown): number | { ok: false; reason: string } {
+  if (typeof payload !== 'string') {
+    return { ok: false, reason: '"payload" is missing or not a string' };
+  }
+  if (!BASE64.test(payload)) {
+    return { ok: false, reason: '"payload" is not base64' };
+  }
+  const text = Buffer.from(payload, 'base64').toString('utf8').trim();
+  if (!DECIMAL.test(text)) {
+    return { ok: false, reason: `payload ${JSON.stringify(text.slice(0, 40))} is not a decimal number` };
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value)) {
+    return { ok: false, reason: `payload ${JSON.stringify(text.slice(0, 40))} is not a finite number` };
+  }
+  return value;
+}
+
+function countCodePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
+
+function highestCodePoint(charset: string): number {
+  switch (charset.toLowerCase()) {
+    case 'utf8mb4':
+      return 0x10ffff;
+    case 'utf8':
+    case 'utf8mb3':
+      return 0xffff;
+    case 'latin1':
+      return 0xff;
+    default:
+      // An unusual charset: only ASCII is certain to round-trip.
+      return 0x7f;
+  }
+}
+
+function fitsCharset(text: string, highest: number): boolean {
+  if (highest >= 0x10ffff) return true;
+  for (const char of text) {
+    if ((char.codePointAt(0) ?? 0) > highest) return false;
+  }
+  return true;
+}

@@ -1,0 +1,236 @@
+// The webhook function against a real MariaDB: status codes and the rows they leave.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { events, freshDatabase, hasDatabase, TUTORIAL_TABLE_SQL } from '../support/db.js';
+import { b64, functionTarget, notification, webhookFor, type TestWebhook } from '../support/function.js';
+import type { TestDatabase } from '../support/mariadb.js';
+import { proxyEvent } from '../support/apigw.js';
+
+const RECEIVED = new Date('2026-11-28T10:15:30.456Z');
+const RECEIVED_TS = '2026-11-28 10:15:30';
+const EP = 'cccdb1b6-9502-4001-9a5a-69621147ac87';
+const BUTTON = '/3200/0/5501';
+
+describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`, () => {
+  let db: TestDatabase;
+  let webhook: TestWebhook;
+  const opened: TestWebhook[] = [];
+
+  const open = async (env: Record<string, string> = {}) => {
+    const created = await webhookFor(db, env, () => RECEIVED);
+    opened.push(created);
+    return created;
+  };
+
+  beforeEach(async () => {
+    db = await freshDatabase();
+    webhook = await open();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((w) => w.close()));
+    await db.drop();
+  });
+  afterAll(() => undefined);
+
+  it('stores one notification as one row stamped with the time of receipt in UTC', async () => {
+    const reply = await webhook.put({ notifications: [notification(EP, BUTTON, b64('7'), { timestamp: '1999-01-01T00:00:00Z' })] });
+    expect(reply).toEqual({ status: 200, json: { stored: 1, rejected: 0, ignored: 0 } });
+    expect(await events(db)).toEqual([{ id: 1, ts: RECEIVED_TS, value: 7, board: EP, sensor: BUTTON }]);
+  });
+
+  it('stores a batch, with two updates of one path, and counts the other keys as ignored', async () => {
+    const reply = await webhook.put({
+      notifications: [notification(EP, BUTTON, 'Nw=='), notification(EP, BUTTON, 'OA==')],
+      'reg-updates': [{ ep: EP, ept: 'test', q: false, resources: [{ path: BUTTON, rt: 'Button', obs: true }] }],
+      'async-responses': [{ id: '1073741829#521f9d17', status: 200, payload: 'MQ==' }],
+    });
+    expect(reply).toEqual({ status: 200, json: { stored: 2, rejected: 0, ignored: 2 } });
+    expect((await events(db)).map((r) => r.value)).toEqual([7, 8]);
+  });
+
+  it('stores the good payloads of a request and logs each bad one whole', async () => {
+    const good = [['1', 1], ['-2.5', -2.5], ['1e3', 1000], [' 42\n', 42]] as const;
+    const bad = ['', 'abc', 'NaN', 'Infinity'];
+    const notifications = [
+      ...good.map(([text], i) => notification(`good-${i}`, BUTTON, b64(text))),
+      ...bad.map((text, i) => notification(`bad-${i}`, BUTTON, b64(text))),
+      notification('bad-base64', BUTTON, '%%%not-base64%%%'),
+    ];
+    const reply = await webhook.put({ notifications });
+    expect(reply).toEqual({ status: 200, json: { stored: 4, rejected: 5, ignored: 0 } });
+    expect((await events(db)).map((r) => [r.board, r.value])).toEqual(good.map(([, value], i) => [`good-${i}`, value]));
+    const rejected = webhook.logs.filter((line) => line.msg === 'notification not stored');
+    expect(rejected.map((line) => line.notification)).toEqual(notifications.slice(4));
+    expect(rejected.every((line) => line.level === 'warn' && typeof line.reason === 'string')).toBe(true);
+  });
+
+  it('turns away names longer than the columns and keeps the rest of the batch', async () => {
+    const ep64 = 'e'.repeat(64);
+    const path128 = `/${'p'.repeat(127)}`;
+    const reply = await webhook.put({
+      notifications: [
+        notification(ep64, path128, b64('1')),
+        notification(`${ep64}x`, BUTTON, b64('2')),
+        notification(EP, `${path128}x`, b64('3')),
+        notification(EP, BUTTON, b64('4')),
+      ],
+    });
+    expect(reply).toEqual({ status: 200, json: { stored: 2, rejected: 2, ignored: 0 } });
+    expect((await events(db)).map((r) => [r.board, r.sensor, r.value])).toEqual([
+      [ep64, path128, 1],
+      [EP, BUTTON, 4],
+    ]);
+  });
+
+  it('stores SQL-looking names verbatim and leaves the table intact', async () => {
+    const ep = "x'); DROP TABLE events; --";
+    const path = "/3200/0/5501' OR '1'='1\\";
+    const reply = await webhook.put({ notifications: [notification(ep, path, b64('5')), notification('`;--', '"', b64('6'))] });
+    expect(reply.status).toBe(200);
+    expect((await events(db)).map((r) => [r.board, r.sensor])).toEqual([
+      [ep, path],
+      ['`;--', '"'],
+    ]);
+  });
+
+  it.each([
+    ['an empty body', null],
+    ['{}', '{}'],
+    ['a message without notifications', JSON.stringify({ registrations: [{ ep: EP, resources: [] }] })],
+  ])('answers the URL check (%s) with 200 and writes nothing', async (_name, body) => {
+    const result = await webhook.handler(proxyEvent({ headers: { 'Content-Type': 'application/json' }, body }));
+    expect(result.statusCode).toBe(200);
+    expect(await events(db)).toEqual([]);
+  });
+
+  it.each([
+    ['malformed JSON', '{"notifications": [{"ep": '],
+    ['a JSON array', '[{"ep":"a"}]'],
+    ['notifications that are not an array', '{"notifications": {"ep": "a"}}'],
+  ])('answers %s with 400 and writes nothing', async (_name, body) => {
+    const reply = await webhook.put(body);
+    expect(reply.status).toBe(400);
+    expect(reply.json.error).toEqual(expect.any(String));
+    expect(await events(db)).toEqual([]);
+  });
+
+  it('answers methods other than PUT with 405', async () => {
+    const result = await webhook.handler(proxyEvent({ method: 'POST', body: '{}' }));
+    expect(result.statusCode).toBe(405);
+  });
+
+  it('reads a base64-encoded body as API Gateway passes binary media', async () => {
+    const body = Buffer.from(JSON.stringify({ notifications: [notification(EP, BUTTON, b64('9'))] })).toString('base64');
+    const result = await webhook.handler(proxyEvent({ body, isBase64Encoded: true }));
+    expect(result.statusCode).toBe(200);
+    expect((await events(db)).map((r) => r.value)).toEqual([9]);
+  });
+
+  describe('with a webhook secret', () => {
+    const SECRET = 's3cret-value-0123456789';
+    const body = { notifications: [notification(EP, BUTTON, b64('1'))] };
+
+    it.each([
+      ['no header', {}],
+      ['a wrong value', { 'x-mbed-tsdb-secret': 'wrong' }],
+      ['a prefix of the value', { 'x-mbed-tsdb-secret': SECRET.slice(0, -1) }],
+      ['the value under another header', { authorization: SECRET }],
+    ])('answers a request with %s with 401 and writes nothing', async (_name, headers) => {
+      const secured = await open({ WEBHOOK_SECRET: SECRET });
+      const reply = await secured.put(body, { 'Content-Type': 'application/json', ...headers });
+      expect(reply.status).toBe(401);
+      expect(await events(db)).toEqual([]);
+      expect(JSON.stringify(secured.logs)).not.toContain(SECRET);
+    });
+
+    it('also refuses the URL check without the secret, and accepts it with', async () => {
+      const secured = await open({ WEBHOOK_SECRET: SECRET });
+      expect((await secured.put('{}', {})).status).toBe(401);
+      expect((await secured.put('{}', { 'X-Mbed-Tsdb-Secret': SECRET })).status).toBe(200);
+    });
+
+    it('stores with the right value, whatever the header name case', async () => {
+      const secured = await open({ WEBHOOK_SECRET: SECRET, WEBHOOK_SECRET_HEADER: 'X-Webhook-Token' });
+      const reply = await secured.put(body, { 'x-WEBHOOK-token': SECRET });
+      expect(reply).toEqual({ status: 200, json: { stored: 1, rejected: 0, ignored: 0 } });
+      expect(await events(db)).toHaveLength(1);
+    });
+  });
+
+  it('stores a 20 000-notification request whole', async () => {
+    const notifications = Array.from({ length: 20_000 }, (_, i) => notification(`dev-${i % 50}`, BUTTON, b64(String(i))));
+    const reply = await webhook.put({ notifications });
+    expect(reply).toEqual({ status: 200, json: { stored: 20_000, rejected: 0, ignored: 0 } });
+    const [summary] = await db.query<{ n: number; total: number }>('SELECT COUNT(*) AS n, SUM(value) AS total FROM events');
+    expect(Number(summary!.n)).toBe(20_000);
+    expect(Number(summary!.total)).toBe((19_999 * 20_000) / 2);
+  });
+
+  it('fits rows into a tutorial-exact table (varchar(36)/varchar(45)) and turns away a 40-character endpoint name', async () => {
+    await db.query('DROP TABLE events');
+    await db.query(TUTORIAL_TABLE_SQL);
+    const tutorial = await open();
+    const ep40 = 'f'.repeat(40);
+    const reply = await tutorial.put({
+      notifications: [
+        notification(EP, BUTTON, b64('1')),
+        notification(ep40, BUTTON, b64('2')),
+        notification(EP, `/${'r'.repeat(45)}`, b64('3')),
+        notification(EP, BUTTON, b64('4')),
+      ],
+    });
+    expect(reply).toEqual({ status: 200, json: { stored: 2, rejected: 2, ignored: 0 } });
+    expect((await events(db)).map((r) => r.value)).toEqual([1, 4]);
+    const reasons = tutorial.logs.filter((l) => l.msg === 'notification not stored').map((l) => l.reason);
+    expect(reasons).toEqual(['"ep" is 40 characters; column board holds 36', '"path" is 46 characters; column sensor holds 45']);
+  });
+
+  it('stores a request whole or not at all when an insert fails part-way (chunked, one transaction)', async () => {
+    await db.query(
+      "CREATE TRIGGER refuse_999 BEFORE INSERT ON events FOR EACH ROW IF NEW.value = 999 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF",
+    );
+    const chunked = await open({ INSERT_CHUNK_ROWS: '100' });
+    const notifications = Array.from({ length: 1000 }, (_, i) => notification(EP, BUTTON, b64(String(i))));
+    const reply = await chunked.put({ notifications });
+    expect(reply.status).toBe(500);
+    expect(await events(db)).toEqual([]);
+    expect(chunked.logs.some((l) => l.level === 'error' && String(l.error).includes('refused'))).toBe(true);
+
+    const fine = await chunked.put({ notifications: notifications.slice(0, 999) });
+    expect(fine.json).toEqual({ stored: 999, rejected: 0, ignored: 0 });
+    expect(await events(db)).toHaveLength(999);
+  });
+
+  it('reconnects after the database dropped its connection', async () => {
+    expect((await webhook.put({ notifications: [notification(EP, BUTTON, b64('1'))] })).status).toBe(200);
+    const sessions = await db.query<{ id: number }>(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
+      [db.login.user],
+    );
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const { id } of sessions) await db.query(`KILL CONNECTION ${Number(id)}`);
+    const reply = await webhook.put({ notifications: [notification(EP, BUTTON, b64('2'))] });
+    expect(reply).toEqual({ status: 200, json: { stored: 1, rejected: 0, ignored: 0 } });
+    expect((await events(db)).map((r) => r.value)).toEqual([1, 2]);
+  });
+
+  it('answers 500 and says so in its log when the table does not exist', async () => {
+    await db.query('DROP TABLE events');
+    const reply = await webhook.put({ notifications: [notification(EP, BUTTON, b64('1'))] });
+    expect(reply.status).toBe(500);
+    expect(webhook.logs.at(-1)).toMatchObject({ level: 'error', error: expect.stringContaining('does not exist') });
+  });
+
+  it('answers 500 without touching the database when misconfigured', async () => {
+    const broken = await open({ DB_TABLE: 'events; DROP TABLE events' });
+    const reply = await broken.put({ notifications: [notification(EP, BUTTON, b64('1'))] });
+    expect(reply.status).toBe(500);
+    expect(broken.logs[0]).toMatchObject({ level: 'error', msg: 'function is misconfigured' });
+    expect(await db.query('SHOW TABLES')).toHaveLength(1);
+  });
+
+  it('never writes the database password into its log', async () => {
+    await db.query('DROP TABLE events');
+    await webhook.put({ notifications: [notification(EP, BUTTON, b64('1'))] });
+    expect(JSON.stringify(webhook.logs)).not.toContain(db.login.password);
+  });
+});
