@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const only = process.argv.includes('--lambda-only') ? 'lambda' : 'all';
+const outDirFlag = process.argv.indexOf('--out-dir');
+const lambdaOutDir = outDirFlag > 0 ? resolve(process.argv[outDirFlag + 1]) : join(root, 'dist', 'lambda');
 
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 export const LAMBDA_HANDLER = 'index.handler';
@@ -17,7 +19,7 @@ export const LAMBDA_HANDLER = 'index.handler';
 
 async function buildLambda() {
   const esbuild = await import('esbuild');
-  const outDir = join(root, 'dist', 'lambda');
+  const outDir = lambdaOutDir;
   mkdirSync(outDir, { recursive: true });
   const result = await esbuild.build({
     entryPoints: [join(root, 'templates', 'lambda', 'index.ts')],

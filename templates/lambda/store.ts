@@ -32,8 +32,9 @@ export function connectionOptions(db: DbConfig): ConnectionOptions {
     connectTimeout: db.connectTimeoutMs,
     enableKeepAlive: true,
   };
-  if (db.tls.kind === 'rds') options.ssl = { ca: rdsCaBundle.ca, rejectUnauthorized: true };
-  if (db.tls.kind === 'ca') options.ssl = { ca: db.tls.pem, rejectUnauthorized: true };
+  // mysql2 checks the certificate's host name only when asked to (verifyIdentity).
+  if (db.tls.kind === 'rds') options.ssl = { ca: rdsCaBundle.ca, rejectUnauthorized: true, verifyIdentity: true };
+  if (db.tls.kind === 'ca') options.ssl = { ca: db.tls.pem, rejectUnauthorized: true, verifyIdentity: true };
   return options;
 }
 

@@ -67,8 +67,15 @@ export class LocalMariaDb {
     readonly dir: string,
     readonly port: number,
     private readonly binary: string,
-    private readonly tls: TlsFiles | null,
+    private tls: TlsFiles | null,
   ) {}
+
+  /** Restarts the server with other certificate files. */
+  async restartWithTls(tls: TlsFiles): Promise<void> {
+    await this.stop();
+    this.tls = tls;
+    await this.start();
+  }
 
   readonly address = (): ServerAddress => ({ host: '127.0.0.1', port: this.port, user: 'root', password: '' });
 
@@ -193,16 +200,20 @@ export class TestDatabase {
   }
 }
 
-/** A self-signed CA and a server certificate for 127.0.0.1/localhost, made with openssl. */
-export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
+/** A self-signed CA and server certificates signed by it, each naming only `serverName`. */
+export async function makeTlsFiles(dir: string, serverNames: string[] = ['localhost']): Promise<TlsFiles[]> {
   const path = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => run('openssl', args, { timeout: 30_000 });
-  writeFileSync(path('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mbed-tsdb test CA',
     '-keyout', path('ca.key'), '-out', path('ca.pem'));
-  await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', path('server.key'),
-    '-out', path('server.csr'));
-  await openssl('x509', '-req', '-in', path('server.csr'), '-CA', path('ca.pem'), '-CAkey', path('ca.key'),
-    '-CAcreateserial', '-days', '2', '-extfile', path('san.ext'), '-out', path('server.pem'));
-  return { ca: path('ca.pem'), cert: path('server.pem'), key: path('server.key') };
+  const files: TlsFiles[] = [];
+  for (const [i, name] of serverNames.entries()) {
+    writeFileSync(path(`san${i}.ext`), `subjectAltName=DNS:${name}\n`);
+    await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', path(`server${i}.key`),
+      '-out', path(`server${i}.csr`));
+    await openssl('x509', '-req', '-in', path(`server${i}.csr`), '-CA', path('ca.pem'), '-CAkey', path('ca.key'),
+      '-CAcreateserial', '-days', '2', '-extfile', path(`san${i}.ext`), '-out', path(`server${i}.pem`));
+    files.push({ ca: path('ca.pem'), cert: path(`server${i}.pem`), key: path(`server${i}.key`) });
+  }
+  return files;
 }

