@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Runs the built CLI (npm install builds it into dist/).
+let cli;
+try {
+  cli = await import('../dist/src/cli.js');
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/src/cli.js')) throw error;
+  process.stderr.write('mbed-tsdb: this copy is not built yet: run `npm install` (or `npm run build`) in its folder.\n');
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv.slice(2), {
+  streams: { stdout: process.stdout, stderr: process.stderr },
+  env: process.env,
+  cwd: process.cwd(),
+});

@@ -1,0 +1,131 @@
+// Commander wiring only: options, help, exit codes. Commands live in ./commands and are
+// loaded when chosen, so `--help` stays fast.
+
+import { Command, CommanderError } from 'commander';
+import { readDotEnv } from './config/dotenv.js';
+import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, maskSecret, resolveSettings, type GlobalFlags } from './config/settings.js';
+import { EXIT, UsageError, UserFacingError } from './errors.js';
+import { createOutput, type Streams } from './ui/output.js';
+import { packageVersion } from './version.js';
+import type { CommandContext } from './commands/context.js';
+
+export interface MainDeps {
+  streams: Streams;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+type CommandModule = { run: (context: CommandContext, ...args: unknown[]) => Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  setup: () => import('./commands/setup.js'),
+  status: () => import('./commands/status.js'),
+  subscribe: () => import('./commands/subscribe.js'),
+  teardown: () => import('./commands/teardown.js'),
+};
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export async function main(argv: string[], deps: MainDeps): Promise<number> {
+  const { streams } = deps;
+  const version = packageVersion();
+  let exitCode: number = EXIT.ok;
+  // Until the settings are resolved, messages go out plain; after, as the user asked.
+  let out = createOutput(streams, { json: false, color: false, verbose: false });
+
+  const program = new Command('mbed-tsdb')
+    .description(
+      'Store every Mbed Connector (Izuma/Pelion Device Management) sensor reading in an AWS RDS database ' +
+        'and chart it: the AWS time-series tutorial as one command.',
+    )
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--region <region>', 'AWS region, e.g. us-west-2 (env AWS_REGION)')
+    .option('--profile <name>', 'AWS shared-config profile (env AWS_PROFILE)')
+    .option('--stack <name>', `name of this deployment; every resource is tagged with it (env MBED_TSDB_STACK, default "${DEFAULT_STACK}")`)
+    .option('--json', 'print the result as JSON on stdout; messages stay on stderr')
+    .option('-y, --yes', 'run without prompts, answering yes to confirmations')
+    .option('--no-color', 'no colours (also NO_COLOR=1, or when stderr is not a terminal)')
+    .option('-v, --verbose', 'log what is done, and the resolved settings, to stderr')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'mbed-tsdb: ')),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `\nConfiguration: flags, then environment variables, then .env in this directory, then defaults.\n` +
+        `Connector: MBED_CLOUD_SDK_API_KEY (API key), MBED_CLOUD_SDK_HOST (default ${DEFAULT_CONNECTOR_HOST}).\n` +
+        `Exit codes: 0 done, 1 failed, 2 invalid input, 130 interrupted.\n` +
+        examples('npx mbed-tsdb setup --region us-west-2', 'mbed-tsdb status --json', 'mbed-tsdb teardown --stack demo'),
+    );
+
+  const action = (name: string) =>
+    async (...args: unknown[]): Promise<void> => {
+      const command = args.at(-1) as Command;
+      const flags = command.optsWithGlobals<GlobalFlags>();
+      const settings = resolveSettings({
+        flags,
+        env: deps.env,
+        dotenv: readDotEnv(deps.cwd),
+        isTTY: Boolean(streams.stderr.isTTY),
+      });
+      out = createOutput(streams, settings);
+      out.debug(
+        `settings: stack=${settings.stack} region=${settings.region ?? '(SDK default)'} profile=${settings.profile ?? '(default chain)'} ` +
+          `connector=${settings.connectorHost} apiKey=${maskSecret(settings.apiKey)}`,
+      );
+      const module = await COMMANDS[name]!();
+      exitCode = await module.run({ settings, out, version, cwd: deps.cwd }, ...args.slice(0, -2));
+    };
+
+  program
+    .command('setup')
+    .description('create the whole pipeline, step by step as the tutorial does: role, database, table, function, API, Connector callback')
+    .addHelpText('after', examples('npx mbed-tsdb setup', 'npx mbed-tsdb setup --region eu-west-1 --yes'))
+    .action(action('setup'));
+  program
+    .command('status')
+    .description('show every resource of the stack, what is missing or drifted, and the newest data')
+    .addHelpText('after', examples('mbed-tsdb status', 'mbed-tsdb status --json | jq .'))
+    .action(action('status'));
+  program
+    .command('subscribe')
+    .description('subscribe a device endpoint to the resource the stack records')
+    .argument('<endpoint>', 'the device endpoint name (device ID)')
+    .addHelpText('after', examples('mbed-tsdb subscribe 015f3850a657000000000001001002ab'))
+    .action(action('subscribe'));
+  program
+    .command('teardown')
+    .description('delete everything the stack created, leaving nothing that bills')
+    .addHelpText('after', examples('mbed-tsdb teardown', 'mbed-tsdb teardown --stack demo --yes'))
+    .action(action('teardown'));
+
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError || error instanceof UserFacingError) {
+      out.error(error.message);
+      return error.exitCode;
+    }
+    const verbose = argv.includes('--verbose') || argv.includes('-v');
+    out.error(`unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    if (verbose && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+    else out.info('Run again with --verbose for details, and please report it.');
+    return EXIT.failure;
+  }
+}

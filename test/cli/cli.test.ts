@@ -1,0 +1,107 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const COMMANDS = ['setup', 'status', 'subscribe', 'teardown'];
+const GLOBAL_OPTIONS = ['--region <region>', '--profile <name>', '--stack <name>', '--json', '--yes', '--no-color', '--verbose'];
+
+describe('mbed-tsdb --help', () => {
+  it('lists the four commands and every global option on stdout, exit 0', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    for (const command of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const option of GLOBAL_OPTIONS) expect(run.stdout).toContain(option);
+    expect(run.stdout).toContain('Examples:');
+  });
+
+  it.each(COMMANDS)('%s --help shows its description, the global options and an example', async (command) => {
+    const run = await runCli([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Usage: mbed-tsdb ${command}`);
+    for (const option of GLOBAL_OPTIONS) expect(run.stdout).toContain(option);
+    expect(run.stdout).toMatch(new RegExp(`\\$ (npx )?mbed-tsdb ${command}`));
+  });
+
+  it('prints the version', async () => {
+    const run = await runCli(['--version']);
+    expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+  });
+
+  it('prints help on stderr and exits 2 when no command is given', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('Usage: mbed-tsdb');
+  });
+});
+
+describe('commands not built yet', () => {
+  it.each([['setup'], ['status'], ['subscribe', 'my-device'], ['teardown']])(
+    '%s says plainly it is not available and exits 1, printing nothing on stdout',
+    async (...argv) => {
+      const run = await runCli(argv);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^mbed-tsdb: 'mbed-tsdb \w+' is not available yet in version \d+\.\d+\.\d+: .*Nothing was changed/);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    },
+  );
+});
+
+describe('bad input', () => {
+  it.each([
+    [['status', '--region', 'mars-1'], 'invalid region "mars-1" (from --region)'],
+    [['--stack', '', 'status'], 'the stack name is empty'],
+    [['status', '--stack', 'has space'], 'invalid stack name'],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['status', '--frob'], "unknown option '--frob'"],
+    [['subscribe'], "missing required argument 'endpoint'"],
+  ])('%j → one clear line and exit 2', async (argv, message) => {
+    const run = await runCli(argv);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports a bad value from the environment or .env with where it came from', async () => {
+    const fromEnv = await runCli(['status'], { env: { AWS_REGION: 'Oregon' } });
+    expect(fromEnv).toMatchObject({ code: 2, stderr: expect.stringContaining('(from AWS_REGION in the environment)') });
+    const cwd = mkdtempSync(join(tmpdir(), 'mbed-tsdb-dotenv-'));
+    writeFileSync(join(cwd, '.env'), '# mine\nMBED_TSDB_STACK="no way"\n');
+    const fromFile = await runCli(['status'], { cwd });
+    expect(fromFile).toMatchObject({ code: 2, stderr: expect.stringContaining('(from MBED_TSDB_STACK in .env)') });
+  });
+
+  it('the environment wins over .env', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mbed-tsdb-dotenv-'));
+    writeFileSync(join(cwd, '.env'), 'AWS_REGION=bad region\n');
+    const run = await runCli(['status'], { cwd, env: { AWS_REGION: 'us-west-2' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('not available yet');
+  });
+});
+
+describe('--verbose', () => {
+  it('shows the resolved settings on stderr, and of the API key only that it is set', async () => {
+    const key = 'ak_1234567890abcdefghijklmnopqrstuvwxyz';
+    const run = await runCli(['status', '--verbose', '--region', 'us-west-2'], { env: { MBED_CLOUD_SDK_API_KEY: key } });
+    expect(run.stderr).toContain('stack=mbed-tsdb region=us-west-2');
+    expect(run.stderr).toContain(`apiKey=set (${key.length} characters)`);
+    expect(run.stderr).not.toContain(key.slice(3, 12));
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('colours', () => {
+  it('are off when stderr is not a terminal, with NO_COLOR and with --no-color', async () => {
+    const esc = '\u001b[';
+    expect((await runCli(['setup'], { isTTY: true })).stderr).toContain(esc);
+    expect((await runCli(['setup'], { isTTY: false })).stderr).not.toContain(esc);
+    expect((await runCli(['setup'], { isTTY: true, env: { NO_COLOR: '1' } })).stderr).not.toContain(esc);
+    expect((await runCli(['setup', '--no-color'], { isTTY: true })).stderr).not.toContain(esc);
+  });
+});

@@ -1,0 +1,28 @@
+// Runs the CLI in-process with captured streams.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(
+  argv: string[],
+  options: { env?: Record<string, string>; cwd?: string; isTTY?: boolean } = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    streams: {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text), isTTY: options.isTTY ?? false },
+    },
+    env: options.env ?? {},
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'mbed-tsdb-cwd-')),
+  });
+  return { code, stdout, stderr };
+}
