@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAMBDA_NODE_MAJOR } from './lambda-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -13,7 +14,7 @@ const only = process.argv.includes('--lambda-only') ? 'lambda' : 'all';
 const outDirFlag = process.argv.indexOf('--out-dir');
 const lambdaOutDir = outDirFlag > 0 ? resolve(process.argv[outDirFlag + 1]) : join(root, 'dist', 'lambda');
 
-export const LAMBDA_RUNTIME = 'nodejs24.x';
+export const LAMBDA_RUNTIME = `nodejs${LAMBDA_NODE_MAJOR}.x`;
 export const LAMBDA_HANDLER = 'index.handler';
 
 
@@ -25,7 +26,7 @@ async function buildLambda() {
     entryPoints: [join(root, 'templates', 'lambda', 'index.ts')],
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: `node${LAMBDA_NODE_MAJOR}`,
     format: 'cjs',
     minify: true,
     legalComments: 'none',
