@@ -19,12 +19,12 @@ export interface FunctionConfig {
   db: DbConfig;
   /** When set, every request must carry this header with this value. */
   secret: { header: string; value: string } | null;
-  /** Rows per INSERT statement; a request is still one transaction. */
+  /** At most this many rows per INSERT statement (statements are also kept under a size). */
   chunkRows: number;
 }
 
 export const DEFAULT_SECRET_HEADER = 'x-mbed-tsdb-secret';
-export const DEFAULT_CHUNK_ROWS = 2000;
+export const DEFAULT_CHUNK_ROWS = 20000;
 
 export type ConfigResult = { ok: true; config: FunctionConfig } | { ok: false; errors: string[] };
 

@@ -4,7 +4,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ConfigResult, FunctionConfig } from './config.js';
-import { parseWebhookBody, toReading, type Reading } from './payload.js';
+import { parseWebhookBody, readingParser, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, type Store } from './store.js';
 
 /** The fields of API Gateway's proxy event that the function reads. */
@@ -78,10 +78,11 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
     store ??= deps.store(config);
     try {
       const columns = await store.columns();
+      const parse = readingParser(columns);
       const readings: Reading[] = [];
       let rejected = 0;
       for (const notification of parsed.notifications) {
-        const result = toReading(notification, columns);
+        const result = parse(notification);
         if (result.ok) readings.push(result.reading);
         else {
           rejected++;

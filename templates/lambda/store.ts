@@ -94,24 +94,34 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     return { board: column('board'), sensor: column('sensor') };
   };
 
+  const rows = (readings: readonly Reading[], ts: string, start: number, end: number) => {
+    const chunk = new Array(end - start);
+    for (let i = start; i < end; i++) {
+      const r = readings[i]!;
+      chunk[i - start] = [ts, r.value, r.board, r.sensor];
+    }
+    return chunk;
+  };
+
+  /** One statement is atomic on its own; more need a transaction to be stored whole or not at all. */
   const insertAll = async (readings: readonly Reading[], ts: string): Promise<void> => {
     const connection = await connect();
+    const ends = chunkEnds(readings, chunkRows, MAX_STATEMENT_BYTES);
+    if (ends.length === 1) {
+      await connection.query(insertSql, [rows(readings, ts, 0, readings.length)]);
+      return;
+    }
     await connection.beginTransaction();
     try {
-      for (let start = 0; start < readings.length; start += chunkRows) {
-        const chunk = readings.slice(start, start + chunkRows).map((r) => [ts, r.value, r.board, r.sensor]);
-        await connection.query(insertSql, [chunk]);
+      let start = 0;
+      for (const end of ends) {
+        await connection.query(insertSql, [rows(readings, ts, start, end)]);
+        start = end;
       }
+      await connection.commit();
     } catch (error) {
       await connection.rollback().catch(() => undefined);
       throw error;
-    }
-    try {
-      await connection.commit();
-    } catch (error) {
-      // The outcome of a COMMIT that lost its connection is unknown: never retry it here.
-      await discard();
-      throw new CommitError(describe(error), { cause: error });
     }
   };
 
@@ -134,8 +144,10 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
       try {
         await insertAll(readings, ts);
       } catch (error) {
-        if (error instanceof CommitError || !isConnectionError(error)) throw asUnavailable(error);
-        // The connection died before COMMIT, so nothing was stored: reconnect and try once more.
+        if (!isConnectionError(error)) throw asUnavailable(error);
+        // Usually a connection the server closed while the container was idle. Retry once on a
+        // new one. If the rows did commit before the connection died, this stores them twice —
+        // but so would the Connector's redelivery after a 5xx, so retrying costs no more.
         await discard();
         try {
           await insertAll(readings, ts);
@@ -154,8 +166,34 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   };
 }
 
-class CommitError extends Error {
-  override name = 'CommitError';
+/**
+ * A statement must fit the server's max_allowed_packet: 16 MB on MariaDB and 64 MB on
+ * RDS MySQL by default. 4 MB of estimated worst case leaves room for escaping.
+ */
+export const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+const ROW_OVERHEAD_BYTES = 48;
+
+/**
+ * Where each INSERT statement ends: at most maxRows rows and about maxBytes of SQL each.
+ * Bytes are estimated on the safe side (3 UTF-8 bytes per UTF-16 unit, every character escaped).
+ */
+export function chunkEnds(readings: readonly Reading[], maxRows: number, maxBytes: number): number[] {
+  const ends: number[] = [];
+  let rows = 0;
+  let bytes = 0;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i]!;
+    const size = ROW_OVERHEAD_BYTES + 6 * (r.board.length + r.sensor.length);
+    if (rows > 0 && (rows === maxRows || bytes + size > maxBytes)) {
+      ends.push(i);
+      rows = 0;
+      bytes = 0;
+    }
+    rows++;
+    bytes += size;
+  }
+  if (rows > 0) ends.push(readings.length);
+  return ends;
 }
 
 const CONNECTION_CODES = new Set([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWebhookBody, SERVICE_LIMITS, toReading } from '../../templates/lambda/payload.js';
+import { decodeBase64, parseWebhookBody, SERVICE_LIMITS, toReading } from '../../templates/lambda/payload.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const note = (payload: unknown, ep: unknown = 'dev-1', path: unknown = '/3200/0/5501') => ({ ep, path, payload });
@@ -59,10 +59,17 @@ describe('toReading', () => {
     ['0x10', 'not a decimal number'],
     ['1,5', 'not a decimal number'],
     ['1e999', 'not a finite number'],
+    ['42\u00a0', 'not a decimal number'],
+    ['４２', 'not a decimal number'],
   ])('rejects payload %j', (text, reason) => {
     const result = toReading(note(b64(text)));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toContain(reason);
+  });
+
+  it('rejects a payload whose bytes are not text, even around digits', () => {
+    const result = toReading(note(Buffer.from([0x34, 0x32, 0xa0]).toString('base64')));
+    expect(!result.ok && result.reason).toContain('not a decimal number');
   });
 
   it.each(['%%%not base64%%%', 'MQ', 'M Q==', 'MQ===', 'Nw==\n'])('rejects non-base64 payload %j', (payload) => {
@@ -114,5 +121,27 @@ describe('toReading', () => {
     expect(toReading(note('MQ==', 'дом'), utf8mb3).ok).toBe(true);
     expect(toReading(note('MQ==', 'x😀'), utf8mb3).ok).toBe(false);
     expect(toReading(note('MQ==', 'bad\ud800'))).toEqual({ ok: false, reason: '"ep" is not well-formed Unicode' });
+  });
+});
+
+describe('decodeBase64', () => {
+  // A seeded generator keeps the cases the same on every run.
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+  it('decodes what Buffer encodes, byte for byte', () => {
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(Array.from({ length: Math.floor(random() * 24) }, () => Math.floor(random() * 256)));
+      expect(decodeBase64(bytes.toString('base64'))).toBe(bytes.toString('latin1'));
+    }
+  });
+
+  it('accepts exactly the strict, padded base64 strings', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/====- _\n.é';
+    for (let i = 0; i < 20000; i++) {
+      const text = Array.from({ length: Math.floor(random() * 10) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      expect(decodeBase64(text) !== undefined, JSON.stringify(text)).toBe(STRICT.test(text));
+    }
   });
 });
