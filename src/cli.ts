@@ -17,12 +17,43 @@ export interface MainDeps {
 
 type CommandModule = { run: (context: CommandContext, ...args: unknown[]) => Promise<number> };
 
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
-  setup: () => import('./commands/setup.js'),
-  status: () => import('./commands/status.js'),
-  subscribe: () => import('./commands/subscribe.js'),
-  teardown: () => import('./commands/teardown.js'),
-};
+/** The commands, declared here and loaded only when chosen. */
+interface CommandSpec {
+  name: string;
+  description: string;
+  arguments?: Array<[name: string, description: string]>;
+  options?: Array<[flags: string, description: string]>;
+  examples: string[];
+  load: () => Promise<CommandModule>;
+}
+
+const COMMANDS: CommandSpec[] = [
+  {
+    name: 'setup',
+    description: 'create the whole pipeline, step by step as the tutorial does: role, database, table, function, API, Connector callback',
+    examples: ['npx mbed-tsdb setup', 'npx mbed-tsdb setup --region eu-west-1 --yes'],
+    load: () => import('./commands/setup.js'),
+  },
+  {
+    name: 'status',
+    description: 'show every resource of the stack, what is missing or drifted, and the newest data',
+    examples: ['mbed-tsdb status', 'mbed-tsdb status --json | jq .'],
+    load: () => import('./commands/status.js'),
+  },
+  {
+    name: 'subscribe',
+    description: 'subscribe a device endpoint to the resource the stack records',
+    arguments: [['<endpoint>', 'the device endpoint name (device ID)']],
+    examples: ['mbed-tsdb subscribe 015f3850a657000000000001001002ab'],
+    load: () => import('./commands/subscribe.js'),
+  },
+  {
+    name: 'teardown',
+    description: 'delete everything the stack created, leaving nothing that bills',
+    examples: ['mbed-tsdb teardown', 'mbed-tsdb teardown --stack demo --yes'],
+    load: () => import('./commands/teardown.js'),
+  },
+];
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -65,7 +96,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
         examples('npx mbed-tsdb setup --region us-west-2', 'mbed-tsdb status --json', 'mbed-tsdb teardown --stack demo'),
     );
 
-  const action = (name: string) =>
+  const action = (spec: CommandSpec) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       const flags = command.optsWithGlobals<GlobalFlags>();
@@ -80,31 +111,16 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
         `settings: stack=${settings.stack} region=${settings.region ?? '(SDK default)'} profile=${settings.profile ?? '(default chain)'} ` +
           `connector=${settings.connectorHost} apiKey=${maskSecret(settings.apiKey)}`,
       );
-      const module = await COMMANDS[name]!();
+      const module = await spec.load();
       exitCode = await module.run({ settings, out, version, cwd: deps.cwd }, ...args.slice(0, -2));
     };
 
-  program
-    .command('setup')
-    .description('create the whole pipeline, step by step as the tutorial does: role, database, table, function, API, Connector callback')
-    .addHelpText('after', examples('npx mbed-tsdb setup', 'npx mbed-tsdb setup --region eu-west-1 --yes'))
-    .action(action('setup'));
-  program
-    .command('status')
-    .description('show every resource of the stack, what is missing or drifted, and the newest data')
-    .addHelpText('after', examples('mbed-tsdb status', 'mbed-tsdb status --json | jq .'))
-    .action(action('status'));
-  program
-    .command('subscribe')
-    .description('subscribe a device endpoint to the resource the stack records')
-    .argument('<endpoint>', 'the device endpoint name (device ID)')
-    .addHelpText('after', examples('mbed-tsdb subscribe 015f3850a657000000000001001002ab'))
-    .action(action('subscribe'));
-  program
-    .command('teardown')
-    .description('delete everything the stack created, leaving nothing that bills')
-    .addHelpText('after', examples('mbed-tsdb teardown', 'mbed-tsdb teardown --stack demo --yes'))
-    .action(action('teardown'));
+  for (const spec of COMMANDS) {
+    const command = program.command(spec.name).description(spec.description);
+    for (const [name, description] of spec.arguments ?? []) command.argument(name, description);
+    for (const [flags, description] of spec.options ?? []) command.option(flags, description);
+    command.addHelpText('after', examples(...spec.examples)).action(action(spec));
+  }
 
   if (argv.length === 0) {
     program.outputHelp({ error: true });
