@@ -8,8 +8,17 @@ try {
   process.stderr.write('mbed-tsdb: this copy is not built yet: run `npm install` (or `npm run build`) in its folder.\n');
   process.exit(1);
 }
+// The first Ctrl+C asks the command to stop cleanly; a second one ends the process at once.
+const interrupted = new Promise((resolve) => {
+  process.once('SIGINT', () => {
+    process.stderr.write('\nstopping… (Ctrl+C again to quit at once)\n');
+    process.once('SIGINT', () => process.exit(130));
+    resolve();
+  });
+});
 process.exitCode = await cli.main(process.argv.slice(2), {
   streams: { stdout: process.stdout, stderr: process.stderr },
   env: process.env,
   cwd: process.cwd(),
+  interrupted,
 });

@@ -2,7 +2,7 @@
 // (esbuild → one file → a deterministic zip in dist/lambda).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,25 @@ module.exports = new Proxy(table, {
   },
 };
 
+/** The dashboard page: its script bundled into one file, served from the package (no CDN). */
+async function buildDashboard() {
+  const esbuild = await import('esbuild');
+  const client = join(root, 'src', 'dashboard', 'client');
+  const outDir = join(root, 'dist', 'dashboard');
+  mkdirSync(outDir, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(client, 'app.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    outfile: join(outDir, 'app.js'),
+    logLevel: 'warning',
+  });
+  copyFileSync(join(client, 'index.html'), join(outDir, 'index.html'));
+  copyFileSync(join(client, 'app.css'), join(outDir, 'app.css'));
+}
+
 /** Licence texts of every npm package bundled into the function. */
 function thirdPartyNotices(metafile) {
   const packages = new Map();
@@ -139,8 +158,9 @@ function deterministicZip(entries) {
 
 if (only === 'all') {
   rmSync(join(root, 'dist'), { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
-    stdio: 'inherit',
-  });
+  const tsc = require.resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.client.json')], { stdio: 'inherit' });
+  await buildDashboard();
 }
 await buildLambda();

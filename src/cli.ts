@@ -1,7 +1,7 @@
 // Commander wiring only: options, help, exit codes. Commands live in ./commands and are
 // loaded when chosen, so `--help` stays fast.
 
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readDotEnv } from './config/dotenv.js';
 import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, maskSecret, resolveSettings, type GlobalFlags } from './config/settings.js';
 import { EXIT, UsageError, UserFacingError } from './errors.js';
@@ -10,21 +10,39 @@ import { packageVersion } from './version.js';
 import type { CommandContext } from './commands/context.js';
 
 export interface MainDeps {
-  streams: Streams;
+  streams: Streams & { stdout: { columns?: number } };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Resolves on Ctrl+C (the bin wires SIGINT); never, when not given. */
+  interrupted?: Promise<void>;
 }
 
-type CommandModule = { run: (context: CommandContext, ...args: unknown[]) => Promise<number> };
+type CommandModule = { run: (context: CommandContext) => Promise<number> };
 
 /** The commands, declared here and loaded only when chosen. */
 interface CommandSpec {
   name: string;
   description: string;
   arguments?: Array<[name: string, description: string]>;
-  options?: Array<[flags: string, description: string]>;
+  options?: () => Option[];
   examples: string[];
   load: () => Promise<CommandModule>;
+}
+
+/** Options shared by the commands that read the data: which rows, how bucketed, from where. */
+function dataOptions(): Option[] {
+  return [
+    new Option('--since <when>', 'start: a duration back from now (90m, 24h, 7d, 2w) or a timestamp (2026-11-01, 2026-11-01T08:00Z)').default('24h'),
+    new Option('--until <when>', 'end, exclusive: now, a duration back from now, or a timestamp').default('now'),
+    new Option('--bucket <unit>', 'bar width').choices(['minute', 'hour', 'day']).default('hour'),
+    new Option('--agg <function>', 'aggregate of value per bucket').choices(['sum', 'avg', 'min', 'max', 'count']).default('sum'),
+    new Option('--board <endpoint>', 'only this board (endpoint name)'),
+    new Option('--sensor <path>', 'only this sensor (resource path, e.g. /3200/0/5501)'),
+    new Option('--tz <zone>', 'time zone of the buckets: UTC, local, or an IANA name such as Europe/Berlin').default('UTC'),
+    new Option('--db-url <url>', 'database instead of the stack\'s: mysql://user:password@host:3306/tsdb[?tls=off] (env MBED_TSDB_DB_URL)'),
+    new Option('--db-ca <file>', 'PEM file of the CA that signed the database certificate (default: the Amazon RDS CA)'),
+    new Option('--table <name>', 'table to read (default: the stack\'s, events)'),
+  ];
 }
 
 const COMMANDS: CommandSpec[] = [
@@ -46,6 +64,35 @@ const COMMANDS: CommandSpec[] = [
     arguments: [['<endpoint>', 'the device endpoint name (device ID)']],
     examples: ['mbed-tsdb subscribe 015f3850a657000000000001001002ab'],
     load: () => import('./commands/subscribe.js'),
+  },
+  {
+    name: 'chart',
+    description: "chart the data in the terminal: by default the tutorial's SUM(value) per hour over the last 24 hours",
+    options: () => [
+      ...dataOptions(),
+      new Option('--csv', 'print the series as CSV instead of a chart'),
+      new Option('--quicksight', 'print the QuickSight console steps for this stack instead (tutorial §8)'),
+    ],
+    examples: [
+      'mbed-tsdb chart',
+      'mbed-tsdb chart --since 7d --bucket day --agg count',
+      'mbed-tsdb chart --board 015f3850a657000000000001001002ab --tz Europe/Berlin --csv > presses.csv',
+      'mbed-tsdb chart --quicksight',
+    ],
+    load: () => import('./commands/chart.js'),
+  },
+  {
+    name: 'dashboard',
+    description: 'serve a live, interactive chart of the data on this computer (127.0.0.1) and open it in the browser',
+    options: () => [
+      ...dataOptions(),
+      new Option('--port <number>', 'port to listen on (0: any free port)').default('8787'),
+      new Option('--host <address>', 'address to listen on; anything but loopback shows your data to the network').default('127.0.0.1'),
+      new Option('--no-open', 'do not open the browser'),
+      new Option('--refresh <seconds>', 'how often the page reloads the data').default('5'),
+    ],
+    examples: ['mbed-tsdb dashboard', 'mbed-tsdb dashboard --port 9000 --no-open --since 7d --bucket day'],
+    load: () => import('./commands/dashboard.js'),
   },
   {
     name: 'teardown',
@@ -112,13 +159,23 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
           `connector=${settings.connectorHost} apiKey=${maskSecret(settings.apiKey)}`,
       );
       const module = await spec.load();
-      exitCode = await module.run({ settings, out, version, cwd: deps.cwd }, ...args.slice(0, -2));
+      exitCode = await module.run({
+        settings,
+        options: command.opts(),
+        args: args.slice(0, -2) as string[],
+        out,
+        version,
+        cwd: deps.cwd,
+        env: deps.env,
+        columns: streams.stdout.columns ?? 100,
+        interrupted: deps.interrupted ?? new Promise(() => undefined),
+      });
     };
 
   for (const spec of COMMANDS) {
     const command = program.command(spec.name).description(spec.description);
     for (const [name, description] of spec.arguments ?? []) command.argument(name, description);
-    for (const [flags, description] of spec.options ?? []) command.option(flags, description);
+    for (const option of spec.options?.() ?? []) command.addOption(option);
     command.addHelpText('after', examples(...spec.examples)).action(action(spec));
   }
 

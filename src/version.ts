@@ -2,19 +2,27 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cached: string | undefined;
+let cached: { root: string; version: string } | undefined;
 
-/** The version in package.json, found from here whether running from src/ or dist/src/. */
-export function packageVersion(): string {
+/** The package's folder and version, found from here whether running from src/ or dist/src/. */
+function findPackage(): { root: string; version: string } {
   if (cached) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'mbed-tsdb' && pkg.version) return (cached = pkg.version);
+      if (pkg.name === 'mbed-tsdb' && pkg.version) return (cached = { root: dir, version: pkg.version });
     } catch {
       // not here; look one level up
     }
   }
-  return (cached = '0.0.0');
+  throw new Error('mbed-tsdb: cannot find its own package.json');
+}
+
+export function packageVersion(): string {
+  return findPackage().version;
+}
+
+export function packageRoot(): string {
+  return findPackage().root;
 }

@@ -31,13 +31,13 @@ describe('npm package', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('contains the CLI, the built function and .env.example, and no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/mbed-tsdb.js', 'dist/src/cli.js', 'dist/lambda/function.zip', 'dist/lambda/manifest.json', '.env.example', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/mbed-tsdb.js', 'dist/src/cli.js', 'dist/lambda/function.zip', 'dist/lambda/manifest.json', 'dist/dashboard/app.js', 'dist/dashboard/index.html', '.env.example', 'README.md']));
     expect(files.filter((f) => /^(src|test|templates|scripts)\/|\.ts$|^\.ci\//.test(f))).toEqual([]);
   });
 
   it('runs `npx mbed-tsdb --help` from an empty project', async () => {
     const { stdout } = await run('npx', ['--no-install', 'mbed-tsdb', '--help'], { cwd: join(dir, 'project') });
-    for (const command of ['setup', 'status', 'subscribe', 'teardown']) expect(stdout).toContain(command);
+    for (const command of ['setup', 'status', 'subscribe', 'teardown', 'chart', 'dashboard']) expect(stdout).toContain(command);
   });
 
   it('installs the same function zip that was built', () => {

@@ -4,7 +4,7 @@
 import pc from 'picocolors';
 
 export interface Streams {
-  stdout: { write(text: string): unknown };
+  stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
 }
 
@@ -15,7 +15,10 @@ export interface Output {
   warn(message: string): void;
   error(message: string): void;
   debug(message: string): void;
+  /** Colours for messages on stderr. */
   readonly colors: ReturnType<typeof pc.createColors>;
+  /** Colours for results on stdout: none when stdout is a file or a pipe. */
+  readonly resultColors: ReturnType<typeof pc.createColors>;
 }
 
 export function createOutput(streams: Streams, options: { json: boolean; color: boolean; verbose: boolean }): Output {
@@ -23,6 +26,7 @@ export function createOutput(streams: Streams, options: { json: boolean; color: 
   const line = (text: string) => streams.stderr.write(`${text}\n`);
   return {
     colors,
+    resultColors: pc.createColors(options.color && Boolean(streams.stdout.isTTY)),
     result(value, text) {
       if (options.json) streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
       else streams.stdout.write(`${text ?? String(value)}\n`);

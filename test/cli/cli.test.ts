@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
-const COMMANDS = ['setup', 'status', 'subscribe', 'teardown'];
+const COMMANDS = ['setup', 'status', 'subscribe', 'teardown', 'chart', 'dashboard'];
 const GLOBAL_OPTIONS = ['--region <region>', '--profile <name>', '--stack <name>', '--json', '--yes', '--no-color', '--verbose'];
 
 describe('mbed-tsdb --help', () => {

@@ -12,17 +12,23 @@ export interface CliRun {
 
 export async function runCli(
   argv: string[],
-  options: { env?: Record<string, string>; cwd?: string; isTTY?: boolean } = {},
+  options: { env?: Record<string, string>; cwd?: string; isTTY?: boolean; interrupted?: Promise<void>; onStdout?: (text: string) => void } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     streams: {
-      stdout: { write: (text: string) => (stdout += text) },
+      stdout: {
+        write: (text: string) => {
+          stdout += text;
+          options.onStdout?.(stdout);
+        },
+      },
       stderr: { write: (text: string) => (stderr += text), isTTY: options.isTTY ?? false },
     },
     env: options.env ?? {},
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'mbed-tsdb-cwd-')),
+    ...(options.interrupted ? { interrupted: options.interrupted } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -1,0 +1,217 @@
+// Time ranges and buckets for charts, in UTC or any IANA time zone, with DST handled.
+// Pure: instants are epoch seconds; the only clock is the `now` the caller passes.
+
+import { UsageError } from '../errors.js';
+
+export type BucketUnit = 'minute' | 'hour' | 'day';
+export const BUCKET_UNITS: readonly BucketUnit[] = ['minute', 'hour', 'day'];
+export const UNIT_SECONDS: Record<BucketUnit, number> = { minute: 60, hour: 3600, day: 86400 };
+/** More bars than this is not a chart any more (a minute per bar for ten weeks). */
+export const MAX_BUCKETS = 100_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let format = formatters.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(tz, format);
+  }
+  return format;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    formatter(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function wallClock(tz: string, epochSeconds: number): WallClock {
+  const fields: Record<string, number> = {};
+  for (const part of formatter(tz).formatToParts(epochSeconds * 1000)) {
+    if (part.type !== 'literal') fields[part.type] = Number(part.value);
+  }
+  return fields as unknown as WallClock;
+}
+
+/** Seconds east of UTC in `tz` at that instant. */
+export function offsetAt(tz: string, epochSeconds: number): number {
+  if (tz === 'UTC') return 0;
+  const t = Math.floor(epochSeconds);
+  const w = wallClock(tz, t);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) / 1000 - t;
+}
+
+/** A stretch of time with one UTC offset. */
+export interface Segment {
+  from: number;
+  to: number;
+  offset: number;
+}
+
+/** The UTC offsets of `tz` over [from, to), split at each change (DST and the like). */
+export function offsetSegments(tz: string, from: number, to: number): Segment[] {
+  const segments: Segment[] = [];
+  // Offsets never change twice within a few hours; probing hourly finds every change.
+  const step = to - from > 400 * 86400 ? 86400 : 3600;
+  let start = from;
+  let offset = offsetAt(tz, from);
+  for (let probe = from + step; probe < to + step; probe += step) {
+    const at = Math.min(probe, to);
+    const next = offsetAt(tz, at);
+    if (next === offset) continue;
+    // Binary search for the first second of the new offset.
+    let lo = at - step;
+    let hi = at;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(tz, mid) === offset) lo = mid;
+      else hi = mid;
+    }
+    segments.push({ from: start, to: hi, offset });
+    start = hi;
+    offset = offsetAt(tz, hi);
+  }
+  segments.push({ from: start, to, offset });
+  return segments.filter((s) => s.to > s.from);
+}
+
+export interface Bucket {
+  /** Epoch seconds, inclusive. */
+  start: number;
+  /** Epoch seconds, exclusive. */
+  end: number;
+  /** Identity shared with the SQL side: local bucket number, plus the offset below a day. */
+  key: string;
+  offset: number;
+}
+
+/** The bucket key of an instant under a known offset; the SQL query computes the same. */
+export function bucketKey(unit: BucketUnit, epochSeconds: number, offset: number): string {
+  const k = Math.floor((epochSeconds + offset) / UNIT_SECONDS[unit]);
+  return unit === 'day' ? String(k) : `${k}:${offset}`;
+}
+
+/**
+ * Every bucket from the one holding `since` to the one holding the last second before
+ * `until`: local minutes, hours or days. A repeated hour (DST ends) is two buckets; a
+ * skipped one (DST starts) is none; a day is 23 to 25 hours long where DST changes.
+ */
+export function bucketsBetween(since: number, until: number, unit: BucketUnit, tz: string): Bucket[] {
+  if (until <= since) return [];
+  const size = UNIT_SECONDS[unit];
+  // Look two days either side so the first and last buckets are whole.
+  const segments = offsetSegments(tz, since - 2 * 86400, until + 2 * 86400);
+  const points: Array<{ at: number; offset: number }> = [];
+  for (const segment of segments) {
+    points.push({ at: segment.from, offset: segment.offset });
+    const first = Math.ceil((segment.from + segment.offset) / size) * size - segment.offset;
+    for (let t = first; t < segment.to; t += size) {
+      if (t !== segment.from) points.push({ at: t, offset: segment.offset });
+    }
+    if (points.length > MAX_BUCKETS * 2) {
+      throw new UsageError(`that range has more than ${MAX_BUCKETS} ${unit}s: choose a larger --bucket or a shorter range`);
+    }
+  }
+  const end = segments.at(-1)!.to;
+  const buckets: Bucket[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const { at, offset } = points[i]!;
+    const next = i + 1 < points.length ? points[i + 1]!.at : end;
+    const key = bucketKey(unit, at, offset);
+    const last = buckets.at(-1);
+    if (last && last.key === key) last.end = next;
+    else buckets.push({ start: at, end: next, key, offset });
+  }
+  const wanted = buckets.filter((b) => b.end > since && b.start < until);
+  if (wanted.length > MAX_BUCKETS) {
+    throw new UsageError(`that range has more than ${MAX_BUCKETS} ${unit}s: choose a larger --bucket or a shorter range`);
+  }
+  return wanted;
+}
+
+const DURATION = /^(\d+)\s*(s|sec|m|min|h|hr|d|w)$/i;
+const DURATION_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, hr: 3600, d: 86400, w: 604800 };
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A --since/--until value: `now`, a duration back from now (`90m`, `24h`, `7d`, `2w`), or a
+ * timestamp (`2026-11-01`, `2026-11-01T08:00`, `…Z`, `…+01:00`); without a zone, in `tz`.
+ */
+export function parseInstant(text: string, now: number, tz: string, flag: string): number {
+  const value = text.trim();
+  if (value.toLowerCase() === 'now') return now;
+  const duration = DURATION.exec(value);
+  if (duration) return now - Number(duration[1]) * DURATION_SECONDS[duration[2]!.toLowerCase()]!;
+  const stamp = TIMESTAMP.exec(value);
+  if (stamp) {
+    const [, y, mo, d, h = '0', mi = '0', s = '0', zone] = stamp;
+    const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
+    const check = new Date(wall * 1000);
+    if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+      throw new UsageError(`${flag} ${JSON.stringify(text)} is not a real date and time`);
+    }
+    if (zone) {
+      if (zone.toUpperCase() === 'Z') return wall;
+      const sign = zone.startsWith('-') ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      return wall - sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
+    }
+    return fromWallClock(wall, tz);
+  }
+  throw new UsageError(
+    `${flag} ${JSON.stringify(text)} is neither a duration (90m, 24h, 7d, 2w) nor a timestamp (2026-11-01, 2026-11-01T08:00Z)`,
+  );
+}
+
+/** The instant a wall-clock time in `tz` names (the earlier one when it occurs twice). */
+function fromWallClock(wall: number, tz: string): number {
+  const candidates = new Set<number>();
+  for (const probe of [wall - 86400, wall, wall + 86400]) candidates.add(wall - offsetAt(tz, probe));
+  const exact = [...candidates].filter((t) => t + offsetAt(tz, t) === wall).sort((a, b) => a - b);
+  // A time skipped by DST does not exist: take the instant the clocks jumped over it.
+  return exact[0] ?? wall - offsetAt(tz, wall - 86400);
+}
+
+/** "2026-11-28 10:00" in `tz`; days without the time. */
+export function formatLocal(epochSeconds: number, tz: string, unit: BucketUnit): string {
+  const w = wallClock(tz, epochSeconds);
+  const date = `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+  return unit === 'day' ? date : `${date} ${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+export function formatOffset(offset: number): string {
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor((abs % 3600) / 60))}`;
+}
+
+/** The UTC DATETIME text MySQL compares `ts` with. */
+export function toSqlDateTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,171 @@
+// The chart's series: one aggregate per time bucket, computed by the database (GROUP BY
+// over the indexed `ts`), never by pulling raw rows. Buckets without rows are filled here.
+
+import type { Pool } from 'mysql2/promise';
+import { quoteTable } from '../../templates/lambda/schema.js';
+import {
+  bucketsBetween,
+  formatLocal,
+  formatOffset,
+  offsetSegments,
+  toSqlDateTime,
+  UNIT_SECONDS,
+  type Bucket,
+  type BucketUnit,
+} from '../chart/time.js';
+
+export type Aggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
+export const AGGREGATES: readonly Aggregate[] = ['sum', 'avg', 'min', 'max', 'count'];
+
+const AGGREGATE_SQL: Record<Aggregate, string> = {
+  sum: 'SUM(`value`)',
+  avg: 'AVG(`value`)',
+  min: 'MIN(`value`)',
+  max: 'MAX(`value`)',
+  count: 'COUNT(*)',
+};
+
+export interface SeriesRequest {
+  /** Epoch seconds; the first bucket is widened to start on its boundary. */
+  since: number;
+  /** Epoch seconds, exclusive. */
+  until: number;
+  bucket: BucketUnit;
+  tz: string;
+  agg: Aggregate;
+  board?: string | undefined;
+  sensor?: string | undefined;
+  table: string;
+}
+
+export interface SeriesPoint {
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  /** Local time in the request's zone, e.g. "2026-11-28 10:00". */
+  label: string;
+  /** null when the bucket has no rows (count: 0). */
+  value: number | null;
+  count: number;
+}
+
+export interface Series {
+  table: string;
+  agg: Aggregate;
+  bucket: BucketUnit;
+  tz: string;
+  since: string;
+  until: string;
+  board: string | null;
+  sensor: string | null;
+  points: SeriesPoint[];
+}
+
+export interface SeriesPlan {
+  buckets: Bucket[];
+  sql: string;
+  values: unknown[];
+}
+
+const EPOCH_SECONDS = "TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', `ts`)";
+
+/** The buckets and the one parameterised query that fills them. */
+export function planSeries(request: SeriesRequest): SeriesPlan {
+  const buckets = bucketsBetween(request.since, request.until, request.bucket, request.tz);
+  const from = buckets[0]?.start ?? request.since;
+  const to = request.until;
+  // Each row's UTC offset, by which stretch of the range it falls in (DST changes included).
+  const segments = offsetSegments(request.tz, from, Math.max(to, from + 1));
+  let offsetSql = '?';
+  let offsetValues: unknown[] = [segments[0]!.offset];
+  if (segments.length > 1) {
+    offsetSql = `CASE ${segments.slice(0, -1).map(() => 'WHEN `ts` < ? THEN ?').join(' ')} ELSE ? END`;
+    offsetValues = [...segments.slice(0, -1).flatMap((s) => [toSqlDateTime(s.to), s.offset]), segments.at(-1)!.offset];
+  }
+  const size = UNIT_SECONDS[request.bucket];
+  const perOffset = request.bucket !== 'day';
+  const filters = ['`ts` >= ?', '`ts` < ?'];
+  const filterValues: unknown[] = [toSqlDateTime(from), toSqlDateTime(to)];
+  if (request.board !== undefined) {
+    filters.push('`board` = ?');
+    filterValues.push(request.board);
+  }
+  if (request.sensor !== undefined) {
+    filters.push('`sensor` = ?');
+    filterValues.push(request.sensor);
+  }
+  const sql =
+    `SELECT FLOOR((${EPOCH_SECONDS} + ${offsetSql}) / ?) AS k, ${perOffset ? `${offsetSql} AS o, ` : ''}` +
+    `${AGGREGATE_SQL[request.agg]} AS v, COUNT(*) AS n FROM ${quoteTable(request.table)} ` +
+    `WHERE ${filters.join(' AND ')} GROUP BY k${perOffset ? ', o' : ''}`;
+  const values = [...offsetValues, size, ...(perOffset ? offsetValues : []), ...filterValues];
+  return { buckets, sql, values };
+}
+
+export interface SeriesRow {
+  k: number | string;
+  o?: number | string;
+  v: number | string | null;
+  n: number | string;
+}
+
+/** Every bucket in order, with the database's aggregate or an empty value. */
+export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: SeriesRow[]): Series {
+  const byKey = new Map<string, SeriesRow>();
+  for (const row of rows) {
+    byKey.set(request.bucket === 'day' ? String(row.k) : `${row.k}:${row.o}`, row);
+  }
+  const offsets = new Set(buckets.map((b) => b.offset));
+  const showOffset = request.bucket !== 'day' && offsets.size > 1;
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  return {
+    table: request.table,
+    agg: request.agg,
+    bucket: request.bucket,
+    tz: request.tz,
+    since: iso(request.since),
+    until: iso(request.until),
+    board: request.board ?? null,
+    sensor: request.sensor ?? null,
+    points: buckets.map((bucket) => {
+      const row = byKey.get(bucket.key);
+      const count = row ? Number(row.n) : 0;
+      const value = row && row.v !== null ? Number(row.v) : request.agg === 'count' ? 0 : null;
+      const label = formatLocal(bucket.start, request.tz, request.bucket);
+      return {
+        start: iso(bucket.start),
+        end: iso(bucket.end),
+        label: showOffset ? `${label} ${formatOffset(bucket.offset)}` : label,
+        value,
+        count,
+      };
+    }),
+  };
+}
+
+export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequest, plan = planSeries(request)): Promise<Series> {
+  const [rows] = await pool.query(plan.sql, plan.values);
+  return assembleSeries(request, plan.buckets, rows as SeriesRow[]);
+}
+
+export interface SeriesSource {
+  board: string;
+  sensor: string;
+  count: number;
+  last: string;
+}
+
+/** The boards and sensors with rows in the range, for the dashboard's filters. */
+export async function querySources(pool: Pick<Pool, 'query'>, table: string, since: number, until: number): Promise<SeriesSource[]> {
+  const [rows] = await pool.query(
+    `SELECT \`board\`, \`sensor\`, COUNT(*) AS count, MAX(\`ts\`) AS last FROM ${quoteTable(table)} ` +
+      'WHERE `ts` >= ? AND `ts` < ? GROUP BY `board`, `sensor` ORDER BY `board`, `sensor` LIMIT 500',
+    [toSqlDateTime(since), toSqlDateTime(until)],
+  );
+  return (rows as Array<{ board: string; sensor: string; count: number | string; last: string }>).map((r) => ({
+    board: r.board,
+    sensor: r.sensor,
+    count: Number(r.count),
+    last: String(r.last),
+  }));
+}

@@ -1,0 +1,67 @@
+// The per-stack state file: what setup created and how to reach it. Owner-only, since it
+// holds the database password; never the Connector API key.
+
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UserFacingError } from '../errors.js';
+
+export interface DatabaseState {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  name: string;
+  table: string;
+  /** my-ip: reachable from the desktop that ran setup; private: only from inside the VPC. */
+  access: 'my-ip' | 'private';
+  /** The CIDR the security group allows, to explain a refused connection. */
+  cidr?: string;
+}
+
+export interface StackState {
+  version: 1;
+  stack: string;
+  region?: string;
+  database?: DatabaseState;
+  [other: string]: unknown;
+}
+
+export function stateDir(env: Record<string, string | undefined>): string {
+  return env.MBED_TSDB_STATE_DIR || join(env.HOME || homedir(), '.mbed-tsdb');
+}
+
+export function statePath(env: Record<string, string | undefined>, stack: string): string {
+  return join(stateDir(env), `${stack}.json`);
+}
+
+/** The stack's saved state, or null when this machine has none. */
+export function readState(env: Record<string, string | undefined>, stack: string): StackState | null {
+  const path = statePath(env, stack);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UserFacingError(`cannot read the state of stack ${stack} (${path}): ${(error as Error).message}`);
+  }
+  let state: StackState;
+  try {
+    state = JSON.parse(text) as StackState;
+  } catch {
+    throw new UserFacingError(`the state file ${path} is not valid JSON; fix or remove it`);
+  }
+  if (state?.version !== 1 || state.stack !== stack) {
+    throw new UserFacingError(`the state file ${path} is not a version-1 state of stack ${stack}`);
+  }
+  return state;
+}
+
+/** Group or others can read the file: the database password is exposed. */
+export function stateIsExposed(env: Record<string, string | undefined>, stack: string): boolean {
+  try {
+    return (statSync(statePath(env, stack)).mode & 0o077) !== 0;
+  } catch {
+    return false;
+  }
+}

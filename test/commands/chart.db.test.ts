@@ -1,0 +1,124 @@
+// `mbed-tsdb chart` end to end against the test MariaDB.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, hasDatabase } from '../support/db.js';
+import { runCli } from '../support/cli.js';
+import type { TestDatabase } from '../support/mariadb.js';
+
+describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
+  let db: TestDatabase;
+  let url: string;
+  const window = ['--since', '2026-11-27T00:00Z', '--until', '2026-11-28T00:00Z'];
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    // Presses in three hours; the hour 02:00 has none.
+    await db.query(
+      "INSERT INTO events (ts, value, board, sensor) VALUES ('2026-11-27 00:10:00', 1, 'dev-1', '/3200/0/5501'), " +
+        "('2026-11-27 00:20:00', 2, 'dev-1', '/3200/0/5501'), ('2026-11-27 01:05:00', 3, 'dev-2', '/3200/0/5501'), " +
+        "('2026-11-27 03:59:59', 4.5, 'dev-1', '/3303/0/5700')",
+    );
+    const { user, password, host, port } = db.login;
+    url = `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${db.name}?tls=off`;
+  });
+  afterAll(async () => db?.drop());
+
+  it('draws the tutorial chart: SUM(value) per hour, one line per bucket, empty hours empty', async () => {
+    const run = await runCli(['chart', '--db-url', url, ...window]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('SUM(value) per hour (UTC)');
+    expect(lines).toHaveLength(1 + 24 + 1);
+    expect(lines[1]).toMatch(/^2026-11-27 00:00 │[█▏▎▍▌▋▊▉]+ +3$/);
+    expect(lines[2]).toMatch(/^2026-11-27 01:00 │[█▏▎▍▌▋▊▉]+ +3$/);
+    expect(lines[3]).toMatch(/^2026-11-27 02:00 │ +–$/);
+    expect(lines[4]).toMatch(/^2026-11-27 03:00 │[█▏▎▍▌▋▊▉]+ +4\.5$/);
+    // The largest bar is the widest.
+    const barLength = (line: string) => line.split('│')[1]!.replace(/ +[\d.]+$/, '').length;
+    expect(barLength(lines[4]!)).toBeGreaterThan(barLength(lines[1]!));
+    expect(lines.at(-1)).toContain('24 hours, 4 rows');
+    expect(run.stderr).toBe('');
+  });
+
+  it('prints the series as JSON with --json and as CSV with --csv', async () => {
+    const json = await runCli(['chart', '--db-url', url, ...window, '--agg', 'count', '--bucket', 'day', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      agg: 'count',
+      bucket: 'day',
+      tz: 'UTC',
+      points: [{ label: '2026-11-27', start: '2026-11-27T00:00:00.000Z', end: '2026-11-28T00:00:00.000Z', value: 4, count: 4 }],
+    });
+    const csv = await runCli(['chart', '--db-url', url, ...window, '--board', 'dev-1', '--csv']);
+    const rows = csv.stdout.trimEnd().split('\n');
+    expect(rows[0]).toBe('start,end,label,value,count');
+    expect(rows[1]).toBe('2026-11-27T00:00:00.000Z,2026-11-27T01:00:00.000Z,2026-11-27 00:00,3,2');
+    expect(rows[2]).toBe('2026-11-27T01:00:00.000Z,2026-11-27T02:00:00.000Z,2026-11-27 01:00,,0');
+  });
+
+  it('buckets in another time zone with --tz', async () => {
+    const run = await runCli(['chart', '--db-url', url, ...window, '--tz', 'Asia/Kolkata', '--json']);
+    const series = JSON.parse(run.stdout);
+    // 05:00 IST starts at 23:30Z the day before and holds the presses at 00:10Z and 00:20Z.
+    expect(series.points[0]).toMatchObject({ label: '2026-11-27 05:00', start: '2026-11-26T23:30:00.000Z', value: 3 });
+  });
+
+  it('prints the QuickSight steps for the database with --quicksight, without the password', async () => {
+    const run = await runCli(['chart', '--db-url', url, '--quicksight']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Database server:  ${db.login.host}`);
+    expect(run.stdout).toContain(`Database name:    ${db.name}`);
+    expect(run.stdout).toContain('X axis: ts, aggregate by hour');
+    expect(run.stdout).toContain('Value:  value (Sum)');
+    expect(run.stdout).not.toContain(db.login.password);
+  });
+
+  it.each([
+    [['--since', 'yesterday'], '--since "yesterday" is neither a duration'],
+    [['--since', '1h', '--until', '2h'], '--until must be later than --since'],
+    [['--tz', 'Mars/Olympus'], 'is not a time zone'],
+    [['--bucket', 'week'], "argument 'week' is invalid"],
+    [['--agg', 'median'], "argument 'median' is invalid"],
+    [['--bucket', 'minute', '--since', '200d'], 'more than 100000 minutes'],
+  ])('refuses %j with exit 2', async (flags, message) => {
+    const run = await runCli(['chart', '--db-url', url, ...flags]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it('says clearly when the database cannot be reached', async () => {
+    const run = await runCli(['chart', '--db-url', 'mysql://u:p@127.0.0.1:1/tsdb?tls=off']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^mbed-tsdb: the database at 127\.0\.0\.1:1 \(from --db-url\) refused the connection\n$/);
+  });
+
+  it('says what to do when no database is known for the stack', async () => {
+    const run = await runCli(['chart', '--stack', 'nothing-here'], { env: { MBED_TSDB_STATE_DIR: mkdtempSync(join(tmpdir(), 'state-')) } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('no database known for stack nothing-here');
+    expect(run.stderr).toContain('--db-url');
+  });
+
+  it("uses the stack's saved database, over TLS, and explains a private one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-'));
+    const database = { host: '127.0.0.1', port: db.login.port, user: db.login.user, password: db.login.password, name: db.name, table: 'events' };
+    writeFileSync(join(dir, 'demo.json'), JSON.stringify({ version: 1, stack: 'demo', database: { ...database, access: 'my-ip', cidr: '203.0.113.7/32' } }), { mode: 0o600 });
+    const tls = await runCli(['chart', '--stack', 'demo'], { env: { MBED_TSDB_STATE_DIR: dir } });
+    expect(tls.code).toBe(1);
+    expect(tls.stderr).toContain('does not offer TLS');
+
+    writeFileSync(join(dir, 'private.json'), JSON.stringify({ version: 1, stack: 'private', database: { ...database, port: 1, access: 'private' } }));
+    const hidden = await runCli(['chart', '--stack', 'private'], { env: { MBED_TSDB_STATE_DIR: dir } });
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toContain('is private (reachable only inside its VPC)');
+  });
+
+  it('reads MBED_TSDB_DB_URL', async () => {
+    const run = await runCli(['chart', ...window, '--json'], { env: { MBED_TSDB_DB_URL: url } });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).points).toHaveLength(24);
+  });
+});

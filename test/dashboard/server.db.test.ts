@@ -1,0 +1,113 @@
+// The dashboard's HTTP side: the page, its assets, the JSON endpoint and its validation.
+import { createPool, type Pool } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.js';
+import { freshDatabase, hasDatabase } from '../support/db.js';
+import { getJson } from '../support/http.js';
+import type { TestDatabase } from '../support/mariadb.js';
+import { DASHBOARD_NOW, hourStart, seedHourly } from '../support/seed.js';
+
+describe.skipIf(!hasDatabase)('dashboard server', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  let dashboard: RunningDashboard;
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    await seedHourly(db);
+    pool = createPool({ ...db.login, database: db.name, connectionLimit: 2, dateStrings: true });
+    dashboard = await startDashboard({
+      pool,
+      table: 'events',
+      defaults: { since: '6h', bucket: 'hour' },
+      refreshSeconds: 5,
+      host: '127.0.0.1',
+      port: 0,
+      explain: (e) => `explained: ${String(e)}`,
+      now: () => DASHBOARD_NOW,
+    });
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('serves the page with its settings, script and style from itself only', async () => {
+    const page = await fetch(dashboard.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('"since":"6h"');
+    expect(html).toContain('<script src="/app.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const asset of ['app.js', 'app.css']) {
+      const response = await fetch(new URL(asset, dashboard.url));
+      expect(response.status).toBe(200);
+      expect(await response.text()).not.toMatch(/\bhttps?:\/\/(?!www\.w3\.org)/);
+    }
+  });
+
+  it('answers the series as JSON, one point per bucket', async () => {
+    const response = await fetch(new URL('/api/series?since=6h&bucket=hour&agg=sum', dashboard.url));
+    expect(response.status).toBe(200);
+    const series = (await response.json()) as any;
+    expect(series.points).toHaveLength(7);
+    expect(series.points.map((p: { value: number | null }) => p.value)).toEqual([null, 3, null, 4, 9, 2, 2]); // 6 hours ago … this hour
+    expect(series.points[0].start).toBe(new Date(hourStart(6) * 1000).toISOString());
+  });
+
+  it('filters by board and sensor, and lists them', async () => {
+    const series = await getJson(new URL('/api/series?since=6h&board=dev-2', dashboard.url));
+    expect(series.points.filter((p: { value: number | null }) => p.value !== null)).toHaveLength(1);
+    const sources = await getJson(new URL('/api/sources?since=1d', dashboard.url));
+    expect(sources.map((s: { board: string }) => s.board)).toEqual(['dev-1', 'dev-2']);
+  });
+
+  it.each([
+    ['/api/series?since=soon', 400, 'neither a duration'],
+    ['/api/series?since=1h&until=2h', 400, 'later than'],
+    ['/api/series?bucket=week', 400, '--bucket must be one of'],
+    ['/api/series?agg=median', 400, '--agg must be one of'],
+    ['/api/series?tz=Nowhere/Else', 400, 'not a time zone'],
+    ['/api/series?bucket=minute&since=300d', 400, 'more than 100000'],
+    ['/api/nothing', 404, 'not found'],
+  ])('%s → %i', async (path, status, message) => {
+    const response = await fetch(new URL(path, dashboard.url));
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as any).error).toContain(message);
+  });
+
+  it('answers only GET', async () => {
+    const response = await fetch(new URL('/api/series', dashboard.url), { method: 'POST', body: '{}' });
+    expect(response.status).toBe(405);
+  });
+
+  it('refuses requests for another host name (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(dashboard.url);
+      request({ host: url.hostname, port: url.port, path: '/api/series', headers: { host: 'evil.example:80' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject).end();
+    });
+    expect(status).toBe(421);
+  });
+
+  it('says 503 with the reason when the database fails', async () => {
+    const broken = await startDashboard({
+      pool: { query: () => Promise.reject(Object.assign(new Error('gone'), { code: 'ECONNREFUSED' })) },
+      table: 'events',
+      defaults: {},
+      refreshSeconds: 5,
+      host: '127.0.0.1',
+      port: 0,
+      explain: () => 'the database refused the connection',
+    });
+    const response = await fetch(new URL('/api/series', broken.url));
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: 'the database refused the connection' });
+    await broken.close();
+  });
+});
