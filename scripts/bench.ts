@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, createPool } from 'mysql2/promise';
 import { proxyEvent } from '../test/support/apigw.js';
 import { addressFromUrl, createTestDatabase, LocalMariaDb, type ServerAddress } from '../test/support/mariadb.js';
 import { createTableSql } from '../templates/lambda/schema.js';
 import type * as FunctionModule from '../templates/lambda/index.js';
+import { planSeries, querySeries, type SeriesRequest } from '../src/db/series.js';
 // @ts-expect-error plain JavaScript helper shared with the test runner
 import { lambdaNode } from './lambda-node.mjs';
 
@@ -86,6 +87,50 @@ async function ingest(server: ServerAddress): Promise<void> {
   await db.drop();
 }
 
+/** Chart queries over a million rows spread over 30 days, against the same GROUP BY run raw. */
+async function chart(server: ServerAddress): Promise<void> {
+  const db = await createTestDatabase(server, 'chart');
+  await db.query(createTableSql());
+  const connection = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
+  const now = Math.floor(Date.now() / 1000);
+  const total = 1_000_000;
+  const span = 30 * 86400;
+  const batch = 20_000;
+  for (let start = 0; start < total; start += batch) {
+    const rows = [];
+    for (let i = start; i < start + batch; i++) {
+      const ts = new Date((now - Math.floor((i / total) * span) - 1) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+      rows.push([ts, i % 7, `cccdb1b6-9502-4001-9a5a-00000000000${i % 5}`, i % 3 ? '/3200/0/5501' : '/3303/0/5700']);
+    }
+    await connection.query('INSERT INTO events (ts, value, board, sensor) VALUES ?', [rows]);
+  }
+  await connection.query('ANALYZE TABLE events');
+  const pool = createPool({ ...db.login, database: db.name, connectionLimit: 1, dateStrings: true });
+  for (const [name, seconds] of [['24h', 86400], ['7d', 7 * 86400], ['30d', 30 * 86400]] as const) {
+    const request: SeriesRequest = { since: now - seconds, until: now + 1, bucket: 'hour', tz: 'UTC', agg: 'sum', table: 'events' };
+    const plan = planSeries(request);
+    const viaChart = () => querySeries(pool, request);
+    const raw = () => pool.query(plan.sql, plan.values);
+    await viaChart();
+    await raw();
+    const chartTimes: number[] = [];
+    const rawTimes: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      if (i % 2) {
+        chartTimes.push(await time(viaChart));
+        rawTimes.push(await time(raw));
+      } else {
+        rawTimes.push(await time(raw));
+        chartTimes.push(await time(viaChart));
+      }
+    }
+    emit(`chart_1m_${name}`, median(chartTimes), 'ms', median(rawTimes));
+  }
+  await pool.end();
+  await connection.end();
+  await db.drop();
+}
+
 function processMs(command: string, args: string[], repeats: number): number[] {
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -124,7 +169,9 @@ async function main(): Promise<void> {
   const external = process.env.MBED_TSDB_TEST_MYSQL_URL;
   const local = external ? null : await LocalMariaDb.create();
   try {
-    await ingest(external ? addressFromUrl(external) : local!.address());
+    const server = external ? addressFromUrl(external) : local!.address();
+    await ingest(server);
+    await chart(server);
   } finally {
     await local?.destroy();
   }

@@ -73,8 +73,9 @@ export interface Segment {
 /** The UTC offsets of `tz` over [from, to), split at each change (DST and the like). */
 export function offsetSegments(tz: string, from: number, to: number): Segment[] {
   const segments: Segment[] = [];
-  // Offsets never change twice within a few hours; probing hourly finds every change.
-  const step = to - from > 400 * 86400 ? 86400 : 3600;
+  // Offsets never change twice within six hours (tzdb's closest are weeks apart), so probing
+  // every six hours finds every change; a binary search then finds its exact second.
+  const step = to - from > 400 * 86400 ? 86400 : 6 * 3600;
   let start = from;
   let offset = offsetAt(tz, from);
   for (let probe = from + step; probe < to + step; probe += step) {
@@ -196,9 +197,13 @@ function fromWallClock(wall: number, tz: string): number {
 
 /** "2026-11-28 10:00" in `tz`; days without the time. */
 export function formatLocal(epochSeconds: number, tz: string, unit: BucketUnit): string {
-  const w = wallClock(tz, epochSeconds);
-  const date = `${w.year}-${pad(w.month)}-${pad(w.day)}`;
-  return unit === 'day' ? date : `${date} ${pad(w.hour)}:${pad(w.minute)}`;
+  return formatWithOffset(epochSeconds, offsetAt(tz, epochSeconds), unit);
+}
+
+/** The same, for an instant whose UTC offset is already known (cheaper than asking Intl). */
+export function formatWithOffset(epochSeconds: number, offset: number, unit: BucketUnit): string {
+  const iso = new Date((epochSeconds + offset) * 1000).toISOString();
+  return unit === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
 export function formatOffset(offset: number): string {
