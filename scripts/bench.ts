@@ -35,6 +35,24 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** Medians of two measured actions after a warm-up, run in alternating order so neither always runs on a warmer server. */
+async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>, repeats: number): Promise<[number, number]> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    if (i % 2) {
+      ta.push(await time(a));
+      tb.push(await time(b));
+    } else {
+      tb.push(await time(b));
+      ta.push(await time(a));
+    }
+  }
+  return [median(ta), median(tb)];
+}
+
 async function ingest(server: ServerAddress): Promise<void> {
   const db = await createTestDatabase(server, 'bench');
   await db.query(createTableSql());
@@ -66,21 +84,8 @@ async function ingest(server: ServerAddress): Promise<void> {
       if (result.statusCode !== 200) throw new Error(`function answered ${result.statusCode}: ${result.body}`);
     };
     const viaMysql2 = () => raw.query(rawInsert, [rows]);
-    await viaFunction();
-    await viaMysql2();
-    const fnTimes: number[] = [];
-    const rawTimes: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      // Alternate the order so neither side always runs on a warmer server.
-      if (i % 2) {
-        fnTimes.push(await time(viaFunction));
-        rawTimes.push(await time(viaMysql2));
-      } else {
-        rawTimes.push(await time(viaMysql2));
-        fnTimes.push(await time(viaFunction));
-      }
-    }
-    emit(`ingest_${n}`, median(fnTimes), 'ms', median(rawTimes));
+    const [fnMedian, rawMedian] = await alternate(viaFunction, viaMysql2, repeats);
+    emit(`ingest_${n}`, fnMedian, 'ms', rawMedian);
   }
   await raw.end();
   await store?.close();
@@ -111,20 +116,8 @@ async function chart(server: ServerAddress): Promise<void> {
     const plan = planSeries(request);
     const viaChart = () => querySeries(pool, request);
     const raw = () => pool.query(plan.sql, plan.values);
-    await viaChart();
-    await raw();
-    const chartTimes: number[] = [];
-    const rawTimes: number[] = [];
-    for (let i = 0; i < 11; i++) {
-      if (i % 2) {
-        chartTimes.push(await time(viaChart));
-        rawTimes.push(await time(raw));
-      } else {
-        rawTimes.push(await time(raw));
-        chartTimes.push(await time(viaChart));
-      }
-    }
-    emit(`chart_1m_${name}`, median(chartTimes), 'ms', median(rawTimes));
+    const [chartMedian, rawMedian] = await alternate(viaChart, raw, 11);
+    emit(`chart_1m_${name}`, chartMedian, 'ms', rawMedian);
   }
   await pool.end();
   await connection.end();

@@ -5,19 +5,13 @@ import { renderChart, seriesCsv } from '../chart/render.js';
 import { quickSightSteps } from '../chart/quicksight.js';
 import { openDatabase, explainDbError } from '../db/connect.js';
 import { planSeries, querySeries } from '../db/series.js';
-import { resolveDbTarget } from '../db/target.js';
 import { readState } from '../stack/state.js';
 import type { CommandContext } from './context.js';
+import { dataTarget } from './data-target.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const { options, settings, out } = context;
-  const target = resolveDbTarget({
-    dbUrl: options.dbUrl as string | undefined,
-    dbCa: options.dbCa as string | undefined,
-    table: options.table as string | undefined,
-    stack: settings.stack,
-    env: context.env,
-  });
+  const target = dataTarget(context);
 
   if (options.quicksight) {
     const { host, port, database, table, user } = target.config;

@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { chartRequest } from '../chart/request.js';
 import { explainDbError, openDatabase } from '../db/connect.js';
-import { resolveDbTarget } from '../db/target.js';
 import { isLoopback, startDashboard } from '../dashboard/server.js';
 import { UsageError } from '../errors.js';
 import type { CommandContext } from './context.js';
+import { dataTarget } from './data-target.js';
 
 function integer(value: unknown, flag: string, min: number, max: number): number {
   const n = Number(value);
@@ -15,17 +15,11 @@ function integer(value: unknown, flag: string, min: number, max: number): number
 }
 
 export async function run(context: CommandContext): Promise<number> {
-  const { options, settings, out } = context;
+  const { options, out } = context;
   const port = integer(options.port, '--port', 0, 65535);
   const refreshSeconds = integer(options.refresh, '--refresh', 1, 3600);
   const host = String(options.host);
-  const target = resolveDbTarget({
-    dbUrl: options.dbUrl as string | undefined,
-    dbCa: options.dbCa as string | undefined,
-    table: options.table as string | undefined,
-    stack: settings.stack,
-    env: context.env,
-  });
+  const target = dataTarget(context);
   // Bad chart options fail here, before anything starts.
   chartRequest(options, target.config.table, Date.now() / 1000);
   const defaults = Object.fromEntries(['since', 'until', 'bucket', 'agg', 'board', 'sensor', 'tz'].map((k) => [k, options[k] as string | undefined]));

@@ -3,13 +3,12 @@
 // appears after a refresh, and a screenshot is left for people to look at.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool, type Pool } from 'mysql2/promise';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.js';
-import { freshDatabase, hasDatabase } from '../support/db.js';
+import type { RunningDashboard } from '../../src/dashboard/server.js';
+import { hasDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/mariadb.js';
-import { DASHBOARD_NOW, hourStart, seedHourly, toSqlTs } from '../support/seed.js';
+import { hourStart, seededDashboard, toSqlTs } from '../support/seed.js';
 
 const CHROMIUM = process.env.MBED_TSDB_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -18,24 +17,13 @@ export const SCREENSHOT = join(import.meta.dirname, '..', '..', 'test-output', '
 
 describe.skipIf(!hasDatabase || !hasChromium)('dashboard in Chromium', () => {
   let db: TestDatabase;
-  let pool: Pool;
   let dashboard: RunningDashboard;
   let browser: Browser;
+  let fixture: Awaited<ReturnType<typeof seededDashboard>>;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    await seedHourly(db);
-    pool = createPool({ ...db.login, database: db.name, connectionLimit: 2, dateStrings: true });
-    dashboard = await startDashboard({
-      pool,
-      table: 'events',
-      defaults: { since: '6h', bucket: 'hour', agg: 'sum', tz: 'UTC' },
-      refreshSeconds: 1,
-      host: '127.0.0.1',
-      port: 0,
-      explain: (e) => String(e),
-      now: () => DASHBOARD_NOW,
-    });
+    fixture = await seededDashboard({ refreshSeconds: 1 });
+    ({ db, dashboard } = fixture);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -52,9 +40,7 @@ describe.skipIf(!hasDatabase || !hasChromium)('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await dashboard?.close();
-    await pool?.end();
-    await db?.drop();
+    await fixture?.close();
   });
 
   it('draws one bar per hour with the seeded sums, updates on refresh, and leaves a screenshot', async () => {

@@ -1,37 +1,19 @@
 // The dashboard's HTTP side: the page, its assets, the JSON endpoint and its validation.
-import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.js';
-import { freshDatabase, hasDatabase } from '../support/db.js';
+import { hasDatabase } from '../support/db.js';
 import { getJson } from '../support/http.js';
-import type { TestDatabase } from '../support/mariadb.js';
-import { DASHBOARD_NOW, hourStart, seedHourly } from '../support/seed.js';
+import { hourStart, seededDashboard } from '../support/seed.js';
 
 describe.skipIf(!hasDatabase)('dashboard server', () => {
-  let db: TestDatabase;
-  let pool: Pool;
   let dashboard: RunningDashboard;
+  let fixture: Awaited<ReturnType<typeof seededDashboard>>;
 
   beforeAll(async () => {
-    db = await freshDatabase();
-    await seedHourly(db);
-    pool = createPool({ ...db.login, database: db.name, connectionLimit: 2, dateStrings: true });
-    dashboard = await startDashboard({
-      pool,
-      table: 'events',
-      defaults: { since: '6h', bucket: 'hour' },
-      refreshSeconds: 5,
-      host: '127.0.0.1',
-      port: 0,
-      explain: (e) => `explained: ${String(e)}`,
-      now: () => DASHBOARD_NOW,
-    });
+    fixture = await seededDashboard({ refreshSeconds: 5 });
+    dashboard = fixture.dashboard;
   });
-  afterAll(async () => {
-    await dashboard?.close();
-    await pool?.end();
-    await db?.drop();
-  });
+  afterAll(async () => fixture?.close());
 
   it('serves the page with its settings, script and style from itself only', async () => {
     const page = await fetch(dashboard.url);

@@ -25,3 +25,32 @@ export async function seedHourly(db: TestDatabase): Promise<void> {
   rows.push([toSqlTs(hourStart(2) + 30), 9, 'dev-2', '/3303/0/5700']);
   await db.query('INSERT INTO events (ts, value, board, sensor) VALUES ?', [rows]);
 }
+
+/** A dashboard on a fresh database seeded with HOURLY_VALUES, its clock stopped at DASHBOARD_NOW. */
+export async function seededDashboard(options: { refreshSeconds: number }) {
+  const { createPool } = await import('mysql2/promise');
+  const { startDashboard } = await import('../../src/dashboard/server.js');
+  const { freshDatabase } = await import('./db.js');
+  const db = await freshDatabase();
+  await seedHourly(db);
+  const pool = createPool({ ...db.login, database: db.name, connectionLimit: 2, dateStrings: true });
+  const dashboard = await startDashboard({
+    pool,
+    table: 'events',
+    defaults: { since: '6h', bucket: 'hour', agg: 'sum', tz: 'UTC' },
+    refreshSeconds: options.refreshSeconds,
+    host: '127.0.0.1',
+    port: 0,
+    explain: (e) => `explained: ${String(e)}`,
+    now: () => DASHBOARD_NOW,
+  });
+  return {
+    db,
+    dashboard,
+    async close() {
+      await dashboard.close();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
