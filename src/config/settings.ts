@@ -50,7 +50,8 @@ export interface SettingsInput {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const STACK = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
+// Single hyphens only, none at the end: stack names become parts of RDS identifiers.
+const STACK = /^(?=.{1,32}$)[A-Za-z](?:-?[A-Za-z0-9])*$/;
 const PROFILE = /^[\w.@+=,/-]{1,128}$/;
 const PRINTABLE = /^[\x21-\x7e]+$/;
 
@@ -90,7 +91,7 @@ export function resolveSettings(input: SettingsInput): Settings {
   if (stack === '') throw new UsageError(`the stack name is empty (from ${where('stack')}): give a name such as ${DEFAULT_STACK}`);
   if (!STACK.test(stack)) {
     throw new UsageError(
-      `invalid stack name ${JSON.stringify(stack)} (from ${where('stack')}): start with a letter; letters, digits and - only; at most 32 characters`,
+      `invalid stack name ${JSON.stringify(stack)} (from ${where('stack')}): start with a letter; letters, digits and single hyphens (not at the end); at most 32 characters`,
     );
   }
   const apiKey = pick('apiKey', undefined, '--api-key');

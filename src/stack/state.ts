@@ -1,7 +1,7 @@
 // The per-stack state file: what setup created and how to reach it. Owner-only, since it
 // holds the database password; never the Connector API key.
 
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserFacingError } from '../errors.js';
@@ -64,4 +64,24 @@ export function stateIsExposed(env: Record<string, string | undefined>, stack: s
   } catch {
     return false;
   }
+}
+
+/**
+ * Saves the state atomically (a crash leaves the old file or the new one, never half of
+ * one), readable by the owner only, in a folder only the owner can enter.
+ */
+export function writeState(env: Record<string, string | undefined>, state: StackState): string {
+  const dir = stateDir(env);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = statePath(env, state.stack);
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, flush: true });
+    chmodSync(temporary, 0o600);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new UserFacingError(`cannot save the state of stack ${state.stack} to ${path}: ${(error as Error).message}`);
+  }
+  return path;
 }

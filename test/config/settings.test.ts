@@ -35,6 +35,8 @@ describe('resolveSettings', () => {
     [{ flags: { stack: '9lives' } }, 'invalid stack name "9lives"'],
     [{ flags: { stack: 'a_b' } }, 'invalid stack name "a_b"'],
     [{ flags: { stack: 'x'.repeat(33) } }, 'at most 32 characters'],
+    [{ flags: { stack: 'a--b' } }, 'single hyphens'],
+    [{ flags: { stack: 'ab-' } }, 'single hyphens'],
     [{ flags: { profile: 'has space' } }, 'invalid AWS profile name'],
     [{ env: { MBED_CLOUD_SDK_HOST: 'http://api.example.com' } }, 'must use https://'],
     [{ env: { MBED_CLOUD_SDK_HOST: 'not a url' } }, 'invalid Connector host'],

@@ -1,0 +1,56 @@
+// Resource names: the tutorial's for the default stack, suffixed for any other, so two
+// stacks in one account never collide; and the tags every resource carries.
+
+import { DEFAULT_STACK } from '../config/settings.js';
+
+export const TAG_STACK = 'mbed-tsdb:stack';
+export const TAG_MANAGED_BY = 'mbed-tsdb:managed-by';
+
+export interface StackNames {
+  role: string;
+  dbInstance: string;
+  dbCluster: string;
+  dbName: string;
+  dbUser: string;
+  desktopSecurityGroup: string;
+  functionSecurityGroup: string;
+  function: string;
+  logGroup: string;
+  api: string;
+  apiResource: string;
+  apiStage: string;
+  table: string;
+}
+
+export function stackNames(stack: string): StackNames {
+  const first = stack === DEFAULT_STACK;
+  // RDS identifiers are lower case, with single hyphens; the stack name rules guarantee both after lowering.
+  const id = stack.toLowerCase();
+  const fn = first ? 'mbed_time_series_webhook' : `mbed_time_series_webhook-${stack}`;
+  return {
+    role: first ? 'mbed_time_series_database' : `mbed_time_series_database-${stack}`,
+    dbInstance: first ? 'tsdb' : `tsdb-${id}`,
+    dbCluster: first ? 'tsdb-cluster' : `tsdb-${id}-cluster`,
+    dbName: 'tsdb',
+    dbUser: 'tsdbuser',
+    desktopSecurityGroup: first ? 'desktop-RDS-access' : `desktop-RDS-access-${stack}`,
+    functionSecurityGroup: first ? 'mbed-tsdb-webhook' : `mbed-tsdb-webhook-${stack}`,
+    function: fn,
+    logGroup: `/aws/lambda/${fn}`,
+    api: first ? 'mbed time series database webhook' : `mbed time series database webhook (${stack})`,
+    apiResource: 'webhook',
+    apiStage: 'test',
+    table: 'events',
+  };
+}
+
+export function stackTags(stack: string): Record<string, string> {
+  return { [TAG_STACK]: stack, [TAG_MANAGED_BY]: 'mbed-tsdb' };
+}
+
+/** The resource belongs to this stack (and not to another stack, or to nobody we know). */
+export function ownedBy(tags: Record<string, string | undefined>, stack: string): 'ours' | 'foreign' | 'untagged' {
+  const owner = tags[TAG_STACK];
+  if (owner === undefined) return 'untagged';
+  return owner === stack ? 'ours' : 'foreign';
+}

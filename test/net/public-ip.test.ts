@@ -1,0 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { detectPublicIp, parseCidr } from '../../src/net/public-ip.js';
+import { UsageError, UserFacingError } from '../../src/errors.js';
+
+describe('parseCidr', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7/32', 4],
+    ['203.0.113.0/24', '203.0.113.0/24', 4],
+    ['2001:DB8::1', '2001:db8::1/128', 6],
+    ['2001:db8::/48', '2001:db8::/48', 6],
+  ])('reads %s as %s', (text, cidr, family) => {
+    expect(parseCidr(text)).toEqual({ cidr, family });
+  });
+
+  it.each(['0.0.0.0/0', '::/0', '10.0.0.0/4', 'example.com', '203.0.113.7/33', '203.0.113.7/x', '1.2.3.4/24/1', ''])('refuses %j', (text) => {
+    expect(() => parseCidr(text)).toThrow(UsageError);
+  });
+});
+
+describe('detectPublicIp', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  const echo = async (status: number, body: string, delayMs = 0): Promise<string> => {
+    server = createServer((_request, response) => {
+      setTimeout(() => response.writeHead(status).end(body), delayMs);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/`;
+  };
+
+  it('makes the echoed IPv4 address a /32 and an IPv6 one a /128', async () => {
+    expect(await detectPublicIp({ url: await echo(200, '198.51.100.23\n') })).toEqual({ cidr: '198.51.100.23/32', family: 4 });
+    server!.close();
+    expect(await detectPublicIp({ url: await echo(200, '2001:db8::42\n') })).toEqual({ cidr: '2001:db8::42/128', family: 6 });
+  });
+
+  it.each([
+    [500, '198.51.100.23', 0, 'answered 500'],
+    [200, '<html>captive portal</html>', 0, 'did not answer with an IP address'],
+    [200, '198.51.100.23', 3000, 'aborted'],
+  ])('says to use --cidr when the service answers %i %j', async (status, body, delay, message) => {
+    const url = await echo(status, body, delay);
+    const error = await detectPublicIp({ url, timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserFacingError);
+    expect(String((error as Error).message)).toMatch(new RegExp(`${message}|timeout`, 'i'));
+    expect(String((error as Error).message)).toContain('--cidr');
+  });
+});
