@@ -66,7 +66,7 @@ async function ingest(server: ServerAddress): Promise<void> {
     DB_TLS: 'off',
     WEBHOOK_SECRET: 'bench-secret',
   });
-  const store = config.ok ? fn.createStore(config.config.db, config.config.chunkRows) : null;
+  const store = config.ok && config.config.db ? fn.createStore(config.config.db, config.config.chunkRows) : null;
   const handler = fn.createHandler({ config, store: () => store!, log: () => undefined });
   const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
   const rawInsert = 'INSERT INTO `events` (`ts`, `value`, `board`, `sensor`) VALUES ?';

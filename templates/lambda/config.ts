@@ -16,7 +16,8 @@ export interface DbConfig {
 }
 
 export interface FunctionConfig {
-  db: DbConfig;
+  /** null until setup knows the database (DB_HOST unset): the URL check works, readings get 503. */
+  db: DbConfig | null;
   /** When set, every request must carry this header with this value. */
   secret: { header: string; value: string } | null;
   /** At most this many rows per INSERT statement (statements are also kept under a size). */
@@ -76,8 +77,9 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
   } else if (tlsName !== 'rds') errors.push(`${ENV.tls} must be rds, ca or off, not ${JSON.stringify(tlsName)}`);
 
   const secretValue = env[ENV.secret];
+  const hasDatabase = Boolean(env[ENV.host]);
   const config: FunctionConfig = {
-    db: {
+    db: hasDatabase ? {
       host: text(ENV.host),
       port: integer(ENV.port, 3306, 1, 65535),
       user: text(ENV.user),
@@ -86,7 +88,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       table,
       tls,
       connectTimeoutMs: integer(ENV.connectTimeoutMs, 5000, 100, 60000),
-    },
+    } : null,
     secret: secretValue ? { header: text(ENV.secretHeader, DEFAULT_SECRET_HEADER).toLowerCase(), value: secretValue } : null,
     chunkRows: integer(ENV.chunkRows, DEFAULT_CHUNK_ROWS, 1, 50000),
   };

@@ -3,13 +3,15 @@
 // "stored or deliberately not storable", and a 5xx means "try again later".
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ConfigResult, FunctionConfig } from './config.js';
+import type { ConfigResult, DbConfig, FunctionConfig } from './config.js';
 import { parseWebhookBody, readingParser, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, type Store } from './store.js';
 
 /** The fields of API Gateway's proxy event that the function reads. */
 export interface ProxyEvent {
   httpMethod?: string;
+  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate". */
+  'mbed-tsdb'?: string;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
@@ -38,7 +40,7 @@ export const jsonLineLog: Log = (line) => {
 
 export interface HandlerDeps {
   config: ConfigResult;
-  store: (config: FunctionConfig) => Store;
+  store: (db: DbConfig, config: FunctionConfig) => Store;
   log?: Log;
   now?: () => Date;
 }
@@ -56,8 +58,22 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       return reply(500, { error: 'webhook function is misconfigured; see its logs' });
     }
     const config = deps.config.config;
+    const storeFor = (db: DbConfig) => (store ??= deps.store(db, config));
 
-    if (event.httpMethod !== undefined && event.httpMethod.toUpperCase() !== 'PUT') {
+    if (event.httpMethod === undefined) {
+      // Invoked directly with IAM credentials (private mode: the desktop cannot reach the database).
+      if (event['mbed-tsdb'] !== 'migrate') return reply(400, { error: 'unknown direct invocation' });
+      if (!config.db) return reply(503, { error: 'the database is not configured yet (DB_HOST)' });
+      try {
+        await storeFor(config.db).migrate();
+        log({ level: 'info', msg: 'table ready', table: config.db.table, requestId });
+        return reply(200, { table: config.db.table });
+      } catch (error) {
+        log({ level: 'error', msg: 'migrate failed', error: describe(error), requestId });
+        return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
+      }
+    }
+    if (event.httpMethod.toUpperCase() !== 'PUT') {
       return reply(405, { error: 'use PUT' }, { allow: 'PUT' });
     }
     if (config.secret && !hasSecret(event.headers, config.secret)) {
@@ -75,9 +91,14 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       return reply(200, { stored: 0, rejected: 0, ignored: parsed.ignored } satisfies WebhookCounts);
     }
 
-    store ??= deps.store(config);
+    if (!config.db) {
+      // Setup registers the webhook while the database still boots; the Connector retries 5xx.
+      log({ level: 'warn', msg: 'database not configured yet', notifications: parsed.notifications.length, requestId });
+      return reply(503, { error: 'database not configured yet; retry later' });
+    }
+    const db = storeFor(config.db);
     try {
-      const columns = await store.columns();
+      const columns = await db.columns();
       const parse = readingParser(columns);
       const readings: Reading[] = [];
       let rejected = 0;
@@ -89,7 +110,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
           log({ level: 'warn', msg: 'notification not stored', reason: result.reason, notification, requestId });
         }
       }
-      await store.insert(readings, receivedAt);
+      await db.insert(readings, receivedAt);
       const counts: WebhookCounts = { stored: readings.length, rejected, ignored: parsed.ignored };
       log({ level: 'info', msg: 'stored', ...counts, requestId });
       return reply(200, counts);

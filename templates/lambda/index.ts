@@ -11,5 +11,5 @@ export { createStore } from './store.js';
 
 export const handler = createHandler({
   config: readConfig(process.env),
-  store: (config) => createStore(config.db, config.chunkRows),
+  store: (db, config) => createStore(db, config.chunkRows),
 });

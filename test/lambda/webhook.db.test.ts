@@ -231,6 +231,39 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
     expect(await db.query('SHOW TABLES')).toHaveLength(1);
   });
 
+  describe('before setup knows the database (no DB_HOST)', () => {
+    it('answers the URL check with 200, so the webhook can be registered while the database boots', async () => {
+      const early = await open({ DB_HOST: '', WEBHOOK_SECRET: 'early-secret' });
+      expect((await early.put('{}', { 'x-mbed-tsdb-secret': 'early-secret' })).status).toBe(200);
+      expect((await early.put('{}', {})).status).toBe(401);
+    });
+
+    it('answers readings with 503, so the Connector keeps them and retries', async () => {
+      const early = await open({ DB_HOST: '' });
+      const reply = await early.put({ notifications: [notification(EP, BUTTON, b64('1'))] });
+      expect(reply).toEqual({ status: 503, json: { error: 'database not configured yet; retry later' } });
+      expect(await events(db)).toEqual([]);
+    });
+  });
+
+  describe('migrate, invoked directly (private mode)', () => {
+    it('creates the table when missing and keeps an existing one', async () => {
+      await db.query('DROP TABLE events');
+      const first = await webhook.handler({ 'mbed-tsdb': 'migrate' } as never);
+      expect(first).toMatchObject({ statusCode: 200, body: JSON.stringify({ table: 'events' }) });
+      const [created] = await db.query<{ 'Create Table': string }>('SHOW CREATE TABLE events');
+      expect(created!['Create Table']).toContain('`board` varchar(64) NOT NULL');
+      expect((await webhook.put({ notifications: [notification(EP, BUTTON, b64('3'))] })).status).toBe(200);
+      expect((await webhook.handler({ 'mbed-tsdb': 'migrate' } as never)).statusCode).toBe(200);
+      expect((await events(db)).map((r) => r.value)).toEqual([3]);
+    });
+
+    it('refuses any other direct invocation', async () => {
+      expect((await webhook.handler({ 'mbed-tsdb': 'drop' } as never)).statusCode).toBe(400);
+      expect((await webhook.handler({} as never)).statusCode).toBe(400);
+    });
+  });
+
   it('never writes the database password into its log', async () => {
     await db.query('DROP TABLE events');
     await webhook.put({ notifications: [notification(EP, BUTTON, b64('1'))] });

@@ -49,8 +49,8 @@ export async function webhookFor(
   const stores: ReturnType<WebhookFunction['createStore']>[] = [];
   const handler = fn.createHandler({
     config: fn.readConfig(functionEnv(db.login, db.name, extraEnv)),
-    store: (config) => {
-      const store = fn.createStore(config.db, config.chunkRows);
+    store: (db, config) => {
+      const store = fn.createStore(db, config.chunkRows);
       stores.push(store);
       return store;
     },
