@@ -24,6 +24,8 @@ export interface StackState {
   stack: string;
   region?: string;
   database?: DatabaseState;
+  /** What each finished step returned, for the steps after it and for a resumed run. */
+  outputs?: Record<string, unknown>;
   [other: string]: unknown;
 }
 

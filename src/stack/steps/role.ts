@@ -1,0 +1,113 @@
+// Tutorial §1: the IAM role the function runs as, trusted by Lambda, with the two
+// managed policies (logs; network interfaces in the VPC).
+
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRoleTagsCommand,
+  NoSuchEntityException,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { ownedBy } from '../naming.js';
+import { ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
+
+export const ROLE_POLICIES = [
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+];
+
+export const LAMBDA_TRUST_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+export interface RoleOutput {
+  name: string;
+  arn: string;
+}
+
+interface Found {
+  arn: string;
+  attached: string[];
+}
+
+async function find(iam: IAMClient, ctx: StepContext): Promise<Found | null> {
+  const name = ctx.names.role;
+  let arn: string;
+  try {
+    arn = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!.Arn!;
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return null;
+    throw error;
+  }
+  const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags ?? [];
+  const owner = ownedBy(Object.fromEntries(tags.map((t) => [t.Key!, t.Value])), ctx.stack);
+  if (owner !== 'ours') {
+    throw new ConflictError(
+      `IAM role ${name} already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
+        'delete it, or choose another --stack (which gets its own names)',
+    );
+  }
+  const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? [];
+  return { arn, attached: attached.map((p) => p.PolicyArn!) };
+}
+
+export const roleStep: Step<RoleOutput> = {
+  id: 'role',
+  title: '§1 IAM role',
+  after: [],
+
+  async plan(ctx) {
+    const found = await find(await ctx.aws.iam(), ctx);
+    const resource = `IAM role ${ctx.names.role}`;
+    if (!found) return [{ step: 'role', resource, action: 'create', detail: 'trusted by Lambda, 2 managed policies' }];
+    const missing = ROLE_POLICIES.filter((p) => !found.attached.includes(p));
+    const item: PlanItem = missing.length
+      ? { step: 'role', resource, action: 'update', detail: `attach ${missing.map((p) => p.split('/').pop()).join(', ')}` }
+      : { step: 'role', resource, action: 'keep' };
+    return [item];
+  },
+
+  async apply(ctx) {
+    const iam = await ctx.aws.iam();
+    const task = ctx.progress.task(`role ${ctx.names.role}`, 'checking');
+    let found = await find(iam, ctx);
+    if (!found) {
+      task.update('creating');
+      const created = await iam.send(
+        new CreateRoleCommand({
+          RoleName: ctx.names.role,
+          AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY,
+          Description: `mbed-tsdb stack ${ctx.stack}: runs the webhook function`,
+          Tags: Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+      found = { arn: created.Role!.Arn!, attached: [] };
+    }
+    for (const policy of ROLE_POLICIES.filter((p) => !found.attached.includes(p))) {
+      await iam.send(new AttachRolePolicyCommand({ RoleName: ctx.names.role, PolicyArn: policy }));
+    }
+    task.done('ready');
+    return { name: ctx.names.role, arn: found.arn };
+  },
+
+  async remove(ctx) {
+    const iam = await ctx.aws.iam();
+    let found: Found | null;
+    try {
+      found = await find(iam, ctx);
+    } catch (error) {
+      if (error instanceof ConflictError) return; // not ours: never touched
+      throw error;
+    }
+    if (!found) return;
+    for (const policy of found.attached) {
+      await iam.send(new DetachRolePolicyCommand({ RoleName: ctx.names.role, PolicyArn: policy }));
+    }
+    await iam.send(new DeleteRoleCommand({ RoleName: ctx.names.role }));
+  },
+};
