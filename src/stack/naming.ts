@@ -10,6 +10,7 @@ export interface StackNames {
   role: string;
   dbInstance: string;
   dbCluster: string;
+  dbSubnetGroup: string;
   dbName: string;
   dbUser: string;
   desktopSecurityGroup: string;
@@ -31,6 +32,7 @@ export function stackNames(stack: string): StackNames {
     role: first ? 'mbed_time_series_database' : `mbed_time_series_database-${stack}`,
     dbInstance: first ? 'tsdb' : `tsdb-${id}`,
     dbCluster: first ? 'tsdb-cluster' : `tsdb-${id}-cluster`,
+    dbSubnetGroup: first ? 'mbed-tsdb' : `mbed-tsdb-${id}`,
     dbName: 'tsdb',
     dbUser: 'tsdbuser',
     desktopSecurityGroup: first ? 'desktop-RDS-access' : `desktop-RDS-access-${stack}`,

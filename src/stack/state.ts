@@ -24,6 +24,10 @@ export interface StackState {
   stack: string;
   region?: string;
   database?: DatabaseState;
+  /** The answers of the last run (no secrets), so a re-run asks nothing already answered. */
+  answers?: Record<string, unknown>;
+  /** The header value the Connector sends and the function checks; kept here only. */
+  webhookSecret?: string;
   /** What each finished step returned, for the steps after it and for a resumed run. */
   outputs?: Record<string, unknown>;
   [other: string]: unknown;

@@ -6,10 +6,30 @@ import type { Progress } from '../ui/progress.js';
 import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
 
-export type StepId = 'role' | 'network' | 'access' | 'database' | 'table' | 'function' | 'api' | 'connector' | 'selftest';
+export type StepId = 'role' | 'network' | 'access' | 'database' | 'table' | 'function' | 'configure' | 'api' | 'connector' | 'selftest';
+
+/** What the user chose (flags, saved answers or prompts): everything but the API key. */
+export interface SetupAnswers {
+  engine: 'mysql' | 'aurora-mysql';
+  access: 'my-ip' | 'private';
+  /** The desktop's address block for the database's security group (my-ip mode). */
+  cidr?: string | undefined;
+  vpcId?: string | undefined;
+  subnetIds?: string[] | undefined;
+  /** PEM of the CA for the desktop's connection to the database, when not the Amazon RDS CA. */
+  dbCaPem?: string | undefined;
+  connectorHost: string;
+  endpoints: string[];
+  resource: string;
+}
 
 export interface StepContext {
   stack: string;
+  answers: SetupAnswers;
+  /** The Connector API key: used, never saved. */
+  apiKey?: string | undefined;
+  /** Where the webhook is reached; the real execute-api URL unless a test or emulator says otherwise. */
+  reachable?: (url: string) => string;
   names: StackNames;
   tags: Record<string, string>;
   aws: AwsClients;

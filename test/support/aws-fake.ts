@@ -18,6 +18,19 @@ import {
   NoSuchEntityException,
   type Tag,
 } from '@aws-sdk/client-iam';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  EC2ServiceException,
+  RevokeSecurityGroupIngressCommand,
+  type IpPermission,
+  type Tag as Ec2Tag,
+} from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 
 export interface AwsCall {
@@ -41,6 +54,37 @@ interface Role {
 
 const meta = { $metadata: { httpStatusCode: 400 } };
 
+interface Group {
+  id: string;
+  name: string;
+  vpcId: string;
+  description: string;
+  tags: Ec2Tag[];
+  /** One entry per single source, as EC2 keeps them. */
+  rules: IpPermission[];
+}
+
+function ec2Error(code: string, message: string): EC2ServiceException {
+  return new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
+}
+
+/** Splits permissions into one permission per source, the unit EC2 adds, finds and removes. */
+function singles(permissions: IpPermission[] = []): IpPermission[] {
+  return permissions.flatMap((p) => {
+    const base = { IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort };
+    return [
+      ...(p.IpRanges ?? []).map((r) => ({ ...base, IpRanges: [r] })),
+      ...(p.Ipv6Ranges ?? []).map((r) => ({ ...base, Ipv6Ranges: [r] })),
+      ...(p.UserIdGroupPairs ?? []).map((g) => ({ ...base, UserIdGroupPairs: [{ GroupId: g.GroupId, Description: g.Description }] })),
+    ];
+  });
+}
+
+function ruleKey(p: IpPermission): string {
+  const source = p.IpRanges?.[0]?.CidrIp ?? p.Ipv6Ranges?.[0]?.CidrIpv6 ?? p.UserIdGroupPairs?.[0]?.GroupId;
+  return `${p.IpProtocol}:${p.FromPort}-${p.ToPort}:${source}`;
+}
+
 export class FakeAws {
   readonly account = '123456789012';
   readonly calls: AwsCall[] = [];
@@ -50,6 +94,18 @@ export class FakeAws {
   private readonly stubs: Array<{ restore(): void }> = [];
 
   readonly iam = { roles: new Map<string, Role>() };
+  readonly ec2 = {
+    vpcs: [{ VpcId: 'vpc-0default', IsDefault: true, CidrBlock: '172.31.0.0/16' }],
+    subnets: [
+      { SubnetId: 'subnet-0a', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2a' },
+      { SubnetId: 'subnet-0b', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2b' },
+      { SubnetId: 'subnet-0c', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2c' },
+    ],
+    groups: new Map<string, Group>(),
+    /** Network interfaces still using a group (Lambda's linger after the function is gone). */
+    inUse: new Set<string>(),
+  };
+  private nextId = 1;
 
   mutatingCalls(): AwsCall[] {
     return this.calls.filter((c) => c.mutating);
@@ -120,7 +176,92 @@ export class FakeAws {
       this.iam.roles.delete(input.RoleName!);
       return {};
     });
+    this.installEc2();
     return this;
+  }
+
+  private installEc2(): void {
+    const ec2 = mockClient(EC2Client);
+    this.stubs.push(ec2);
+    const group = (id: string | undefined): Group => {
+      const found = id ? this.ec2.groups.get(id) : undefined;
+      if (!found) throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+      return found;
+    };
+    ec2.on(DescribeVpcsCommand).callsFake((input) => {
+      this.record('ec2', 'DescribeVpcs', input, false);
+      let vpcs = this.ec2.vpcs;
+      if (input.VpcIds) {
+        const missing = input.VpcIds.find((id: string) => !vpcs.some((v) => v.VpcId === id));
+        if (missing) throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${missing}' does not exist`);
+        vpcs = vpcs.filter((v) => input.VpcIds!.includes(v.VpcId));
+      }
+      for (const f of input.Filters ?? []) if (f.Name === 'isDefault') vpcs = vpcs.filter((v) => String(v.IsDefault) === f.Values?.[0]);
+      return { Vpcs: vpcs };
+    });
+    ec2.on(DescribeSubnetsCommand).callsFake((input) => {
+      this.record('ec2', 'DescribeSubnets', input, false);
+      let subnets = this.ec2.subnets;
+      if (input.SubnetIds) {
+        const missing = input.SubnetIds.find((id: string) => !subnets.some((s) => s.SubnetId === id));
+        if (missing) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
+        subnets = subnets.filter((s) => input.SubnetIds!.includes(s.SubnetId));
+      }
+      for (const f of input.Filters ?? []) if (f.Name === 'vpc-id') subnets = subnets.filter((s) => f.Values?.includes(s.VpcId));
+      return { Subnets: subnets };
+    });
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => {
+      this.record('ec2', 'DescribeSecurityGroups', input, false);
+      let groups = [...this.ec2.groups.values()];
+      if (input.GroupIds) groups = input.GroupIds.map((id: string) => group(id));
+      for (const f of input.Filters ?? []) {
+        if (f.Name === 'group-name') groups = groups.filter((g) => f.Values?.includes(g.name));
+        if (f.Name === 'vpc-id') groups = groups.filter((g) => f.Values?.includes(g.vpcId));
+        if (f.Name?.startsWith('tag:')) groups = groups.filter((g) => g.tags.some((t) => t.Key === f.Name!.slice(4) && f.Values?.includes(t.Value!)));
+      }
+      return {
+        SecurityGroups: groups.map((g) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, Description: g.description, Tags: g.tags, IpPermissions: g.rules })),
+      };
+    });
+    ec2.on(CreateSecurityGroupCommand).callsFake((input) => {
+      this.record('ec2', 'CreateSecurityGroup', input, true);
+      if ([...this.ec2.groups.values()].some((g) => g.name === input.GroupName && g.vpcId === input.VpcId)) {
+        throw ec2Error('InvalidGroup.Duplicate', `The security group '${input.GroupName}' already exists for VPC '${input.VpcId}'`);
+      }
+      const id = `sg-${String(this.nextId++).padStart(8, '0')}`;
+      const tags = input.TagSpecifications?.find((t: { ResourceType?: string }) => t.ResourceType === 'security-group')?.Tags ?? [];
+      this.ec2.groups.set(id, { id, name: input.GroupName!, vpcId: input.VpcId!, description: input.Description!, tags, rules: [] });
+      return { GroupId: id };
+    });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+      this.record('ec2', 'AuthorizeSecurityGroupIngress', input, true);
+      const target = group(input.GroupId);
+      const adding = singles(input.IpPermissions);
+      for (const rule of adding) {
+        if (target.rules.some((r) => ruleKey(r) === ruleKey(rule))) throw ec2Error('InvalidPermission.Duplicate', 'the specified rule already exists');
+        const source = rule.UserIdGroupPairs?.[0]?.GroupId;
+        if (source) group(source);
+      }
+      target.rules.push(...adding);
+      return { Return: true };
+    });
+    ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input) => {
+      this.record('ec2', 'RevokeSecurityGroupIngress', input, true);
+      const target = group(input.GroupId);
+      const keys = new Set(singles(input.IpPermissions).map(ruleKey));
+      target.rules = target.rules.filter((r) => !keys.has(ruleKey(r)));
+      return { Return: true };
+    });
+    ec2.on(DeleteSecurityGroupCommand).callsFake((input) => {
+      this.record('ec2', 'DeleteSecurityGroup', input, true);
+      const target = group(input.GroupId);
+      const referenced = [...this.ec2.groups.values()].some((g) => g.rules.some((r) => r.UserIdGroupPairs?.[0]?.GroupId === target.id));
+      if (referenced || this.ec2.inUse.has(target.id)) {
+        throw ec2Error('DependencyViolation', `resource ${target.id} has a dependent object`);
+      }
+      this.ec2.groups.delete(target.id);
+      return {};
+    });
   }
 
   restore(): void {

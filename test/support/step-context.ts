@@ -2,16 +2,25 @@
 // progress, and a clock and sleep that do not wait.
 import { createAwsClients } from '../../src/aws/clients.js';
 import { stackNames, stackTags } from '../../src/stack/naming.js';
-import type { StepContext } from '../../src/stack/step.js';
+import type { SetupAnswers, StepContext } from '../../src/stack/step.js';
 import type { StackState } from '../../src/stack/state.js';
 import { createProgress } from '../../src/ui/progress.js';
 
-export function stepContext(options: { stack?: string; state?: StackState } = {}): StepContext & { clock: { now: number }; log: () => string } {
+export function stepContext(options: { stack?: string; state?: StackState; answers?: Partial<SetupAnswers> } = {}): StepContext & { clock: { now: number }; log: () => string } {
   const stack = options.stack ?? 'mbed-tsdb';
   const clock = { now: 0 };
   let log = '';
   return {
     stack,
+    answers: {
+      engine: 'mysql',
+      access: 'my-ip',
+      cidr: '203.0.113.7/32',
+      connectorHost: 'https://api.us-east-1.mbedcloud.com',
+      endpoints: ['dev-1'],
+      resource: '/3200/0/5501',
+      ...options.answers,
+    },
     names: stackNames(stack),
     tags: stackTags(stack),
     aws: createAwsClients({ region: 'us-west-2', profile: undefined, env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } }),

@@ -1,0 +1,154 @@
+// Tutorial §3: who may reach the database. `desktop-RDS-access` admits TCP 3306 from the
+// desktop's address only (my-ip mode) and from the function's own security group.
+
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupIngressCommand,
+  type EC2Client,
+  type IpPermission,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import { ownedBy } from '../naming.js';
+import { ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
+import { networkStep, type NetworkOutput } from './network.js';
+
+export const DESKTOP_RULE = 'mbed-tsdb: desktop';
+export const FUNCTION_RULE = 'mbed-tsdb: webhook function';
+
+export interface AccessOutput {
+  databaseGroupId: string;
+  functionGroupId: string;
+  cidr: string | null;
+}
+
+async function findGroup(ec2: EC2Client, ctx: StepContext, name: string, vpcId: string): Promise<SecurityGroup | null> {
+  const groups = (
+    await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] }))
+  ).SecurityGroups ?? [];
+  const group = groups[0];
+  if (!group) return null;
+  const owner = ownedBy(Object.fromEntries((group.Tags ?? []).map((t) => [t.Key!, t.Value])), ctx.stack);
+  if (owner !== 'ours') {
+    throw new ConflictError(
+      `security group ${name} (${group.GroupId}) already exists in ${vpcId} and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
+        'delete it, or choose another --stack',
+    );
+  }
+  return group;
+}
+
+/** The rules the database group must have: 3306 from the function's group, and from the desktop in my-ip mode. */
+function wantedRules(ctx: StepContext, functionGroupId: string): IpPermission[] {
+  const rules: IpPermission[] = [
+    { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, UserIdGroupPairs: [{ GroupId: functionGroupId, Description: FUNCTION_RULE }] },
+  ];
+  const cidr = ctx.answers.access === 'my-ip' ? ctx.answers.cidr : undefined;
+  if (cidr) {
+    rules.push(
+      cidr.includes(':')
+        ? { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, Ipv6Ranges: [{ CidrIpv6: cidr, Description: DESKTOP_RULE }] }
+        : { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: cidr, Description: DESKTOP_RULE }] },
+    );
+  }
+  return rules;
+}
+
+/** Each single source of a group's 3306 rules, as a comparable key. */
+function sources(permissions: IpPermission[]): Map<string, IpPermission> {
+  const found = new Map<string, IpPermission>();
+  for (const p of permissions) {
+    if (p.IpProtocol !== 'tcp' || p.FromPort !== 3306 || p.ToPort !== 3306) continue;
+    const base = { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306 };
+    for (const r of p.IpRanges ?? []) found.set(`ip:${r.CidrIp}`, { ...base, IpRanges: [r] });
+    for (const r of p.Ipv6Ranges ?? []) found.set(`ip6:${r.CidrIpv6}`, { ...base, Ipv6Ranges: [r] });
+    for (const g of p.UserIdGroupPairs ?? []) found.set(`sg:${g.GroupId}`, { ...base, UserIdGroupPairs: [g] });
+  }
+  return found;
+}
+
+interface Diff {
+  add: IpPermission[];
+  /** Desktop rules of ours for an address that is no longer the desktop's. */
+  revoke: IpPermission[];
+}
+
+function diff(group: SecurityGroup | null, wanted: IpPermission[]): Diff {
+  const have = sources(group?.IpPermissions ?? []);
+  const want = sources(wanted);
+  const add = [...want].filter(([key]) => !have.has(key)).map(([, p]) => p);
+  const revoke = [...have]
+    .filter(([key, p]) => !want.has(key) && [...(p.IpRanges ?? []), ...(p.Ipv6Ranges ?? [])].some((r) => r.Description === DESKTOP_RULE))
+    .map(([, p]) => p);
+  return { add, revoke };
+}
+
+export const accessStep: Step<AccessOutput> = {
+  id: 'access',
+  title: '§3 security groups',
+  after: ['network'],
+
+  async plan(ctx) {
+    const ec2 = await ctx.aws.ec2();
+    // Planning runs before the network step has: look the VPC up (read-only) here too.
+    const network = (ctx.state.outputs?.network as NetworkOutput | undefined) ?? (await networkStep.apply(ctx));
+    const items: PlanItem[] = [];
+    const vpcId = network.vpcId;
+    const fnGroup = vpcId ? await findGroup(ec2, ctx, ctx.names.functionSecurityGroup, vpcId) : null;
+    const dbGroup = vpcId ? await findGroup(ec2, ctx, ctx.names.desktopSecurityGroup, vpcId) : null;
+    items.push({ step: 'access', resource: `security group ${ctx.names.functionSecurityGroup}`, action: fnGroup ? 'keep' : 'create' });
+    const rules = diff(dbGroup, wantedRules(ctx, fnGroup?.GroupId ?? 'new'));
+    const cidr = ctx.answers.access === 'my-ip' ? ctx.answers.cidr : undefined;
+    items.push({
+      step: 'access',
+      resource: `security group ${ctx.names.desktopSecurityGroup}`,
+      action: !dbGroup ? 'create' : rules.add.length || rules.revoke.length ? 'update' : 'keep',
+      detail: cidr ? `TCP 3306 from ${cidr} and from the function` : 'TCP 3306 from the function only (private)',
+    });
+    return items;
+  },
+
+  async apply(ctx) {
+    const ec2 = await ctx.aws.ec2();
+    const { vpcId } = ctx.state.outputs!.network as NetworkOutput;
+    const task = ctx.progress.task('security groups', 'checking');
+    const ensure = async (name: string, description: string): Promise<SecurityGroup> => {
+      const found = await findGroup(ec2, ctx, name, vpcId);
+      if (found) return found;
+      const created = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: name,
+          Description: description,
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value })) }],
+        }),
+      );
+      return { GroupId: created.GroupId!, GroupName: name, IpPermissions: [] };
+    };
+    const fnGroup = await ensure(ctx.names.functionSecurityGroup, `mbed-tsdb ${ctx.stack}: the webhook function`);
+    const dbGroup = await ensure(ctx.names.desktopSecurityGroup, 'A security group to access RDS from my desktop PC.');
+    const { add, revoke } = diff(dbGroup, wantedRules(ctx, fnGroup.GroupId!));
+    if (add.length) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: add }));
+    if (revoke.length) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: revoke }));
+    task.done(ctx.answers.access === 'my-ip' ? `3306 open to ${ctx.answers.cidr} and the function` : '3306 open to the function only');
+    return { databaseGroupId: dbGroup.GroupId!, functionGroupId: fnGroup.GroupId!, cidr: ctx.answers.access === 'my-ip' ? (ctx.answers.cidr ?? null) : null };
+  },
+
+  async remove(ctx) {
+    const ec2 = await ctx.aws.ec2();
+    const network = ctx.state.outputs?.network as NetworkOutput | undefined;
+    if (!network) return;
+    for (const name of [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup]) {
+      let group: SecurityGroup | null = null;
+      try {
+        group = await findGroup(ec2, ctx, name, network.vpcId);
+      } catch (error) {
+        if (error instanceof ConflictError) continue;
+        throw error;
+      }
+      if (group) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+    }
+  },
+};

@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { accessStep, DESKTOP_RULE, FUNCTION_RULE } from '../../src/stack/steps/access.js';
+import { networkStep } from '../../src/stack/steps/network.js';
+import { ConflictError } from '../../src/stack/step.js';
+import { FakeAws } from '../support/aws-fake.js';
+import { stepContext } from '../support/step-context.js';
+
+describe('network step', () => {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws().install();
+  });
+  afterEach(() => aws.restore());
+
+  it('finds the default VPC and its subnets, creating nothing', async () => {
+    expect(await networkStep.apply(stepContext())).toEqual({ vpcId: 'vpc-0default', subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'] });
+    expect(aws.mutatingCalls()).toEqual([]);
+  });
+
+  it('says what to pass when there is no default VPC', async () => {
+    aws.ec2.vpcs = [];
+    await expect(networkStep.apply(stepContext())).rejects.toThrow('us-west-2 has no default VPC: pass --vpc-id vpc-… and --subnet-ids');
+  });
+
+  it('uses --vpc-id and --subnet-ids, which must span two zones of that VPC', async () => {
+    aws.ec2.vpcs.push({ VpcId: 'vpc-0mine', IsDefault: false, CidrBlock: '10.0.0.0/16' });
+    aws.ec2.subnets.push({ SubnetId: 'subnet-1a', VpcId: 'vpc-0mine', AvailabilityZone: 'us-west-2a' }, { SubnetId: 'subnet-1b', VpcId: 'vpc-0mine', AvailabilityZone: 'us-west-2b' });
+    const ctx = stepContext({ answers: { vpcId: 'vpc-0mine', subnetIds: ['subnet-1b', 'subnet-1a'] } });
+    expect(await networkStep.apply(ctx)).toEqual({ vpcId: 'vpc-0mine', subnetIds: ['subnet-1a', 'subnet-1b'] });
+    await expect(networkStep.apply(stepContext({ answers: { vpcId: 'vpc-0mine', subnetIds: ['subnet-1a'] } }))).rejects.toThrow('two availability zones');
+    await expect(networkStep.apply(stepContext({ answers: { vpcId: 'vpc-0mine', subnetIds: ['subnet-0a', 'subnet-1a'] } }))).rejects.toThrow('is not in vpc-0mine');
+  });
+});
+
+describe('§3 access step', () => {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws().install();
+  });
+  afterEach(() => aws.restore());
+
+  const ready = async (answers: Parameters<typeof stepContext>[0] extends infer O ? (O extends { answers?: infer A } ? A : never) : never = {}) => {
+    const ctx = stepContext({ answers });
+    ctx.state.outputs = { network: await networkStep.apply(ctx) };
+    return ctx;
+  };
+  const groupNamed = (name: string) => [...aws.ec2.groups.values()].find((g) => g.name === name)!;
+
+  it('creates desktop-RDS-access open on 3306 to the desktop /32 and the function group only', async () => {
+    const ctx = await ready();
+    const plan = await accessStep.plan(ctx);
+    expect(plan.map((p) => [p.resource, p.action])).toEqual([
+      ['security group mbed-tsdb-webhook', 'create'],
+      ['security group desktop-RDS-access', 'create'],
+    ]);
+    const out = await accessStep.apply(ctx);
+    const db = groupNamed('desktop-RDS-access');
+    const fn = groupNamed('mbed-tsdb-webhook');
+    expect(out).toEqual({ databaseGroupId: db.id, functionGroupId: fn.id, cidr: '203.0.113.7/32' });
+    expect(aws.callsOf('CreateSecurityGroup')[1]).toEqual({
+      GroupName: 'desktop-RDS-access',
+      Description: 'A security group to access RDS from my desktop PC.',
+      VpcId: 'vpc-0default',
+      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'mbed-tsdb:stack', Value: 'mbed-tsdb' }, { Key: 'mbed-tsdb:managed-by', Value: 'mbed-tsdb' }] }],
+    });
+    expect(db.rules).toEqual([
+      { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, UserIdGroupPairs: [{ GroupId: fn.id, Description: FUNCTION_RULE }] },
+      { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: '203.0.113.7/32', Description: DESKTOP_RULE }] },
+    ]);
+    expect(JSON.stringify(db.rules)).not.toContain('0.0.0.0/0');
+    expect(fn.rules).toEqual([]);
+  });
+
+  it('changes nothing when run again', async () => {
+    const ctx = await ready();
+    await accessStep.apply(ctx);
+    const before = aws.mutatingCalls().length;
+    await accessStep.apply(ctx);
+    expect(aws.mutatingCalls()).toHaveLength(before);
+    expect((await accessStep.plan(ctx)).map((p) => p.action)).toEqual(['keep', 'keep']);
+  });
+
+  it('moves the desktop rule when the IP changes, leaving rules it did not make', async () => {
+    await accessStep.apply(await ready());
+    const db = groupNamed('desktop-RDS-access');
+    db.rules.push({ IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'office' }] });
+    const moved = await ready({ cidr: '192.0.2.44/32' });
+    expect((await accessStep.plan(moved))[1]).toMatchObject({ action: 'update' });
+    await accessStep.apply(moved);
+    expect(db.rules.map((r) => r.IpRanges?.[0]?.CidrIp ?? 'function')).toEqual(['function', '198.51.100.0/24', '192.0.2.44/32']);
+  });
+
+  it('admits an IPv6 desktop through Ipv6Ranges', async () => {
+    await accessStep.apply(await ready({ cidr: '2001:db8::7/128' }));
+    expect(groupNamed('desktop-RDS-access').rules[1]).toEqual({
+      IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, Ipv6Ranges: [{ CidrIpv6: '2001:db8::7/128', Description: DESKTOP_RULE }],
+    });
+  });
+
+  it('opens nothing to the desktop in private mode', async () => {
+    await accessStep.apply(await ready({ access: 'private' }));
+    expect(groupNamed('desktop-RDS-access').rules).toHaveLength(1);
+    expect(groupNamed('desktop-RDS-access').rules[0]!.UserIdGroupPairs).toBeDefined();
+  });
+
+  it('never adopts a group of the same name it did not make', async () => {
+    aws.ec2.groups.set('sg-hand', { id: 'sg-hand', name: 'desktop-RDS-access', vpcId: 'vpc-0default', description: 'by hand', tags: [], rules: [] });
+    const ctx = await ready();
+    await expect(accessStep.plan(ctx)).rejects.toThrow(ConflictError);
+    await expect(accessStep.apply(ctx)).rejects.toThrow('desktop-RDS-access (sg-hand) already exists in vpc-0default and was not made by mbed-tsdb');
+    await accessStep.remove(ctx);
+    expect(aws.ec2.groups.has('sg-hand')).toBe(true);
+  });
+
+  it('removes both groups, the database one first (it refers to the other)', async () => {
+    const ctx = await ready();
+    await accessStep.apply(ctx);
+    await accessStep.remove(ctx);
+    expect(aws.ec2.groups.size).toBe(0);
+  });
+});
