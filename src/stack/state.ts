@@ -17,6 +17,8 @@ export interface DatabaseState {
   access: 'my-ip' | 'private';
   /** The CIDR the security group allows, to explain a refused connection. */
   cidr?: string;
+  /** The instance is known to have this password (false or absent: set it on the next run). */
+  passwordApplied?: boolean;
 }
 
 export interface StackState {

@@ -31,6 +31,32 @@ import {
   type IpPermission,
   type Tag as Ec2Tag,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  CreateDBSubnetGroupCommand,
+  DBClusterAlreadyExistsFault,
+  DBClusterNotFoundFault,
+  DBInstanceAlreadyExistsFault,
+  DBInstanceNotFoundFault,
+  DBSubnetGroupAlreadyExistsFault,
+  DBSubnetGroupNotFoundFault,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSubnetGroupCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  DescribeOrderableDBInstanceOptionsCommand,
+  InvalidDBInstanceStateFault,
+  InvalidDBSubnetGroupStateFault,
+  RDSServiceException,
+  ListTagsForResourceCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  type Tag as RdsTag,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 
 export interface AwsCall {
@@ -62,6 +88,33 @@ interface Group {
   tags: Ec2Tag[];
   /** One entry per single source, as EC2 keeps them. */
   rules: IpPermission[];
+}
+
+interface DbInstance {
+  id: string;
+  engine: string;
+  instanceClass: string;
+  clusterId?: string;
+  createdAt: number;
+  deletingAt?: number;
+  publicly: boolean;
+  securityGroups: string[];
+  subnetGroup: string;
+  deletionProtection: boolean;
+  tags: RdsTag[];
+  password?: string;
+}
+
+interface DbCluster {
+  id: string;
+  createdAt: number;
+  tags: RdsTag[];
+  password: string;
+  scaling?: { MinCapacity?: number; MaxCapacity?: number };
+}
+
+function rdsInvalidParameter(message: string): RDSServiceException {
+  return new RDSServiceException({ name: 'InvalidParameterValue', $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 }
 
 function ec2Error(code: string, message: string): EC2ServiceException {
@@ -106,6 +159,18 @@ export class FakeAws {
     inUse: new Set<string>(),
   };
   private nextId = 1;
+  /** Milliseconds, shared with the test's fake clock so waits are instant. */
+  clock: () => number = () => 0;
+  readonly rds = {
+    instances: new Map<string, DbInstance>(),
+    clusters: new Map<string, DbCluster>(),
+    subnetGroups: new Map<string, { subnets: string[]; tags: RdsTag[] }>(),
+    offeredClasses: new Set(['db.t4g.micro', 'db.t3.micro', 'db.t3.small', 'db.serverless']),
+    bootMs: 300_000,
+    deleteMs: 60_000,
+    /** Where the database answers: by default an RDS-shaped name; tests point it at MariaDB. */
+    endpoint: (id: string) => ({ Address: `${id}.abcdefghijkl.us-west-2.rds.amazonaws.com`, Port: 3306 }),
+  };
 
   mutatingCalls(): AwsCall[] {
     return this.calls.filter((c) => c.mutating);
@@ -177,7 +242,166 @@ export class FakeAws {
       return {};
     });
     this.installEc2();
+    this.installRds();
     return this;
+  }
+
+  private installRds(): void {
+    const rds = mockClient(RDSClient);
+    this.stubs.push(rds);
+    const arn = (kind: string, id: string) => `arn:aws:rds:us-west-2:${this.account}:${kind}:${id}`;
+    const instance = (id: string | undefined): DbInstance => {
+      const found = id ? this.rds.instances.get(id) : undefined;
+      if (!found) throw new DBInstanceNotFoundFault({ ...meta, message: `DBInstance ${id} not found.` });
+      return found;
+    };
+    const status = (i: DbInstance): string => {
+      const now = this.clock();
+      if (i.deletingAt !== undefined) return 'deleting';
+      const age = now - i.createdAt;
+      return age >= this.rds.bootMs ? 'available' : age >= this.rds.bootMs * 0.9 ? 'backing-up' : 'creating';
+    };
+    const sweep = () => {
+      for (const [id, i] of this.rds.instances) if (i.deletingAt !== undefined && this.clock() - i.deletingAt >= this.rds.deleteMs) this.rds.instances.delete(id);
+    };
+    const describe = (i: DbInstance) => {
+      const st = status(i);
+      return {
+        DBInstanceIdentifier: i.id,
+        DBInstanceArn: arn('db', i.id),
+        Engine: i.engine,
+        DBInstanceClass: i.instanceClass,
+        DBInstanceStatus: st,
+        DBClusterIdentifier: i.clusterId,
+        PubliclyAccessible: i.publicly,
+        DeletionProtection: i.deletionProtection,
+        VpcSecurityGroups: i.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+        DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup },
+        TagList: i.tags,
+        ...(st === 'available' || st === 'backing-up' ? { Endpoint: this.rds.endpoint(i.id) } : {}),
+      };
+    };
+    rds.on(DescribeDBInstancesCommand).callsFake((input) => {
+      this.record('rds', 'DescribeDBInstances', input, false);
+      sweep();
+      const list = input.DBInstanceIdentifier ? [instance(input.DBInstanceIdentifier)] : [...this.rds.instances.values()];
+      return { DBInstances: list.map(describe) };
+    });
+    rds.on(CreateDBInstanceCommand).callsFake((input) => {
+      this.record('rds', 'CreateDBInstance', input, true);
+      const id = input.DBInstanceIdentifier!;
+      if (this.rds.instances.has(id)) throw new DBInstanceAlreadyExistsFault({ ...meta, message: 'DB instance already exists' });
+      if (!this.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupNotFoundFault({ ...meta, message: `DBSubnetGroup ${input.DBSubnetGroupName} not found.` });
+      if (!this.rds.offeredClasses.has(input.DBInstanceClass!)) throw rdsInvalidParameter(`${input.DBInstanceClass} is not offered`);
+      if (input.DBClusterIdentifier) {
+        if (!this.rds.clusters.has(input.DBClusterIdentifier)) throw new DBClusterNotFoundFault({ ...meta, message: 'cluster not found' });
+      } else {
+        const pw = input.MasterUserPassword ?? '';
+        if (pw.length < 8 || pw.length > 41 || /[/"@ ]/.test(pw)) throw rdsInvalidParameter('The parameter MasterUserPassword is not a valid password.');
+        if ((input.AllocatedStorage ?? 0) < 20) throw rdsInvalidParameter('Invalid storage size');
+      }
+      const created: DbInstance = {
+        id,
+        engine: input.Engine!,
+        instanceClass: input.DBInstanceClass!,
+        ...(input.DBClusterIdentifier ? { clusterId: input.DBClusterIdentifier } : {}),
+        createdAt: this.clock(),
+        publicly: input.PubliclyAccessible ?? false,
+        securityGroups: input.VpcSecurityGroupIds ?? [],
+        subnetGroup: input.DBSubnetGroupName!,
+        deletionProtection: input.DeletionProtection ?? false,
+        tags: input.Tags ?? [],
+        ...(input.MasterUserPassword ? { password: input.MasterUserPassword } : {}),
+      };
+      this.rds.instances.set(id, created);
+      return { DBInstance: describe(created) };
+    });
+    rds.on(ModifyDBInstanceCommand).callsFake((input) => {
+      this.record('rds', 'ModifyDBInstance', input, true);
+      const found = instance(input.DBInstanceIdentifier);
+      if (input.MasterUserPassword) found.password = input.MasterUserPassword;
+      if (input.DeletionProtection !== undefined) found.deletionProtection = input.DeletionProtection;
+      return { DBInstance: describe(found) };
+    });
+    rds.on(DeleteDBInstanceCommand).callsFake((input) => {
+      this.record('rds', 'DeleteDBInstance', input, true);
+      const found = instance(input.DBInstanceIdentifier);
+      if (found.deletionProtection) throw new InvalidDBInstanceStateFault({ ...meta, message: 'Cannot delete protected DB Instance' });
+      if (status(found) === 'creating') throw new InvalidDBInstanceStateFault({ ...meta, message: 'Instance is currently creating - a final snapshot cannot be taken.' });
+      found.deletingAt = this.clock();
+      return { DBInstance: describe(found) };
+    });
+    rds.on(DescribeDBSubnetGroupsCommand).callsFake((input) => {
+      this.record('rds', 'DescribeDBSubnetGroups', input, false);
+      const group = this.rds.subnetGroups.get(input.DBSubnetGroupName!);
+      if (!group) throw new DBSubnetGroupNotFoundFault({ ...meta, message: `DBSubnetGroup ${input.DBSubnetGroupName} not found.` });
+      return { DBSubnetGroups: [{ DBSubnetGroupName: input.DBSubnetGroupName, DBSubnetGroupArn: arn('subgrp', input.DBSubnetGroupName!), Subnets: group.subnets.map((id) => ({ SubnetIdentifier: id })) }] };
+    });
+    rds.on(CreateDBSubnetGroupCommand).callsFake((input) => {
+      this.record('rds', 'CreateDBSubnetGroup', input, true);
+      if (this.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupAlreadyExistsFault({ ...meta, message: 'exists' });
+      this.rds.subnetGroups.set(input.DBSubnetGroupName!, { subnets: input.SubnetIds ?? [], tags: input.Tags ?? [] });
+      return { DBSubnetGroup: { DBSubnetGroupName: input.DBSubnetGroupName } };
+    });
+    rds.on(DeleteDBSubnetGroupCommand).callsFake((input) => {
+      this.record('rds', 'DeleteDBSubnetGroup', input, true);
+      if (!this.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupNotFoundFault({ ...meta, message: 'not found' });
+      sweep();
+      if ([...this.rds.instances.values()].some((i) => i.subnetGroup === input.DBSubnetGroupName)) {
+        throw new InvalidDBSubnetGroupStateFault({ ...meta, message: 'Cannot delete the subnet group because at least one database instance is still using it.' });
+      }
+      this.rds.subnetGroups.delete(input.DBSubnetGroupName!);
+      return {};
+    });
+    rds.on(ListTagsForResourceCommand).callsFake((input) => {
+      this.record('rds', 'ListTagsForResource', input, false);
+      const name = input.ResourceName!.split(':').pop()!;
+      const tags = input.ResourceName!.includes(':subgrp:') ? this.rds.subnetGroups.get(name)?.tags : this.rds.instances.get(name)?.tags;
+      return { TagList: tags ?? [] };
+    });
+    rds.on(DescribeOrderableDBInstanceOptionsCommand).callsFake((input) => {
+      this.record('rds', 'DescribeOrderableDBInstanceOptions', input, false);
+      const offered = input.DBInstanceClass ? this.rds.offeredClasses.has(input.DBInstanceClass) : true;
+      return { OrderableDBInstanceOptions: offered ? [{ Engine: input.Engine, DBInstanceClass: input.DBInstanceClass }] : [] };
+    });
+    const cluster = (id: string | undefined): DbCluster => {
+      const found = id ? this.rds.clusters.get(id) : undefined;
+      if (!found) throw new DBClusterNotFoundFault({ ...meta, message: `DBCluster ${id} not found.` });
+      return found;
+    };
+    rds.on(DescribeDBClustersCommand).callsFake((input) => {
+      this.record('rds', 'DescribeDBClusters', input, false);
+      const c = cluster(input.DBClusterIdentifier);
+      return { DBClusters: [{ DBClusterIdentifier: c.id, Status: 'available', TagList: c.tags, Endpoint: this.rds.endpoint(`${c.id}.cluster`).Address, Port: this.rds.endpoint(c.id).Port, ServerlessV2ScalingConfiguration: c.scaling }] };
+    });
+    rds.on(CreateDBClusterCommand).callsFake((input) => {
+      this.record('rds', 'CreateDBCluster', input, true);
+      if (this.rds.clusters.has(input.DBClusterIdentifier!)) throw new DBClusterAlreadyExistsFault({ ...meta, message: 'exists' });
+      this.rds.clusters.set(input.DBClusterIdentifier!, {
+        id: input.DBClusterIdentifier!,
+        createdAt: this.clock(),
+        tags: input.Tags ?? [],
+        password: input.MasterUserPassword!,
+        ...(input.ServerlessV2ScalingConfiguration ? { scaling: input.ServerlessV2ScalingConfiguration } : {}),
+      });
+      return { DBCluster: { DBClusterIdentifier: input.DBClusterIdentifier } };
+    });
+    rds.on(ModifyDBClusterCommand).callsFake((input) => {
+      this.record('rds', 'ModifyDBCluster', input, true);
+      const c = cluster(input.DBClusterIdentifier);
+      if (input.MasterUserPassword) c.password = input.MasterUserPassword;
+      return { DBCluster: { DBClusterIdentifier: c.id } };
+    });
+    rds.on(DeleteDBClusterCommand).callsFake((input) => {
+      this.record('rds', 'DeleteDBCluster', input, true);
+      cluster(input.DBClusterIdentifier);
+      sweep();
+      if ([...this.rds.instances.values()].some((i) => i.clusterId === input.DBClusterIdentifier)) {
+        throw new InvalidDBInstanceStateFault({ ...meta, message: 'Cluster still has instances' });
+      }
+      this.rds.clusters.delete(input.DBClusterIdentifier!);
+      return {};
+    });
   }
 
   private installEc2(): void {

@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { accessStep } from '../../src/stack/steps/access.js';
+import { databaseStep } from '../../src/stack/steps/database.js';
+import { networkStep } from '../../src/stack/steps/network.js';
+import { ConflictError } from '../../src/stack/step.js';
+import { FakeAws } from '../support/aws-fake.js';
+import { stepContext } from '../support/step-context.js';
+
+const PASSWORD = 'Abcdefghjkmnpqrstuvwxyz234567890';
+
+describe('§2 database step', () => {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws().install();
+  });
+  afterEach(() => aws.restore());
+
+  const ready = async (answers: Record<string, unknown> = {}) => {
+    const ctx = stepContext({ answers, state: { version: 1, stack: 'mbed-tsdb', database: { password: PASSWORD } as never } });
+    aws.clock = () => ctx.clock.now;
+    ctx.state.outputs = { network: await networkStep.apply(ctx) };
+    ctx.state.outputs.access = await accessStep.apply(ctx);
+    return ctx;
+  };
+
+  it('creates MySQL tsdb on the cheapest class, 20 GB encrypted, reachable from the desktop, and waits for it', async () => {
+    const ctx = await ready();
+    const output = await databaseStep.apply(ctx);
+    const [request] = aws.callsOf('CreateDBInstance');
+    const access = ctx.state.outputs!.access as { databaseGroupId: string };
+    expect(request).toEqual({
+      DBInstanceIdentifier: 'tsdb',
+      PubliclyAccessible: true,
+      DBSubnetGroupName: 'mbed-tsdb',
+      Tags: [{ Key: 'mbed-tsdb:stack', Value: 'mbed-tsdb' }, { Key: 'mbed-tsdb:managed-by', Value: 'mbed-tsdb' }],
+      Engine: 'mysql',
+      DBInstanceClass: 'db.t4g.micro',
+      AllocatedStorage: 20,
+      StorageEncrypted: true,
+      DBName: 'tsdb',
+      MasterUsername: 'tsdbuser',
+      MasterUserPassword: PASSWORD,
+      VpcSecurityGroupIds: [access.databaseGroupId],
+      BackupRetentionPeriod: 1,
+      DeletionProtection: false,
+    });
+    expect(aws.callsOf('CreateDBSubnetGroup')[0]).toMatchObject({ DBSubnetGroupName: 'mbed-tsdb', SubnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'] });
+    expect(output).toEqual({ identifier: 'tsdb', engine: 'mysql', host: 'tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com', port: 3306 });
+    expect(ctx.clock.now).toBeGreaterThanOrEqual(300_000);
+    expect(ctx.log()).toMatch(/… database tsdb: creating \(\d+s\)/);
+    expect(ctx.log()).toContain('✓ database tsdb: available at tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com:3306');
+    expect(ctx.state.database).toEqual({
+      password: PASSWORD,
+      passwordApplied: true,
+      host: 'tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com',
+      port: 3306,
+      user: 'tsdbuser',
+      name: 'tsdb',
+      table: 'events',
+      access: 'my-ip',
+      cidr: '203.0.113.7/32',
+    });
+  });
+
+  it('takes the next cheapest class the region offers, and keeps a private database private', async () => {
+    aws.rds.offeredClasses.delete('db.t4g.micro');
+    const ctx = await ready({ access: 'private' });
+    await databaseStep.apply(ctx);
+    expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ DBInstanceClass: 'db.t3.micro', PubliclyAccessible: false });
+    expect(ctx.state.database?.cidr).toBeUndefined();
+  });
+
+  it('creates Aurora Serverless v2 that can scale to zero', async () => {
+    const ctx = await ready({ engine: 'aurora-mysql' });
+    const output = await databaseStep.apply(ctx);
+    expect(aws.callsOf('CreateDBCluster')[0]).toMatchObject({
+      DBClusterIdentifier: 'tsdb-cluster',
+      Engine: 'aurora-mysql',
+      DatabaseName: 'tsdb',
+      StorageEncrypted: true,
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 },
+    });
+    expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ DBClusterIdentifier: 'tsdb-cluster', DBInstanceClass: 'db.serverless', Engine: 'aurora-mysql' });
+    expect(output.host).toContain('tsdb-cluster.cluster');
+  });
+
+  it('changes nothing when run again', async () => {
+    const ctx = await ready();
+    await databaseStep.apply(ctx);
+    const before = aws.mutatingCalls().length;
+    await databaseStep.apply(ctx);
+    expect(aws.mutatingCalls()).toHaveLength(before);
+    expect((await databaseStep.plan(ctx))[0]).toMatchObject({ action: 'keep' });
+  });
+
+  it('adopts its own instance whose password it cannot vouch for by setting the saved one', async () => {
+    const first = await ready();
+    await databaseStep.apply(first);
+    const again = await ready();
+    await databaseStep.apply(again);
+    expect(aws.callsOf('ModifyDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', MasterUserPassword: PASSWORD, ApplyImmediately: true }]);
+  });
+
+  it('never adopts an instance of the same name it did not make', async () => {
+    const ctx = await ready();
+    aws.rds.subnetGroups.set('default', { subnets: [], tags: [] });
+    aws.rds.instances.set('tsdb', { id: 'tsdb', engine: 'mysql', instanceClass: 'db.t3.micro', createdAt: -1e9, publicly: false, securityGroups: [], subnetGroup: 'default', deletionProtection: false, tags: [] });
+    await expect(databaseStep.plan(ctx)).rejects.toThrow(ConflictError);
+    await expect(databaseStep.apply(ctx)).rejects.toThrow('RDS instance tsdb already exists and was not made by mbed-tsdb');
+    await databaseStep.remove(ctx);
+    expect(aws.rds.instances.has('tsdb')).toBe(true);
+  });
+
+  it('removes the instance (waiting until it is gone) and its subnet group', async () => {
+    const ctx = await ready();
+    await databaseStep.apply(ctx);
+    await databaseStep.remove(ctx);
+    expect(aws.callsOf('DeleteDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
+    expect(aws.rds.instances.size).toBe(0);
+    expect(aws.rds.subnetGroups.size).toBe(0);
+  });
+});
