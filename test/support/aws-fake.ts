@@ -57,6 +57,31 @@ import {
   RDSClient,
   type Tag as RdsTag,
 } from '@aws-sdk/client-rds';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  InvalidParameterValueException,
+  InvokeCommand,
+  LambdaClient,
+  ResourceConflictException,
+  ResourceNotFoundException,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  PutRetentionPolicyCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException as LogsNotFound,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { createHash } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 
 export interface AwsCall {
@@ -72,6 +97,7 @@ export class SimulatedCrash extends Error {
 }
 
 interface Role {
+  createdAt: number;
   arn: string;
   trust: string;
   tags: Tag[];
@@ -103,6 +129,23 @@ interface DbInstance {
   deletionProtection: boolean;
   tags: RdsTag[];
   password?: string;
+}
+
+export interface LambdaFunction {
+  name: string;
+  arn: string;
+  role: string;
+  runtime: string;
+  handler: string;
+  zip: Buffer;
+  codeSha256: string;
+  environment: Record<string, string>;
+  vpc: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
+  tags: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+  policy: Array<{ Sid: string; Principal: string; SourceArn?: string; Action: string }>;
+  request: Record<string, unknown>;
 }
 
 interface DbCluster {
@@ -159,6 +202,17 @@ export class FakeAws {
     inUse: new Set<string>(),
   };
   private nextId = 1;
+  readonly lambda = {
+    functions: new Map<string, LambdaFunction>(),
+    /** A new role cannot be assumed by Lambda for this long (IAM propagation). */
+    roleDelayMs: 10_000,
+    /** Pending → Active (VPC network interfaces). */
+    activeMs: 60_000,
+    updateMs: 5_000,
+    /** Runs a direct invocation; tests wire it to the real handler. */
+    invoke: undefined as undefined | ((fn: LambdaFunction, payload: unknown) => Promise<unknown>),
+  };
+  readonly logs = { groups: new Map<string, { retention?: number; tags: Record<string, string> }>() };
   /** Milliseconds, shared with the test's fake clock so waits are instant. */
   clock: () => number = () => 0;
   readonly rds = {
@@ -219,7 +273,7 @@ export class FakeAws {
       } catch {
         throw new MalformedPolicyDocumentException({ ...meta, message: 'This policy contains invalid Json' });
       }
-      const created: Role = { arn: `arn:aws:iam::${this.account}:role/${name}`, trust: input.AssumeRolePolicyDocument!, tags: input.Tags ?? [], attached: new Set() };
+      const created: Role = { createdAt: this.clock(), arn: `arn:aws:iam::${this.account}:role/${name}`, trust: input.AssumeRolePolicyDocument!, tags: input.Tags ?? [], attached: new Set() };
       this.iam.roles.set(name, created);
       return { Role: { RoleName: name, Arn: created.arn, Path: '/', RoleId: 'AROA000', CreateDate: new Date(0) } };
     });
@@ -243,7 +297,167 @@ export class FakeAws {
     });
     this.installEc2();
     this.installRds();
+    this.installLambda();
+    this.installLogs();
     return this;
+  }
+
+  private installLambda(): void {
+    const lambda = mockClient(LambdaClient);
+    this.stubs.push(lambda);
+    const fn = (name: string | undefined): LambdaFunction => {
+      const found = name ? this.lambda.functions.get(name.split(':').pop()!) ?? this.lambda.functions.get(name) : undefined;
+      if (!found) throw new ResourceNotFoundException({ ...meta, message: `Function not found: ${name}`, Type: 'User' });
+      return found;
+    };
+    const configuration = (f: LambdaFunction) => {
+      const now = this.clock();
+      const active = now - f.createdAt >= this.lambda.activeMs;
+      const updating = now - f.updatedAt < this.lambda.updateMs;
+      return {
+        FunctionName: f.name,
+        FunctionArn: f.arn,
+        Runtime: f.runtime,
+        Handler: f.handler,
+        Role: f.role,
+        CodeSha256: f.codeSha256,
+        CodeSize: f.zip.length,
+        Environment: { Variables: { ...f.environment } },
+        VpcConfig: f.vpc,
+        State: active ? 'Active' : 'Pending',
+        LastUpdateStatus: !active ? 'InProgress' : updating ? 'InProgress' : 'Successful',
+      } as const;
+    };
+    const notUpdating = (f: LambdaFunction) => {
+      const c = configuration(f);
+      if (c.State !== 'Active' || c.LastUpdateStatus === 'InProgress') {
+        throw new ResourceConflictException({ ...meta, message: `The operation cannot be performed at this time. An update is in progress for resource: ${f.arn}`, Type: 'User' });
+      }
+    };
+    lambda.on(GetFunctionCommand).callsFake((input) => {
+      this.record('lambda', 'GetFunction', input, false);
+      const f = fn(input.FunctionName);
+      return { Configuration: configuration(f), Tags: f.tags };
+    });
+    lambda.on(GetFunctionConfigurationCommand).callsFake((input) => {
+      this.record('lambda', 'GetFunctionConfiguration', input, false);
+      return configuration(fn(input.FunctionName));
+    });
+    lambda.on(CreateFunctionCommand).callsFake((input) => {
+      this.record('lambda', 'CreateFunction', input, true);
+      const name = input.FunctionName!;
+      if (this.lambda.functions.has(name)) throw new ResourceConflictException({ ...meta, message: `Function already exist: ${name}`, Type: 'User' });
+      const role = [...this.iam.roles.values()].find((r) => r.arn === input.Role);
+      if (!role || this.clock() - role.createdAt < this.lambda.roleDelayMs) {
+        throw new InvalidParameterValueException({ ...meta, message: 'The role defined for the function cannot be assumed by Lambda.', Type: 'User' });
+      }
+      const zip = Buffer.from(input.Code!.ZipFile!);
+      const created: LambdaFunction = {
+        name,
+        arn: `arn:aws:lambda:us-west-2:${this.account}:function:${name}`,
+        role: input.Role!,
+        runtime: input.Runtime!,
+        handler: input.Handler!,
+        zip,
+        codeSha256: createHash('sha256').update(zip).digest('base64'),
+        environment: { ...(input.Environment?.Variables ?? {}) },
+        vpc: input.VpcConfig ?? {},
+        tags: input.Tags ?? {},
+        createdAt: this.clock(),
+        updatedAt: -Infinity,
+        policy: [],
+        request: { ...input, Code: { ZipFile: `<${zip.length} bytes>` } },
+      };
+      this.lambda.functions.set(name, created);
+      return configuration(created);
+    });
+    lambda.on(UpdateFunctionCodeCommand).callsFake((input) => {
+      this.record('lambda', 'UpdateFunctionCode', { ...input, ZipFile: '<zip>' }, true);
+      const f = fn(input.FunctionName);
+      notUpdating(f);
+      f.zip = Buffer.from(input.ZipFile!);
+      f.codeSha256 = createHash('sha256').update(f.zip).digest('base64');
+      f.updatedAt = this.clock();
+      return configuration(f);
+    });
+    lambda.on(UpdateFunctionConfigurationCommand).callsFake((input) => {
+      this.record('lambda', 'UpdateFunctionConfiguration', input, true);
+      const f = fn(input.FunctionName);
+      notUpdating(f);
+      if (input.Environment?.Variables) f.environment = { ...input.Environment.Variables };
+      f.updatedAt = this.clock();
+      return configuration(f);
+    });
+    lambda.on(DeleteFunctionCommand).callsFake((input) => {
+      this.record('lambda', 'DeleteFunction', input, true);
+      const f = fn(input.FunctionName);
+      this.lambda.functions.delete(f.name);
+      // The VPC network interfaces outlive the function for a while (teardown's worry).
+      for (const group of f.vpc.SecurityGroupIds ?? []) this.ec2.inUse.add(group);
+      return {};
+    });
+    lambda.on(AddPermissionCommand).callsFake((input) => {
+      this.record('lambda', 'AddPermission', input, true);
+      const f = fn(input.FunctionName);
+      if (f.policy.some((p) => p.Sid === input.StatementId)) {
+        throw new ResourceConflictException({ ...meta, message: `The statement id (${input.StatementId}) provided already exists.`, Type: 'User' });
+      }
+      f.policy.push({ Sid: input.StatementId!, Principal: input.Principal!, Action: input.Action!, ...(input.SourceArn ? { SourceArn: input.SourceArn } : {}) });
+      return { Statement: JSON.stringify(f.policy.at(-1)) };
+    });
+    lambda.on(GetPolicyCommand).callsFake((input) => {
+      this.record('lambda', 'GetPolicy', input, false);
+      const f = fn(input.FunctionName);
+      if (f.policy.length === 0) throw new ResourceNotFoundException({ ...meta, message: 'The resource you requested does not exist.', Type: 'User' });
+      const Statement = f.policy.map((p) => ({
+        Sid: p.Sid,
+        Effect: 'Allow',
+        Principal: { Service: p.Principal },
+        Action: p.Action,
+        Resource: f.arn,
+        ...(p.SourceArn ? { Condition: { ArnLike: { 'AWS:SourceArn': p.SourceArn } } } : {}),
+      }));
+      return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement }) };
+    });
+    lambda.on(InvokeCommand).callsFake(async (input) => {
+      this.record('lambda', 'Invoke', { ...input, Payload: Buffer.from(input.Payload ?? '').toString() }, true);
+      const f = fn(input.FunctionName);
+      if (!this.lambda.invoke) throw new Error('the fake has no handler to invoke');
+      const result = await this.lambda.invoke(f, JSON.parse(Buffer.from(input.Payload ?? '{}').toString()));
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
+    });
+  }
+
+  private installLogs(): void {
+    const logs = mockClient(CloudWatchLogsClient);
+    this.stubs.push(logs);
+    logs.on(DescribeLogGroupsCommand).callsFake((input) => {
+      this.record('logs', 'DescribeLogGroups', input, false);
+      const prefix = input.logGroupNamePrefix ?? '';
+      return {
+        logGroups: [...this.logs.groups]
+          .filter(([name]) => name.startsWith(prefix))
+          .map(([name, g]) => ({ logGroupName: name, ...(g.retention ? { retentionInDays: g.retention } : {}) })),
+      };
+    });
+    logs.on(CreateLogGroupCommand).callsFake((input) => {
+      this.record('logs', 'CreateLogGroup', input, true);
+      if (this.logs.groups.has(input.logGroupName!)) throw new ResourceAlreadyExistsException({ ...meta, message: 'The specified log group already exists' });
+      this.logs.groups.set(input.logGroupName!, { tags: input.tags ?? {} });
+      return {};
+    });
+    logs.on(PutRetentionPolicyCommand).callsFake((input) => {
+      this.record('logs', 'PutRetentionPolicy', input, true);
+      const group = this.logs.groups.get(input.logGroupName!);
+      if (!group) throw new LogsNotFound({ ...meta, message: 'The specified log group does not exist.' });
+      group.retention = input.retentionInDays;
+      return {};
+    });
+    logs.on(DeleteLogGroupCommand).callsFake((input) => {
+      this.record('logs', 'DeleteLogGroup', input, true);
+      if (!this.logs.groups.delete(input.logGroupName!)) throw new LogsNotFound({ ...meta, message: 'The specified log group does not exist.' });
+      return {};
+    });
   }
 
   private installRds(): void {

@@ -1,0 +1,50 @@
+// Tells the function where the database is, once it is available. Until then the function
+// already answers the Connector's URL check, so registration need not wait for the database.
+
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import type { Step, StepContext } from '../step.js';
+import type { DatabaseOutput } from './database.js';
+import { baseEnvironment, waitUntilReady } from './function.js';
+
+export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Record<string, string> {
+  return {
+    ...baseEnvironment(ctx),
+    DB_HOST: database.host,
+    DB_PORT: String(database.port),
+    DB_PASSWORD: ctx.state.database!.password,
+    ...(ctx.answers.dbCaPem ? { DB_TLS: 'ca', DB_TLS_CA: ctx.answers.dbCaPem } : { DB_TLS: 'rds' }),
+  };
+}
+
+function same(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b)]);
+  return [...keys].every((k) => a?.[k] === b[k]);
+}
+
+export const configureStep: Step<{ environment: 'database' }> = {
+  id: 'configure',
+  title: '§5 function ← database settings',
+  after: ['function', 'database'],
+
+  async plan(ctx) {
+    return [{ step: 'configure', resource: `environment of ${ctx.names.function}`, action: 'update', detail: 'database host, user and password, once available' }];
+  },
+
+  async apply(ctx) {
+    const lambda = await ctx.aws.lambda();
+    const wanted = fullEnvironment(ctx, ctx.state.outputs!.database as DatabaseOutput);
+    const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
+    if (!same(current.Environment?.Variables, wanted)) {
+      const task = ctx.progress.task(`function ${ctx.names.function}`, 'connecting it to the database');
+      await waitUntilReady(lambda, ctx, (s) => task.update(s));
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: ctx.names.function, Environment: { Variables: wanted } }));
+      await waitUntilReady(lambda, ctx, (s) => task.update(s));
+      task.done('connected to the database');
+    }
+    return { environment: 'database' };
+  },
+
+  async remove() {
+    // Goes with the function.
+  },
+};

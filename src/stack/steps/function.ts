@@ -1,0 +1,170 @@
+// Tutorial §5: the webhook function, in the VPC with its own security group, running the
+// bundled zip. Its log group is made first, tagged and with a retention period, so Lambda
+// does not make one that outlives the stack. Unchanged code is not uploaded again.
+
+import {
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  PutRetentionPolicyCommand,
+  ResourceNotFoundException as LogGroupNotFound,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  InvalidParameterValueException,
+  ResourceNotFoundException,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type FunctionConfiguration,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { UserFacingError } from '../../errors.js';
+import { retry } from '../../util/retry.js';
+import { ownedBy } from '../naming.js';
+import { functionPackage } from '../package.js';
+import { ConflictError, type Step, type StepContext } from '../step.js';
+import type { AccessOutput } from './access.js';
+import type { NetworkOutput } from './network.js';
+import type { RoleOutput } from './role.js';
+
+export const LOG_RETENTION_DAYS = 30;
+export const POLL_MS = 2_000;
+
+export interface FunctionOutput {
+  name: string;
+  arn: string;
+  codeSha256: string;
+}
+
+/** The environment before the database is known; the configure step adds the rest. */
+export function baseEnvironment(ctx: StepContext): Record<string, string> {
+  const secret = ctx.state.webhookSecret;
+  if (!secret) throw new Error('the webhook secret must be saved in the state before the function is made');
+  return { WEBHOOK_SECRET: secret, DB_NAME: ctx.names.dbName, DB_USER: ctx.names.dbUser, DB_TABLE: ctx.names.table };
+}
+
+async function findFunction(lambda: LambdaClient, ctx: StepContext): Promise<FunctionConfiguration | null> {
+  try {
+    const found = await lambda.send(new GetFunctionCommand({ FunctionName: ctx.names.function }));
+    const owner = ownedBy(found.Tags ?? {}, ctx.stack);
+    if (owner !== 'ours') {
+      throw new ConflictError(
+        `Lambda function ${ctx.names.function} already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
+          'delete it, or choose another --stack',
+      );
+    }
+    return found.Configuration ?? null;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return null;
+    throw error;
+  }
+}
+
+/** Waits until the function is Active and no update is in progress. */
+export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, update: (status: string) => void): Promise<FunctionConfiguration> {
+  const started = ctx.now();
+  for (;;) {
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
+    if (config.State === 'Failed' || config.LastUpdateStatus === 'Failed') {
+      throw new UserFacingError(`Lambda could not prepare ${ctx.names.function}: ${config.StateReason ?? config.LastUpdateStatusReason ?? 'unknown reason'}`);
+    }
+    if (config.State === 'Active' && config.LastUpdateStatus !== 'InProgress') return config;
+    if (ctx.now() - started > 15 * 60_000) throw new UserFacingError(`${ctx.names.function} is still ${config.State} after 15 minutes; run setup again later`);
+    update(config.State === 'Active' ? 'updating' : `${config.State ?? 'Pending'} (network interfaces in the VPC)`);
+    await ctx.sleep(POLL_MS);
+  }
+}
+
+async function ensureLogGroup(ctx: StepContext): Promise<void> {
+  const logs = await ctx.aws.logs();
+  const name = ctx.names.logGroup;
+  const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups ?? [];
+  const group = groups.find((g) => g.logGroupName === name);
+  if (!group) await logs.send(new CreateLogGroupCommand({ logGroupName: name, tags: ctx.tags }));
+  if (group?.retentionInDays !== LOG_RETENTION_DAYS) {
+    await logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: LOG_RETENTION_DAYS }));
+  }
+}
+
+export const functionStep: Step<FunctionOutput> = {
+  id: 'function',
+  title: '§5 webhook function',
+  after: ['role', 'network', 'access'],
+
+  async plan(ctx) {
+    const found = await findFunction(await ctx.aws.lambda(), ctx);
+    const pkg = functionPackage();
+    const resource = `Lambda function ${ctx.names.function}`;
+    if (!found) return [{ step: 'function', resource, action: 'create', detail: `${pkg.runtime}, ${(pkg.zip.length / 1024).toFixed(0)} KB, log group kept ${LOG_RETENTION_DAYS} days` }];
+    return [found.CodeSha256 === pkg.sha256 ? { step: 'function', resource, action: 'keep', detail: 'code unchanged' } : { step: 'function', resource, action: 'update', detail: 'new code' }];
+  },
+
+  async apply(ctx) {
+    const lambda = await ctx.aws.lambda();
+    const pkg = functionPackage();
+    const role = ctx.state.outputs!.role as RoleOutput;
+    const network = ctx.state.outputs!.network as NetworkOutput;
+    const access = ctx.state.outputs!.access as AccessOutput;
+    const task = ctx.progress.task(`function ${ctx.names.function}`, 'checking');
+    await ensureLogGroup(ctx);
+    let found = await findFunction(lambda, ctx);
+    if (!found) {
+      task.update('creating');
+      // A new role takes a few seconds to become usable by Lambda; only that error is retried.
+      found = await retry(
+        () =>
+          lambda.send(
+            new CreateFunctionCommand({
+              FunctionName: ctx.names.function,
+              Runtime: pkg.runtime as never,
+              Handler: pkg.handler,
+              Role: role.arn,
+              Code: { ZipFile: pkg.zip },
+              Description: `mbed-tsdb ${ctx.stack}: stores Connector notifications in ${ctx.names.dbName}.${ctx.names.table}`,
+              Timeout: 30,
+              MemorySize: 256,
+              Architectures: ['arm64'],
+              VpcConfig: { SubnetIds: network.subnetIds, SecurityGroupIds: [access.functionGroupId] },
+              Environment: { Variables: baseEnvironment(ctx) },
+              LoggingConfig: { LogFormat: 'Text', LogGroup: ctx.names.logGroup },
+              Tags: ctx.tags,
+            }),
+          ),
+        {
+          attempts: 12,
+          baseMs: 2_000,
+          maxMs: 20_000,
+          budgetMs: 180_000,
+          shouldRetry: (error) => error instanceof InvalidParameterValueException && /cannot be assumed|assume/i.test(String((error as Error).message)),
+          sleep: ctx.sleep,
+          onRetry: () => task.update('waiting for the new role to be usable'),
+        },
+      );
+    } else if (found.CodeSha256 !== pkg.sha256) {
+      task.update('uploading new code');
+      await waitUntilReady(lambda, ctx, (s) => task.update(s));
+      await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: ctx.names.function, ZipFile: pkg.zip }));
+    }
+    const ready = await waitUntilReady(lambda, ctx, (s) => task.update(s));
+    task.done(found.CodeSha256 === pkg.sha256 ? 'Active, code unchanged' : 'Active');
+    return { name: ctx.names.function, arn: ready.FunctionArn!, codeSha256: ready.CodeSha256! };
+  },
+
+  async remove(ctx) {
+    const lambda = await ctx.aws.lambda();
+    try {
+      if (await findFunction(lambda, ctx)) await lambda.send(new DeleteFunctionCommand({ FunctionName: ctx.names.function }));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return;
+    }
+    try {
+      await (await ctx.aws.logs()).send(new DeleteLogGroupCommand({ logGroupName: ctx.names.logGroup }));
+    } catch (error) {
+      if (!(error instanceof LogGroupNotFound)) throw error;
+    }
+  },
+};

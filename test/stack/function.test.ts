@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { functionPackage } from '../../src/stack/package.js';
+import { accessStep } from '../../src/stack/steps/access.js';
+import { configureStep } from '../../src/stack/steps/configure.js';
+import { functionStep, LOG_RETENTION_DAYS } from '../../src/stack/steps/function.js';
+import { networkStep } from '../../src/stack/steps/network.js';
+import { roleStep } from '../../src/stack/steps/role.js';
+import { ConflictError } from '../../src/stack/step.js';
+import { FakeAws } from '../support/aws-fake.js';
+import { stepContext } from '../support/step-context.js';
+
+describe('§5 function step', () => {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws().install();
+  });
+  afterEach(() => aws.restore());
+
+  const ready = async () => {
+    const ctx = stepContext({ state: { version: 1, stack: 'mbed-tsdb', webhookSecret: 'secret-123', database: { password: 'pw12345678' } as never } });
+    aws.clock = () => ctx.clock.now;
+    ctx.state.outputs = { role: await roleStep.apply(ctx), network: await networkStep.apply(ctx) };
+    ctx.state.outputs.access = await accessStep.apply(ctx);
+    return ctx;
+  };
+
+  it('creates the log group first, then the function in the VPC, retrying while the new role propagates, and waits for Active', async () => {
+    const ctx = await ready();
+    const output = await functionStep.apply(ctx);
+    const pkg = functionPackage();
+    expect(aws.logs.groups.get('/aws/lambda/mbed_time_series_webhook')).toEqual({ retention: LOG_RETENTION_DAYS, tags: ctx.tags });
+    const createLog = aws.calls.findIndex((c) => c.command === 'CreateLogGroup');
+    const createFn = aws.calls.findIndex((c) => c.command === 'CreateFunction');
+    expect(createLog).toBeLessThan(createFn);
+    // The role was brand new: the first attempts were refused, then it worked.
+    expect(aws.callsOf('CreateFunction').length).toBeGreaterThan(1);
+    const fn = aws.lambda.functions.get('mbed_time_series_webhook')!;
+    const access = ctx.state.outputs!.access as { functionGroupId: string };
+    expect(fn.request).toMatchObject({
+      FunctionName: 'mbed_time_series_webhook',
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::123456789012:role/mbed_time_series_database',
+      VpcConfig: { SubnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'], SecurityGroupIds: [access.functionGroupId] },
+      Environment: { Variables: { WEBHOOK_SECRET: 'secret-123', DB_NAME: 'tsdb', DB_USER: 'tsdbuser', DB_TABLE: 'events' } },
+      LoggingConfig: { LogFormat: 'Text', LogGroup: '/aws/lambda/mbed_time_series_webhook' },
+      Tags: ctx.tags,
+    });
+    expect(fn.codeSha256).toBe(pkg.sha256);
+    expect(output).toEqual({ name: 'mbed_time_series_webhook', arn: fn.arn, codeSha256: pkg.sha256 });
+    expect(ctx.clock.now).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('does not upload unchanged code again, and uploads changed code', async () => {
+    const ctx = await ready();
+    await functionStep.apply(ctx);
+    ctx.clock.now += 120_000;
+    const before = aws.mutatingCalls().length;
+    await functionStep.apply(ctx);
+    expect(aws.mutatingCalls()).toHaveLength(before);
+    expect((await functionStep.plan(ctx))[0]).toMatchObject({ action: 'keep', detail: 'code unchanged' });
+    aws.lambda.functions.get('mbed_time_series_webhook')!.codeSha256 = 'older';
+    expect((await functionStep.plan(ctx))[0]).toMatchObject({ action: 'update' });
+    await functionStep.apply(ctx);
+    expect(aws.callsOf('UpdateFunctionCode')).toHaveLength(1);
+  });
+
+  it('gives the function the database settings once the database is there', async () => {
+    const ctx = await ready();
+    await functionStep.apply(ctx);
+    ctx.state.outputs!.database = { identifier: 'tsdb', engine: 'mysql', host: 'tsdb.x.rds.amazonaws.com', port: 3306 };
+    await configureStep.apply(ctx);
+    expect(aws.lambda.functions.get('mbed_time_series_webhook')!.environment).toEqual({
+      WEBHOOK_SECRET: 'secret-123',
+      DB_NAME: 'tsdb',
+      DB_USER: 'tsdbuser',
+      DB_TABLE: 'events',
+      DB_HOST: 'tsdb.x.rds.amazonaws.com',
+      DB_PORT: '3306',
+      DB_PASSWORD: 'pw12345678',
+      DB_TLS: 'rds',
+    });
+    const before = aws.mutatingCalls().length;
+    await configureStep.apply(ctx);
+    expect(aws.mutatingCalls()).toHaveLength(before);
+  });
+
+  it('never adopts a function of the same name it did not make', async () => {
+    const ctx = await ready();
+    await functionStep.apply(ctx);
+    aws.lambda.functions.get('mbed_time_series_webhook')!.tags = {};
+    await expect(functionStep.plan(ctx)).rejects.toThrow(ConflictError);
+    await functionStep.remove(ctx);
+    expect(aws.lambda.functions.size).toBe(1);
+  });
+
+  it('removes the function and its log group', async () => {
+    const ctx = await ready();
+    await functionStep.apply(ctx);
+    await functionStep.remove(ctx);
+    expect(aws.lambda.functions.size).toBe(0);
+    expect(aws.logs.groups.size).toBe(0);
+  });
+});
