@@ -81,6 +81,25 @@ import {
   ResourceAlreadyExistsException,
   ResourceNotFoundException as LogsNotFound,
 } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  APIGatewayClient,
+  BadRequestException,
+  ConflictException,
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  DeleteRestApiCommand,
+  GetMethodCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+  NotFoundException,
+  PutIntegrationCommand,
+  PutIntegrationResponseCommand,
+  PutMethodCommand,
+  PutMethodResponseCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-api-gateway';
 import { createHash } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -148,6 +167,23 @@ export interface LambdaFunction {
   request: Record<string, unknown>;
 }
 
+export interface ApiMethod {
+  authorizationType: string;
+  integration?: Record<string, unknown>;
+  responses: string[];
+  integrationResponses: string[];
+}
+
+export interface RestApi {
+  id: string;
+  name: string;
+  tags: Record<string, string>;
+  request: Record<string, unknown>;
+  resources: Map<string, { id: string; path: string; pathPart?: string; parentId?: string; methods: Map<string, ApiMethod> }>;
+  deployments: Array<{ stageName?: string; at: number }>;
+  stages: Set<string>;
+}
+
 interface DbCluster {
   id: string;
   createdAt: number;
@@ -211,6 +247,11 @@ export class FakeAws {
     updateMs: 5_000,
     /** Runs a direct invocation; tests wire it to the real handler. */
     invoke: undefined as undefined | ((fn: LambdaFunction, payload: unknown) => Promise<unknown>),
+  };
+  readonly apigateway = {
+    apis: new Map<string, RestApi>(),
+    /** DeleteRestApi is allowed about once per 30 s per account. */
+    lastDeleteAt: -Infinity,
   };
   readonly logs = { groups: new Map<string, { retention?: number; tags: Record<string, string> }>() };
   /** Milliseconds, shared with the test's fake clock so waits are instant. */
@@ -299,7 +340,124 @@ export class FakeAws {
     this.installRds();
     this.installLambda();
     this.installLogs();
+    this.installApiGateway();
     return this;
+  }
+
+  private installApiGateway(): void {
+    const apigw = mockClient(APIGatewayClient);
+    this.stubs.push(apigw);
+    const api = (id: string | undefined): RestApi => {
+      const found = id ? this.apigateway.apis.get(id) : undefined;
+      if (!found) throw new NotFoundException({ ...meta, message: 'Invalid API identifier specified' });
+      return found;
+    };
+    const resource = (a: RestApi, id: string | undefined) => {
+      const found = id ? a.resources.get(id) : undefined;
+      if (!found) throw new NotFoundException({ ...meta, message: 'Invalid Resource identifier specified' });
+      return found;
+    };
+    const method = (input: { restApiId?: string; resourceId?: string; httpMethod?: string }) => {
+      const found = resource(api(input.restApiId), input.resourceId).methods.get(input.httpMethod!);
+      if (!found) throw new NotFoundException({ ...meta, message: 'Invalid Method identifier specified' });
+      return found;
+    };
+    const newId = () => Math.random().toString(36).slice(2, 12);
+    apigw.on(GetRestApisCommand).callsFake((input) => {
+      this.record('apigateway', 'GetRestApis', input, false);
+      return { items: [...this.apigateway.apis.values()].map((a) => ({ id: a.id, name: a.name, tags: a.tags })) };
+    });
+    apigw.on(CreateRestApiCommand).callsFake((input) => {
+      this.record('apigateway', 'CreateRestApi', input, true);
+      const id = newId();
+      const rootId = newId();
+      this.apigateway.apis.set(id, {
+        id,
+        name: input.name!,
+        tags: input.tags ?? {},
+        request: input as Record<string, unknown>,
+        resources: new Map([[rootId, { id: rootId, path: '/', methods: new Map() }]]),
+        deployments: [],
+        stages: new Set(),
+      });
+      return { id, name: input.name, tags: input.tags, rootResourceId: rootId };
+    });
+    apigw.on(DeleteRestApiCommand).callsFake((input) => {
+      this.record('apigateway', 'DeleteRestApi', input, true);
+      if (this.clock() - this.apigateway.lastDeleteAt < 30_000) throw new TooManyRequestsException({ ...meta, message: 'Too Many Requests' });
+      api(input.restApiId);
+      this.apigateway.apis.delete(input.restApiId!);
+      this.apigateway.lastDeleteAt = this.clock();
+      return {};
+    });
+    apigw.on(GetResourcesCommand).callsFake((input) => {
+      this.record('apigateway', 'GetResources', input, false);
+      return { items: [...api(input.restApiId).resources.values()].map((r) => ({ id: r.id, path: r.path, pathPart: r.pathPart, parentId: r.parentId })) };
+    });
+    apigw.on(CreateResourceCommand).callsFake((input) => {
+      this.record('apigateway', 'CreateResource', input, true);
+      const a = api(input.restApiId);
+      const parent = resource(a, input.parentId);
+      const path = `${parent.path === '/' ? '' : parent.path}/${input.pathPart}`;
+      if ([...a.resources.values()].some((r) => r.path === path)) throw new ConflictException({ ...meta, message: 'Another resource with the same parent already has this name' });
+      const id = newId();
+      a.resources.set(id, { id, path, pathPart: input.pathPart!, parentId: input.parentId!, methods: new Map() });
+      return { id, path, pathPart: input.pathPart, parentId: input.parentId };
+    });
+    apigw.on(GetMethodCommand).callsFake((input) => {
+      this.record('apigateway', 'GetMethod', input, false);
+      const m = method(input);
+      const integrationResponses = Object.fromEntries(m.integrationResponses.map((code) => [code, { statusCode: code }]));
+      return {
+        httpMethod: input.httpMethod,
+        authorizationType: m.authorizationType,
+        methodResponses: Object.fromEntries(m.responses.map((code) => [code, { statusCode: code }])),
+        ...(m.integration ? { methodIntegration: { ...m.integration, integrationResponses } } : {}),
+      };
+    });
+    apigw.on(PutMethodCommand).callsFake((input) => {
+      this.record('apigateway', 'PutMethod', input, true);
+      const r = resource(api(input.restApiId), input.resourceId);
+      if (r.methods.has(input.httpMethod!)) throw new ConflictException({ ...meta, message: 'Method already exists for this resource' });
+      r.methods.set(input.httpMethod!, { authorizationType: input.authorizationType!, responses: [], integrationResponses: [] });
+      return { httpMethod: input.httpMethod };
+    });
+    apigw.on(PutIntegrationCommand).callsFake((input) => {
+      this.record('apigateway', 'PutIntegration', input, true);
+      const m = method(input);
+      if (input.type === 'AWS_PROXY' && (input.integrationHttpMethod !== 'POST' || !String(input.uri).startsWith('arn:aws:apigateway:'))) {
+        throw new BadRequestException({ ...meta, message: 'Lambda proxy integrations need POST and a Lambda invocation URI' });
+      }
+      const { restApiId: _a, resourceId: _r, httpMethod: _h, ...integration } = input;
+      m.integration = integration;
+      return integration;
+    });
+    apigw.on(PutMethodResponseCommand).callsFake((input) => {
+      this.record('apigateway', 'PutMethodResponse', input, true);
+      method(input).responses.push(input.statusCode!);
+      return { statusCode: input.statusCode };
+    });
+    apigw.on(PutIntegrationResponseCommand).callsFake((input) => {
+      this.record('apigateway', 'PutIntegrationResponse', input, true);
+      const m = method(input);
+      if (!m.integration) throw new NotFoundException({ ...meta, message: 'Invalid Integration identifier specified' });
+      m.integrationResponses.push(input.statusCode!);
+      return { statusCode: input.statusCode };
+    });
+    apigw.on(GetStageCommand).callsFake((input) => {
+      this.record('apigateway', 'GetStage', input, false);
+      if (!api(input.restApiId).stages.has(input.stageName!)) throw new NotFoundException({ ...meta, message: 'Invalid stage identifier specified' });
+      return { stageName: input.stageName };
+    });
+    apigw.on(CreateDeploymentCommand).callsFake((input) => {
+      this.record('apigateway', 'CreateDeployment', input, true);
+      const a = api(input.restApiId);
+      const incomplete = [...a.resources.values()].some((r) => [...r.methods.values()].some((m) => !m.integration));
+      if (incomplete) throw new BadRequestException({ ...meta, message: 'No integration defined for method' });
+      a.deployments.push({ stageName: input.stageName, at: this.clock() });
+      if (input.stageName) a.stages.add(input.stageName);
+      return { id: newId() };
+    });
   }
 
   private installLambda(): void {

@@ -1,0 +1,194 @@
+// Tutorial §6: the REST API "mbed time series database webhook" with resource /webhook —
+// GET answered by a MOCK integration, PUT by the function (Lambda proxy) — deployed to
+// stage `test`. API Gateway may invoke the function for that method and path only.
+
+import {
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  DeleteRestApiCommand,
+  GetMethodCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+  NotFoundException,
+  PutIntegrationCommand,
+  PutIntegrationResponseCommand,
+  PutMethodCommand,
+  PutMethodResponseCommand,
+  TooManyRequestsException,
+  type APIGatewayClient,
+  type Method,
+  type RestApi,
+} from '@aws-sdk/client-api-gateway';
+import { AddPermissionCommand, GetPolicyCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { retry } from '../../util/retry.js';
+import { ownedBy } from '../naming.js';
+import { ConflictError, type Step, type StepContext } from '../step.js';
+import type { FunctionOutput } from './function.js';
+
+export interface ApiOutput {
+  id: string;
+  url: string;
+}
+
+export function webhookUrl(apiId: string, region: string, stage: string, resource: string): string {
+  return `https://${apiId}.execute-api.${region}.amazonaws.com/${stage}/${resource}`;
+}
+
+export function integrationUri(region: string, functionArn: string): string {
+  return `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+}
+
+async function findApi(apigw: APIGatewayClient, ctx: StepContext): Promise<RestApi | null> {
+  const apis = ((await apigw.send(new GetRestApisCommand({ limit: 500 }))).items ?? []).filter((a) => a.name === ctx.names.api);
+  for (const api of apis) {
+    const owner = ownedBy(api.tags ?? {}, ctx.stack);
+    if (owner === 'ours') return api;
+    throw new ConflictError(
+      `a REST API named "${ctx.names.api}" (${api.id}) already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
+        'delete it, or choose another --stack',
+    );
+  }
+  return null;
+}
+
+async function getMethod(apigw: APIGatewayClient, restApiId: string, resourceId: string, httpMethod: string): Promise<Method | null> {
+  try {
+    return await apigw.send(new GetMethodCommand({ restApiId, resourceId, httpMethod }));
+  } catch (error) {
+    if (error instanceof NotFoundException) return null;
+    throw error;
+  }
+}
+
+export const apiStep: Step<ApiOutput> = {
+  id: 'api',
+  title: '§6 API Gateway',
+  after: ['function'],
+
+  async plan(ctx) {
+    const api = await findApi(await ctx.aws.apiGateway(), ctx);
+    return [
+      api
+        ? { step: 'api', resource: `REST API ${ctx.names.api} (${api.id})`, action: 'keep' }
+        : { step: 'api', resource: `REST API ${ctx.names.api}`, action: 'create', detail: `/${ctx.names.apiResource}: GET mock, PUT → function; stage ${ctx.names.apiStage}` },
+    ];
+  },
+
+  async apply(ctx) {
+    const apigw = await ctx.aws.apiGateway();
+    const fn = ctx.state.outputs!.function as FunctionOutput;
+    const region = ctx.aws.region;
+    const account = fn.arn.split(':')[4]!;
+    const task = ctx.progress.task(`API ${ctx.names.api}`, 'checking');
+    let changed = false;
+
+    let api = await findApi(apigw, ctx);
+    if (!api) {
+      api = await apigw.send(
+        new CreateRestApiCommand({
+          name: ctx.names.api,
+          description: `mbed-tsdb ${ctx.stack}: receives Connector notifications`,
+          endpointConfiguration: { types: ['REGIONAL'] },
+          tags: ctx.tags,
+        }),
+      );
+      changed = true;
+    }
+    const restApiId = api.id!;
+    const resources = (await apigw.send(new GetResourcesCommand({ restApiId, limit: 500 }))).items ?? [];
+    const root = resources.find((r) => r.path === '/')!;
+    let webhook = resources.find((r) => r.path === `/${ctx.names.apiResource}`);
+    if (!webhook) {
+      webhook = await apigw.send(new CreateResourceCommand({ restApiId, parentId: root.id, pathPart: ctx.names.apiResource }));
+      changed = true;
+    }
+    const resourceId = webhook.id!;
+
+    // Each part is checked on its own, so a run stopped between two of them is finished.
+    const get = await getMethod(apigw, restApiId, resourceId, 'GET');
+    if (!get) await apigw.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'GET', authorizationType: 'NONE' }));
+    if (!get?.methodIntegration) {
+      task.update('adding GET (mock)');
+      await apigw.send(
+        new PutIntegrationCommand({ restApiId, resourceId, httpMethod: 'GET', type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } }),
+      );
+    }
+    if (!get?.methodResponses?.['200']) {
+      await apigw.send(new PutMethodResponseCommand({ restApiId, resourceId, httpMethod: 'GET', statusCode: '200' }));
+    }
+    if (!get?.methodIntegration?.integrationResponses?.['200']) {
+      await apigw.send(new PutIntegrationResponseCommand({ restApiId, resourceId, httpMethod: 'GET', statusCode: '200', responseTemplates: { 'application/json': '' } }));
+    }
+    if (!get?.methodIntegration?.integrationResponses?.['200']) changed = true;
+    const uri = integrationUri(region, fn.arn);
+    const put = await getMethod(apigw, restApiId, resourceId, 'PUT');
+    if (!put) {
+      await apigw.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'PUT', authorizationType: 'NONE' }));
+      changed = true;
+    }
+    if (put?.methodIntegration?.uri !== uri || put.methodIntegration.type !== 'AWS_PROXY') {
+      task.update('connecting PUT to the function');
+      await apigw.send(new PutIntegrationCommand({ restApiId, resourceId, httpMethod: 'PUT', type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri }));
+      changed = true;
+    }
+
+    // Lambda permission, scoped to this API's PUT /webhook on any stage.
+    const lambda = await ctx.aws.lambda();
+    const sourceArn = `arn:aws:execute-api:${region}:${account}:${restApiId}/*/PUT/${ctx.names.apiResource}`;
+    const statementId = `mbed-tsdb-${ctx.stack}-put`;
+    let statements: Array<{ Sid?: string; Condition?: { ArnLike?: Record<string, string> } }> = [];
+    try {
+      statements = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).Policy ?? '{}').Statement ?? [];
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    if (!statements.some((s) => s.Sid === statementId && s.Condition?.ArnLike?.['AWS:SourceArn'] === sourceArn)) {
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: fn.name,
+          StatementId: statementId,
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+          SourceArn: sourceArn,
+        }),
+      );
+    }
+
+    let deployed = true;
+    try {
+      await apigw.send(new GetStageCommand({ restApiId, stageName: ctx.names.apiStage }));
+    } catch (error) {
+      if (!(error instanceof NotFoundException)) throw error;
+      deployed = false;
+    }
+    if (changed || !deployed) {
+      task.update(`deploying to stage ${ctx.names.apiStage}`);
+      await apigw.send(new CreateDeploymentCommand({ restApiId, stageName: ctx.names.apiStage, description: 'mbed-tsdb setup' }));
+    }
+    const url = webhookUrl(restApiId, region, ctx.names.apiStage, ctx.names.apiResource);
+    task.done(url);
+    return { id: restApiId, url };
+  },
+
+  async remove(ctx) {
+    const apigw = await ctx.aws.apiGateway();
+    let api: RestApi | null;
+    try {
+      api = await findApi(apigw, ctx);
+    } catch (error) {
+      if (error instanceof ConflictError) return;
+      throw error;
+    }
+    if (!api) return;
+    // DeleteRestApi is limited to about one call per 30 seconds per account: wait, don't fail.
+    await retry(() => apigw.send(new DeleteRestApiCommand({ restApiId: api.id })), {
+      attempts: 20,
+      baseMs: 30_000,
+      maxMs: 60_000,
+      shouldRetry: (error) => error instanceof TooManyRequestsException,
+      sleep: ctx.sleep,
+    });
+  },
+};

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiStep } from '../../src/stack/steps/api.js';
+import { ConflictError } from '../../src/stack/step.js';
+import { FakeAws } from '../support/aws-fake.js';
+import { stepContext } from '../support/step-context.js';
+
+const FN_ARN = 'arn:aws:lambda:us-west-2:123456789012:function:mbed_time_series_webhook';
+
+describe('§6 API step', () => {
+  let aws: FakeAws;
+  beforeEach(() => {
+    aws = new FakeAws().install();
+  });
+  afterEach(() => aws.restore());
+
+  const ready = () => {
+    const ctx = stepContext();
+    aws.clock = () => ctx.clock.now;
+    ctx.state.outputs = { function: { name: 'mbed_time_series_webhook', arn: FN_ARN, codeSha256: 'x' } };
+    aws.lambda.functions.set('mbed_time_series_webhook', { name: 'mbed_time_series_webhook', arn: FN_ARN, policy: [] } as never);
+    return ctx;
+  };
+
+  it('builds the tutorial’s API: /webhook with GET mock and PUT Lambda proxy, scoped permission, stage test', async () => {
+    const ctx = ready();
+    const output = await apiStep.apply(ctx);
+    const api = [...aws.apigateway.apis.values()][0]!;
+    expect(api.name).toBe('mbed time series database webhook');
+    expect(api.tags).toEqual(ctx.tags);
+    expect(output).toEqual({ id: api.id, url: `https://${api.id}.execute-api.us-west-2.amazonaws.com/test/webhook` });
+    const webhook = [...api.resources.values()].find((r) => r.path === '/webhook')!;
+    expect(webhook.methods.get('GET')).toEqual({
+      authorizationType: 'NONE',
+      integration: { type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } },
+      responses: ['200'],
+      integrationResponses: ['200'],
+    });
+    expect(webhook.methods.get('PUT')!.integration).toEqual({
+      type: 'AWS_PROXY',
+      integrationHttpMethod: 'POST',
+      uri: `arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/${FN_ARN}/invocations`,
+    });
+    expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toEqual([
+      {
+        Sid: 'mbed-tsdb-mbed-tsdb-put',
+        Principal: 'apigateway.amazonaws.com',
+        Action: 'lambda:InvokeFunction',
+        SourceArn: `arn:aws:execute-api:us-west-2:123456789012:${api.id}/*/PUT/webhook`,
+      },
+    ]);
+    expect(api.deployments.map((d) => d.stageName)).toEqual(['test']);
+  });
+
+  it('changes and redeploys nothing when run again', async () => {
+    const ctx = ready();
+    await apiStep.apply(ctx);
+    const before = aws.mutatingCalls().length;
+    await apiStep.apply(ctx);
+    expect(aws.mutatingCalls()).toHaveLength(before);
+  });
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('finishes after a crash at mutating call %i with one API and one deployment', async (crashAt) => {
+    const ctx = ready();
+    aws.crashAt = crashAt;
+    await apiStep.apply(ctx).catch(() => undefined);
+    aws.crashAt = null;
+    await apiStep.apply(ctx);
+    expect(aws.apigateway.apis.size).toBe(1);
+    const api = [...aws.apigateway.apis.values()][0]!;
+    expect([...api.resources.values()].map((r) => r.path).sort()).toEqual(['/', '/webhook']);
+    expect(api.stages).toEqual(new Set(['test']));
+    expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
+  });
+
+  it('never adopts an API of the same name it did not make', async () => {
+    const ctx = ready();
+    aws.apigateway.apis.set('hand', { id: 'hand', name: 'mbed time series database webhook', tags: {}, request: {}, resources: new Map(), deployments: [], stages: new Set() });
+    await expect(apiStep.plan(ctx)).rejects.toThrow(ConflictError);
+    await apiStep.remove(ctx);
+    expect(aws.apigateway.apis.has('hand')).toBe(true);
+  });
+
+  it('removes the API, waiting out the DeleteRestApi rate limit', async () => {
+    const ctx = ready();
+    await apiStep.apply(ctx);
+    aws.apigateway.lastDeleteAt = ctx.clock.now;
+    await apiStep.remove(ctx);
+    expect(aws.apigateway.apis.size).toBe(0);
+    expect(aws.callsOf('DeleteRestApi').length).toBeGreaterThan(1);
+  });
+});
