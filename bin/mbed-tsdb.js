@@ -21,4 +21,5 @@ process.exitCode = await cli.main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   interrupted,
+  stdin: process.stdin,
 });

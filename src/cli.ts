@@ -7,7 +7,7 @@ import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, maskSecret, resolveSettings, typ
 import { EXIT, UsageError, UserFacingError } from './errors.js';
 import { createOutput, type Streams } from './ui/output.js';
 import { packageVersion } from './version.js';
-import type { CommandContext } from './commands/context.js';
+import type { CommandContext, CommandHooks } from './commands/context.js';
 
 export interface MainDeps {
   streams: Streams & { stdout: { columns?: number } };
@@ -15,6 +15,8 @@ export interface MainDeps {
   cwd: string;
   /** Resolves on Ctrl+C (the bin wires SIGINT); never, when not given. */
   interrupted?: Promise<void>;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  hooks?: CommandHooks;
 }
 
 type CommandModule = { run: (context: CommandContext) => Promise<number> };
@@ -49,7 +51,24 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'setup',
     description: 'create the whole pipeline, step by step as the tutorial does: role, database, table, function, API, Connector callback',
-    examples: ['npx mbed-tsdb setup', 'npx mbed-tsdb setup --region eu-west-1 --yes'],
+    options: () => [
+      new Option('--engine <engine>', 'database engine: MySQL (one small instance) or Aurora MySQL Serverless v2').choices(['mysql', 'aurora-mysql']),
+      new Option('--access <mode>', 'my-ip: the database is reachable from your IP only; private: only from inside the VPC').choices(['my-ip', 'private']),
+      new Option('--cidr <address>', 'your public IP or block for the database security group (default: detected)'),
+      new Option('--db-password <password>', 'master password for the database (default: generated; never printed)'),
+      new Option('--db-ca <file>', 'PEM file of the CA for the database certificate (default: the Amazon RDS CA)'),
+      new Option('--vpc-id <id>', 'VPC to use instead of the default VPC'),
+      new Option('--subnet-ids <ids>', 'comma-separated subnets of that VPC, in two or more availability zones'),
+      new Option('--connector-host <url>', 'Connector REST API (env MBED_CLOUD_SDK_HOST; default https://api.us-east-1.mbedcloud.com)'),
+      new Option('--endpoint <name>', 'device endpoint to subscribe (repeatable)').argParser((value: string, previous: string[] = []) => [...previous, value]),
+      new Option('--resource <path>', 'resource path to subscribe (default /3200/0/5501, the button counter)'),
+      new Option('--dry-run', 'show the plan and change nothing'),
+    ],
+    examples: [
+      'npx mbed-tsdb setup',
+      'npx mbed-tsdb setup --region eu-west-1 --endpoint 015f3850a657000000000001001002ab --yes',
+      'npx mbed-tsdb setup --engine aurora-mysql --access private --dry-run',
+    ],
     load: () => import('./commands/setup.js'),
   },
   {
@@ -167,8 +186,11 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
         version,
         cwd: deps.cwd,
         env: deps.env,
+        stderr: streams.stderr,
         columns: streams.stdout.columns ?? 100,
         interrupted: deps.interrupted ?? new Promise(() => undefined),
+        terminal: { input: deps.stdin, interactive: Boolean(deps.stdin?.isTTY && streams.stderr.isTTY) && !settings.yes },
+        hooks: deps.hooks ?? {},
       });
     };
 

@@ -117,7 +117,7 @@ export function resolveSettings(input: SettingsInput): Settings {
   };
 }
 
-function checkConnectorHost(host: string, from: string): void {
+export function checkConnectorHost(host: string, from: string): void {
   let url: URL;
   try {
     url = new URL(host);

@@ -263,6 +263,8 @@ export class FakeAws {
     offeredClasses: new Set(['db.t4g.micro', 'db.t3.micro', 'db.t3.small', 'db.serverless']),
     bootMs: 300_000,
     deleteMs: 60_000,
+    /** Called when a database or a master password comes into being, so a test server can mirror it. */
+    onPassword: undefined as undefined | ((user: string, password: string, database: string) => Promise<void>),
     /** Where the database answers: by default an RDS-shaped name; tests point it at MariaDB. */
     endpoint: (id: string) => ({ Address: `${id}.abcdefghijkl.us-west-2.rds.amazonaws.com`, Port: 3306 }),
   };
@@ -659,7 +661,7 @@ export class FakeAws {
       const list = input.DBInstanceIdentifier ? [instance(input.DBInstanceIdentifier)] : [...this.rds.instances.values()];
       return { DBInstances: list.map(describe) };
     });
-    rds.on(CreateDBInstanceCommand).callsFake((input) => {
+    rds.on(CreateDBInstanceCommand).callsFake(async (input) => {
       this.record('rds', 'CreateDBInstance', input, true);
       const id = input.DBInstanceIdentifier!;
       if (this.rds.instances.has(id)) throw new DBInstanceAlreadyExistsFault({ ...meta, message: 'DB instance already exists' });
@@ -686,12 +688,16 @@ export class FakeAws {
         ...(input.MasterUserPassword ? { password: input.MasterUserPassword } : {}),
       };
       this.rds.instances.set(id, created);
+      if (input.MasterUserPassword) await this.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword, input.DBName ?? 'tsdb');
       return { DBInstance: describe(created) };
     });
-    rds.on(ModifyDBInstanceCommand).callsFake((input) => {
+    rds.on(ModifyDBInstanceCommand).callsFake(async (input) => {
       this.record('rds', 'ModifyDBInstance', input, true);
       const found = instance(input.DBInstanceIdentifier);
-      if (input.MasterUserPassword) found.password = input.MasterUserPassword;
+      if (input.MasterUserPassword) {
+        found.password = input.MasterUserPassword;
+        await this.rds.onPassword?.('tsdbuser', input.MasterUserPassword, 'tsdb');
+      }
       if (input.DeletionProtection !== undefined) found.deletionProtection = input.DeletionProtection;
       return { DBInstance: describe(found) };
     });
@@ -746,7 +752,7 @@ export class FakeAws {
       const c = cluster(input.DBClusterIdentifier);
       return { DBClusters: [{ DBClusterIdentifier: c.id, Status: 'available', TagList: c.tags, Endpoint: this.rds.endpoint(`${c.id}.cluster`).Address, Port: this.rds.endpoint(c.id).Port, ServerlessV2ScalingConfiguration: c.scaling }] };
     });
-    rds.on(CreateDBClusterCommand).callsFake((input) => {
+    rds.on(CreateDBClusterCommand).callsFake(async (input) => {
       this.record('rds', 'CreateDBCluster', input, true);
       if (this.rds.clusters.has(input.DBClusterIdentifier!)) throw new DBClusterAlreadyExistsFault({ ...meta, message: 'exists' });
       this.rds.clusters.set(input.DBClusterIdentifier!, {
@@ -756,12 +762,16 @@ export class FakeAws {
         password: input.MasterUserPassword!,
         ...(input.ServerlessV2ScalingConfiguration ? { scaling: input.ServerlessV2ScalingConfiguration } : {}),
       });
+      await this.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword!, input.DatabaseName ?? 'tsdb');
       return { DBCluster: { DBClusterIdentifier: input.DBClusterIdentifier } };
     });
-    rds.on(ModifyDBClusterCommand).callsFake((input) => {
+    rds.on(ModifyDBClusterCommand).callsFake(async (input) => {
       this.record('rds', 'ModifyDBCluster', input, true);
       const c = cluster(input.DBClusterIdentifier);
-      if (input.MasterUserPassword) c.password = input.MasterUserPassword;
+      if (input.MasterUserPassword) {
+        c.password = input.MasterUserPassword;
+        await this.rds.onPassword?.('tsdbuser', input.MasterUserPassword, 'tsdb');
+      }
       return { DBCluster: { DBClusterIdentifier: c.id } };
     });
     rds.on(DeleteDBClusterCommand).callsFake((input) => {

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 // Runs the CLI in-process with captured streams.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,15 @@ export interface CliRun {
 
 export async function runCli(
   argv: string[],
-  options: { env?: Record<string, string>; cwd?: string; isTTY?: boolean; interrupted?: Promise<void>; onStdout?: (text: string) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    isTTY?: boolean;
+    interrupted?: Promise<void>;
+    onStdout?: (text: string) => void;
+    hooks?: import('../../src/commands/context.js').CommandHooks;
+    stdinIsTTY?: boolean;
+  } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -29,6 +38,8 @@ export async function runCli(
     env: options.env ?? {},
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'mbed-tsdb-cwd-')),
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.stdinIsTTY ? { stdin: Object.assign(new PassThrough(), { isTTY: true }) } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -111,6 +111,7 @@ export const functionStep: Step<FunctionOutput> = {
     const task = ctx.progress.task(`function ${ctx.names.function}`, 'checking');
     await ensureLogGroup(ctx);
     let found = await findFunction(lambda, ctx);
+    const existed = found !== null;
     if (!found) {
       task.update('creating');
       // A new role takes a few seconds to become usable by Lambda; only that error is retried.
@@ -149,7 +150,7 @@ export const functionStep: Step<FunctionOutput> = {
       await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: ctx.names.function, ZipFile: pkg.zip }));
     }
     const ready = await waitUntilReady(lambda, ctx, (s) => task.update(s));
-    task.done(found.CodeSha256 === pkg.sha256 ? 'Active, code unchanged' : 'Active');
+    task.done(!existed ? 'created, Active' : found.CodeSha256 === pkg.sha256 ? 'Active, code unchanged' : 'Active, new code');
     return { name: ctx.names.function, arn: ready.FunctionArn!, codeSha256: ready.CodeSha256! };
   },
 

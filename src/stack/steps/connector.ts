@@ -1,0 +1,97 @@
+// Tutorial §7: tell the Connector where to send notifications (with the secret header),
+// then subscribe the endpoints. Pre-subscription rules are written first and merged with the
+// account's own, so subscriptions survive device reboots and nobody else's rules are lost.
+
+import { ConnectorClient, ConnectorError } from '../../connector/client.js';
+import { withRule, type OurRule } from '../../connector/presubscriptions.js';
+import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
+import { UserFacingError } from '../../errors.js';
+import type { Step, StepContext } from '../step.js';
+import type { ApiOutput } from './api.js';
+
+export interface EndpointResult {
+  endpoint: string;
+  resource: string;
+  state: 'subscribed' | 'queued' | 'pending-registration';
+  note?: string;
+}
+
+export interface ConnectorOutput {
+  host: string;
+  callbackUrl: string;
+  replaced: string | null;
+  rules: OurRule[];
+  endpoints: EndpointResult[];
+}
+
+export function connectorClient(ctx: StepContext): ConnectorClient {
+  if (!ctx.apiKey) throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked');
+  return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
+}
+
+export const connectorStep: Step<ConnectorOutput> = {
+  id: 'connector',
+  title: '§7 Connector webhook and subscriptions',
+  after: ['api', 'function'],
+
+  async plan(ctx) {
+    const endpoints = ctx.answers.endpoints.length ? ctx.answers.endpoints.join(', ') : 'no endpoints yet';
+    return [
+      { step: 'connector', resource: `Connector webhook at ${ctx.answers.connectorHost}`, action: 'update', detail: 'registered with a secret header' },
+      { step: 'connector', resource: `subscriptions to ${ctx.answers.resource}`, action: 'update', detail: `${endpoints} (plus pre-subscription rules)` },
+    ];
+  },
+
+  async apply(ctx) {
+    const client = connectorClient(ctx);
+    const api = ctx.state.outputs!.api as ApiOutput;
+    const url = ctx.reachable ? ctx.reachable(api.url) : api.url;
+    const headers = { [DEFAULT_SECRET_HEADER]: ctx.state.webhookSecret! };
+    const task = ctx.progress.task('Connector', 'checking the webhook');
+    const current = await client.getCallback();
+    const same = current?.url === url && current.headers[DEFAULT_SECRET_HEADER] === headers[DEFAULT_SECRET_HEADER];
+    if (!same) {
+      task.update('registering the webhook (the Connector checks it with a PUT)');
+      await client.registerCallback({ url, headers });
+    }
+    const rules = ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource }));
+    let list = await client.preSubscriptions();
+    let changedRules = false;
+    for (const rule of rules) {
+      const merged = withRule(list, rule);
+      if (merged) {
+        list = merged;
+        changedRules = true;
+      }
+    }
+    if (changedRules) await client.setPreSubscriptions(list);
+    const endpoints: EndpointResult[] = [];
+    for (const { endpoint, resource } of rules) {
+      task.update(`subscribing ${endpoint}`);
+      try {
+        if ((await client.subscriptions(endpoint)).includes(resource)) {
+          endpoints.push({ endpoint, resource, state: 'subscribed' });
+          continue;
+        }
+        const result = await client.subscribe(endpoint, resource);
+        endpoints.push(
+          result.state === 'subscribed'
+            ? { endpoint, resource, state: 'subscribed' }
+            : { endpoint, resource, state: 'queued', note: 'the device is asleep; the subscription applies when it wakes' },
+        );
+      } catch (error) {
+        if (error instanceof ConnectorError && [404, 502, 503, 504].includes(error.status)) {
+          endpoints.push({ endpoint, resource, state: 'pending-registration', note: `${error.message}; the pre-subscription rule subscribes it when it registers` });
+          continue;
+        }
+        throw error;
+      }
+    }
+    task.done(`webhook ${same ? 'already registered' : 'registered'}; ${endpoints.filter((e) => e.state === 'subscribed').length}/${endpoints.length} subscribed`);
+    return { host: ctx.answers.connectorHost, callbackUrl: url, replaced: !same && current && current.url !== url ? current.url : null, rules, endpoints };
+  },
+
+  async remove() {
+    // Issue #4's teardown removes subscriptions, our rules and the callback.
+  },
+};

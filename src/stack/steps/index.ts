@@ -1,0 +1,25 @@
+// Every step, in the tutorial's order; the engine runs them as their dependencies allow.
+import type { Step } from '../step.js';
+import { accessStep } from './access.js';
+import { apiStep } from './api.js';
+import { configureStep } from './configure.js';
+import { connectorStep } from './connector.js';
+import { databaseStep } from './database.js';
+import { functionStep } from './function.js';
+import { networkStep } from './network.js';
+import { roleStep } from './role.js';
+import { selftestStep } from './selftest.js';
+import { tableStep } from './table.js';
+
+export const SETUP_STEPS: Step[] = [
+  roleStep,
+  networkStep,
+  databaseStep,
+  accessStep,
+  tableStep,
+  functionStep,
+  configureStep,
+  apiStep,
+  connectorStep,
+  selftestStep,
+] as Step[];

@@ -1,0 +1,82 @@
+// Tutorial §4: the `events` table, CREATE TABLE IF NOT EXISTS (a user's existing table is
+// kept as it is). From this desktop over verified TLS in my-ip mode; in private mode the
+// desktop cannot reach the database, so the function creates it when invoked.
+
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { createConnection } from 'mysql2/promise';
+import { createTableSql } from '../../../templates/lambda/schema.js';
+import { connectionOptions, describe } from '../../../templates/lambda/store.js';
+import { UserFacingError } from '../../errors.js';
+import { retry } from '../../util/retry.js';
+import type { Step, StepContext } from '../step.js';
+
+export interface TableOutput {
+  table: string;
+  via: 'desktop' | 'function';
+}
+
+const TRANSIENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+
+/** Runs SQL on the database from this computer, retrying while a new database settles. */
+export async function withDesktopConnection<T>(ctx: StepContext, work: (query: (sql: string, values?: unknown[]) => Promise<unknown>) => Promise<T>): Promise<T> {
+  const db = ctx.state.database!;
+  const options = connectionOptions({
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.name,
+    table: db.table,
+    tls: ctx.answers.dbCaPem ? { kind: 'ca', pem: ctx.answers.dbCaPem } : { kind: 'rds' },
+    connectTimeoutMs: 10_000,
+  });
+  const connection = await retry(() => createConnection(options), {
+    attempts: 8,
+    baseMs: 2_000,
+    maxMs: 15_000,
+    budgetMs: 120_000,
+    shouldRetry: (error) => TRANSIENT.has((error as { code?: string }).code ?? ''),
+    sleep: ctx.sleep,
+  }).catch((error: unknown) => {
+    throw new UserFacingError(
+      `cannot reach the database at ${db.host}:${db.port} from here (${describe(error)})` +
+        (db.cidr ? `; its security group admits ${db.cidr}: if that is no longer your address, pass --cidr` : ''),
+    );
+  });
+  try {
+    return await work(async (sql, values) => (await connection.query(sql, values))[0]);
+  } finally {
+    await connection.end().catch(() => undefined);
+  }
+}
+
+export const tableStep: Step<TableOutput> = {
+  id: 'table',
+  title: '§4 events table',
+  after: ['configure'],
+
+  async plan(ctx) {
+    return [{ step: 'table', resource: `table ${ctx.names.dbName}.${ctx.names.table}`, action: 'create', detail: 'if it does not exist; an existing one is kept' }];
+  },
+
+  async apply(ctx) {
+    const task = ctx.progress.task(`table ${ctx.names.table}`, 'creating if missing');
+    if (ctx.answers.access === 'my-ip') {
+      await withDesktopConnection(ctx, (query) => query(createTableSql(ctx.names.table)));
+      task.done('ready (from this computer, over TLS)');
+      return { table: ctx.names.table, via: 'desktop' };
+    }
+    const lambda = await ctx.aws.lambda();
+    const result = await lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify({ 'mbed-tsdb': 'migrate' })) }));
+    const reply = JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString() || '{}') as { statusCode?: number; body?: string };
+    if (result.FunctionError || reply.statusCode !== 200) {
+      throw new UserFacingError(`the function could not create the table: ${reply.body ?? result.FunctionError ?? 'no answer'}`);
+    }
+    task.done('ready (created by the function inside the VPC)');
+    return { table: ctx.names.table, via: 'function' };
+  },
+
+  async remove() {
+    // The table goes with the database.
+  },
+};

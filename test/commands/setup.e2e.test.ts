@@ -1,0 +1,74 @@
+// `mbed-tsdb setup --yes` end to end on the fakes: every resource of §1–§7, a second run
+// that changes nothing, and the webhook really storing a Connector delivery.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findMariadbd } from '../support/mariadb.js';
+import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
+
+const canRun = findMariadbd() !== null;
+if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the setup tests');
+
+describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => world?.close());
+
+  it('creates every resource of the tutorial with its names, registers the webhook and subscribes, then self-tests', async () => {
+    const run = await world.setup();
+    expect(run.stderr).not.toContain('unexpected');
+    expect(run.code, run.stderr).toBe(0);
+    const { aws } = world;
+    expect([...aws.iam.roles.keys()]).toEqual(['mbed_time_series_database']);
+    expect([...aws.rds.instances.keys()]).toEqual(['tsdb']);
+    expect([...aws.ec2.groups.values()].map((g) => g.name).sort()).toEqual(['desktop-RDS-access', 'mbed-tsdb-webhook']);
+    expect([...aws.lambda.functions.keys()]).toEqual(['mbed_time_series_webhook']);
+    expect([...aws.logs.groups.keys()]).toEqual(['/aws/lambda/mbed_time_series_webhook']);
+    const apis = [...aws.apigateway.apis.values()];
+    expect(apis.map((a) => a.name)).toEqual(['mbed time series database webhook']);
+    const url = `https://${apis[0]!.id}.execute-api.us-west-2.amazonaws.com/test/webhook`;
+    expect(run.stdout).toContain(`Webhook URL:  ${url}`);
+    expect(run.stdout).toContain('Endpoint:     dev-1 /3200/0/5501: subscribed');
+
+    const account = world.connector.account(API_KEY);
+    expect(account.callback?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[a-z0-9]+\/test\/webhook$/);
+    expect(Object.keys(account.callback!.headers)).toEqual(['x-mbed-tsdb-secret']);
+    expect(account.preSubscriptions).toEqual([{ 'endpoint-name': 'dev-1', 'resource-path': ['/3200/0/5501'] }]);
+    expect([...account.subscriptions.get('dev-1')!]).toEqual(['/3200/0/5501']);
+    // The self-test's row was removed again.
+    expect(await world.rows()).toEqual([]);
+
+    const state = readStateFile(world);
+    expect(statSync(join(world.stateDir, 'mbed-tsdb.json')).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(state)).not.toContain(API_KEY);
+    expect(run.stdout + run.stderr).not.toContain((state.database as { password: string }).password);
+    expect(run.stdout + run.stderr).not.toContain(state.webhookSecret as string);
+  });
+
+  it('stores what the Connector then delivers', async () => {
+    const delivery = await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '7' }]);
+    expect(delivery.status).toBe(200);
+    expect(await world.rows()).toEqual([{ board: 'dev-1', sensor: '/3200/0/5501', value: 7 }]);
+  });
+
+  it('changes nothing in AWS or the Connector when run again', async () => {
+    const awsBefore = world.aws.mutatingCalls().length;
+    const connectorBefore = world.connector.requests.filter((r) => r.method !== 'GET').length;
+    const run = await world.setup();
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.aws.mutatingCalls().slice(awsBefore)).toEqual([]);
+    expect(world.connector.requests.filter((r) => r.method !== 'GET').length).toBe(connectorBefore);
+    expect(run.stderr).toContain('= IAM role mbed_time_series_database');
+  });
+
+  it('makes no mutating call with --dry-run', async () => {
+    const awsBefore = world.aws.mutatingCalls().length;
+    const run = await world.cli(['setup', '--yes', '--dry-run', '--region', 'us-west-2', '--cidr', '198.51.100.1/32', '--endpoint', 'dev-2']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('dry run: nothing was changed');
+    expect(run.stderr).toContain('~ security group desktop-RDS-access');
+    expect(world.aws.mutatingCalls().slice(awsBefore)).toEqual([]);
+  });
+});

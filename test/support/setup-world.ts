@@ -1,0 +1,174 @@
+// Everything `setup` talks to, on this machine: the AWS fake, a MariaDB with TLS standing in
+// for RDS, the webhook function served as API Gateway would serve the fake's deployed API
+// (with the fake function's current environment), and the Connector fake.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import type { ProxyResult } from '../../templates/lambda/handler.js';
+import { FakeAws, type LambdaFunction } from './aws-fake.js';
+import { runCli, type CliRun } from './cli.js';
+import { startConnectorFake, type ConnectorFake } from './connector-fake.js';
+import { loadFunction, type WebhookFunction } from './function.js';
+import { LocalMariaDb, makeTlsFiles } from './mariadb.js';
+import { proxyEvent } from './apigw.js';
+
+export const API_KEY = 'ak_world_0123456789abcdef';
+
+export interface World {
+  aws: FakeAws;
+  connector: ConnectorFake;
+  db: LocalMariaDb;
+  caFile: string;
+  stateDir: string;
+  clock: { now: number };
+  /** Runs `mbed-tsdb setup --yes` with the world's flags, plus any given. */
+  setup(extra?: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
+  cli(argv: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
+  /** Rows in tsdb.events, as the administrator sees them. */
+  rows(): Promise<Array<{ board: string; sensor: string; value: number }>>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-world-'));
+  const [tls] = await makeTlsFiles(dir, ['localhost']);
+  const db = await LocalMariaDb.create({ tls: tls! });
+  const aws = new FakeAws().install();
+  const clock = { now: 0 };
+  aws.clock = () => clock.now;
+  aws.rds.endpoint = () => ({ Address: 'localhost', Port: db.port });
+  aws.rds.onPassword = async (user, password, database) => {
+    const admin = await createConnection(db.address());
+    try {
+      await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
+      await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '%', password]);
+      await admin.query('ALTER USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+      await admin.query(`GRANT ALL ON \`${database}\`.* TO ?@?`, [user, '%']);
+    } finally {
+      await admin.end();
+    }
+  };
+
+  // The function as Lambda would run it: built from its current environment.
+  const fn = await loadFunction();
+  const handlers = new Map<string, { handle: ReturnType<WebhookFunction['createHandler']>; close: () => Promise<void> }>();
+  const handlerFor = (f: LambdaFunction) => {
+    const key = JSON.stringify(f.environment);
+    let entry = handlers.get(key);
+    if (!entry) {
+      const stores: Array<{ close(): Promise<void> }> = [];
+      const handle = fn.createHandler({
+        config: fn.readConfig(f.environment),
+        store: (dbConfig, config) => {
+          const store = fn.createStore(dbConfig, config.chunkRows);
+          stores.push(store);
+          return store;
+        },
+        log: () => undefined,
+      });
+      entry = { handle, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };
+      handlers.set(key, entry);
+    }
+    return entry.handle;
+  };
+  aws.lambda.invoke = (f, payload) => handlerFor(f)(payload as never);
+
+  // API Gateway: only a deployed API whose PUT /webhook integrates a function that allows it.
+  const gateway = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', async () => {
+      const [, apiId, stage, path] = (request.url ?? '').split('/');
+      const api = aws.apigateway.apis.get(apiId ?? '');
+      const resource = api && [...api.resources.values()].find((r) => r.path === `/${path}`);
+      const method = resource?.methods.get(request.method ?? '');
+      if (!api || !stage || !api.stages.has(stage) || !method?.integration) {
+        response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Missing Authentication Token"}');
+        return;
+      }
+      if (method.integration.type === 'MOCK') {
+        response.writeHead(200).end();
+        return;
+      }
+      const target = [...aws.lambda.functions.values()].find((f) => String(method.integration!.uri).includes(f.arn));
+      const allowed = target?.policy.some((p) => p.Principal === 'apigateway.amazonaws.com' && p.SourceArn?.includes(`${api.id}/*/PUT/${path}`));
+      if (!target || !allowed) {
+        response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}');
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (let i = 0; i < request.rawHeaders.length; i += 2) headers[request.rawHeaders[i]!] = request.rawHeaders[i + 1]!;
+      const body = Buffer.concat(chunks);
+      const result = (await handlerFor(target)(proxyEvent({ method: request.method ?? 'PUT', headers, body: body.length ? body.toString() : null }))) as ProxyResult;
+      response.writeHead(result.statusCode, result.headers).end(result.body);
+    });
+  });
+  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+  const gatewayPort = (gateway.address() as AddressInfo).port;
+  const reachable = (url: string) => {
+    const match = /^https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/(.+)$/.exec(url);
+    return match ? `http://127.0.0.1:${gatewayPort}/${match[1]}/${match[2]}` : url;
+  };
+
+  const connector = await startConnectorFake({ keys: [API_KEY] });
+  connector.addEndpoint('dev-1');
+  const stateDir = join(dir, 'state');
+  const caFile = tls!.ca;
+  const baseEnv = () => ({
+    MBED_CLOUD_SDK_API_KEY: API_KEY,
+    MBED_CLOUD_SDK_HOST: connector.url,
+    MBED_TSDB_STATE_DIR: stateDir,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  const hooks = {
+    sleep: async (ms: number) => {
+      clock.now += ms;
+    },
+    now: () => clock.now,
+    reachable,
+  };
+  const cli = (argv: string[], options: { env?: Record<string, string> } = {}) => runCli(argv, { env: { ...baseEnv(), ...options.env }, hooks });
+
+  return {
+    aws,
+    connector,
+    db,
+    caFile,
+    stateDir,
+    clock,
+    cli,
+    setup: (extra = [], options = {}) =>
+      cli(['setup', '--yes', '--region', 'us-west-2', '--cidr', '203.0.113.7/32', '--db-ca', caFile, '--endpoint', 'dev-1', ...extra], options),
+    async rows() {
+      const admin = await createConnection({ ...db.address(), database: 'tsdb' });
+      try {
+        const [rows] = await admin.query('SELECT board, sensor, value FROM events ORDER BY id');
+        return rows as Array<{ board: string; sensor: string; value: number }>;
+      } catch {
+        return [];
+      } finally {
+        await admin.end();
+      }
+    },
+    async close() {
+      aws.restore();
+      await connector.close();
+      await new Promise<void>((resolve) => {
+        gateway.closeAllConnections();
+        gateway.close(() => resolve());
+      });
+      await Promise.all([...handlers.values()].map((h) => h.close()));
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readStateFile(world: World, stack = 'mbed-tsdb'): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(world.stateDir, `${stack}.json`), 'utf8')) as Record<string, unknown>;
+}
