@@ -269,6 +269,23 @@ export class FakeAws {
     endpoint: (id: string) => ({ Address: `${id}.abcdefghijkl.us-west-2.rds.amazonaws.com`, Port: 3306 }),
   };
 
+  /** Forgets every resource and call, as a new account. */
+  reset(): void {
+    this.calls.length = 0;
+    this.crashAt = null;
+    this.mutations = 0;
+    this.iam.roles.clear();
+    this.ec2.groups.clear();
+    this.ec2.inUse.clear();
+    this.rds.instances.clear();
+    this.rds.clusters.clear();
+    this.rds.subnetGroups.clear();
+    this.lambda.functions.clear();
+    this.logs.groups.clear();
+    this.apigateway.apis.clear();
+    this.apigateway.lastDeleteAt = -Infinity;
+  }
+
   mutatingCalls(): AwsCall[] {
     return this.calls.filter((c) => c.mutating);
   }

@@ -30,6 +30,8 @@ export interface World {
   cli(argv: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
   /** Rows in tsdb.events, as the administrator sees them. */
   rows(): Promise<Array<{ board: string; sensor: string; value: number }>>;
+  /** A new account, Connector key, database server contents and state folder. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -154,6 +156,25 @@ export async function startWorld(): Promise<World> {
       } finally {
         await admin.end();
       }
+    },
+    async reset() {
+      aws.reset();
+      clock.now = 0;
+      const account = connector.account(API_KEY);
+      account.callback = null;
+      account.subscriptions.clear();
+      account.preSubscriptions = [];
+      connector.requests.length = 0;
+      await Promise.all([...handlers.values()].map((h) => h.close()));
+      handlers.clear();
+      const admin = await createConnection(db.address());
+      try {
+        await admin.query('DROP DATABASE IF EXISTS tsdb');
+        await admin.query("DROP USER IF EXISTS 'tsdbuser'@'%'");
+      } finally {
+        await admin.end();
+      }
+      rmSync(stateDir, { recursive: true, force: true });
     },
     async close() {
       aws.restore();
