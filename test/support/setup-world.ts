@@ -25,6 +25,8 @@ export interface World {
   caFile: string;
   stateDir: string;
   clock: { now: number };
+  /** Fake time and the way to the local API Gateway, for runs made by hand. */
+  hooks: { sleep: (ms: number) => Promise<void>; now: () => number; reachable: (url: string) => string };
   /** Runs `mbed-tsdb setup --yes` with the world's flags, plus any given. */
   setup(extra?: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
   cli(argv: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
@@ -96,7 +98,7 @@ export async function startWorld(): Promise<World> {
         response.writeHead(200).end();
         return;
       }
-      const target = [...aws.lambda.functions.values()].find((f) => String(method.integration!.uri).includes(f.arn));
+      const target = [...aws.lambda.functions.values()].find((f) => String(method.integration!.uri).endsWith(`/functions/${f.arn}/invocations`));
       const allowed = target?.policy.some((p) => p.Principal === 'apigateway.amazonaws.com' && p.SourceArn?.includes(`${api.id}/*/PUT/${path}`));
       if (!target || !allowed) {
         response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}');
@@ -143,6 +145,7 @@ export async function startWorld(): Promise<World> {
     caFile,
     stateDir,
     clock,
+    hooks,
     cli,
     setup: (extra = [], options = {}) =>
       cli(['setup', '--yes', '--region', 'us-west-2', '--cidr', '203.0.113.7/32', '--db-ca', caFile, '--endpoint', 'dev-1', ...extra], options),

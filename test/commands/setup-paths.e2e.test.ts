@@ -1,0 +1,189 @@
+// setup's other paths on the fakes: private mode, Aurora, prompts, bad input, refusals, Ctrl+C.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
+import { runCli } from '../support/cli.js';
+import { findMariadbd } from '../support/mariadb.js';
+import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
+
+const canRun = findMariadbd() !== null;
+if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the setup tests');
+
+describe.skipIf(!canRun)('setup paths', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  }, 120_000);
+  beforeEach(async () => world.reset());
+  afterAll(async () => world?.close());
+
+  it('private mode: no public database, no desktop rule, the table made by invoking the function', async () => {
+    const run = await world.setup(['--access', 'private']);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...world.aws.rds.instances.values()][0]!.publicly).toBe(false);
+    const db = [...world.aws.ec2.groups.values()].find((g) => g.name === 'desktop-RDS-access')!;
+    expect(db.rules.every((r) => r.UserIdGroupPairs)).toBe(true);
+    expect(world.aws.callsOf('Invoke')).toEqual([{ FunctionName: 'mbed_time_series_webhook', Payload: '{"mbed-tsdb":"migrate"}' }]);
+    expect(run.stderr).toContain('ready (created by the function inside the VPC)');
+    expect(run.stdout).toContain('from inside the VPC only');
+  });
+
+  it('Aurora: a Serverless v2 cluster that can scale to zero, and its instance', async () => {
+    const run = await world.setup(['--engine', 'aurora-mysql']);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...world.aws.rds.clusters.values()][0]).toMatchObject({ id: 'tsdb-cluster', scaling: { MinCapacity: 0, MaxCapacity: 2 } });
+    expect([...world.aws.rds.instances.values()][0]).toMatchObject({ instanceClass: 'db.serverless', clusterId: 'tsdb-cluster' });
+  });
+
+  it('gives another stack its own names, side by side', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const run = await world.setup(['--stack', 'demo', '--access', 'private']);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...world.aws.iam.roles.keys()].sort()).toEqual(['mbed_time_series_database', 'mbed_time_series_database-demo']);
+    expect([...world.aws.lambda.functions.keys()].sort()).toEqual(['mbed_time_series_webhook', 'mbed_time_series_webhook-demo']);
+  });
+
+  it('asks what no flag answers on a terminal, with the key masked, and saves the answers (not the key)', async () => {
+    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9/32', world.connector.url, 'dev-1', '/3200/0/5501', API_KEY, true]);
+    const run = await runCli(['setup', '--db-ca', world.caFile], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' },
+      hooks: { ...hooksOf(world), prompter },
+      isTTY: true,
+      stdinIsTTY: true,
+    }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
+    // The IP lookup fails (nothing listens there): setup says to use --cidr, before asking anything more.
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--cidr');
+
+    const again = await runCli(['setup', '--db-ca', world.caFile, '--cidr', '203.0.113.9/32'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooksOf(world), prompter: (prompter2 = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', world.connector.url, 'dev-1', '/3200/0/5501', API_KEY, true])) },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(prompter2.asked).toEqual([
+      'AWS region (e.g. us-west-2)',
+      'Database engine (§2)',
+      'Who may reach the database (§3)',
+      'Connector REST API host (§7)',
+      'Device endpoint name(s) to subscribe, comma-separated (empty: later, with mbed-tsdb subscribe)',
+      'Resource path to record',
+      'Connector API key (not saved, not shown)',
+      'Create and change these?',
+    ]);
+    const state = readStateFile(world);
+    expect(state.answers).toMatchObject({ region: 'us-west-2', engine: 'mysql', access: 'my-ip', endpoints: ['dev-1'] });
+    expect(JSON.stringify(state)).not.toContain(API_KEY);
+
+    // A re-run asks only for the key (never saved) and the confirmation.
+    const third = scriptedPrompter([API_KEY, true]);
+    const rerun = await runCli(['setup', '--cidr', '203.0.113.9/32'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooksOf(world), prompter: third },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(third.asked).toEqual(['Connector API key (not saved, not shown)', 'Create and change these?']);
+  });
+
+  it('changes nothing when the plan is declined', async () => {
+    const prompter = scriptedPrompter([false]);
+    const run = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooksOf(world), prompter },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Nothing was changed.');
+    expect(prompter.asked).toEqual(['Create and change these?']);
+    expect(world.aws.mutatingCalls()).toEqual([]);
+  });
+
+  it('stops cleanly on Ctrl+C at a prompt (exit 130), changing nothing', async () => {
+    const run = await runCli(['setup', '--cidr', '203.0.113.7/32'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooksOf(world), prompter: scriptedPrompter([new InterruptedError()]) },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(world.aws.mutatingCalls()).toEqual([]);
+  });
+
+  it('stops on Ctrl+C during the run with the state saved; the next run finishes', async () => {
+    let stop!: () => void;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    const hooks = hooksOf(world);
+    const run = await runCli(['setup', '--yes', '--region', 'us-west-2', '--cidr', '203.0.113.7/32', '--db-ca', world.caFile], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooks, sleep: async (ms) => { if (ms === 15_000) stop(); await hooks.sleep!(ms); } },
+      interrupted,
+    });
+    expect(run.code).toBe(130);
+    const state = readStateFile(world);
+    expect(state.webhookSecret).toEqual(expect.any(String));
+    expect((state.database as { password: string }).password).toEqual(expect.any(String));
+    const finish = await world.setup();
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(world.aws.rds.instances.size).toBe(1);
+  });
+
+  it.each([
+    [['--engine', 'postgres'], "argument 'postgres' is invalid"],
+    [['--cidr', '0.0.0.0/0'], 'opens the database to a large part of the internet'],
+    [['--endpoint', 'bad/name'], 'invalid endpoint name'],
+    [['--resource', '3200/0/5501'], 'invalid resource path'],
+    [['--db-password', 'short'], '--db-password must be 8 to 41'],
+    [['--subnet-ids', 'a,b'], '--subnet-ids takes subnet IDs'],
+    [['--connector-host', 'http://api.example.com'], 'must use https://'],
+    [['--db-ca', '/nonexistent.pem'], 'cannot read --db-ca'],
+  ])('refuses %j with exit 2 before any call', async (flags, message) => {
+    const run = await world.setup(flags);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(world.aws.calls).toEqual([]);
+  });
+
+  it('names the missing flags when nothing may be asked', async () => {
+    const run = await runCli(['setup', '--yes', '--cidr', '203.0.113.7/32'], { env: { MBED_TSDB_STATE_DIR: world.stateDir }, hooks: hooksOf(world) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('missing --region');
+    const noKey = await runCli(['setup', '--yes', '--region', 'us-west-2', '--cidr', '203.0.113.7/32'], { env: { MBED_TSDB_STATE_DIR: world.stateDir }, hooks: hooksOf(world) });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('MBED_CLOUD_SDK_API_KEY');
+  });
+
+  it('says what to pass when the region has no default VPC', async () => {
+    world.aws.ec2.vpcs = [];
+    const run = await world.setup();
+    world.aws.ec2.vpcs = [{ VpcId: 'vpc-0default', IsDefault: true, CidrBlock: '172.31.0.0/16' }];
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('us-west-2 has no default VPC: pass --vpc-id');
+    expect(world.aws.mutatingCalls()).toEqual([]);
+  });
+
+  it('refuses to adopt a resource with its name that it did not make, changing nothing', async () => {
+    world.aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags: [], attached: new Set() });
+    const run = await world.setup();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('IAM role mbed_time_series_database already exists and was not made by mbed-tsdb');
+    expect(world.aws.mutatingCalls()).toEqual([]);
+  });
+
+  it('explains a rejected Connector key and keeps what was made', async () => {
+    const run = await world.setup([], { env: { MBED_CLOUD_SDK_API_KEY: 'ak_wrong' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('refused the API key (401)');
+    expect(run.stderr).toContain('run the same command again');
+    expect(world.aws.lambda.functions.size).toBe(1);
+  });
+});
+
+let prompter2: ReturnType<typeof scriptedPrompter>;
+
+function hooksOf(world: World) {
+  return { ...world.hooks };
+}
