@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Runs the built CLI (npm install builds it into dist/).
+// mbed-tsdb supports Node 20; the AWS SDK's notice that its 2027 releases will need Node 22
+// is for this package's maintainers, not for a person running setup.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 let cli;
 try {
   cli = await import('../dist/src/cli.js');

@@ -14,6 +14,7 @@ import { planSeries, querySeries, type SeriesRequest } from '../src/db/series.js
 // @ts-expect-error plain JavaScript helper shared with the test runner
 import { lambdaNode } from './lambda-node.mjs';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'lambda');
 
@@ -124,6 +125,35 @@ async function chart(server: ServerAddress): Promise<void> {
   await db.drop();
 }
 
+/**
+ * setup under virtual time: AWS answers from the fake after 100 ms a call, the database is
+ * available 300 s after it is requested, a function Active 60 s after creation, a new role
+ * usable after 10 s, a configuration update done after 5 s. Reported against the critical
+ * path's lower bound (the database chain: the calls it cannot do without, the boot, the update).
+ */
+async function setupTimeline(): Promise<void> {
+  const { startWorld } = await import('../test/support/setup-world.js');
+  const { VirtualClock } = await import('../test/support/virtual-clock.js');
+  const world = await startWorld();
+  try {
+    const clock = new VirtualClock();
+    const CALL_MS = 100;
+    world.aws.clock = () => clock.now;
+    world.aws.latency = () => clock.sleep(CALL_MS);
+    Object.assign(world.aws.rds, { bootMs: 300_000 });
+    Object.assign(world.aws.lambda, { activeMs: 60_000, roleDelayMs: 10_000, updateMs: 5_000 });
+    const run = await clock.run(world.setup([], { hooks: { sleep: clock.sleep, now: () => clock.now } }));
+    if (run.code !== 0) throw new Error(`setup failed in the timeline: ${run.stderr}`);
+    // Lower bound: VPC + subnets (2), two security groups and the rule (3), subnet group and
+    // instance (2), the boot, one look that sees it available (1), the function update (1) and
+    // its 5 s, one look that sees it done (1): nothing on the database's chain can go faster.
+    const bound = 9 * CALL_MS + 300_000 + 5_000;
+    emit('setup_timeline', clock.now, 'ms', bound);
+  } finally {
+    await world.close();
+  }
+}
+
 function processMs(command: string, args: string[], repeats: number): number[] {
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -165,6 +195,7 @@ async function main(): Promise<void> {
     const server = external ? addressFromUrl(external) : local!.address();
     await ingest(server);
     await chart(server);
+    await setupTimeline();
   } finally {
     await local?.destroy();
   }

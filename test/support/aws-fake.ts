@@ -220,6 +220,8 @@ function ruleKey(p: IpPermission): string {
 export class FakeAws {
   readonly account = '123456789012';
   readonly calls: AwsCall[] = [];
+  /** Waited before every answer: the bench's per-call latency, on its virtual clock. */
+  latency: (() => Promise<void>) | undefined;
   /** The n-th mutating call (1-based) throws SimulatedCrash. */
   crashAt: number | null = null;
   private mutations = 0;
@@ -311,20 +313,24 @@ export class FakeAws {
       return found;
     };
 
-    iam.on(GetRoleCommand).callsFake((input) => {
+    iam.on(GetRoleCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'GetRole', input, false);
       const found = role(input.RoleName);
       return { Role: { RoleName: input.RoleName, Arn: found.arn, Path: '/', RoleId: 'AROA000', CreateDate: new Date(0), AssumeRolePolicyDocument: encodeURIComponent(found.trust) } };
     });
-    iam.on(ListRoleTagsCommand).callsFake((input) => {
+    iam.on(ListRoleTagsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'ListRoleTags', input, false);
       return { Tags: role(input.RoleName).tags, IsTruncated: false };
     });
-    iam.on(ListAttachedRolePoliciesCommand).callsFake((input) => {
+    iam.on(ListAttachedRolePoliciesCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'ListAttachedRolePolicies', input, false);
       return { AttachedPolicies: [...role(input.RoleName).attached].map((arn) => ({ PolicyArn: arn, PolicyName: arn.split('/').pop() })), IsTruncated: false };
     });
-    iam.on(CreateRoleCommand).callsFake((input) => {
+    iam.on(CreateRoleCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'CreateRole', input, true);
       const name = input.RoleName!;
       if (this.iam.roles.has(name)) throw new EntityAlreadyExistsException({ ...meta, message: `Role with name ${name} already exists.` });
@@ -337,18 +343,21 @@ export class FakeAws {
       this.iam.roles.set(name, created);
       return { Role: { RoleName: name, Arn: created.arn, Path: '/', RoleId: 'AROA000', CreateDate: new Date(0) } };
     });
-    iam.on(AttachRolePolicyCommand).callsFake((input) => {
+    iam.on(AttachRolePolicyCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'AttachRolePolicy', input, true);
       role(input.RoleName).attached.add(input.PolicyArn!);
       return {};
     });
-    iam.on(DetachRolePolicyCommand).callsFake((input) => {
+    iam.on(DetachRolePolicyCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'DetachRolePolicy', input, true);
       const found = role(input.RoleName);
       if (!found.attached.delete(input.PolicyArn!)) throw new NoSuchEntityException({ ...meta, message: `Policy ${input.PolicyArn} was not found.` });
       return {};
     });
-    iam.on(DeleteRoleCommand).callsFake((input) => {
+    iam.on(DeleteRoleCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('iam', 'DeleteRole', input, true);
       const found = role(input.RoleName);
       if (found.attached.size > 0) throw new DeleteConflictException({ ...meta, message: 'Cannot delete entity, must detach all policies first.' });
@@ -382,11 +391,13 @@ export class FakeAws {
       return found;
     };
     const newId = () => Math.random().toString(36).slice(2, 12);
-    apigw.on(GetRestApisCommand).callsFake((input) => {
+    apigw.on(GetRestApisCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'GetRestApis', input, false);
       return { items: [...this.apigateway.apis.values()].map((a) => ({ id: a.id, name: a.name, tags: a.tags })) };
     });
-    apigw.on(CreateRestApiCommand).callsFake((input) => {
+    apigw.on(CreateRestApiCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'CreateRestApi', input, true);
       const id = newId();
       const rootId = newId();
@@ -401,7 +412,8 @@ export class FakeAws {
       });
       return { id, name: input.name, tags: input.tags, rootResourceId: rootId };
     });
-    apigw.on(DeleteRestApiCommand).callsFake((input) => {
+    apigw.on(DeleteRestApiCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'DeleteRestApi', input, true);
       if (this.clock() - this.apigateway.lastDeleteAt < 30_000) throw new TooManyRequestsException({ ...meta, message: 'Too Many Requests' });
       api(input.restApiId);
@@ -409,11 +421,13 @@ export class FakeAws {
       this.apigateway.lastDeleteAt = this.clock();
       return {};
     });
-    apigw.on(GetResourcesCommand).callsFake((input) => {
+    apigw.on(GetResourcesCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'GetResources', input, false);
       return { items: [...api(input.restApiId).resources.values()].map((r) => ({ id: r.id, path: r.path, pathPart: r.pathPart, parentId: r.parentId })) };
     });
-    apigw.on(CreateResourceCommand).callsFake((input) => {
+    apigw.on(CreateResourceCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'CreateResource', input, true);
       const a = api(input.restApiId);
       const parent = resource(a, input.parentId);
@@ -423,7 +437,8 @@ export class FakeAws {
       a.resources.set(id, { id, path, pathPart: input.pathPart!, parentId: input.parentId!, methods: new Map() });
       return { id, path, pathPart: input.pathPart, parentId: input.parentId };
     });
-    apigw.on(GetMethodCommand).callsFake((input) => {
+    apigw.on(GetMethodCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'GetMethod', input, false);
       const m = method(input);
       const integrationResponses = Object.fromEntries(m.integrationResponses.map((code) => [code, { statusCode: code }]));
@@ -434,14 +449,16 @@ export class FakeAws {
         ...(m.integration ? { methodIntegration: { ...m.integration, integrationResponses } } : {}),
       };
     });
-    apigw.on(PutMethodCommand).callsFake((input) => {
+    apigw.on(PutMethodCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'PutMethod', input, true);
       const r = resource(api(input.restApiId), input.resourceId);
       if (r.methods.has(input.httpMethod!)) throw new ConflictException({ ...meta, message: 'Method already exists for this resource' });
       r.methods.set(input.httpMethod!, { authorizationType: input.authorizationType!, responses: [], integrationResponses: [] });
       return { httpMethod: input.httpMethod };
     });
-    apigw.on(PutIntegrationCommand).callsFake((input) => {
+    apigw.on(PutIntegrationCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'PutIntegration', input, true);
       const m = method(input);
       if (input.type === 'AWS_PROXY' && (input.integrationHttpMethod !== 'POST' || !String(input.uri).startsWith('arn:aws:apigateway:'))) {
@@ -451,24 +468,28 @@ export class FakeAws {
       m.integration = integration;
       return integration;
     });
-    apigw.on(PutMethodResponseCommand).callsFake((input) => {
+    apigw.on(PutMethodResponseCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'PutMethodResponse', input, true);
       method(input).responses.push(input.statusCode!);
       return { statusCode: input.statusCode };
     });
-    apigw.on(PutIntegrationResponseCommand).callsFake((input) => {
+    apigw.on(PutIntegrationResponseCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'PutIntegrationResponse', input, true);
       const m = method(input);
       if (!m.integration) throw new NotFoundException({ ...meta, message: 'Invalid Integration identifier specified' });
       m.integrationResponses.push(input.statusCode!);
       return { statusCode: input.statusCode };
     });
-    apigw.on(GetStageCommand).callsFake((input) => {
+    apigw.on(GetStageCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'GetStage', input, false);
       if (!api(input.restApiId).stages.has(input.stageName!)) throw new NotFoundException({ ...meta, message: 'Invalid stage identifier specified' });
       return { stageName: input.stageName };
     });
-    apigw.on(CreateDeploymentCommand).callsFake((input) => {
+    apigw.on(CreateDeploymentCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('apigateway', 'CreateDeployment', input, true);
       const a = api(input.restApiId);
       const incomplete = [...a.resources.values()].some((r) => [...r.methods.values()].some((m) => !m.integration));
@@ -511,16 +532,19 @@ export class FakeAws {
         throw new ResourceConflictException({ ...meta, message: `The operation cannot be performed at this time. An update is in progress for resource: ${f.arn}`, Type: 'User' });
       }
     };
-    lambda.on(GetFunctionCommand).callsFake((input) => {
+    lambda.on(GetFunctionCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'GetFunction', input, false);
       const f = fn(input.FunctionName);
       return { Configuration: configuration(f), Tags: f.tags };
     });
-    lambda.on(GetFunctionConfigurationCommand).callsFake((input) => {
+    lambda.on(GetFunctionConfigurationCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'GetFunctionConfiguration', input, false);
       return configuration(fn(input.FunctionName));
     });
-    lambda.on(CreateFunctionCommand).callsFake((input) => {
+    lambda.on(CreateFunctionCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'CreateFunction', input, true);
       const name = input.FunctionName!;
       if (this.lambda.functions.has(name)) throw new ResourceConflictException({ ...meta, message: `Function already exist: ${name}`, Type: 'User' });
@@ -548,7 +572,8 @@ export class FakeAws {
       this.lambda.functions.set(name, created);
       return configuration(created);
     });
-    lambda.on(UpdateFunctionCodeCommand).callsFake((input) => {
+    lambda.on(UpdateFunctionCodeCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'UpdateFunctionCode', { ...input, ZipFile: '<zip>' }, true);
       const f = fn(input.FunctionName);
       notUpdating(f);
@@ -557,7 +582,8 @@ export class FakeAws {
       f.updatedAt = this.clock();
       return configuration(f);
     });
-    lambda.on(UpdateFunctionConfigurationCommand).callsFake((input) => {
+    lambda.on(UpdateFunctionConfigurationCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'UpdateFunctionConfiguration', input, true);
       const f = fn(input.FunctionName);
       notUpdating(f);
@@ -565,7 +591,8 @@ export class FakeAws {
       f.updatedAt = this.clock();
       return configuration(f);
     });
-    lambda.on(DeleteFunctionCommand).callsFake((input) => {
+    lambda.on(DeleteFunctionCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'DeleteFunction', input, true);
       const f = fn(input.FunctionName);
       this.lambda.functions.delete(f.name);
@@ -573,7 +600,8 @@ export class FakeAws {
       for (const group of f.vpc.SecurityGroupIds ?? []) this.ec2.inUse.add(group);
       return {};
     });
-    lambda.on(AddPermissionCommand).callsFake((input) => {
+    lambda.on(AddPermissionCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'AddPermission', input, true);
       const f = fn(input.FunctionName);
       if (f.policy.some((p) => p.Sid === input.StatementId)) {
@@ -582,7 +610,8 @@ export class FakeAws {
       f.policy.push({ Sid: input.StatementId!, Principal: input.Principal!, Action: input.Action!, ...(input.SourceArn ? { SourceArn: input.SourceArn } : {}) });
       return { Statement: JSON.stringify(f.policy.at(-1)) };
     });
-    lambda.on(GetPolicyCommand).callsFake((input) => {
+    lambda.on(GetPolicyCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'GetPolicy', input, false);
       const f = fn(input.FunctionName);
       if (f.policy.length === 0) throw new ResourceNotFoundException({ ...meta, message: 'The resource you requested does not exist.', Type: 'User' });
@@ -597,6 +626,7 @@ export class FakeAws {
       return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement }) };
     });
     lambda.on(InvokeCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('lambda', 'Invoke', { ...input, Payload: Buffer.from(input.Payload ?? '').toString() }, true);
       const f = fn(input.FunctionName);
       if (!this.lambda.invoke) throw new Error('the fake has no handler to invoke');
@@ -608,7 +638,8 @@ export class FakeAws {
   private installLogs(): void {
     const logs = mockClient(CloudWatchLogsClient);
     this.stubs.push(logs);
-    logs.on(DescribeLogGroupsCommand).callsFake((input) => {
+    logs.on(DescribeLogGroupsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('logs', 'DescribeLogGroups', input, false);
       const prefix = input.logGroupNamePrefix ?? '';
       return {
@@ -617,20 +648,23 @@ export class FakeAws {
           .map(([name, g]) => ({ logGroupName: name, ...(g.retention ? { retentionInDays: g.retention } : {}) })),
       };
     });
-    logs.on(CreateLogGroupCommand).callsFake((input) => {
+    logs.on(CreateLogGroupCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('logs', 'CreateLogGroup', input, true);
       if (this.logs.groups.has(input.logGroupName!)) throw new ResourceAlreadyExistsException({ ...meta, message: 'The specified log group already exists' });
       this.logs.groups.set(input.logGroupName!, { tags: input.tags ?? {} });
       return {};
     });
-    logs.on(PutRetentionPolicyCommand).callsFake((input) => {
+    logs.on(PutRetentionPolicyCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('logs', 'PutRetentionPolicy', input, true);
       const group = this.logs.groups.get(input.logGroupName!);
       if (!group) throw new LogsNotFound({ ...meta, message: 'The specified log group does not exist.' });
       group.retention = input.retentionInDays;
       return {};
     });
-    logs.on(DeleteLogGroupCommand).callsFake((input) => {
+    logs.on(DeleteLogGroupCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('logs', 'DeleteLogGroup', input, true);
       if (!this.logs.groups.delete(input.logGroupName!)) throw new LogsNotFound({ ...meta, message: 'The specified log group does not exist.' });
       return {};
@@ -672,13 +706,15 @@ export class FakeAws {
         ...(st === 'available' || st === 'backing-up' ? { Endpoint: this.rds.endpoint(i.id) } : {}),
       };
     };
-    rds.on(DescribeDBInstancesCommand).callsFake((input) => {
+    rds.on(DescribeDBInstancesCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DescribeDBInstances', input, false);
       sweep();
       const list = input.DBInstanceIdentifier ? [instance(input.DBInstanceIdentifier)] : [...this.rds.instances.values()];
       return { DBInstances: list.map(describe) };
     });
     rds.on(CreateDBInstanceCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'CreateDBInstance', input, true);
       const id = input.DBInstanceIdentifier!;
       if (this.rds.instances.has(id)) throw new DBInstanceAlreadyExistsFault({ ...meta, message: 'DB instance already exists' });
@@ -709,6 +745,7 @@ export class FakeAws {
       return { DBInstance: describe(created) };
     });
     rds.on(ModifyDBInstanceCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'ModifyDBInstance', input, true);
       const found = instance(input.DBInstanceIdentifier);
       if (input.MasterUserPassword) {
@@ -718,7 +755,8 @@ export class FakeAws {
       if (input.DeletionProtection !== undefined) found.deletionProtection = input.DeletionProtection;
       return { DBInstance: describe(found) };
     });
-    rds.on(DeleteDBInstanceCommand).callsFake((input) => {
+    rds.on(DeleteDBInstanceCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DeleteDBInstance', input, true);
       const found = instance(input.DBInstanceIdentifier);
       if (found.deletionProtection) throw new InvalidDBInstanceStateFault({ ...meta, message: 'Cannot delete protected DB Instance' });
@@ -726,19 +764,22 @@ export class FakeAws {
       found.deletingAt = this.clock();
       return { DBInstance: describe(found) };
     });
-    rds.on(DescribeDBSubnetGroupsCommand).callsFake((input) => {
+    rds.on(DescribeDBSubnetGroupsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DescribeDBSubnetGroups', input, false);
       const group = this.rds.subnetGroups.get(input.DBSubnetGroupName!);
       if (!group) throw new DBSubnetGroupNotFoundFault({ ...meta, message: `DBSubnetGroup ${input.DBSubnetGroupName} not found.` });
       return { DBSubnetGroups: [{ DBSubnetGroupName: input.DBSubnetGroupName, DBSubnetGroupArn: arn('subgrp', input.DBSubnetGroupName!), Subnets: group.subnets.map((id) => ({ SubnetIdentifier: id })) }] };
     });
-    rds.on(CreateDBSubnetGroupCommand).callsFake((input) => {
+    rds.on(CreateDBSubnetGroupCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'CreateDBSubnetGroup', input, true);
       if (this.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupAlreadyExistsFault({ ...meta, message: 'exists' });
       this.rds.subnetGroups.set(input.DBSubnetGroupName!, { subnets: input.SubnetIds ?? [], tags: input.Tags ?? [] });
       return { DBSubnetGroup: { DBSubnetGroupName: input.DBSubnetGroupName } };
     });
-    rds.on(DeleteDBSubnetGroupCommand).callsFake((input) => {
+    rds.on(DeleteDBSubnetGroupCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DeleteDBSubnetGroup', input, true);
       if (!this.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupNotFoundFault({ ...meta, message: 'not found' });
       sweep();
@@ -748,13 +789,15 @@ export class FakeAws {
       this.rds.subnetGroups.delete(input.DBSubnetGroupName!);
       return {};
     });
-    rds.on(ListTagsForResourceCommand).callsFake((input) => {
+    rds.on(ListTagsForResourceCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'ListTagsForResource', input, false);
       const name = input.ResourceName!.split(':').pop()!;
       const tags = input.ResourceName!.includes(':subgrp:') ? this.rds.subnetGroups.get(name)?.tags : this.rds.instances.get(name)?.tags;
       return { TagList: tags ?? [] };
     });
-    rds.on(DescribeOrderableDBInstanceOptionsCommand).callsFake((input) => {
+    rds.on(DescribeOrderableDBInstanceOptionsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DescribeOrderableDBInstanceOptions', input, false);
       const offered = input.DBInstanceClass ? this.rds.offeredClasses.has(input.DBInstanceClass) : true;
       return { OrderableDBInstanceOptions: offered ? [{ Engine: input.Engine, DBInstanceClass: input.DBInstanceClass }] : [] };
@@ -764,12 +807,14 @@ export class FakeAws {
       if (!found) throw new DBClusterNotFoundFault({ ...meta, message: `DBCluster ${id} not found.` });
       return found;
     };
-    rds.on(DescribeDBClustersCommand).callsFake((input) => {
+    rds.on(DescribeDBClustersCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DescribeDBClusters', input, false);
       const c = cluster(input.DBClusterIdentifier);
       return { DBClusters: [{ DBClusterIdentifier: c.id, Status: 'available', TagList: c.tags, Endpoint: this.rds.endpoint(`${c.id}.cluster`).Address, Port: this.rds.endpoint(c.id).Port, ServerlessV2ScalingConfiguration: c.scaling }] };
     });
     rds.on(CreateDBClusterCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'CreateDBCluster', input, true);
       if (this.rds.clusters.has(input.DBClusterIdentifier!)) throw new DBClusterAlreadyExistsFault({ ...meta, message: 'exists' });
       this.rds.clusters.set(input.DBClusterIdentifier!, {
@@ -783,6 +828,7 @@ export class FakeAws {
       return { DBCluster: { DBClusterIdentifier: input.DBClusterIdentifier } };
     });
     rds.on(ModifyDBClusterCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'ModifyDBCluster', input, true);
       const c = cluster(input.DBClusterIdentifier);
       if (input.MasterUserPassword) {
@@ -791,7 +837,8 @@ export class FakeAws {
       }
       return { DBCluster: { DBClusterIdentifier: c.id } };
     });
-    rds.on(DeleteDBClusterCommand).callsFake((input) => {
+    rds.on(DeleteDBClusterCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('rds', 'DeleteDBCluster', input, true);
       cluster(input.DBClusterIdentifier);
       sweep();
@@ -811,7 +858,8 @@ export class FakeAws {
       if (!found) throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
       return found;
     };
-    ec2.on(DescribeVpcsCommand).callsFake((input) => {
+    ec2.on(DescribeVpcsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'DescribeVpcs', input, false);
       let vpcs = this.ec2.vpcs;
       if (input.VpcIds) {
@@ -822,7 +870,8 @@ export class FakeAws {
       for (const f of input.Filters ?? []) if (f.Name === 'isDefault') vpcs = vpcs.filter((v) => String(v.IsDefault) === f.Values?.[0]);
       return { Vpcs: vpcs };
     });
-    ec2.on(DescribeSubnetsCommand).callsFake((input) => {
+    ec2.on(DescribeSubnetsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'DescribeSubnets', input, false);
       let subnets = this.ec2.subnets;
       if (input.SubnetIds) {
@@ -833,7 +882,8 @@ export class FakeAws {
       for (const f of input.Filters ?? []) if (f.Name === 'vpc-id') subnets = subnets.filter((s) => f.Values?.includes(s.VpcId));
       return { Subnets: subnets };
     });
-    ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => {
+    ec2.on(DescribeSecurityGroupsCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'DescribeSecurityGroups', input, false);
       let groups = [...this.ec2.groups.values()];
       if (input.GroupIds) groups = input.GroupIds.map((id: string) => group(id));
@@ -846,7 +896,8 @@ export class FakeAws {
         SecurityGroups: groups.map((g) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, Description: g.description, Tags: g.tags, IpPermissions: g.rules })),
       };
     });
-    ec2.on(CreateSecurityGroupCommand).callsFake((input) => {
+    ec2.on(CreateSecurityGroupCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'CreateSecurityGroup', input, true);
       if ([...this.ec2.groups.values()].some((g) => g.name === input.GroupName && g.vpcId === input.VpcId)) {
         throw ec2Error('InvalidGroup.Duplicate', `The security group '${input.GroupName}' already exists for VPC '${input.VpcId}'`);
@@ -856,7 +907,8 @@ export class FakeAws {
       this.ec2.groups.set(id, { id, name: input.GroupName!, vpcId: input.VpcId!, description: input.Description!, tags, rules: [] });
       return { GroupId: id };
     });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'AuthorizeSecurityGroupIngress', input, true);
       const target = group(input.GroupId);
       const adding = singles(input.IpPermissions);
@@ -868,14 +920,16 @@ export class FakeAws {
       target.rules.push(...adding);
       return { Return: true };
     });
-    ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input) => {
+    ec2.on(RevokeSecurityGroupIngressCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'RevokeSecurityGroupIngress', input, true);
       const target = group(input.GroupId);
       const keys = new Set(singles(input.IpPermissions).map(ruleKey));
       target.rules = target.rules.filter((r) => !keys.has(ruleKey(r)));
       return { Return: true };
     });
-    ec2.on(DeleteSecurityGroupCommand).callsFake((input) => {
+    ec2.on(DeleteSecurityGroupCommand).callsFake(async (input) => {
+      await this.latency?.();
       this.record('ec2', 'DeleteSecurityGroup', input, true);
       const target = group(input.GroupId);
       const referenced = [...this.ec2.groups.values()].some((g) => g.rules.some((r) => r.UserIdGroupPairs?.[0]?.GroupId === target.id));

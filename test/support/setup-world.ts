@@ -28,8 +28,8 @@ export interface World {
   /** Fake time and the way to the local API Gateway, for runs made by hand. */
   hooks: { sleep: (ms: number) => Promise<void>; now: () => number; reachable: (url: string) => string };
   /** Runs `mbed-tsdb setup --yes` with the world's flags, plus any given. */
-  setup(extra?: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
-  cli(argv: string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
+  setup(extra?: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
+  cli(argv: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
   /** Rows in tsdb.events, as the administrator sees them. */
   rows(): Promise<Array<{ board: string; sensor: string; value: number }>>;
   /** A new account, Connector key, database server contents and state folder. */
@@ -136,7 +136,8 @@ export async function startWorld(): Promise<World> {
     now: () => clock.now,
     reachable,
   };
-  const cli = (argv: string[], options: { env?: Record<string, string> } = {}) => runCli(argv, { env: { ...baseEnv(), ...options.env }, hooks });
+  const cli = (argv: string[], options: { env?: Record<string, string>; hooks?: Partial<typeof hooks> } = {}) =>
+    runCli(argv, { env: { ...baseEnv(), ...options.env }, hooks: { ...hooks, ...options.hooks } });
 
   return {
     aws,
