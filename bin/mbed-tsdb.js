@@ -19,10 +19,12 @@ const interrupted = new Promise((resolve) => {
     resolve();
   });
 });
-process.exitCode = await cli.main(process.argv.slice(2), {
+const code = await cli.main(process.argv.slice(2), {
   streams: { stdout: process.stdout, stderr: process.stderr },
   env: process.env,
   cwd: process.cwd(),
   interrupted,
   stdin: process.stdin,
 });
+// Exit now: after Ctrl+C, work still in flight must not go on in the background.
+process.exit(code);

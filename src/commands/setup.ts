@@ -26,6 +26,7 @@ const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
 
 interface Flags {
   engine?: 'mysql' | 'aurora-mysql';
+  dbClass?: string;
   access?: 'my-ip' | 'private';
   cidr?: string;
   dbPassword?: string;
@@ -56,6 +57,7 @@ function validate(flags: Flags) {
   const subnetIds = flags.subnetIds?.split(',').map((s) => s.trim()).filter(Boolean);
   if (subnetIds && subnetIds.some((id) => !/^subnet-[0-9a-f]+$/.test(id))) throw new UsageError('--subnet-ids takes subnet IDs such as subnet-0abc1234,subnet-0def5678');
   if (flags.vpcId && !/^vpc-[0-9a-f]+$/.test(flags.vpcId)) throw new UsageError('--vpc-id takes an ID such as vpc-0abc1234');
+  if (flags.dbClass && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(flags.dbClass)) throw new UsageError('--db-class takes an RDS instance class such as db.t4g.micro');
   return {
     cidr: flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
     endpoints: flags.endpoint?.map(checkEndpoint),
@@ -144,6 +146,7 @@ export async function run(context: CommandContext): Promise<number> {
 
   const answers: SetupAnswers = {
     engine: first.engine,
+    dbClass: flags.dbClass ?? savedAnswers.dbClass,
     access: first.access,
     cidr: first.access === 'my-ip' ? cidr : undefined,
     vpcId: flags.vpcId ?? savedAnswers.vpcId,
@@ -155,6 +158,13 @@ export async function run(context: CommandContext): Promise<number> {
   };
 
   const state: StackState = saved ?? { version: 1, stack: settings.stack };
+  const abort = new AbortController();
+  const baseSleep = hooks.sleep ?? realSleep;
+  const sleep = async (ms: number) => {
+    abort.signal.throwIfAborted();
+    await baseSleep(ms);
+    abort.signal.throwIfAborted();
+  };
   const now = hooks.now ?? Date.now;
   const progress = createProgress({ stream: context.stderr, animate: !hooks.sleep && shouldAnimate(context.stderr.isTTY, context.env), now, paint: { ok: out.colors.green, fail: out.colors.red, dim: out.colors.dim } });
   const ctx: StepContext = {
@@ -167,7 +177,8 @@ export async function run(context: CommandContext): Promise<number> {
     aws: createAwsClients({ region: first.region, profile: settings.profile, env: context.env }),
     state,
     progress,
-    sleep: hooks.sleep ?? realSleep,
+    sleep,
+    signal: abort.signal,
     now,
   };
 
@@ -199,6 +210,7 @@ export async function run(context: CommandContext): Promise<number> {
   const stopped = context.interrupted.then(() => 'interrupted' as const);
   const outcome = await Promise.race([applied.then(() => 'done' as const), stopped]).finally(() => progress.stop());
   if (outcome === 'interrupted') {
+    abort.abort();
     save(state);
     applied.catch(() => undefined);
     throw new InterruptedError();

@@ -44,6 +44,7 @@ export async function applyStack(steps: readonly Step[], ctx: StepContext, save:
           if (!dependency) throw new Error(`step ${step.id} needs ${id}, which is not in this run`);
           await run(dependency);
         }
+        ctx.signal?.throwIfAborted();
         const output = await step.apply(ctx);
         ctx.state.outputs![step.id] = output;
         save(ctx.state);

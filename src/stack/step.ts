@@ -11,6 +11,8 @@ export type StepId = 'role' | 'network' | 'access' | 'database' | 'table' | 'fun
 /** What the user chose (flags, saved answers or prompts): everything but the API key. */
 export interface SetupAnswers {
   engine: 'mysql' | 'aurora-mysql';
+  /** An instance class instead of the default (MySQL: the cheapest offered; Aurora: Serverless v2). */
+  dbClass?: string | undefined;
   access: 'my-ip' | 'private';
   /** The desktop's address block for the database's security group (my-ip mode). */
   cidr?: string | undefined;
@@ -37,6 +39,8 @@ export interface StepContext {
   state: StackState;
   progress: Progress;
   sleep: (ms: number) => Promise<void>;
+  /** Aborted on Ctrl+C: no new step starts and waits end at once. */
+  signal?: AbortSignal;
   /** Milliseconds; injected so waits can run on a fake clock. */
   now: () => number;
 }

@@ -34,6 +34,14 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect([...world.aws.rds.instances.values()][0]).toMatchObject({ instanceClass: 'db.serverless', clusterId: 'tsdb-cluster' });
   });
 
+  it('Aurora on a provisioned class when --db-class says so', async () => {
+    world.aws.rds.offeredClasses.add('db.r6g.large');
+    const run = await world.setup(['--engine', 'aurora-mysql', '--db-class', 'db.r6g.large']);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...world.aws.rds.clusters.values()][0]!.scaling).toBeUndefined();
+    expect([...world.aws.rds.instances.values()][0]).toMatchObject({ instanceClass: 'db.r6g.large' });
+  });
+
   it('gives another stack its own names, side by side', async () => {
     expect((await world.setup()).code).toBe(0);
     const run = await world.setup(['--stack', 'demo', '--access', 'private']);
@@ -123,6 +131,8 @@ describe.skipIf(!canRun)('setup paths', () => {
       interrupted,
     });
     expect(run.code).toBe(130);
+    // What was in flight winds down at its next wait (in a real run the process exits).
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const state = readStateFile(world);
     expect(state.webhookSecret).toEqual(expect.any(String));
     expect((state.database as { password: string }).password).toEqual(expect.any(String));

@@ -17,6 +17,8 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
   afterAll(async () => world?.close());
 
   it('creates every resource of the tutorial with its names, registers the webhook and subscribes, then self-tests', async () => {
+    const theirs = { 'endpoint-name': 'node*', 'resource-path': ['/3303/0/5700'] };
+    world.connector.account(API_KEY).preSubscriptions = [theirs];
     const run = await world.setup();
     expect(run.stderr).not.toContain('unexpected');
     expect(run.code, run.stderr).toBe(0);
@@ -35,7 +37,7 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     const account = world.connector.account(API_KEY);
     expect(account.callback?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[a-z0-9]+\/test\/webhook$/);
     expect(Object.keys(account.callback!.headers)).toEqual(['x-mbed-tsdb-secret']);
-    expect(account.preSubscriptions).toEqual([{ 'endpoint-name': 'dev-1', 'resource-path': ['/3200/0/5501'] }]);
+    expect(account.preSubscriptions).toEqual([theirs, { 'endpoint-name': 'dev-1', 'resource-path': ['/3200/0/5501'] }]);
     expect([...account.subscriptions.get('dev-1')!]).toEqual(['/3200/0/5501']);
     // The self-test's row was removed again.
     expect(await world.rows()).toEqual([]);

@@ -126,8 +126,10 @@ export const databaseStep: Step<DatabaseOutput> = {
           action: 'create',
           detail:
             engine === 'mysql'
-              ? `MySQL, smallest class offered, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
-              : 'Aurora MySQL Serverless v2 (0–2 ACU), encrypted',
+              ? `MySQL, ${ctx.answers.dbClass ?? 'smallest class offered'}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
+              : ctx.answers.dbClass && ctx.answers.dbClass !== 'db.serverless'
+                ? `Aurora MySQL on ${ctx.answers.dbClass}, encrypted`
+                : 'Aurora MySQL Serverless v2 (0–2 ACU), encrypted',
         };
     return [item];
   },
@@ -148,6 +150,7 @@ export const databaseStep: Step<DatabaseOutput> = {
         Tags: tagList(ctx),
       };
       if (ctx.answers.engine === 'aurora-mysql') {
+        const serverless = !ctx.answers.dbClass || ctx.answers.dbClass === 'db.serverless';
         if (!(await clusterEndpoint(rds, ctx))) {
           await rds.send(
             new CreateDBClusterCommand({
@@ -159,17 +162,19 @@ export const databaseStep: Step<DatabaseOutput> = {
               VpcSecurityGroupIds: [access.databaseGroupId],
               DBSubnetGroupName: ctx.names.dbSubnetGroup,
               StorageEncrypted: true,
-              ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 },
+              ...(serverless ? { ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 } } : {}),
               Tags: tagList(ctx),
             }),
           );
         }
         task.update('creating');
         instance = (
-          await rds.send(new CreateDBInstanceCommand({ ...common, DBClusterIdentifier: ctx.names.dbCluster, Engine: 'aurora-mysql', DBInstanceClass: 'db.serverless' }))
+          await rds.send(
+            new CreateDBInstanceCommand({ ...common, DBClusterIdentifier: ctx.names.dbCluster, Engine: 'aurora-mysql', DBInstanceClass: serverless ? 'db.serverless' : ctx.answers.dbClass }),
+          )
         ).DBInstance!;
       } else {
-        const instanceClass = await cheapestClass(rds);
+        const instanceClass = ctx.answers.dbClass ?? (await cheapestClass(rds));
         task.update('creating');
         instance = (
           await rds.send(
