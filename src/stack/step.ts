@@ -5,6 +5,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Progress } from '../ui/progress.js';
 import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
+import { ownedBy } from './naming.js';
 
 export type StepId = 'role' | 'network' | 'access' | 'database' | 'table' | 'function' | 'configure' | 'api' | 'connector' | 'selftest';
 
@@ -70,4 +71,27 @@ export interface Step<Out = unknown> {
 /** A resource with our name that belongs to somebody else: never adopted, never deleted. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
+}
+
+/**
+ * Throws ConflictError unless the tags say the resource is this stack's.
+ * `what` names it for the message, e.g. "IAM role mbed_time_series_database".
+ */
+export function checkOwner(ctx: { stack: string }, what: string, tags: Record<string, string | undefined>): void {
+  const owner = ownedBy(tags, ctx.stack);
+  if (owner === 'ours') return;
+  throw new ConflictError(
+    `${what} already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
+      'delete it, or choose another --stack (which gets its own names)',
+  );
+}
+
+/** For removal: what `find` returns, or null when the resource is somebody else's (never touched). */
+export async function ownOrNull<T>(find: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await find();
+  } catch (error) {
+    if (error instanceof ConflictError) return null;
+    throw error;
+  }
 }

@@ -107,7 +107,7 @@ describe('§3 access step', () => {
     aws.ec2.groups.set('sg-hand', { id: 'sg-hand', name: 'desktop-RDS-access', vpcId: 'vpc-0default', description: 'by hand', tags: [], rules: [] });
     const ctx = await ready();
     await expect(accessStep.plan(ctx)).rejects.toThrow(ConflictError);
-    await expect(accessStep.apply(ctx)).rejects.toThrow('desktop-RDS-access (sg-hand) already exists in vpc-0default and was not made by mbed-tsdb');
+    await expect(accessStep.apply(ctx)).rejects.toThrow('security group desktop-RDS-access (sg-hand) in vpc-0default already exists and was not made by mbed-tsdb');
     await accessStep.remove(ctx);
     expect(aws.ec2.groups.has('sg-hand')).toBe(true);
   });

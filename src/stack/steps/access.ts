@@ -11,8 +11,7 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { ownedBy } from '../naming.js';
-import { ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
 import { networkStep, type NetworkOutput } from './network.js';
 
 export const DESKTOP_RULE = 'mbed-tsdb: desktop';
@@ -30,13 +29,7 @@ async function findGroup(ec2: EC2Client, ctx: StepContext, name: string, vpcId: 
   ).SecurityGroups ?? [];
   const group = groups[0];
   if (!group) return null;
-  const owner = ownedBy(Object.fromEntries((group.Tags ?? []).map((t) => [t.Key!, t.Value])), ctx.stack);
-  if (owner !== 'ours') {
-    throw new ConflictError(
-      `security group ${name} (${group.GroupId}) already exists in ${vpcId} and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
-        'delete it, or choose another --stack',
-    );
-  }
+  checkOwner(ctx, `security group ${name} (${group.GroupId}) in ${vpcId}`, Object.fromEntries((group.Tags ?? []).map((t) => [t.Key!, t.Value])));
   return group;
 }
 
@@ -141,13 +134,7 @@ export const accessStep: Step<AccessOutput> = {
     const network = ctx.state.outputs?.network as NetworkOutput | undefined;
     if (!network) return;
     for (const name of [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup]) {
-      let group: SecurityGroup | null = null;
-      try {
-        group = await findGroup(ec2, ctx, name, network.vpcId);
-      } catch (error) {
-        if (error instanceof ConflictError) continue;
-        throw error;
-      }
+      const group = await ownOrNull(() => findGroup(ec2, ctx, name, network.vpcId));
       if (group) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
     }
   },

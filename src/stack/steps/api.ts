@@ -23,8 +23,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { AddPermissionCommand, GetPolicyCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { retry } from '../../util/retry.js';
-import { ownedBy } from '../naming.js';
-import { ConflictError, type Step, type StepContext } from '../step.js';
+import { checkOwner, ownOrNull, type Step, type StepContext } from '../step.js';
 import type { FunctionOutput } from './function.js';
 
 export interface ApiOutput {
@@ -43,12 +42,8 @@ export function integrationUri(region: string, functionArn: string): string {
 async function findApi(apigw: APIGatewayClient, ctx: StepContext): Promise<RestApi | null> {
   const apis = ((await apigw.send(new GetRestApisCommand({ limit: 500 }))).items ?? []).filter((a) => a.name === ctx.names.api);
   for (const api of apis) {
-    const owner = ownedBy(api.tags ?? {}, ctx.stack);
-    if (owner === 'ours') return api;
-    throw new ConflictError(
-      `a REST API named "${ctx.names.api}" (${api.id}) already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
-        'delete it, or choose another --stack',
-    );
+    checkOwner(ctx, `a REST API named "${ctx.names.api}" (${api.id})`, api.tags ?? {});
+    return api;
   }
   return null;
 }
@@ -174,13 +169,7 @@ export const apiStep: Step<ApiOutput> = {
 
   async remove(ctx) {
     const apigw = await ctx.aws.apiGateway();
-    let api: RestApi | null;
-    try {
-      api = await findApi(apigw, ctx);
-    } catch (error) {
-      if (error instanceof ConflictError) return;
-      throw error;
-    }
+    const api = await ownOrNull(() => findApi(apigw, ctx));
     if (!api) return;
     // DeleteRestApi is limited to about one call per 30 seconds per account: wait, don't fail.
     await retry(() => apigw.send(new DeleteRestApiCommand({ restApiId: api.id })), {

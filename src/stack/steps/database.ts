@@ -24,8 +24,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { UserFacingError } from '../../errors.js';
 import { formatElapsed } from '../../ui/progress.js';
-import { ownedBy } from '../naming.js';
-import { ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import type { NetworkOutput } from './network.js';
 
@@ -43,20 +42,12 @@ export interface DatabaseOutput {
 
 const tagList = (ctx: StepContext) => Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value }));
 
-function checkOwner(ctx: StepContext, what: string, tags: Array<{ Key?: string; Value?: string }> | undefined): void {
-  const owner = ownedBy(Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value])), ctx.stack);
-  if (owner !== 'ours') {
-    throw new ConflictError(
-      `${what} already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
-        'use another --stack, which gets its own names',
-    );
-  }
-}
+const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value]));
 
 async function findInstance(rds: RDSClient, ctx: StepContext): Promise<DBInstance | null> {
   try {
     const found = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ctx.names.dbInstance }))).DBInstances?.[0] ?? null;
-    if (found) checkOwner(ctx, `RDS instance ${ctx.names.dbInstance}`, found.TagList);
+    if (found) checkOwner(ctx, `RDS instance ${ctx.names.dbInstance}`, tagMap(found.TagList));
     return found;
   } catch (error) {
     if (error instanceof DBInstanceNotFoundFault) return null;
@@ -68,7 +59,7 @@ async function clusterEndpoint(rds: RDSClient, ctx: StepContext): Promise<{ host
   try {
     const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ctx.names.dbCluster }))).DBClusters?.[0];
     if (!cluster) return null;
-    checkOwner(ctx, `Aurora cluster ${ctx.names.dbCluster}`, cluster.TagList);
+    checkOwner(ctx, `Aurora cluster ${ctx.names.dbCluster}`, tagMap(cluster.TagList));
     return cluster.Endpoint ? { host: cluster.Endpoint, port: cluster.Port ?? 3306 } : null;
   } catch (error) {
     if (error instanceof DBClusterNotFoundFault) return null;
@@ -80,7 +71,7 @@ async function ensureSubnetGroup(rds: RDSClient, ctx: StepContext, network: Netw
   try {
     const group = (await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: ctx.names.dbSubnetGroup }))).DBSubnetGroups?.[0];
     const tags = (await rds.send(new ListTagsForResourceCommand({ ResourceName: group!.DBSubnetGroupArn! }))).TagList;
-    checkOwner(ctx, `DB subnet group ${ctx.names.dbSubnetGroup}`, tags);
+    checkOwner(ctx, `DB subnet group ${ctx.names.dbSubnetGroup}`, tagMap(tags));
     return;
   } catch (error) {
     if (!(error instanceof DBSubnetGroupNotFoundFault)) throw error;
@@ -243,7 +234,7 @@ export const databaseStep: Step<DatabaseOutput> = {
     try {
       instance = await findInstance(rds, ctx);
     } catch (error) {
-      if (error instanceof ConflictError) return;
+      if (error instanceof ConflictError) return; // somebody else's: never touched
       throw error;
     }
     if (instance && instance.DBInstanceStatus !== 'deleting') {

@@ -23,9 +23,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/retry.js';
-import { ownedBy } from '../naming.js';
 import { functionPackage } from '../package.js';
-import { ConflictError, type Step, type StepContext } from '../step.js';
+import { checkOwner, ConflictError, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import type { NetworkOutput } from './network.js';
 import type { RoleOutput } from './role.js';
@@ -49,13 +48,7 @@ export function baseEnvironment(ctx: StepContext): Record<string, string> {
 async function findFunction(lambda: LambdaClient, ctx: StepContext): Promise<FunctionConfiguration | null> {
   try {
     const found = await lambda.send(new GetFunctionCommand({ FunctionName: ctx.names.function }));
-    const owner = ownedBy(found.Tags ?? {}, ctx.stack);
-    if (owner !== 'ours') {
-      throw new ConflictError(
-        `Lambda function ${ctx.names.function} already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
-          'delete it, or choose another --stack',
-      );
-    }
+    checkOwner(ctx, `Lambda function ${ctx.names.function}`, found.Tags ?? {});
     return found.Configuration ?? null;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return null;
@@ -159,8 +152,8 @@ export const functionStep: Step<FunctionOutput> = {
     try {
       if (await findFunction(lambda, ctx)) await lambda.send(new DeleteFunctionCommand({ FunctionName: ctx.names.function }));
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return;
+      if (error instanceof ConflictError) return; // somebody else's: neither it nor its logs are touched
+      throw error;
     }
     try {
       await (await ctx.aws.logs()).send(new DeleteLogGroupCommand({ logGroupName: ctx.names.logGroup }));

@@ -12,8 +12,7 @@ import {
   NoSuchEntityException,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { ownedBy } from '../naming.js';
-import { ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
 
 export const ROLE_POLICIES = [
   'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
@@ -45,13 +44,7 @@ async function find(iam: IAMClient, ctx: StepContext): Promise<Found | null> {
     throw error;
   }
   const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags ?? [];
-  const owner = ownedBy(Object.fromEntries(tags.map((t) => [t.Key!, t.Value])), ctx.stack);
-  if (owner !== 'ours') {
-    throw new ConflictError(
-      `IAM role ${name} already exists and ${owner === 'foreign' ? 'belongs to another mbed-tsdb stack' : 'was not made by mbed-tsdb'}: ` +
-        'delete it, or choose another --stack (which gets its own names)',
-    );
-  }
+  checkOwner(ctx, `IAM role ${name}`, Object.fromEntries(tags.map((t) => [t.Key!, t.Value])));
   const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? [];
   return { arn, attached: attached.map((p) => p.PolicyArn!) };
 }
@@ -97,13 +90,7 @@ export const roleStep: Step<RoleOutput> = {
 
   async remove(ctx) {
     const iam = await ctx.aws.iam();
-    let found: Found | null;
-    try {
-      found = await find(iam, ctx);
-    } catch (error) {
-      if (error instanceof ConflictError) return; // not ours: never touched
-      throw error;
-    }
+    const found = await ownOrNull(() => find(iam, ctx));
     if (!found) return;
     for (const policy of found.attached) {
       await iam.send(new DetachRolePolicyCommand({ RoleName: ctx.names.role, PolicyArn: policy }));
