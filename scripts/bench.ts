@@ -72,7 +72,7 @@ async function ingest(server: ServerAddress): Promise<void> {
   const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
   const rawInsert = 'INSERT INTO `events` (`ts`, `value`, `board`, `sensor`) VALUES ?';
 
-  for (const [n, repeats] of [[1, 200], [100, 100], [1000, 40], [10000, 15]] as const) {
+  for (const [n, repeats] of [[1, 200], [100, 100], [1000, 80], [10000, 21]] as const) {
     const readings = Array.from({ length: n }, (_, i) => ({ ep: `cccdb1b6-9502-4001-9a5a-${String(i % 1000).padStart(12, '0')}`, path: '/3200/0/5501', value: i }));
     const body = JSON.stringify({
       notifications: readings.map((r) => ({ ep: r.ep, path: r.path, ct: 'text/plain', payload: Buffer.from(String(r.value)).toString('base64'), 'max-age': 0 })),
@@ -117,7 +117,7 @@ async function chart(server: ServerAddress): Promise<void> {
     const plan = planSeries(request);
     const viaChart = () => querySeries(pool, request);
     const raw = () => pool.query(plan.sql, plan.values);
-    const [chartMedian, rawMedian] = await alternate(viaChart, raw, 11);
+    const [chartMedian, rawMedian] = await alternate(viaChart, raw, 21);
     emit(`chart_1m_${name}`, chartMedian, 'ms', rawMedian);
   }
   await pool.end();
