@@ -117,6 +117,11 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'teardown',
     description: 'delete everything the stack created, leaving nothing that bills',
+    options: () => [
+      new Option('--dry-run', 'show what would be deleted and delete nothing'),
+      new Option('--final-snapshot <name>', 'keep a final snapshot of the database under this name (default: none)'),
+      new Option('--wait-minutes <n>', 'how long to wait for lingering network interfaces before giving up (default 60)'),
+    ],
     examples: ['mbed-tsdb teardown', 'mbed-tsdb teardown --stack demo --yes'],
     load: () => import('./commands/teardown.js'),
   },

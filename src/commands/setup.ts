@@ -2,25 +2,23 @@
 // with the stack, then questions (only on a terminal, never with --yes).
 
 import { readFileSync } from 'node:fs';
-import { createAwsClients } from '../aws/clients.js';
 import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../connector/names.js';
 import { checkConnectorHost } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { detectPublicIp, parseCidr } from '../net/public-ip.js';
 import { applyStack, planStack } from '../stack/engine.js';
-import { stackNames, stackTags } from '../stack/naming.js';
+import { stackNames } from '../stack/naming.js';
 import { generateDbPassword, generateWebhookSecret } from '../stack/secrets.js';
 import { readState, statePath, writeState, type StackState } from '../stack/state.js';
-import type { PlanItem, SetupAnswers, StepContext } from '../stack/step.js';
+import type { PlanItem, SetupAnswers } from '../stack/step.js';
 import type { ApiOutput } from '../stack/steps/api.js';
 import type { ConnectorOutput } from '../stack/steps/connector.js';
 import type { DatabaseOutput } from '../stack/steps/database.js';
 import { SETUP_STEPS } from '../stack/steps/index.js';
 import { answer, type Question } from '../ui/ask.js';
-import { createProgress, shouldAnimate } from '../ui/progress.js';
 import { InterruptedError, terminalPrompter, type Prompter } from '../ui/prompts.js';
-import { realSleep } from '../util/retry.js';
 import type { CommandContext } from './context.js';
+import { stackContext, untilInterrupted } from './stack-context.js';
 
 const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
 
@@ -158,29 +156,7 @@ export async function run(context: CommandContext): Promise<number> {
   };
 
   const state: StackState = saved ?? { version: 1, stack: settings.stack };
-  const abort = new AbortController();
-  const baseSleep = hooks.sleep ?? realSleep;
-  const sleep = async (ms: number) => {
-    abort.signal.throwIfAborted();
-    await baseSleep(ms);
-    abort.signal.throwIfAborted();
-  };
-  const now = hooks.now ?? Date.now;
-  const progress = createProgress({ stream: context.stderr, animate: !hooks.sleep && shouldAnimate(context.stderr.isTTY, context.env), now, paint: { ok: out.colors.green, fail: out.colors.red, dim: out.colors.dim } });
-  const ctx: StepContext = {
-    stack: settings.stack,
-    answers,
-    apiKey,
-    reachable: hooks.reachable,
-    names,
-    tags: stackTags(settings.stack),
-    aws: createAwsClients({ region: first.region, profile: settings.profile, env: context.env }),
-    state,
-    progress,
-    sleep,
-    signal: abort.signal,
-    now,
-  };
+  const ctx = stackContext(context, { region: first.region, state, answers, apiKey });
 
   // Plan: read-only, shown before anything changes.
   out.info(`Plan for stack ${settings.stack} in ${first.region}:`);
@@ -206,16 +182,11 @@ export async function run(context: CommandContext): Promise<number> {
   const save = (s: StackState) => writeState(context.env, s);
   save(state);
 
-  const applied = applyStack(SETUP_STEPS, ctx, save);
-  const stopped = context.interrupted.then(() => 'interrupted' as const);
-  const outcome = await Promise.race([applied.then(() => 'done' as const), stopped]).finally(() => progress.stop());
-  if (outcome === 'interrupted') {
-    abort.abort();
+  const outcome = await untilInterrupted(context, ctx, applyStack(SETUP_STEPS, ctx, save));
+  if (!outcome.done) {
     save(state);
-    applied.catch(() => undefined);
     throw new InterruptedError();
   }
-  await applied;
 
   const outputs = state.outputs as { api: ApiOutput; database: DatabaseOutput; connector: ConnectorOutput };
   const summary = {

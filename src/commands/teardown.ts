@@ -1,3 +1,79 @@
-import { notAvailable } from './not-available.js';
+// mbed-tsdb teardown: find the stack (state file or tags), show what will go, have the user
+// type the stack's name (or --yes), delete in dependency order, then check nothing is left.
 
-export const run = notAvailable('teardown', 'removing the stack');
+import { rmSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { describeItem, inventory } from '../stack/inventory.js';
+import { readState, statePath } from '../stack/state.js';
+import { teardownStack } from '../stack/teardown.js';
+import { InterruptedError, terminalPrompter } from '../ui/prompts.js';
+import type { CommandContext } from './context.js';
+import { savedAnswers, stackContext, untilInterrupted } from './stack-context.js';
+
+interface Flags {
+  dryRun?: boolean;
+  finalSnapshot?: string;
+  waitMinutes?: string;
+}
+
+const SNAPSHOT = /^[A-Za-z](?:-?[A-Za-z0-9])*$/;
+
+export async function run(context: CommandContext): Promise<number> {
+  const { settings, out, hooks } = context;
+  const flags = context.options as Flags;
+  if (flags.finalSnapshot !== undefined && (!SNAPSHOT.test(flags.finalSnapshot) || flags.finalSnapshot.length > 255)) {
+    throw new UsageError('--final-snapshot takes a snapshot name: letters, digits and single hyphens, starting with a letter');
+  }
+  const waitMinutes = flags.waitMinutes === undefined ? 60 : Number(flags.waitMinutes);
+  if (!Number.isInteger(waitMinutes) || waitMinutes < 1 || waitMinutes > 24 * 60) throw new UsageError('--wait-minutes must be a whole number from 1 to 1440');
+
+  const state = readState(context.env, settings.stack);
+  const region = settings.region ?? state?.region;
+  if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
+  const prompter = hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
+  let apiKey = settings.apiKey;
+  const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers: savedAnswers(state, settings.connectorHost), apiKey });
+  ctx.waitLimitMs = waitMinutes * 60_000;
+  ctx.finalSnapshot = flags.finalSnapshot;
+
+  const found = await inventory(ctx);
+  const hasConnector = Boolean(state?.outputs?.connector) || ctx.answers.endpoints.length > 0;
+  if (found.length === 0 && !state) {
+    out.result({ stack: settings.stack, region, deleted: [], remaining: [] }, `Nothing of stack ${settings.stack} exists in ${region}.`);
+    return 0;
+  }
+  out.info(`Teardown of stack ${settings.stack} in ${region} deletes:`);
+  if (hasConnector) out.info('  - Connector: its subscriptions and pre-subscription rules, and the webhook if it still points here');
+  for (const item of found) out.info(`  - ${describeItem(item)}`);
+  if (flags.finalSnapshot) out.info(`  (the database is kept as snapshot ${flags.finalSnapshot})`);
+  if (flags.dryRun) {
+    out.result({ stack: settings.stack, region, dryRun: true, resources: found }, 'dry run: nothing was deleted');
+    return 0;
+  }
+
+  if (!settings.yes) {
+    if (!context.terminal.interactive) throw new UsageError('teardown deletes everything of the stack: pass --yes to do it without typing the stack name');
+    const typed = await prompter.input({ message: `Type the stack name (${settings.stack}) to delete it` });
+    if (typed !== settings.stack) {
+      out.info('The name did not match; nothing was deleted.');
+      return 1;
+    }
+  }
+  if (hasConnector && !apiKey) {
+    if (context.terminal.interactive && !settings.yes) apiKey = await prompter.password({ message: 'Connector API key (to remove the subscriptions; not saved)' });
+    else out.warn('no Connector API key (MBED_CLOUD_SDK_API_KEY): the Connector subscriptions and webhook are left as they are');
+  }
+  ctx.apiKey = apiKey;
+
+  const outcome = await untilInterrupted(context, ctx, teardownStack(ctx, { connector: hasConnector && Boolean(apiKey) }));
+  if (!outcome.done) throw new InterruptedError();
+  const remaining = outcome.value;
+  if (remaining.length > 0) {
+    out.result({ stack: settings.stack, region, remaining }, `Still there:\n${remaining.map((r) => `  - ${describeItem(r)}`).join('\n')}`);
+    out.error('some resources are left: run teardown again to finish');
+    return 1;
+  }
+  rmSync(statePath(context.env, settings.stack), { force: true });
+  out.result({ stack: settings.stack, region, deleted: found, remaining: [] }, `Nothing of stack ${settings.stack} remains in ${region} (checked by tag).`);
+  return 0;
+}

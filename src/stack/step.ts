@@ -40,6 +40,10 @@ export interface StepContext {
   state: StackState;
   progress: Progress;
   sleep: (ms: number) => Promise<void>;
+  /** Teardown: how long to wait for resources that linger (a VPC function's network interfaces). */
+  waitLimitMs?: number;
+  /** Teardown: keep a final snapshot of the database under this name. */
+  finalSnapshot?: string | undefined;
   /** Aborted on Ctrl+C: no new step starts and waits end at once. */
   signal?: AbortSignal;
   /** Milliseconds; injected so waits can run on a fake clock. */

@@ -236,8 +236,10 @@ export class FakeAws {
       { SubnetId: 'subnet-0c', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2c' },
     ],
     groups: new Map<string, Group>(),
-    /** Network interfaces still using a group (Lambda's linger after the function is gone). */
-    inUse: new Set<string>(),
+    /** Groups held by a deleted function's network interfaces, until this time (ms). */
+    inUse: new Map<string, number>(),
+    /** How long those interfaces linger after the function is deleted. */
+    eniLingerMs: 25 * 60_000,
   };
   private nextId = 1;
   readonly lambda = {
@@ -597,7 +599,7 @@ export class FakeAws {
       const f = fn(input.FunctionName);
       this.lambda.functions.delete(f.name);
       // The VPC network interfaces outlive the function for a while (teardown's worry).
-      for (const group of f.vpc.SecurityGroupIds ?? []) this.ec2.inUse.add(group);
+      for (const group of f.vpc.SecurityGroupIds ?? []) this.ec2.inUse.set(group, this.clock() + this.ec2.eniLingerMs);
       return {};
     });
     lambda.on(AddPermissionCommand).callsFake(async (input) => {
@@ -933,7 +935,12 @@ export class FakeAws {
       this.record('ec2', 'DeleteSecurityGroup', input, true);
       const target = group(input.GroupId);
       const referenced = [...this.ec2.groups.values()].some((g) => g.rules.some((r) => r.UserIdGroupPairs?.[0]?.GroupId === target.id));
-      if (referenced || this.ec2.inUse.has(target.id)) {
+      const lingering = (this.ec2.inUse.get(target.id) ?? -Infinity) > this.clock();
+      const functionUses = [...this.lambda.functions.values()].some((f) => f.vpc.SecurityGroupIds?.includes(target.id));
+      const databaseUses = [...this.rds.instances.values()].some(
+        (i) => i.securityGroups.includes(target.id) && (i.deletingAt === undefined || this.clock() - i.deletingAt < this.rds.deleteMs),
+      );
+      if (referenced || lingering || functionUses || databaseUses) {
         throw ec2Error('DependencyViolation', `resource ${target.id} has a dependent object`);
       }
       this.ec2.groups.delete(target.id);

@@ -11,7 +11,10 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import { checkOwner, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
+import { UserFacingError } from '../../errors.js';
+import { retry } from '../../util/retry.js';
+import { TAG_STACK } from '../naming.js';
+import { checkOwner, type PlanItem, type Step, type StepContext } from '../step.js';
 import { networkStep, type NetworkOutput } from './network.js';
 
 export const DESKTOP_RULE = 'mbed-tsdb: desktop';
@@ -131,11 +134,32 @@ export const accessStep: Step<AccessOutput> = {
 
   async remove(ctx) {
     const ec2 = await ctx.aws.ec2();
-    const network = ctx.state.outputs?.network as NetworkOutput | undefined;
-    if (!network) return;
-    for (const name of [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup]) {
-      const group = await ownOrNull(() => findGroup(ec2, ctx, name, network.vpcId));
-      if (group) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId }));
+    // Found by tag, in whatever VPC: teardown works without the state file.
+    const tagged = (
+      await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: [ctx.stack] }] }))
+    ).SecurityGroups ?? [];
+    // The database's group refers to the function's, so it goes first.
+    const order = [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup];
+    const groups = tagged.filter((g) => order.includes(g.GroupName!)).sort((a, b) => order.indexOf(a.GroupName!) - order.indexOf(b.GroupName!));
+    for (const group of groups) {
+      const task = ctx.progress.task(`security group ${group.GroupName}`, 'deleting');
+      // A VPC function's network interfaces outlive it by 20–45 minutes, and a database being
+      // deleted still holds its group: DependencyViolation until they are gone.
+      await retry(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })), {
+        attempts: Number.MAX_SAFE_INTEGER,
+        baseMs: 15_000,
+        maxMs: 60_000,
+        budgetMs: ctx.waitLimitMs ?? 60 * 60_000,
+        shouldRetry: (error) => (error as Error).name === 'DependencyViolation',
+        sleep: ctx.sleep,
+        onRetry: () => task.update('waiting for network interfaces and the database to let go of it'),
+      }).catch((error: unknown) => {
+        task.fail('still in use');
+        throw (error as Error).name === 'DependencyViolation'
+          ? new UserFacingError(`security group ${group.GroupName} (${group.GroupId}) is still in use after the wait limit: run teardown again later (or with a longer --wait-minutes)`)
+          : error;
+      });
+      task.done('deleted');
     }
   },
 };

@@ -3,7 +3,7 @@
 // account's own, so subscriptions survive device reboots and nobody else's rules are lost.
 
 import { ConnectorClient, ConnectorError } from '../../connector/client.js';
-import { withRule, type OurRule } from '../../connector/presubscriptions.js';
+import { withRule, withoutRule, type OurRule } from '../../connector/presubscriptions.js';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
 import { UserFacingError } from '../../errors.js';
 import type { Step, StepContext } from '../step.js';
@@ -91,7 +91,33 @@ export const connectorStep: Step<ConnectorOutput> = {
     return { host: ctx.answers.connectorHost, callbackUrl: url, replaced: !same && current && current.url !== url ? current.url : null, rules, endpoints };
   },
 
-  async remove() {
-    // Issue #4's teardown removes subscriptions, our rules and the callback.
+  /** Our subscriptions and rules, and the webhook if it is still ours; everyone else's stay. */
+  async remove(ctx) {
+    const client = connectorClient(ctx);
+    const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
+    const rules = saved?.rules ?? ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource }));
+    const task = ctx.progress.task('Connector', 'removing subscriptions');
+    for (const rule of rules) await client.unsubscribe(rule.endpoint, rule.resource).catch(ignoreGone);
+    let list = await client.preSubscriptions();
+    let changed = false;
+    for (const rule of rules) {
+      const without = withoutRule(list, rule);
+      if (without) {
+        list = without;
+        changed = true;
+      }
+    }
+    if (changed) await client.setPreSubscriptions(list);
+    const api = ctx.state.outputs?.api as ApiOutput | undefined;
+    const ours = saved?.callbackUrl ?? (api ? (ctx.reachable ? ctx.reachable(api.url) : api.url) : undefined);
+    const current = await client.getCallback();
+    const removeCallback = current !== null && ours !== undefined && current.url === ours;
+    if (removeCallback) await client.deleteCallback();
+    task.done(`${rules.length} subscription(s) and rule(s) removed${removeCallback ? ', webhook removed' : current ? ', webhook left (it points elsewhere)' : ''}`);
   },
 };
+
+function ignoreGone(error: unknown): void {
+  if (error instanceof ConnectorError && (error.status === 404 || error.status === 502 || error.status === 503)) return;
+  throw error;
+}

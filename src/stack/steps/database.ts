@@ -16,6 +16,7 @@ import {
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
   DescribeOrderableDBInstanceOptionsCommand,
+  InvalidDBInstanceStateFault,
   ListTagsForResourceCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
@@ -24,6 +25,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { UserFacingError } from '../../errors.js';
 import { formatElapsed } from '../../ui/progress.js';
+import { retry } from '../../util/retry.js';
 import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import type { NetworkOutput } from './network.js';
@@ -237,15 +239,38 @@ export const databaseStep: Step<DatabaseOutput> = {
       if (error instanceof ConflictError) return; // somebody else's: never touched
       throw error;
     }
+    const task = instance ? ctx.progress.task(`database ${ctx.names.dbInstance}`, 'deleting') : null;
     if (instance && instance.DBInstanceStatus !== 'deleting') {
       if (instance.DeletionProtection) {
         await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, DeletionProtection: false, ApplyImmediately: true }));
       }
-      await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+      const snapshot = ctx.finalSnapshot
+        ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: ctx.finalSnapshot }
+        : { SkipFinalSnapshot: true, DeleteAutomatedBackups: true };
+      // A database still being created (teardown right after an interrupted setup) cannot be
+      // deleted yet: wait until RDS allows it, never leave it running.
+      await retry(() => rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, ...(instance.DBClusterIdentifier ? { SkipFinalSnapshot: true } : snapshot) })), {
+        attempts: Number.MAX_SAFE_INTEGER,
+        baseMs: POLL_MS,
+        maxMs: POLL_MS,
+        budgetMs: BOOT_LIMIT_MS,
+        shouldRetry: (error) => error instanceof InvalidDBInstanceStateFault,
+        sleep: ctx.sleep,
+        onRetry: () => task?.update('waiting until RDS lets it be deleted (still creating)'),
+      });
     }
-    while (await findInstance(rds, ctx)) await ctx.sleep(POLL_MS);
+    while (await findInstance(rds, ctx)) {
+      task?.update('deleting');
+      await ctx.sleep(POLL_MS);
+    }
+    task?.done('deleted');
     if (await clusterEndpoint(rds, ctx).catch(() => null)) {
-      await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: ctx.names.dbCluster, SkipFinalSnapshot: true }));
+      await rds.send(
+        new DeleteDBClusterCommand({
+          DBClusterIdentifier: ctx.names.dbCluster,
+          ...(ctx.finalSnapshot ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: ctx.finalSnapshot } : { SkipFinalSnapshot: true }),
+        }),
+      );
     }
     try {
       await rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: ctx.names.dbSubnetGroup }));

@@ -1,0 +1,75 @@
+// The StepContext the stack commands share: clients, names, tags, progress, time.
+
+import { createAwsClients } from '../aws/clients.js';
+import { stackNames, stackTags } from '../stack/naming.js';
+import type { SetupAnswers, StepContext } from '../stack/step.js';
+import type { StackState } from '../stack/state.js';
+import { createProgress, shouldAnimate, type Progress } from '../ui/progress.js';
+import { realSleep } from '../util/retry.js';
+import type { CommandContext } from './context.js';
+
+export interface StackContext extends StepContext {
+  progress: Progress;
+  /** Aborts waits and keeps new steps from starting (Ctrl+C). */
+  abort: AbortController;
+}
+
+export function stackContext(context: CommandContext, input: { region: string; state: StackState; answers: SetupAnswers; apiKey: string | undefined }): StackContext {
+  const { settings, out, hooks } = context;
+  const now = hooks.now ?? Date.now;
+  const abort = new AbortController();
+  const baseSleep = hooks.sleep ?? realSleep;
+  const sleep = async (ms: number) => {
+    abort.signal.throwIfAborted();
+    await baseSleep(ms);
+    abort.signal.throwIfAborted();
+  };
+  return {
+    stack: settings.stack,
+    answers: input.answers,
+    apiKey: input.apiKey,
+    reachable: hooks.reachable,
+    names: stackNames(settings.stack),
+    tags: stackTags(settings.stack),
+    aws: createAwsClients({ region: input.region, profile: settings.profile, env: context.env }),
+    state: input.state,
+    progress: createProgress({
+      stream: context.stderr,
+      animate: !hooks.sleep && shouldAnimate(context.stderr.isTTY, context.env),
+      now,
+      paint: { ok: out.colors.green, fail: out.colors.red, dim: out.colors.dim },
+    }),
+    sleep,
+    signal: abort.signal,
+    now,
+    abort,
+  };
+}
+
+/** Answers for commands other than setup: the saved ones, else neutral defaults. */
+export function savedAnswers(state: StackState | null, connectorHost: string): SetupAnswers {
+  const saved = (state?.answers ?? {}) as Partial<SetupAnswers>;
+  return {
+    engine: saved.engine ?? 'mysql',
+    access: saved.access ?? 'my-ip',
+    cidr: saved.cidr,
+    vpcId: saved.vpcId,
+    subnetIds: saved.subnetIds,
+    dbCaPem: saved.dbCaPem,
+    dbClass: saved.dbClass,
+    connectorHost: saved.connectorHost ?? connectorHost,
+    endpoints: saved.endpoints ?? [],
+    resource: saved.resource ?? '/3200/0/5501',
+  };
+}
+
+/** Runs work until it ends or Ctrl+C comes, whichever is first. */
+export async function untilInterrupted<T>(context: CommandContext, ctx: StackContext, work: Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
+  const stopped = context.interrupted.then(() => ({ done: false as const }));
+  const outcome = await Promise.race([work.then((value) => ({ done: true as const, value })), stopped]).finally(() => ctx.progress.stop());
+  if (!outcome.done) {
+    ctx.abort.abort();
+    work.catch(() => undefined);
+  }
+  return outcome;
+}

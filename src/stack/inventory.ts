@@ -1,0 +1,71 @@
+// What of a stack exists in AWS, found by its names and tags alone (no state file needed):
+// teardown's final check, and status's fallback.
+
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
+import { GetRoleCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
+import { ownedBy, TAG_STACK } from './naming.js';
+import type { StepContext } from './step.js';
+
+export interface InventoryItem {
+  kind: 'role' | 'security-group' | 'db-instance' | 'db-cluster' | 'db-subnet-group' | 'function' | 'log-group' | 'api';
+  id: string;
+  detail?: string;
+}
+
+const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value]));
+/** A missing resource answers with an error; here that simply means "not there". */
+const absent = () => null;
+
+export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
+  const { names, stack } = ctx;
+  const [iam, ec2, rds, lambda, logs, apigw] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.logs(), ctx.aws.apiGateway()]);
+  const checks: Array<Promise<InventoryItem[]>> = [
+    (async () => {
+      const role = await iam.send(new GetRoleCommand({ RoleName: names.role })).catch(absent);
+      if (!role) return [];
+      const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: names.role }))).Tags;
+      return ownedBy(tagMap(tags), stack) === 'ours' ? [{ kind: 'role' as const, id: names.role }] : [];
+    })(),
+    (async () => {
+      const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: [stack] }] }))).SecurityGroups ?? [];
+      return groups.map((g) => ({ kind: 'security-group' as const, id: g.GroupId!, detail: g.GroupName }));
+    })(),
+    (async () => {
+      const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: names.dbInstance })).catch(absent))?.DBInstances?.[0];
+      return instance && ownedBy(tagMap(instance.TagList), stack) === 'ours'
+        ? [{ kind: 'db-instance' as const, id: names.dbInstance, detail: instance.DBInstanceStatus }]
+        : [];
+    })(),
+    (async () => {
+      const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: names.dbCluster })).catch(absent))?.DBClusters?.[0];
+      return cluster && ownedBy(tagMap(cluster.TagList), stack) === 'ours' ? [{ kind: 'db-cluster' as const, id: names.dbCluster }] : [];
+    })(),
+    (async () => {
+      const group = (await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: names.dbSubnetGroup })).catch(absent))?.DBSubnetGroups?.[0];
+      if (!group) return [];
+      const tags = (await rds.send(new ListTagsForResourceCommand({ ResourceName: group.DBSubnetGroupArn! }))).TagList;
+      return ownedBy(tagMap(tags), stack) === 'ours' ? [{ kind: 'db-subnet-group' as const, id: names.dbSubnetGroup }] : [];
+    })(),
+    (async () => {
+      const fn = await lambda.send(new GetFunctionCommand({ FunctionName: names.function })).catch(absent);
+      return fn && ownedBy(fn.Tags ?? {}, stack) === 'ours' ? [{ kind: 'function' as const, id: names.function, detail: fn.Configuration?.State }] : [];
+    })(),
+    (async () => {
+      const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: names.logGroup }))).logGroups ?? [];
+      return groups.filter((g) => g.logGroupName === names.logGroup).map(() => ({ kind: 'log-group' as const, id: names.logGroup }));
+    })(),
+    (async () => {
+      const apis = (await apigw.send(new GetRestApisCommand({ limit: 500 }))).items ?? [];
+      return apis.filter((a) => a.name === names.api && ownedBy(a.tags ?? {}, stack) === 'ours').map((a) => ({ kind: 'api' as const, id: a.id!, detail: a.name }));
+    })(),
+  ];
+  return (await Promise.all(checks)).flat();
+}
+
+export function describeItem(item: InventoryItem): string {
+  return `${item.kind} ${item.id}${item.detail ? ` (${item.detail})` : ''}`;
+}

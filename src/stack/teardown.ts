@@ -1,0 +1,25 @@
+// Deleting a stack, in the order its pieces depend on each other, each deletion waited for
+// where a later one needs it gone; then a check by tag that nothing is left.
+
+import { inventory, type InventoryItem } from './inventory.js';
+import type { StepContext } from './step.js';
+import { accessStep } from './steps/access.js';
+import { apiStep } from './steps/api.js';
+import { connectorStep } from './steps/connector.js';
+import { databaseStep } from './steps/database.js';
+import { functionStep } from './steps/function.js';
+import { roleStep } from './steps/role.js';
+
+export async function teardownStack(ctx: StepContext, options: { connector: boolean }): Promise<InventoryItem[]> {
+  if (options.connector) await connectorStep.remove(ctx);
+  await apiStep.remove(ctx);
+  await functionStep.remove(ctx);
+  // The database and the security groups go together: a group is free once the database and
+  // the function's network interfaces have let go of it.
+  const settled = await Promise.allSettled([databaseStep.remove(ctx), accessStep.remove(ctx)]);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  // Lambda needs the role to remove the network interfaces: it goes last.
+  await roleStep.remove(ctx);
+  return inventory(ctx);
+}

@@ -1,0 +1,124 @@
+// teardown on the fakes: from a whole stack and from every partial state setup can leave,
+// down to nothing of the stack, never touching what is not the stack's.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findMariadbd } from '../support/mariadb.js';
+import { API_KEY, startWorld, type World } from '../support/setup-world.js';
+import { scriptedPrompter } from '../../src/ui/prompts.js';
+import { runCli } from '../support/cli.js';
+
+const canRun = findMariadbd() !== null;
+if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the teardown tests');
+
+function leftovers(world: World) {
+  const { aws } = world;
+  return [
+    ...[...aws.iam.roles.keys()].map((n) => `role ${n}`),
+    ...[...aws.ec2.groups.values()].map((g) => `sg ${g.name}`),
+    ...[...aws.rds.instances.keys()].map((n) => `db ${n}`),
+    ...[...aws.rds.clusters.keys()].map((n) => `cluster ${n}`),
+    ...[...aws.rds.subnetGroups.keys()].map((n) => `subnet-group ${n}`),
+    ...[...aws.lambda.functions.keys()].map((n) => `function ${n}`),
+    ...[...aws.logs.groups.keys()].map((n) => `log ${n}`),
+    ...[...aws.apigateway.apis.values()].map((a) => `api ${a.name}`),
+  ];
+}
+
+describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  }, 120_000);
+  beforeEach(async () => world.reset());
+  afterAll(async () => world?.close());
+
+  const teardown = (extra: string[] = [], env: Record<string, string> = {}) => world.cli(['teardown', '--yes', '--region', 'us-west-2', ...extra], { env });
+
+  it('deletes the whole stack, the Connector side included, and says nothing remains', async () => {
+    const theirs = { 'endpoint-name': 'node*', 'resource-path': ['/3303/0/5700'] };
+    world.connector.account(API_KEY).preSubscriptions = [theirs];
+    expect((await world.setup()).code).toBe(0);
+    const run = await teardown();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Nothing of stack mbed-tsdb remains in us-west-2 (checked by tag).');
+    expect(leftovers(world)).toEqual([]);
+    const account = world.connector.account(API_KEY);
+    expect(account.callback).toBeNull();
+    expect(account.preSubscriptions).toEqual([theirs]);
+    expect(account.subscriptions.get('dev-1')?.size ?? 0).toBe(0);
+    // The VPC function's network interfaces held its group for a while: teardown waited, then went on.
+    expect(world.aws.callsOf('DeleteSecurityGroup').length).toBeGreaterThan(2);
+    expect(world.aws.callsOf('DeleteDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
+    const roleGone = world.aws.calls.findIndex((c) => c.command === 'DeleteRole');
+    const lastGroup = world.aws.calls.map((c) => c.command).lastIndexOf('DeleteSecurityGroup');
+    expect(roleGone).toBeGreaterThan(lastGroup);
+  });
+
+  it('keeps a final snapshot when asked, and leaves a callback that points elsewhere', async () => {
+    expect((await world.setup()).code).toBe(0);
+    world.connector.account(API_KEY).callback = { url: 'https://elsewhere.example/hook', headers: {} };
+    const run = await teardown(['--final-snapshot', 'tsdb-final']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.aws.callsOf('DeleteDBInstance')[0]).toMatchObject({ SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: 'tsdb-final' });
+    expect(world.connector.account(API_KEY).callback?.url).toBe('https://elsewhere.example/hook');
+  });
+
+  it('works from the tags alone when the state file is gone', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const { rmSync } = await import('node:fs');
+    rmSync(world.stateDir, { recursive: true, force: true });
+    const run = await teardown();
+    expect(run.code, run.stderr).toBe(0);
+    expect(leftovers(world)).toEqual([]);
+  });
+
+  it('never deletes what is not the stack’s', async () => {
+    world.aws.ec2.groups.set('sg-theirs', { id: 'sg-theirs', name: 'desktop-RDS-access', vpcId: 'vpc-0other', description: 'x', tags: [], rules: [] });
+    world.aws.ec2.groups.set('sg-other', { id: 'sg-other', name: 'mbed-tsdb-webhook-demo', vpcId: 'vpc-0default', description: 'x', tags: [{ Key: 'mbed-tsdb:stack', Value: 'demo' }], rules: [] });
+    expect((await world.setup()).code).toBe(0);
+    expect((await teardown()).code).toBe(0);
+    expect(leftovers(world).sort()).toEqual(['sg desktop-RDS-access', 'sg mbed-tsdb-webhook-demo']);
+  });
+
+  it('waits out a database still being created (teardown right after an interrupted setup)', async () => {
+    world.aws.crashAt = 12;
+    await world.setup();
+    world.aws.crashAt = null;
+    const run = await teardown();
+    expect(run.code, run.stderr).toBe(0);
+    expect(leftovers(world)).toEqual([]);
+  });
+
+  it('says exactly what is left when network interfaces outlast the wait', async () => {
+    expect((await world.setup()).code).toBe(0);
+    world.aws.ec2.eniLingerMs = 5 * 60 * 60_000;
+    const run = await teardown(['--wait-minutes', '10']);
+    world.aws.ec2.eniLingerMs = 25 * 60_000;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('security group mbed-tsdb-webhook');
+    expect(run.stderr).toContain('run teardown again');
+    world.clock.now += 5 * 60 * 60_000; // later, the interfaces are gone
+    const again = await teardown();
+    expect(again.code, again.stderr).toBe(0);
+    expect(leftovers(world)).toEqual([]);
+  });
+
+  it('deletes nothing with --dry-run, and asks for the stack name without --yes', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const before = world.aws.mutatingCalls().length;
+    const dry = await world.cli(['teardown', '--dry-run', '--region', 'us-west-2']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain('- role mbed_time_series_database');
+    expect(world.aws.mutatingCalls()).toHaveLength(before);
+    const refused = await world.cli(['teardown', '--region', 'us-west-2']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('pass --yes');
+    const wrongName = await runCli(['teardown', '--region', 'us-west-2'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...world.hooks, prompter: scriptedPrompter(['mbed-tsd']) },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(wrongName.code).toBe(1);
+    expect(world.aws.mutatingCalls()).toHaveLength(before);
+  });
+});
