@@ -82,7 +82,18 @@ const COMMANDS: CommandSpec[] = [
     name: 'subscribe',
     description: 'subscribe a device endpoint to the resource the stack records',
     arguments: [['<endpoint>', 'the device endpoint name (device ID)']],
-    examples: ['mbed-tsdb subscribe 015f3850a657000000000001001002ab'],
+    options: () => [
+      new Option('--resource <path>', 'resource path (repeatable; default /3200/0/5501)').argParser((value: string, previous: string[] = []) => [...previous, value]),
+      new Option('--remove', "unsubscribe, and remove this tool's pre-subscription rule"),
+      new Option('--list', "list the endpoint's current subscriptions"),
+      new Option('--connector-host <url>', 'Connector REST API (env MBED_CLOUD_SDK_HOST; default: the stack\'s)'),
+    ],
+    examples: [
+      'mbed-tsdb subscribe 015f3850a657000000000001001002ab',
+      'mbed-tsdb subscribe my-board --resource /3200/0/5501 --resource /3303/0/5700',
+      'mbed-tsdb subscribe my-board --remove',
+      'mbed-tsdb subscribe my-board --list',
+    ],
     load: () => import('./commands/subscribe.js'),
   },
   {

@@ -1,3 +1,93 @@
-import { notAvailable } from './not-available.js';
+// mbed-tsdb subscribe <endpoint>: subscribe (or --remove, or --list) an endpoint's resources,
+// keeping the matching pre-subscription rule so the subscription survives device reboots.
 
-export const run = notAvailable('subscribe', 'subscribing endpoints through the Connector');
+import { ConnectorClient, type SubscribeResult } from '../connector/client.js';
+import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../connector/names.js';
+import { withRule, withoutRule } from '../connector/presubscriptions.js';
+import { checkConnectorHost } from '../config/settings.js';
+import { UsageError } from '../errors.js';
+import { readState, writeState } from '../stack/state.js';
+import { terminalPrompter } from '../ui/prompts.js';
+import { realSleep } from '../util/retry.js';
+import type { CommandContext } from './context.js';
+
+interface Flags {
+  resource?: string[];
+  remove?: boolean;
+  list?: boolean;
+  connectorHost?: string;
+}
+
+export async function run(context: CommandContext): Promise<number> {
+  const { settings, out, hooks } = context;
+  const flags = context.options as Flags;
+  const endpoint = checkEndpoint(context.args[0] ?? '');
+  const resources = [...new Set((flags.resource?.length ? flags.resource : [DEFAULT_RESOURCE]).map(checkResource))];
+  if (flags.remove && flags.list) throw new UsageError('--remove and --list do not go together');
+  if (flags.connectorHost !== undefined) checkConnectorHost(flags.connectorHost, '--connector-host');
+  const state = readState(context.env, settings.stack);
+  const savedHost = (state?.answers as { connectorHost?: string } | undefined)?.connectorHost;
+  const host = flags.connectorHost ?? (settings.sources.connectorHost.source !== 'default' ? settings.connectorHost : (savedHost ?? settings.connectorHost));
+
+  let apiKey = settings.apiKey;
+  if (!apiKey) {
+    if (!context.terminal.interactive) throw new UsageError('missing the Connector API key: set MBED_CLOUD_SDK_API_KEY (in the environment or .env)');
+    const prompter = hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
+    apiKey = await prompter.password({ message: 'Connector API key (not saved, not shown)' });
+  }
+  const client = new ConnectorClient({ host, apiKey, sleep: hooks.sleep ?? realSleep });
+
+  if (flags.list) {
+    const subscribed = await client.subscriptions(endpoint);
+    out.result({ endpoint, subscriptions: subscribed }, subscribed.length ? subscribed.map((p) => `${endpoint} ${p}`).join('\n') : `${endpoint} has no subscriptions`);
+    return 0;
+  }
+
+  // Rules before subscriptions: on the legacy Connector, writing rules drops subscriptions.
+  let rules = await client.preSubscriptions();
+  let changed = false;
+  for (const resource of resources) {
+    const next = flags.remove ? withoutRule(rules, { endpoint, resource }) : withRule(rules, { endpoint, resource });
+    if (next) {
+      rules = next;
+      changed = true;
+    }
+  }
+  if (changed) await client.setPreSubscriptions(rules);
+
+  const results: Array<{ resource: string; state: string; words: string }> = [];
+  for (const resource of resources) {
+    if (flags.remove) {
+      const removed = await client.unsubscribe(endpoint, resource);
+      results.push({ resource, state: removed ? 'removed' : 'absent', words: removed ? 'unsubscribed' : 'was not subscribed' });
+      continue;
+    }
+    let result: SubscribeResult;
+    try {
+      result = await client.subscribe(endpoint, resource);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404 || status === 502 || status === 503 || status === 504) {
+        results.push({ resource, state: 'pending-registration', words: `${(error as Error).message.replace(/^subscribing [^:]+: /, '')}; the pre-subscription rule subscribes it when it registers` });
+        continue;
+      }
+      throw error;
+    }
+    results.push(
+      result.state === 'subscribed'
+        ? { resource, state: 'subscribed', words: 'subscribed' }
+        : { resource, state: 'queued', words: 'queued: the device is asleep, the subscription applies when it wakes' },
+    );
+  }
+
+  if (state) {
+    const answers = (state.answers ?? {}) as { endpoints?: string[]; resource?: string };
+    const endpoints = new Set(answers.endpoints ?? []);
+    if (flags.remove) endpoints.delete(endpoint);
+    else endpoints.add(endpoint);
+    state.answers = { ...answers, endpoints: [...endpoints] };
+    writeState(context.env, state);
+  }
+  out.result({ endpoint, results }, results.map((r) => `${endpoint} ${r.resource}: ${r.words}`).join('\n'));
+  return 0;
+}

@@ -122,3 +122,33 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     expect(world.aws.mutatingCalls()).toHaveLength(before);
   });
 });
+
+describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  }, 120_000);
+  afterAll(async () => world?.close());
+
+  it('leaves nothing of the stack after setup stopped at each mutating call, and nothing else is touched', async () => {
+    await world.reset();
+    expect((await world.setup()).code).toBe(0);
+    const calls = world.aws.mutatingCalls().length;
+    const problems: string[] = [];
+    for (let crashAt = 1; crashAt <= calls; crashAt++) {
+      await world.reset();
+      // Somebody else's resources, with the same names or the same kind of tag.
+      world.aws.ec2.groups.set('sg-theirs', { id: 'sg-theirs', name: 'desktop-RDS-access', vpcId: 'vpc-0other', description: 'x', tags: [], rules: [] });
+      world.aws.lambda.functions.set('someone-else', { name: 'someone-else', arn: 'arn:aws:lambda:us-west-2:123456789012:function:someone-else', tags: { 'mbed-tsdb:stack': 'other' }, vpc: {}, policy: [] } as never);
+      world.aws.crashAt = crashAt;
+      const setup = await world.setup();
+      world.aws.crashAt = null;
+      if (setup.code === 0 && !setup.stderr.includes('simulated crash')) continue;
+      const run = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+      const left = leftovers(world).sort();
+      if (run.code !== 0) problems.push(`crash ${crashAt}: teardown failed: ${run.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
+      if (JSON.stringify(left) !== JSON.stringify(['function someone-else', 'sg desktop-RDS-access'])) problems.push(`crash ${crashAt}: left ${left.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+  }, 600_000);
+});
