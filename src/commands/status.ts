@@ -1,3 +1,50 @@
-import { notAvailable } from './not-available.js';
+// mbed-tsdb status: one row per step, the Connector, the data. Exit 0 healthy, 1 something
+// missing or drifted, 2 no such stack.
 
-export const run = notAvailable('status', 'reporting the state of the stack');
+import { UsageError } from '../errors.js';
+import { detectPublicIp } from '../net/public-ip.js';
+import { readState } from '../stack/state.js';
+import { stackStatus, type StatusReport } from '../stack/status.js';
+import type { CommandContext } from './context.js';
+import { savedAnswers, stackContext } from './stack-context.js';
+
+function table(report: StatusReport): string {
+  const header = ['STEP', 'RESOURCE', 'STATE', 'NOTE'];
+  const rows = report.rows.map((r) => [r.step, r.resource, r.ok ? r.state : `${r.state} !`, r.note ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  if ('unavailable' in report.connector) out.push('', `Connector: not checked (${report.connector.unavailable})`);
+  if ('unavailable' in report.data) out.push('', `Data: not read (${report.data.unavailable})`);
+  else {
+    out.push('', `Data: ${report.data.rows} rows, newest ${report.data.newest ?? 'none'}`);
+    for (const s of report.data.series) out.push(`  ${s.board} ${s.sensor}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
+  }
+  out.push('', report.healthy ? `Stack ${report.stack} is healthy.` : `Stack ${report.stack} needs attention (!): run mbed-tsdb setup to repair it.`);
+  return out.join('\n');
+}
+
+export async function run(context: CommandContext): Promise<number> {
+  const { settings, out } = context;
+  const state = readState(context.env, settings.stack);
+  const region = settings.region ?? state?.region;
+  if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
+  const answers = savedAnswers(state, settings.connectorHost);
+  const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers, apiKey: settings.apiKey });
+  let currentCidr: string | null = null;
+  if (answers.access === 'my-ip' && state) {
+    currentCidr = await detectPublicIp({ url: context.env.MBED_TSDB_IP_ECHO_URL || undefined, timeoutMs: 3000 })
+      .then((ip) => ip.cidr)
+      .catch(() => {
+        out.warn('could not find your public IP: the security group was not checked against it');
+        return null;
+      });
+  }
+  const report = await stackStatus(ctx, { currentCidr });
+  if (!report.exists && !state) {
+    out.result(report, `No stack ${settings.stack} in ${region}: run mbed-tsdb setup.`);
+    return 2;
+  }
+  out.result(report, table(report));
+  return report.healthy ? 0 : 1;
+}

@@ -81,11 +81,18 @@ export async function run(context: CommandContext): Promise<number> {
   }
 
   if (state) {
+    // Recorded so status checks them and teardown removes them.
     const answers = (state.answers ?? {}) as { endpoints?: string[]; resource?: string };
     const endpoints = new Set(answers.endpoints ?? []);
-    if (flags.remove) endpoints.delete(endpoint);
-    else endpoints.add(endpoint);
+    const stackResource = answers.resource ?? DEFAULT_RESOURCE;
+    if (resources.includes(stackResource)) {
+      if (flags.remove) endpoints.delete(endpoint);
+      else endpoints.add(endpoint);
+    }
+    const others = (state.subscribed ?? []).filter((s) => !(s.endpoint === endpoint && resources.includes(s.resource)));
+    const added = flags.remove ? [] : resources.filter((r) => r !== stackResource).map((resource) => ({ endpoint, resource }));
     state.answers = { ...answers, endpoints: [...endpoints] };
+    state.subscribed = [...others, ...added];
     writeState(context.env, state);
   }
   out.result({ endpoint, results }, results.map((r) => `${endpoint} ${r.resource}: ${r.words}`).join('\n'));

@@ -30,6 +30,8 @@ export interface StackState {
   answers?: Record<string, unknown>;
   /** The header value the Connector sends and the function checks; kept here only. */
   webhookSecret?: string;
+  /** Subscriptions added with `mbed-tsdb subscribe` to resources other than the stack's. */
+  subscribed?: Array<{ endpoint: string; resource: string }>;
   /** What each finished step returned, for the steps after it and for a resumed run. */
   outputs?: Record<string, unknown>;
   [other: string]: unknown;

@@ -95,7 +95,13 @@ export const connectorStep: Step<ConnectorOutput> = {
   async remove(ctx) {
     const client = connectorClient(ctx);
     const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
-    const rules = saved?.rules ?? ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource }));
+    // Those setup made, and those added since with mbed-tsdb subscribe.
+    const all = [
+      ...(saved?.rules ?? []),
+      ...ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource })),
+      ...(ctx.state.subscribed ?? []),
+    ];
+    const rules = all.filter((r, i) => all.findIndex((o) => o.endpoint === r.endpoint && o.resource === r.resource) === i);
     const task = ctx.progress.task('Connector', 'removing subscriptions');
     for (const rule of rules) await client.unsubscribe(rule.endpoint, rule.resource).catch(ignoreGone);
     let list = await client.preSubscriptions();

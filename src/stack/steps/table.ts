@@ -18,9 +18,13 @@ export interface TableOutput {
 const TRANSIENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
 
 /** Runs SQL on the database from this computer, retrying while a new database settles. */
-export async function withDesktopConnection<T>(ctx: StepContext, work: (query: (sql: string, values?: unknown[]) => Promise<unknown>) => Promise<T>): Promise<T> {
+export async function withDesktopConnection<T>(
+  ctx: StepContext,
+  work: (query: (sql: string, values?: unknown[]) => Promise<unknown>) => Promise<T>,
+  options: { patient?: boolean } = {},
+): Promise<T> {
   const db = ctx.state.database!;
-  const options = connectionOptions({
+  const connectOptions = connectionOptions({
     host: db.host,
     port: db.port,
     user: db.user,
@@ -28,10 +32,10 @@ export async function withDesktopConnection<T>(ctx: StepContext, work: (query: (
     database: db.name,
     table: db.table,
     tls: ctx.answers.dbCaPem ? { kind: 'ca', pem: ctx.answers.dbCaPem } : { kind: 'rds' },
-    connectTimeoutMs: 10_000,
+    connectTimeoutMs: options.patient === false ? 5_000 : 10_000,
   });
-  const connection = await retry(() => createConnection(options), {
-    attempts: 8,
+  const connection = await retry(() => createConnection(connectOptions), {
+    attempts: options.patient === false ? 1 : 8,
     baseMs: 2_000,
     maxMs: 15_000,
     budgetMs: 120_000,

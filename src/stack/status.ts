@@ -1,0 +1,160 @@
+// What a stack looks like now: one row per tutorial step with its state and any drift,
+// the Connector's side, and the data. Every AWS lookup runs at once; nothing is changed.
+
+import { GetStageCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { ConnectorClient } from '../connector/client.js';
+import { describe as describeError } from '../../templates/lambda/store.js';
+import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
+import { inventory } from './inventory.js';
+import { TAG_STACK } from './naming.js';
+import { functionPackage } from './package.js';
+import type { StepContext } from './step.js';
+import type { ConnectorOutput } from './steps/connector.js';
+import { DESKTOP_RULE } from './steps/access.js';
+import { ROLE_POLICIES } from './steps/role.js';
+import { withDesktopConnection } from './steps/table.js';
+
+export interface StatusRow {
+  step: string;
+  resource: string;
+  state: string;
+  ok: boolean;
+  note?: string;
+}
+
+export interface DataSummary {
+  rows: number;
+  newest: string | null;
+  series: Array<{ board: string; sensor: string; rows: number; lastValue: number; lastTs: string }>;
+}
+
+export interface StatusReport {
+  stack: string;
+  region: string;
+  exists: boolean;
+  healthy: boolean;
+  rows: StatusRow[];
+  connector: { callbackUrl: string | null; ours: boolean; subscriptions: Array<{ endpoint: string; resource: string; subscribed: boolean }> } | { unavailable: string };
+  data: DataSummary | { unavailable: string };
+}
+
+const missing = (step: string, resource: string, note?: string): StatusRow => ({ step, resource, state: 'missing', ok: false, ...(note ? { note } : {}) });
+const absent = () => null;
+
+export async function stackStatus(ctx: StepContext, options: { currentCidr: string | null }): Promise<StatusReport> {
+  const { names } = ctx;
+  const [iam, ec2, rds, lambda, apigw] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.apiGateway()]);
+  const found = await inventory(ctx);
+  const has = (kind: string) => found.find((f) => f.kind === kind);
+
+  const rowChecks: Array<Promise<StatusRow>> = [
+    (async () => {
+      if (!has('role')) return missing('§1 role', names.role);
+      const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: names.role }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
+      const lacking = ROLE_POLICIES.filter((p) => !attached.includes(p));
+      await iam.send(new GetRoleCommand({ RoleName: names.role }));
+      return lacking.length
+        ? { step: '§1 role', resource: names.role, state: 'drifted', ok: false, note: `missing ${lacking.map((p) => p.split('/').pop()).join(', ')}` }
+        : { step: '§1 role', resource: names.role, state: 'ok', ok: true };
+    })(),
+    (async () => {
+      const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: names.dbInstance })).catch(absent))?.DBInstances?.[0];
+      if (!instance || !has('db-instance')) return missing('§2 database', names.dbInstance);
+      const endpoint = instance.Endpoint?.Address ? `${instance.Endpoint.Address}:${instance.Endpoint.Port}` : undefined;
+      return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(endpoint ? { note: endpoint } : {}) };
+    })(),
+    (async () => {
+      const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: [ctx.stack] }] }))).SecurityGroups ?? [];
+      const db = groups.find((g) => g.GroupName === names.desktopSecurityGroup);
+      if (!db) return missing('§3 access', names.desktopSecurityGroup);
+      if (ctx.answers.access !== 'my-ip') return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: 'private' };
+      const admitted = (db.IpPermissions ?? []).flatMap((p) => [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)]);
+      if (options.currentCidr && !admitted.includes(options.currentCidr)) {
+        return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'drifted', ok: false, note: `does not admit your current IP ${options.currentCidr}: run mbed-tsdb setup to update it` };
+      }
+      const ours = (db.IpPermissions ?? []).some((p) => (p.IpRanges ?? []).concat(p.Ipv6Ranges ?? []).some((r) => r.Description === DESKTOP_RULE));
+      return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: ours ? `3306 from ${admitted.filter(Boolean).join(', ')}` : undefined } as StatusRow;
+    })(),
+    (async () => {
+      const fn = await lambda.send(new GetFunctionCommand({ FunctionName: names.function })).catch(absent);
+      if (!fn || !has('function')) return missing('§5 function', names.function);
+      const state = fn.Configuration?.State ?? 'unknown';
+      if (fn.Configuration?.CodeSha256 !== functionPackage().sha256) {
+        return { step: '§5 function', resource: names.function, state, ok: false, note: "its code differs from this version's bundle: run mbed-tsdb setup to update it" };
+      }
+      if (!fn.Configuration?.Environment?.Variables?.DB_HOST) return { step: '§5 function', resource: names.function, state, ok: false, note: 'not connected to the database yet' };
+      return { step: '§5 function', resource: names.function, state, ok: state === 'Active' };
+    })(),
+    (async () => {
+      const api = has('api');
+      if (!api) return missing('§6 API', names.api);
+      const stage = await apigw.send(new GetStageCommand({ restApiId: api.id, stageName: names.apiStage })).catch(absent);
+      return stage
+        ? { step: '§6 API', resource: `${names.api} (${api.id})`, state: `deployed (${names.apiStage})`, ok: true }
+        : { step: '§6 API', resource: `${names.api} (${api.id})`, state: 'not deployed', ok: false };
+    })(),
+  ];
+  const rows = await Promise.all(rowChecks);
+  const exists = found.length > 0;
+
+  let connector: StatusReport['connector'] = { unavailable: 'no Connector API key (MBED_CLOUD_SDK_API_KEY)' };
+  if (ctx.apiKey) {
+    try {
+      const client = new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
+      const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
+      const api = has('api');
+      const ourUrl = saved?.callbackUrl ?? (api ? (ctx.reachable ?? ((u: string) => u))(`https://${api.id}.execute-api.${ctx.aws.region}.amazonaws.com/${names.apiStage}/${names.apiResource}`) : undefined);
+      const callback = await client.getCallback();
+      // Without the state file the secret is unknown: the URL alone says whether it is ours.
+      const secretMatches = ctx.state.webhookSecret === undefined || callback?.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret;
+      const ours = Boolean(callback && callback.url === ourUrl && secretMatches);
+      const subscriptions = await Promise.all(
+        ctx.answers.endpoints.map(async (endpoint) => ({ endpoint, resource: ctx.answers.resource, subscribed: (await client.subscriptions(endpoint)).includes(ctx.answers.resource) })),
+      );
+      connector = { callbackUrl: callback?.url ?? null, ours, subscriptions };
+      rows.push({
+        step: '§7 Connector',
+        resource: 'webhook',
+        state: !callback ? 'missing' : ours ? 'ours' : 'points elsewhere',
+        ok: ours,
+        ...(callback && !ours ? { note: `the callback is ${callback.url}` } : {}),
+      });
+      for (const s of subscriptions) rows.push({ step: '§7 Connector', resource: `${s.endpoint} ${s.resource}`, state: s.subscribed ? 'subscribed' : 'not subscribed', ok: s.subscribed });
+    } catch (error) {
+      connector = { unavailable: (error as Error).message };
+    }
+  }
+
+  let data: StatusReport['data'] = { unavailable: 'no database known for this stack on this machine' };
+  const db = ctx.state.database;
+  if (db?.host && ctx.answers.access === 'private') data = { unavailable: 'the database is private: reachable only from inside its VPC' };
+  else if (db?.host && rows.find((r) => r.step === '§2 database')?.ok) {
+    try {
+      data = await withDesktopConnection(
+        ctx,
+        async (query) => {
+          const table = `\`${names.table}\``;
+          const [total] = (await query(`SELECT COUNT(*) AS n, MAX(ts) AS newest FROM ${table}`)) as Array<{ n: number; newest: Date | string | null }>;
+          const series = (await query(
+            `SELECT e.board, e.sensor, m.n, e.value, e.ts FROM ${table} e JOIN (SELECT board, sensor, COUNT(*) AS n, MAX(id) AS id FROM ${table} GROUP BY board, sensor) m ON e.id = m.id ORDER BY e.board, e.sensor LIMIT 100`,
+          )) as Array<{ board: string; sensor: string; n: number; value: number; ts: Date | string }>;
+          const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : new Date(`${t}Z`).toISOString());
+          return {
+            rows: Number(total?.n ?? 0),
+            newest: total?.newest ? iso(total.newest) : null,
+            series: series.map((s) => ({ board: s.board, sensor: s.sensor, rows: Number(s.n), lastValue: Number(s.value), lastTs: iso(s.ts) })),
+          };
+        },
+        { patient: false },
+      );
+    } catch (error) {
+      data = { unavailable: describeError(error) };
+    }
+  }
+
+  return { stack: ctx.stack, region: ctx.aws.region, exists, healthy: exists && rows.every((r) => r.ok), rows, connector, data };
+}

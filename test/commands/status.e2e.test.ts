@@ -1,0 +1,157 @@
+// status against healthy, drifted and missing stacks, with the exact exit codes and a
+// schema for --json; and the whole life of a stack in one go.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findMariadbd } from '../support/mariadb.js';
+import { API_KEY, startWorld, type World } from '../support/setup-world.js';
+
+const canRun = findMariadbd() !== null;
+if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the status tests');
+
+const STATUS_SCHEMA = {
+  type: 'object',
+  required: ['stack', 'region', 'exists', 'healthy', 'rows', 'connector', 'data'],
+  additionalProperties: false,
+  properties: {
+    stack: { type: 'string' },
+    region: { type: 'string' },
+    exists: { type: 'boolean' },
+    healthy: { type: 'boolean' },
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['step', 'resource', 'state', 'ok'],
+        additionalProperties: false,
+        properties: { step: { type: 'string' }, resource: { type: 'string' }, state: { type: 'string' }, ok: { type: 'boolean' }, note: { type: 'string' } },
+      },
+    },
+    connector: {
+      oneOf: [
+        { type: 'object', required: ['unavailable'], additionalProperties: false, properties: { unavailable: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['callbackUrl', 'ours', 'subscriptions'],
+          additionalProperties: false,
+          properties: {
+            callbackUrl: { type: ['string', 'null'] },
+            ours: { type: 'boolean' },
+            subscriptions: { type: 'array', items: { type: 'object', required: ['endpoint', 'resource', 'subscribed'], properties: { endpoint: { type: 'string' }, resource: { type: 'string' }, subscribed: { type: 'boolean' } } } },
+          },
+        },
+      ],
+    },
+    data: {
+      oneOf: [
+        { type: 'object', required: ['unavailable'], additionalProperties: false, properties: { unavailable: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['rows', 'newest', 'series'],
+          additionalProperties: false,
+          properties: {
+            rows: { type: 'integer' },
+            newest: { type: ['string', 'null'] },
+            series: { type: 'array', items: { type: 'object', required: ['board', 'sensor', 'rows', 'lastValue', 'lastTs'] } },
+          },
+        },
+      ],
+    },
+  },
+};
+
+describe.skipIf(!canRun)('mbed-tsdb status', () => {
+  let world: World;
+  let echo: Server;
+  let ip = '203.0.113.7';
+  let env: Record<string, string>;
+  const validate = new Ajv({ allErrors: true }).compile(STATUS_SCHEMA);
+
+  beforeAll(async () => {
+    world = await startWorld();
+    echo = createServer((_req, res) => res.end(`${ip}\n`));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    env = { MBED_TSDB_IP_ECHO_URL: `http://127.0.0.1:${(echo.address() as AddressInfo).port}/` };
+  }, 120_000);
+  beforeEach(async () => {
+    ip = '203.0.113.7';
+    await world.reset();
+  });
+  afterAll(async () => {
+    echo?.close();
+    await world?.close();
+  });
+
+  const status = (extra: string[] = []) => world.cli(['status', '--region', 'us-west-2', ...extra], { env });
+
+  it('is healthy after setup (exit 0), shows every step, the Connector and the data, and --json fits the schema', async () => {
+    expect((await world.setup()).code).toBe(0);
+    await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '3' }, { ep: 'dev-1', path: '/3200/0/5501', value: '4' }]);
+    const run = await status();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    for (const step of ['§1 role', '§2 database', '§3 access', '§5 function', '§6 API', '§7 Connector']) expect(run.stdout).toContain(step);
+    expect(run.stdout).toContain('Data: 2 rows');
+    expect(run.stdout).toContain('dev-1 /3200/0/5501: 2 rows, last 4');
+    expect(run.stdout).toContain('Stack mbed-tsdb is healthy.');
+    const json = await status(['--json']);
+    const report = JSON.parse(json.stdout);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report).toMatchObject({ healthy: true, exists: true, connector: { ours: true, subscriptions: [{ endpoint: 'dev-1', subscribed: true }] }, data: { rows: 2 } });
+  });
+
+  it.each([
+    ['the desktop IP changed', async () => void (ip = '198.51.100.99'), 'does not admit your current IP 198.51.100.99/32'],
+    ['the function runs other code', async (w: World) => void (w.aws.lambda.functions.get('mbed_time_series_webhook')!.codeSha256 = 'older'), "differs from this version's bundle"],
+    ['the Connector callback points elsewhere', async (w: World) => void (w.connector.account(API_KEY).callback = { url: 'https://elsewhere.example/x', headers: {} }), 'points elsewhere'],
+    ['a subscription was lost (device re-registered)', async (w: World) => void w.connector.account(API_KEY).subscriptions.clear(), 'not subscribed'],
+    ['the API is gone', async (w: World) => void w.aws.apigateway.apis.clear(), 'missing'],
+    ['the database is being rebooted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
+  ])('is degraded when %s (exit 1)', async (_name, drift, message) => {
+    expect((await world.setup()).code).toBe(0);
+    await drift(world);
+    const run = await status();
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain(message);
+    expect(run.stdout).toContain('needs attention');
+    const json = JSON.parse((await status(['--json'])).stdout);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    expect(json.healthy).toBe(false);
+  });
+
+  it('says there is no stack (exit 2)', async () => {
+    const run = await status();
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('No stack mbed-tsdb in us-west-2');
+    expect(validate(JSON.parse((await status(['--json'])).stdout))).toBe(true);
+  });
+
+  it('works from the tags when the state file is gone', async () => {
+    expect((await world.setup()).code).toBe(0);
+    rmSync(world.stateDir, { recursive: true, force: true });
+    const run = await status(['--json']);
+    const report = JSON.parse(run.stdout);
+    expect(report.exists).toBe(true);
+    expect(report.rows.filter((r: { ok: boolean }) => r.ok).map((r: { step: string }) => r.step)).toEqual(
+      expect.arrayContaining(['§1 role', '§2 database', '§3 access', '§5 function', '§6 API']),
+    );
+    expect(report.data.unavailable).toContain('no database known');
+  });
+
+  it('follows a stack through its life: setup → status 0 → subscribe → teardown → status 2', async () => {
+    world.connector.addEndpoint('dev-2');
+    expect((await world.setup()).code).toBe(0);
+    expect((await status()).code).toBe(0);
+    world.connector.addEndpoint('dev-2', { resources: { '/3200/0/5501': {}, '/3303/0/5700': {} } });
+    const subscribe = await world.cli(['subscribe', 'dev-2', '--resource', '/3200/0/5501', '--resource', '/3303/0/5700']);
+    expect(subscribe).toMatchObject({ code: 0, stdout: 'dev-2 /3200/0/5501: subscribed\ndev-2 /3303/0/5700: subscribed\n' });
+    const after = await status(['--json']);
+    expect(JSON.parse(after.stdout).connector.subscriptions.map((s: { endpoint: string }) => s.endpoint)).toEqual(['dev-1', 'dev-2']);
+    const teardown = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+    expect(teardown.code, teardown.stderr).toBe(0);
+    expect(world.connector.account(API_KEY).preSubscriptions).toEqual([]);
+    expect([...world.connector.account(API_KEY).subscriptions.values()].every((s) => s.size === 0)).toBe(true);
+    expect((await status()).code).toBe(2);
+  });
+});
