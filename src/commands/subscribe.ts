@@ -3,7 +3,7 @@
 
 import { ConnectorClient, type SubscribeResult } from '../connector/client.js';
 import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../connector/names.js';
-import { withRule, withoutRule } from '../connector/presubscriptions.js';
+import { changeRules } from '../connector/presubscriptions.js';
 import { checkConnectorHost } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { readState, writeState } from '../stack/state.js';
@@ -44,16 +44,8 @@ export async function run(context: CommandContext): Promise<number> {
   }
 
   // Rules before subscriptions: on the legacy Connector, writing rules drops subscriptions.
-  let rules = await client.preSubscriptions();
-  let changed = false;
-  for (const resource of resources) {
-    const next = flags.remove ? withoutRule(rules, { endpoint, resource }) : withRule(rules, { endpoint, resource });
-    if (next) {
-      rules = next;
-      changed = true;
-    }
-  }
-  if (changed) await client.setPreSubscriptions(rules);
+  const rules = changeRules(await client.preSubscriptions(), resources.map((resource) => ({ endpoint, resource })), flags.remove ? 'remove' : 'add');
+  if (rules) await client.setPreSubscriptions(rules);
 
   const results: Array<{ resource: string; state: string; words: string }> = [];
   for (const resource of resources) {

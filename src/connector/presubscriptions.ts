@@ -34,3 +34,17 @@ export function withoutRule(rules: readonly PreSubscription[], ours: OurRule): P
   const kept = rules.filter((rule) => !isOurs(rule, ours));
   return kept.length === rules.length ? null : kept;
 }
+
+/** The rules with all of ours added (or removed); null when nothing needs writing. */
+export function changeRules(rules: readonly PreSubscription[], ours: readonly OurRule[], change: 'add' | 'remove'): PreSubscription[] | null {
+  let list: PreSubscription[] = [...rules];
+  let changed = false;
+  for (const rule of ours) {
+    const next = change === 'add' ? withRule(list, rule) : withoutRule(list, rule);
+    if (next) {
+      list = next;
+      changed = true;
+    }
+  }
+  return changed ? list : null;
+}

@@ -3,7 +3,7 @@
 // account's own, so subscriptions survive device reboots and nobody else's rules are lost.
 
 import { ConnectorClient, ConnectorError } from '../../connector/client.js';
-import { withRule, withoutRule, type OurRule } from '../../connector/presubscriptions.js';
+import { changeRules, type OurRule } from '../../connector/presubscriptions.js';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
 import { UserFacingError } from '../../errors.js';
 import type { Step, StepContext } from '../step.js';
@@ -55,16 +55,8 @@ export const connectorStep: Step<ConnectorOutput> = {
       await client.registerCallback({ url, headers });
     }
     const rules = ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource }));
-    let list = await client.preSubscriptions();
-    let changedRules = false;
-    for (const rule of rules) {
-      const merged = withRule(list, rule);
-      if (merged) {
-        list = merged;
-        changedRules = true;
-      }
-    }
-    if (changedRules) await client.setPreSubscriptions(list);
+    const merged = changeRules(await client.preSubscriptions(), rules, 'add');
+    if (merged) await client.setPreSubscriptions(merged);
     const endpoints: EndpointResult[] = [];
     for (const { endpoint, resource } of rules) {
       task.update(`subscribing ${endpoint}`);
@@ -104,16 +96,8 @@ export const connectorStep: Step<ConnectorOutput> = {
     const rules = all.filter((r, i) => all.findIndex((o) => o.endpoint === r.endpoint && o.resource === r.resource) === i);
     const task = ctx.progress.task('Connector', 'removing subscriptions');
     for (const rule of rules) await client.unsubscribe(rule.endpoint, rule.resource).catch(ignoreGone);
-    let list = await client.preSubscriptions();
-    let changed = false;
-    for (const rule of rules) {
-      const without = withoutRule(list, rule);
-      if (without) {
-        list = without;
-        changed = true;
-      }
-    }
-    if (changed) await client.setPreSubscriptions(list);
+    const kept = changeRules(await client.preSubscriptions(), rules, 'remove');
+    if (kept) await client.setPreSubscriptions(kept);
     const api = ctx.state.outputs?.api as ApiOutput | undefined;
     const ours = saved?.callbackUrl ?? (api ? (ctx.reachable ? ctx.reachable(api.url) : api.url) : undefined);
     const current = await client.getCallback();
