@@ -37,6 +37,9 @@ export function resolveDbTarget(input: DbTargetInput): DbTarget {
   }
   const db = state.database;
   const table = input.table ?? db.table ?? DEFAULT_TABLE;
+  // The CA setup was told about (--db-ca) still applies, unless another is given now.
+  const savedCa = (state.answers as { dbCaPem?: string } | undefined)?.dbCaPem;
+  const stackCa = ca ?? savedCa;
   checkTable(table);
   return {
     config: {
@@ -46,7 +49,7 @@ export function resolveDbTarget(input: DbTargetInput): DbTarget {
       password: db.password,
       database: db.name,
       table,
-      tls: ca ? { kind: 'ca', pem: ca } : { kind: 'rds' },
+      tls: stackCa ? { kind: 'ca', pem: stackCa } : { kind: 'rds' },
       connectTimeoutMs: 10_000,
     },
     source: `stack ${input.stack}`,

@@ -120,6 +120,15 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(json.healthy).toBe(false);
   });
 
+  it("lets chart read the stack's database with the saved settings, over TLS with the CA given to setup", async () => {
+    expect((await world.setup()).code).toBe(0);
+    await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '5' }]);
+    const run = await world.cli(['chart', '--since', '1h', '--agg', 'count', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const series = JSON.parse(run.stdout);
+    expect(series.points.reduce((sum: number, p: { count: number }) => sum + p.count, 0)).toBe(1);
+  });
+
   it('says there is no stack (exit 2)', async () => {
     const run = await status();
     expect(run.code).toBe(2);
