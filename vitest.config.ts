@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: files run in parallel, each on its own database of the shared server.
     pool: 'forks',
+    // Tests never look for credentials on the network (the instance metadata service).
+    env: { AWS_EC2_METADATA_DISABLED: 'true' },
   },
 });

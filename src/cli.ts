@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readDotEnv } from './config/dotenv.js';
 import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, maskSecret, resolveSettings, type GlobalFlags } from './config/settings.js';
+import { explainAwsError } from './aws/errors.js';
 import { EXIT, UsageError, UserFacingError } from './errors.js';
 import { createOutput, type Streams } from './ui/output.js';
 import { packageVersion } from './version.js';
@@ -233,6 +234,11 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     if (error instanceof UsageError || error instanceof UserFacingError) {
       out.error(error.message);
       return error.exitCode;
+    }
+    const aws = explainAwsError(error);
+    if (aws) {
+      out.error(aws);
+      return EXIT.failure;
     }
     const verbose = argv.includes('--verbose') || argv.includes('-v');
     out.error(`unexpected error: ${(error as Error)?.message ?? String(error)}`);
