@@ -15,6 +15,7 @@ import { planSeries, querySeries, type SeriesRequest } from '../src/db/series.js
 import { lambdaNode } from './lambda-node.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.AWS_EC2_METADATA_DISABLED ??= 'true';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'lambda');
 
