@@ -29,3 +29,42 @@ describe('AWS client factory', () => {
     expect(await endpoint(await aws.lambda())).toBe('localhost:4566');
   });
 });
+
+describe('retries, through the SDK’s own middleware against a local endpoint', () => {
+  it('rides out throttling and a 5xx before succeeding', async () => {
+    const { createServer } = await import('node:http');
+    const { GetRoleCommand } = await import('@aws-sdk/client-iam');
+    let calls = 0;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        calls++;
+        if (calls === 1) {
+          response.writeHead(400, { 'content-type': 'text/xml' }).end('<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>');
+        } else if (calls === 2) {
+          response.writeHead(503, { 'content-type': 'text/xml' }).end('<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>busy</Message></Error><RequestId>2</RequestId></ErrorResponse>');
+        } else {
+          response
+            .writeHead(200, { 'content-type': 'text/xml' })
+            .end('<GetRoleResponse><GetRoleResult><Role><RoleName>r</RoleName><Arn>arn:aws:iam::1:role/r</Arn><Path>/</Path><RoleId>AROA1</RoleId><CreateDate>2026-01-01T00:00:00Z</CreateDate></Role></GetRoleResult></GetRoleResponse>');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const aws = createAwsClients({
+        region: 'us-east-1',
+        profile: undefined,
+        env: { AWS_ENDPOINT_URL_IAM: `http://127.0.0.1:${port}` },
+      });
+      const iam = await aws.iam();
+      iam.config.credentials = async () => ({ accessKeyId: 'test', secretAccessKey: 'test' });
+      const role = await iam.send(new GetRoleCommand({ RoleName: 'r' }));
+      expect(role.Role?.Arn).toBe('arn:aws:iam::1:role/r');
+      expect(calls).toBe(3);
+    } finally {
+      server.close();
+    }
+  }, 30_000);
+});
