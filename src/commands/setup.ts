@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../connector/names.js';
-import { checkConnectorHost } from '../config/settings.js';
+import { checkConnectorHost, chosenConnectorHost, isValidRegion } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { detectPublicIp, parseCidr } from '../net/public-ip.js';
 import { applyStack, planStack } from '../stack/engine.js';
@@ -16,9 +16,9 @@ import type { ConnectorOutput } from '../stack/steps/connector.js';
 import type { DatabaseOutput } from '../stack/steps/database.js';
 import { SETUP_STEPS } from '../stack/steps/index.js';
 import { answer, type Question } from '../ui/ask.js';
-import { InterruptedError, terminalPrompter, type Prompter } from '../ui/prompts.js';
+import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
-import { stackContext, untilInterrupted } from './stack-context.js';
+import { connectorApiKey, promptsFor, stackContext, untilInterrupted } from './stack-context.js';
 
 const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
 
@@ -77,16 +77,15 @@ export async function run(context: CommandContext): Promise<number> {
   const names = stackNames(settings.stack);
   const saved = readState(context.env, settings.stack);
   const savedAnswers = (saved?.answers ?? {}) as Partial<SetupAnswers> & { region?: string };
-  const prompter: Prompter = hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
+  const prompter = promptsFor(context);
   const mode = { interactive: context.terminal.interactive, prompter };
 
   // Ask: what no flag or saved answer gives.
   const first = await answer<{ region: string; engine: 'mysql' | 'aurora-mysql'; access: 'my-ip' | 'private' }>(
     {
-      region: { flag: '--region', message: 'AWS region', given: settings.region, saved: savedAnswers.region, ask: (p) => p.input({ message: 'AWS region (e.g. us-west-2)', validate: (v) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) || 'a region code such as us-west-2' }) },
+      region: { flag: '--region', given: settings.region, saved: savedAnswers.region, ask: (p) => p.input({ message: 'AWS region (e.g. us-west-2)', validate: (v) => isValidRegion(v) || 'a region code such as us-west-2' }) },
       engine: {
         flag: '--engine',
-        message: 'Database engine',
         given: flags.engine,
         saved: savedAnswers.engine,
         default: 'mysql',
@@ -94,7 +93,6 @@ export async function run(context: CommandContext): Promise<number> {
       },
       access: {
         flag: '--access',
-        message: 'Database access',
         given: flags.access,
         saved: savedAnswers.access,
         default: 'my-ip',
@@ -114,15 +112,13 @@ export async function run(context: CommandContext): Promise<number> {
     {
       connectorHost: {
         flag: '--connector-host',
-        message: 'Connector host',
-        given: flags.connectorHost ?? (settings.sources.connectorHost.source !== 'default' ? settings.connectorHost : undefined),
+        given: chosenConnectorHost(flags.connectorHost, settings),
         saved: savedAnswers.connectorHost,
         default: settings.connectorHost,
         ask: (p, d) => p.input({ message: 'Connector REST API host (§7)', default: d }),
       },
       endpoints: {
         flag: '--endpoint',
-        message: 'Endpoints',
         given: checked.endpoints,
         saved: savedAnswers.endpoints,
         default: [],
@@ -131,16 +127,13 @@ export async function run(context: CommandContext): Promise<number> {
           return text.split(',').map((s) => s.trim()).filter(Boolean).map(checkEndpoint);
         },
       },
-      resource: { flag: '--resource', message: 'Resource', given: checked.resource, saved: savedAnswers.resource, default: DEFAULT_RESOURCE, ask: async (p, d) => checkResource(await p.input({ message: 'Resource path to record', default: d })) },
+      resource: { flag: '--resource', given: checked.resource, saved: savedAnswers.resource, default: DEFAULT_RESOURCE, ask: async (p, d) => checkResource(await p.input({ message: 'Resource path to record', default: d })) },
     },
     mode,
   );
 
-  let apiKey = settings.apiKey;
-  if (!apiKey && !flags.dryRun) {
-    if (!mode.interactive) throw new UsageError('missing the Connector API key: set MBED_CLOUD_SDK_API_KEY (in the environment or .env)');
-    apiKey = await prompter.password({ message: 'Connector API key (not saved, not shown)', validate: (v) => /^[\x21-\x7e]+$/.test(v) || 'paste the key' });
-  }
+  // A dry run calls nothing at the Connector, so it needs no key.
+  const apiKey = flags.dryRun ? settings.apiKey : await connectorApiKey(context, prompter);
 
   const answers: SetupAnswers = {
     engine: first.engine,

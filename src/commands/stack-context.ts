@@ -6,6 +6,8 @@ import type { SetupAnswers, StepContext } from '../stack/step.js';
 import type { StackState } from '../stack/state.js';
 import { createProgress, shouldAnimate, type Progress } from '../ui/progress.js';
 import { realSleep } from '../util/retry.js';
+import { UsageError } from '../errors.js';
+import { terminalPrompter, type Prompter } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
 
 export interface StackContext extends StepContext {
@@ -44,6 +46,18 @@ export function stackContext(context: CommandContext, input: { region: string; s
     now,
     abort,
   };
+}
+
+/** The command's questions: scripted in tests, the terminal otherwise (on stderr). */
+export function promptsFor(context: CommandContext): Prompter {
+  return context.hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
+}
+
+/** The Connector API key: from the environment or .env, else asked (masked) on a terminal. */
+export async function connectorApiKey(context: CommandContext, prompter: Prompter): Promise<string> {
+  if (context.settings.apiKey) return context.settings.apiKey;
+  if (!context.terminal.interactive) throw new UsageError('missing the Connector API key: set MBED_CLOUD_SDK_API_KEY (in the environment or .env)');
+  return prompter.password({ message: 'Connector API key (not saved, not shown)', validate: (v) => /^[\x21-\x7e]+$/.test(v) || 'paste the key' });
 }
 
 /** Answers for commands other than setup: the saved ones, else neutral defaults. */

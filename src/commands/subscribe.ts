@@ -4,12 +4,12 @@
 import { ConnectorClient, type SubscribeResult } from '../connector/client.js';
 import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../connector/names.js';
 import { changeRules } from '../connector/presubscriptions.js';
-import { checkConnectorHost } from '../config/settings.js';
+import { checkConnectorHost, chosenConnectorHost } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { readState, writeState } from '../stack/state.js';
-import { terminalPrompter } from '../ui/prompts.js';
 import { realSleep } from '../util/retry.js';
 import type { CommandContext } from './context.js';
+import { connectorApiKey, promptsFor } from './stack-context.js';
 
 interface Flags {
   resource?: string[];
@@ -27,14 +27,8 @@ export async function run(context: CommandContext): Promise<number> {
   if (flags.connectorHost !== undefined) checkConnectorHost(flags.connectorHost, '--connector-host');
   const state = readState(context.env, settings.stack);
   const savedHost = (state?.answers as { connectorHost?: string } | undefined)?.connectorHost;
-  const host = flags.connectorHost ?? (settings.sources.connectorHost.source !== 'default' ? settings.connectorHost : (savedHost ?? settings.connectorHost));
-
-  let apiKey = settings.apiKey;
-  if (!apiKey) {
-    if (!context.terminal.interactive) throw new UsageError('missing the Connector API key: set MBED_CLOUD_SDK_API_KEY (in the environment or .env)');
-    const prompter = hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
-    apiKey = await prompter.password({ message: 'Connector API key (not saved, not shown)' });
-  }
+  const host = chosenConnectorHost(flags.connectorHost, settings) ?? savedHost ?? settings.connectorHost;
+  const apiKey = await connectorApiKey(context, promptsFor(context));
   const client = new ConnectorClient({ host, apiKey, sleep: hooks.sleep ?? realSleep });
 
   if (flags.list) {

@@ -6,9 +6,9 @@ import { UsageError } from '../errors.js';
 import { describeItem, inventory } from '../stack/inventory.js';
 import { readState, statePath } from '../stack/state.js';
 import { teardownStack } from '../stack/teardown.js';
-import { InterruptedError, terminalPrompter } from '../ui/prompts.js';
+import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
-import { savedAnswers, stackContext, untilInterrupted } from './stack-context.js';
+import { promptsFor, savedAnswers, stackContext, untilInterrupted } from './stack-context.js';
 
 interface Flags {
   dryRun?: boolean;
@@ -19,7 +19,7 @@ interface Flags {
 const SNAPSHOT = /^[A-Za-z](?:-?[A-Za-z0-9])*$/;
 
 export async function run(context: CommandContext): Promise<number> {
-  const { settings, out, hooks } = context;
+  const { settings, out } = context;
   const flags = context.options as Flags;
   if (flags.finalSnapshot !== undefined && (!SNAPSHOT.test(flags.finalSnapshot) || flags.finalSnapshot.length > 255)) {
     throw new UsageError('--final-snapshot takes a snapshot name: letters, digits and single hyphens, starting with a letter');
@@ -30,7 +30,7 @@ export async function run(context: CommandContext): Promise<number> {
   const state = readState(context.env, settings.stack);
   const region = settings.region ?? state?.region;
   if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
-  const prompter = hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
+  const prompter = promptsFor(context);
   let apiKey = settings.apiKey;
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers: savedAnswers(state, settings.connectorHost), apiKey });
   ctx.waitLimitMs = waitMinutes * 60_000;

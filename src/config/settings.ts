@@ -133,6 +133,15 @@ export function checkConnectorHost(host: string, from: string): void {
   }
 }
 
+export function isValidRegion(region: string): boolean {
+  return REGION.test(region);
+}
+
+/** The Connector host when the user chose one (flag, environment or .env); undefined for the default. */
+export function chosenConnectorHost(flag: string | undefined, settings: Settings): string | undefined {
+  return flag ?? (settings.sources.connectorHost.source !== 'default' ? settings.connectorHost : undefined);
+}
+
 /** How --verbose mentions a secret: that it is set, never any of it. */
 export function maskSecret(secret: string | undefined): string {
   return secret === undefined ? 'not set' : `set (${secret.length} characters)`;

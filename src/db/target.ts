@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { DbConfig, TlsMode } from '../../templates/lambda/config.js';
 import { DEFAULT_TABLE, isValidTableName } from '../../templates/lambda/schema.js';
 import { UsageError, UserFacingError } from '../errors.js';
-import { readState, statePath } from '../stack/state.js';
+import { databaseConfig, readState, statePath } from '../stack/state.js';
 
 export interface DbTarget {
   config: DbConfig;
@@ -42,16 +42,7 @@ export function resolveDbTarget(input: DbTargetInput): DbTarget {
   const stackCa = ca ?? savedCa;
   checkTable(table);
   return {
-    config: {
-      host: db.host,
-      port: db.port,
-      user: db.user,
-      password: db.password,
-      database: db.name,
-      table,
-      tls: stackCa ? { kind: 'ca', pem: stackCa } : { kind: 'rds' },
-      connectTimeoutMs: 10_000,
-    },
+    config: databaseConfig(db, { caPem: stackCa, table, connectTimeoutMs: 10_000 }),
     source: `stack ${input.stack}`,
     hint:
       db.access === 'private'

@@ -7,7 +7,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSubnet
 import { GetRoleCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
-import { ownedBy, TAG_STACK } from './naming.js';
+import { ownedBy, TAG_STACK, tagMap } from './naming.js';
 import type { StepContext } from './step.js';
 
 export interface InventoryItem {
@@ -16,9 +16,8 @@ export interface InventoryItem {
   detail?: string;
 }
 
-const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value]));
 /** A missing resource answers with an error; here that simply means "not there". */
-const absent = () => null;
+export const absent = () => null;
 
 export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
   const { names, stack } = ctx;

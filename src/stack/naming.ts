@@ -50,6 +50,11 @@ export function stackTags(stack: string): Record<string, string> {
   return { [TAG_STACK]: stack, [TAG_MANAGED_BY]: 'mbed-tsdb' };
 }
 
+/** AWS's [{Key, Value}] tag lists as a map. */
+export function tagMap(tags: Array<{ Key?: string; Value?: string }> | undefined): Record<string, string | undefined> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value]));
+}
+
 /** The resource belongs to this stack (and not to another stack, or to nobody we know). */
 export function ownedBy(tags: Record<string, string | undefined>, stack: string): 'ours' | 'foreign' | 'untagged' {
   const owner = tags[TAG_STACK];

@@ -4,6 +4,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { DbConfig } from '../../templates/lambda/config.js';
 import { UserFacingError } from '../errors.js';
 
 export interface DatabaseState {
@@ -65,6 +66,23 @@ export function readState(env: Record<string, string | undefined>, stack: string
     throw new UserFacingError(`the state file ${path} is not a version-1 state of stack ${stack}`);
   }
   return state;
+}
+
+/**
+ * How to connect to the stack's database from this computer: TLS verified against the CA
+ * setup was given (--db-ca), else the Amazon RDS CA.
+ */
+export function databaseConfig(db: DatabaseState, options: { caPem?: string | undefined; table?: string; connectTimeoutMs: number }): DbConfig {
+  return {
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.name,
+    table: options.table ?? db.table,
+    tls: options.caPem ? { kind: 'ca', pem: options.caPem } : { kind: 'rds' },
+    connectTimeoutMs: options.connectTimeoutMs,
+  };
 }
 
 /** Group or others can read the file: the database password is exposed. */

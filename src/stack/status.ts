@@ -5,16 +5,17 @@ import { GetStageCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { ConnectorClient } from '../connector/client.js';
 import { describe as describeError } from '../../templates/lambda/store.js';
 import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
-import { inventory } from './inventory.js';
+import { absent, inventory } from './inventory.js';
 import { TAG_STACK } from './naming.js';
 import { functionPackage } from './package.js';
-import type { StepContext } from './step.js';
+import { reachableUrl, type StepContext } from './step.js';
 import type { ConnectorOutput } from './steps/connector.js';
 import { DESKTOP_RULE } from './steps/access.js';
+import { webhookUrl } from './steps/api.js';
 import { ROLE_POLICIES } from './steps/role.js';
 import { withDesktopConnection } from './steps/table.js';
 
@@ -43,7 +44,6 @@ export interface StatusReport {
 }
 
 const missing = (step: string, resource: string, note?: string): StatusRow => ({ step, resource, state: 'missing', ok: false, ...(note ? { note } : {}) });
-const absent = () => null;
 
 export async function stackStatus(ctx: StepContext, options: { currentCidr: string | null }): Promise<StatusReport> {
   const { names } = ctx;
@@ -56,7 +56,6 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (!has('role')) return missing('§1 role', names.role);
       const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: names.role }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
       const lacking = ROLE_POLICIES.filter((p) => !attached.includes(p));
-      await iam.send(new GetRoleCommand({ RoleName: names.role }));
       return lacking.length
         ? { step: '§1 role', resource: names.role, state: 'drifted', ok: false, note: `missing ${lacking.map((p) => p.split('/').pop()).join(', ')}` }
         : { step: '§1 role', resource: names.role, state: 'ok', ok: true };
@@ -107,7 +106,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       const client = new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
       const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
       const api = has('api');
-      const ourUrl = saved?.callbackUrl ?? (api ? (ctx.reachable ?? ((u: string) => u))(`https://${api.id}.execute-api.${ctx.aws.region}.amazonaws.com/${names.apiStage}/${names.apiResource}`) : undefined);
+      const ourUrl = saved?.callbackUrl ?? (api ? reachableUrl(ctx, webhookUrl(api.id, ctx.aws.region, names.apiStage, names.apiResource)) : undefined);
       const callback = await client.getCallback();
       // Without the state file the secret is unknown: the URL alone says whether it is ours.
       const secretMatches = ctx.state.webhookSecret === undefined || callback?.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret;

@@ -72,6 +72,11 @@ export interface Step<Out = unknown> {
   remove(ctx: StepContext): Promise<void>;
 }
 
+/** Where this run reaches a webhook URL (the URL itself, unless a test or emulator maps it). */
+export function reachableUrl(ctx: Pick<StepContext, 'reachable'>, url: string): string {
+  return ctx.reachable ? ctx.reachable(url) : url;
+}
+
 /** A resource with our name that belongs to somebody else: never adopted, never deleted. */
 export class ConflictError extends Error {
   override name = 'ConflictError';

@@ -8,7 +8,6 @@ import type { Prompter } from './prompts.js';
 export interface Question<T> {
   /** The flag that answers it, e.g. --connector-host. */
   flag: string;
-  message: string;
   /** Given on the command line (or the environment). */
   given?: T | undefined;
   /** Answered in an earlier run and saved with the stack. */

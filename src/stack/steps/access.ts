@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/retry.js';
-import { TAG_STACK } from '../naming.js';
+import { TAG_STACK, tagMap } from '../naming.js';
 import { checkOwner, type PlanItem, type Step, type StepContext } from '../step.js';
 import { networkStep, type NetworkOutput } from './network.js';
 
@@ -32,7 +32,7 @@ async function findGroup(ec2: EC2Client, ctx: StepContext, name: string, vpcId: 
   ).SecurityGroups ?? [];
   const group = groups[0];
   if (!group) return null;
-  checkOwner(ctx, `security group ${name} (${group.GroupId}) in ${vpcId}`, Object.fromEntries((group.Tags ?? []).map((t) => [t.Key!, t.Value])));
+  checkOwner(ctx, `security group ${name} (${group.GroupId}) in ${vpcId}`, tagMap(group.Tags));
   return group;
 }
 

@@ -6,7 +6,7 @@ import { ConnectorClient, ConnectorError } from '../../connector/client.js';
 import { changeRules, type OurRule } from '../../connector/presubscriptions.js';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
 import { UserFacingError } from '../../errors.js';
-import type { Step, StepContext } from '../step.js';
+import { reachableUrl, type Step, type StepContext } from '../step.js';
 import type { ApiOutput } from './api.js';
 
 export interface EndpointResult {
@@ -45,7 +45,7 @@ export const connectorStep: Step<ConnectorOutput> = {
   async apply(ctx) {
     const client = connectorClient(ctx);
     const api = ctx.state.outputs!.api as ApiOutput;
-    const url = ctx.reachable ? ctx.reachable(api.url) : api.url;
+    const url = reachableUrl(ctx, api.url);
     const headers = { [DEFAULT_SECRET_HEADER]: ctx.state.webhookSecret! };
     const task = ctx.progress.task('Connector', 'checking the webhook');
     const current = await client.getCallback();
@@ -99,7 +99,7 @@ export const connectorStep: Step<ConnectorOutput> = {
     const kept = changeRules(await client.preSubscriptions(), rules, 'remove');
     if (kept) await client.setPreSubscriptions(kept);
     const api = ctx.state.outputs?.api as ApiOutput | undefined;
-    const ours = saved?.callbackUrl ?? (api ? (ctx.reachable ? ctx.reachable(api.url) : api.url) : undefined);
+    const ours = saved?.callbackUrl ?? (api ? reachableUrl(ctx, api.url) : undefined);
     const current = await client.getCallback();
     const removeCallback = current !== null && ours !== undefined && current.url === ours;
     if (removeCallback) await client.deleteCallback();

@@ -26,6 +26,7 @@ import {
 import { UserFacingError } from '../../errors.js';
 import { formatElapsed } from '../../ui/progress.js';
 import { retry } from '../../util/retry.js';
+import { tagMap } from '../naming.js';
 import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import type { NetworkOutput } from './network.js';
@@ -43,8 +44,6 @@ export interface DatabaseOutput {
 }
 
 const tagList = (ctx: StepContext) => Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value }));
-
-const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value]));
 
 async function findInstance(rds: RDSClient, ctx: StepContext): Promise<DBInstance | null> {
   try {

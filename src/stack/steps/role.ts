@@ -12,6 +12,7 @@ import {
   NoSuchEntityException,
   type IAMClient,
 } from '@aws-sdk/client-iam';
+import { tagMap } from '../naming.js';
 import { checkOwner, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
 
 export const ROLE_POLICIES = [
@@ -44,7 +45,7 @@ async function find(iam: IAMClient, ctx: StepContext): Promise<Found | null> {
     throw error;
   }
   const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags ?? [];
-  checkOwner(ctx, `IAM role ${name}`, Object.fromEntries(tags.map((t) => [t.Key!, t.Value])));
+  checkOwner(ctx, `IAM role ${name}`, tagMap(tags));
   const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? [];
   return { arn, attached: attached.map((p) => p.PolicyArn!) };
 }

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/retry.js';
-import type { Step } from '../step.js';
+import { reachableUrl, type Step } from '../step.js';
 import type { ApiOutput } from './api.js';
 import { withDesktopConnection } from './table.js';
 
@@ -28,7 +28,7 @@ export const selftestStep: Step<SelftestOutput> = {
 
   async apply(ctx) {
     const api = ctx.state.outputs!.api as ApiOutput;
-    const url = ctx.reachable ? ctx.reachable(api.url) : api.url;
+    const url = reachableUrl(ctx, api.url);
     const value = randomInt(1_000_000, 2_000_000_000);
     const task = ctx.progress.task('self-test', 'sending a reading through the webhook');
     const body = JSON.stringify({

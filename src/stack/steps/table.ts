@@ -8,6 +8,7 @@ import { createTableSql } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/retry.js';
+import { databaseConfig } from '../state.js';
 import type { Step, StepContext } from '../step.js';
 
 export interface TableOutput {
@@ -24,16 +25,9 @@ export async function withDesktopConnection<T>(
   options: { patient?: boolean } = {},
 ): Promise<T> {
   const db = ctx.state.database!;
-  const connectOptions = connectionOptions({
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.name,
-    table: db.table,
-    tls: ctx.answers.dbCaPem ? { kind: 'ca', pem: ctx.answers.dbCaPem } : { kind: 'rds' },
-    connectTimeoutMs: options.patient === false ? 5_000 : 10_000,
-  });
+  const connectOptions = connectionOptions(
+    databaseConfig(db, { caPem: ctx.answers.dbCaPem, connectTimeoutMs: options.patient === false ? 5_000 : 10_000 }),
+  );
   const connection = await retry(() => createConnection(connectOptions), {
     attempts: options.patient === false ? 1 : 8,
     baseMs: 2_000,
