@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
-import { findMariadbd } from '../support/mariadb.js';
+import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
 
-const canRun = findMariadbd() !== null;
-if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the setup tests');
+const canRun = canStartMariaDb('the setup tests');
 
 describe.skipIf(!canRun)('setup paths', () => {
   let world: World;

@@ -1,11 +1,10 @@
 // Resume: stop the run at each mutating AWS call in turn, run again, and end with the same
 // stack as an uninterrupted run — nothing made twice, nothing left unrecorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMariadbd } from '../support/mariadb.js';
+import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, startWorld, type World } from '../support/setup-world.js';
 
-const canRun = findMariadbd() !== null;
-if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the setup tests');
+const canRun = canStartMariaDb('the setup tests');
 
 function inventory(world: World) {
   const { aws } = world;

@@ -3,11 +3,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMariadbd } from '../support/mariadb.js';
+import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
 
-const canRun = findMariadbd() !== null;
-if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the setup tests');
+const canRun = canStartMariaDb('the setup tests');
 
 describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
   let world: World;

@@ -1,13 +1,12 @@
 // teardown on the fakes: from a whole stack and from every partial state setup can leave,
 // down to nothing of the stack, never touching what is not the stack's.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { findMariadbd } from '../support/mariadb.js';
+import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, startWorld, type World } from '../support/setup-world.js';
 import { scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
 
-const canRun = findMariadbd() !== null;
-if (!canRun && process.env.CI) throw new Error('CI: mariadbd is required for the teardown tests');
+const canRun = canStartMariaDb('the teardown tests');
 
 function leftovers(world: World) {
   const { aws } = world;

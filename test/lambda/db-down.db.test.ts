@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableSql } from '../../templates/lambda/schema.js';
 import { events } from '../support/db.js';
 import { b64, functionTarget, notification, webhookFor, type TestWebhook } from '../support/function.js';
-import { createTestDatabase, findMariadbd, LocalMariaDb, type TestDatabase } from '../support/mariadb.js';
+import { createTestDatabase, canStartMariaDb, LocalMariaDb, type TestDatabase } from '../support/mariadb.js';
 
-const canRunOwnServer = findMariadbd() !== null;
-if (!canRunOwnServer && process.env.CI) throw new Error('CI: mariadbd is required for the database-down tests');
+const canRunOwnServer = canStartMariaDb('the database-down tests');
 
 describe.skipIf(!canRunOwnServer)(`webhook function (${functionTarget}) when the database is down`, () => {
   let server: LocalMariaDb;

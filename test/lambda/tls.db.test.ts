@@ -10,10 +10,9 @@ import { createTableSql } from '../../templates/lambda/schema.js';
 import { connectionOptions } from '../../templates/lambda/store.js';
 import { events } from '../support/db.js';
 import { b64, functionEnv, functionTarget, notification, webhookFor } from '../support/function.js';
-import { createTestDatabase, findMariadbd, LocalMariaDb, makeTlsFiles, type TestDatabase } from '../support/mariadb.js';
+import { createTestDatabase, canStartMariaDb, LocalMariaDb, makeTlsFiles, type TestDatabase } from '../support/mariadb.js';
 
-const canRunOwnServer = findMariadbd() !== null;
-if (!canRunOwnServer && process.env.CI) throw new Error('CI: mariadbd is required for the TLS tests');
+const canRunOwnServer = canStartMariaDb('the TLS tests');
 
 describe.skipIf(!canRunOwnServer)(`webhook function (${functionTarget}) over TLS`, () => {
   let dir: string;

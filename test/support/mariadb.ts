@@ -35,6 +35,13 @@ export function findMariadbd(): string | null {
   return null;
 }
 
+/** Whether this machine can start a MariaDB of its own; in CI it must, or `what` would not run. */
+export function canStartMariaDb(what: string): boolean {
+  const found = findMariadbd() !== null;
+  if (!found && process.env.CI) throw new Error(`CI: mariadbd is required for ${what}`);
+  return found;
+}
+
 export function addressFromUrl(url: string): ServerAddress {
   const parsed = new URL(url);
   return {

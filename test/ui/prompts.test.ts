@@ -65,9 +65,9 @@ describe('terminal prompts, driven through streams', () => {
 
 describe('answer: flags, saved answers, questions, defaults', () => {
   const questions = (given: { region?: string; engine?: string; endpoint?: string }, saved: { region?: string } = {}) => ({
-    region: { flag: '--region', message: 'AWS region', given: given.region, saved: saved.region, ask: (p, d) => p.input({ message: 'AWS region', default: d }) } as Question<string>,
-    engine: { flag: '--engine', message: 'Engine', given: given.engine, default: 'mysql', ask: (p) => p.select({ message: 'Engine', choices: [{ name: 'MySQL', value: 'mysql' }] }) } as Question<string>,
-    endpoint: { flag: '--endpoint', message: 'Endpoint', given: given.endpoint, ask: (p) => p.input({ message: 'Endpoint' }) } as Question<string>,
+    region: { flag: '--region', given: given.region, saved: saved.region, ask: (p, d) => p.input({ message: 'AWS region', default: d }) } as Question<string>,
+    engine: { flag: '--engine', given: given.engine, default: 'mysql', ask: (p) => p.select({ message: 'Engine', choices: [{ name: 'MySQL', value: 'mysql' }] }) } as Question<string>,
+    endpoint: { flag: '--endpoint', given: given.endpoint, ask: (p) => p.input({ message: 'Endpoint' }) } as Question<string>,
   });
 
   it('asks only what no flag or saved answer gives', async () => {
