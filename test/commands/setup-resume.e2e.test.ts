@@ -53,9 +53,9 @@ describe.skipIf(!canRun)('setup resumes after stopping at any mutating call', ()
     // calls than there are changes; every one of them is a crash point.
     for (let crashAt = 1; crashAt <= mutating.length; crashAt++) {
       await world.reset();
-      world.aws.crashAt = crashAt;
+      world.aws.crashOn({ at: crashAt, mode: 'before' });
       const stopped = await world.setup();
-      world.aws.crashAt = null;
+      world.aws.crashOn(null);
       const again = await world.setup();
       const result = inventory(world);
       const label = `crash at call ${crashAt} (${mutating[crashAt - 1]})`;

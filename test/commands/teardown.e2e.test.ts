@@ -79,9 +79,9 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
   });
 
   it('waits out a database still being created (teardown right after an interrupted setup)', async () => {
-    world.aws.crashAt = 12;
+    world.aws.crashOn({ at: 12, mode: 'before' });
     await world.setup();
-    world.aws.crashAt = null;
+    world.aws.crashOn(null);
     const run = await teardown();
     expect(run.code, run.stderr).toBe(0);
     expect(leftovers(world)).toEqual([]);
@@ -139,9 +139,9 @@ describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
       // Somebody else's resources, with the same names or the same kind of tag.
       world.aws.ec2.groups.set('sg-theirs', { id: 'sg-theirs', name: 'desktop-RDS-access', vpcId: 'vpc-0other', description: 'x', tags: [], rules: [] });
       world.aws.lambda.functions.set('someone-else', { name: 'someone-else', arn: 'arn:aws:lambda:us-west-2:123456789012:function:someone-else', tags: { 'mbed-tsdb:stack': 'other' }, vpc: {}, policy: [] } as never);
-      world.aws.crashAt = crashAt;
+      world.aws.crashOn({ at: crashAt, mode: 'before' });
       const setup = await world.setup();
-      world.aws.crashAt = null;
+      world.aws.crashOn(null);
       if (setup.code === 0 && !setup.stderr.includes('simulated crash')) continue;
       const run = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
       const left = leftovers(world).sort();

@@ -61,9 +61,9 @@ describe('§6 API step', () => {
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('finishes after a crash at mutating call %i with one API and one deployment', async (crashAt) => {
     const ctx = ready();
-    aws.crashAt = crashAt;
+    aws.crashOn({ at: crashAt, mode: 'before' });
     await apiStep.apply(ctx).catch(() => undefined);
-    aws.crashAt = null;
+    aws.crashOn(null);
     await apiStep.apply(ctx);
     expect(aws.apigateway.apis.size).toBe(1);
     const api = [...aws.apigateway.apis.values()][0]!;

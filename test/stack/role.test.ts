@@ -44,9 +44,9 @@ describe('§1 role step', () => {
 
   it.each([1, 2, 3])('finishes after a crash at mutating call %i, creating the role once', async (crashAt) => {
     const ctx = stepContext();
-    aws.crashAt = crashAt;
+    aws.crashOn({ at: crashAt, mode: 'before' });
     await expect(roleStep.apply(ctx)).rejects.toThrow(SimulatedCrash);
-    aws.crashAt = null;
+    aws.crashOn(null);
     await roleStep.apply(ctx);
     const role = aws.iam.roles.get('mbed_time_series_database')!;
     expect([...role.attached]).toEqual(ROLE_POLICIES);

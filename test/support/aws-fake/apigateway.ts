@@ -1,0 +1,127 @@
+// The fake's apigateway operations.
+import {
+  APIGatewayClient,
+  BadRequestException,
+  ConflictException,
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  DeleteRestApiCommand,
+  GetMethodCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStageCommand,
+  NotFoundException,
+  PutIntegrationCommand,
+  PutIntegrationResponseCommand,
+  PutMethodCommand,
+  PutMethodResponseCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-api-gateway';
+import { mockClient } from 'aws-sdk-client-mock';
+import { meta } from '../aws-fake.js';
+import type { FakeAws, RestApi } from '../aws-fake.js';
+
+export function installApiGateway(fake: FakeAws): void {
+  const apigw = mockClient(APIGatewayClient);
+  fake.stubs.push(apigw);
+  const api = (id: string | undefined): RestApi => {
+    const found = id ? fake.apigateway.apis.get(id) : undefined;
+    if (!found) throw new NotFoundException({ ...meta, message: 'Invalid API identifier specified' });
+    return found;
+  };
+  const resource = (a: RestApi, id: string | undefined) => {
+    const found = id ? a.resources.get(id) : undefined;
+    if (!found) throw new NotFoundException({ ...meta, message: 'Invalid Resource identifier specified' });
+    return found;
+  };
+  const method = (input: { restApiId?: string; resourceId?: string; httpMethod?: string }) => {
+    const found = resource(api(input.restApiId), input.resourceId).methods.get(input.httpMethod!);
+    if (!found) throw new NotFoundException({ ...meta, message: 'Invalid Method identifier specified' });
+    return found;
+  };
+  const newId = () => Math.random().toString(36).slice(2, 12);
+  fake.handle(apigw, GetRestApisCommand, { service: 'apigateway', name: 'GetRestApis', mutating: false }, async (input) => {
+    return { items: [...fake.apigateway.apis.values()].map((a) => ({ id: a.id, name: a.name, tags: a.tags })) };
+  });
+  fake.handle(apigw, CreateRestApiCommand, { service: 'apigateway', name: 'CreateRestApi', mutating: true }, async (input) => {
+    const id = newId();
+    const rootId = newId();
+    fake.apigateway.apis.set(id, {
+      id,
+      name: input.name!,
+      tags: input.tags ?? {},
+      request: input as unknown as Record<string, unknown>,
+      resources: new Map([[rootId, { id: rootId, path: '/', methods: new Map() }]]),
+      deployments: [],
+      stages: new Set(),
+    });
+    return { id, name: input.name, tags: input.tags, rootResourceId: rootId };
+  });
+  fake.handle(apigw, DeleteRestApiCommand, { service: 'apigateway', name: 'DeleteRestApi', mutating: true }, async (input) => {
+    if (fake.clock() - fake.apigateway.lastDeleteAt < 30_000) throw new TooManyRequestsException({ ...meta, message: 'Too Many Requests' });
+    api(input.restApiId);
+    fake.apigateway.apis.delete(input.restApiId!);
+    fake.apigateway.lastDeleteAt = fake.clock();
+    return {};
+  });
+  fake.handle(apigw, GetResourcesCommand, { service: 'apigateway', name: 'GetResources', mutating: false }, async (input) => {
+    return { items: [...api(input.restApiId).resources.values()].map((r) => ({ id: r.id, path: r.path, pathPart: r.pathPart, parentId: r.parentId })) };
+  });
+  fake.handle(apigw, CreateResourceCommand, { service: 'apigateway', name: 'CreateResource', mutating: true }, async (input) => {
+    const a = api(input.restApiId);
+    const parent = resource(a, input.parentId);
+    const path = `${parent.path === '/' ? '' : parent.path}/${input.pathPart}`;
+    if ([...a.resources.values()].some((r) => r.path === path)) throw new ConflictException({ ...meta, message: 'Another resource with the same parent already has this name' });
+    const id = newId();
+    a.resources.set(id, { id, path, pathPart: input.pathPart!, parentId: input.parentId!, methods: new Map() });
+    return { id, path, pathPart: input.pathPart, parentId: input.parentId };
+  });
+  fake.handle(apigw, GetMethodCommand, { service: 'apigateway', name: 'GetMethod', mutating: false }, async (input) => {
+    const m = method(input);
+    const integrationResponses = Object.fromEntries(m.integrationResponses.map((code) => [code, { statusCode: code }]));
+    return {
+      httpMethod: input.httpMethod,
+      authorizationType: m.authorizationType,
+      methodResponses: Object.fromEntries(m.responses.map((code) => [code, { statusCode: code }])),
+      ...(m.integration ? { methodIntegration: { ...m.integration, integrationResponses } } : {}),
+    };
+  });
+  fake.handle(apigw, PutMethodCommand, { service: 'apigateway', name: 'PutMethod', mutating: true }, async (input) => {
+    const r = resource(api(input.restApiId), input.resourceId);
+    if (r.methods.has(input.httpMethod!)) throw new ConflictException({ ...meta, message: 'Method already exists for this resource' });
+    r.methods.set(input.httpMethod!, { authorizationType: input.authorizationType!, responses: [], integrationResponses: [] });
+    return { httpMethod: input.httpMethod };
+  });
+  fake.handle(apigw, PutIntegrationCommand, { service: 'apigateway', name: 'PutIntegration', mutating: true }, async (input) => {
+    const m = method(input);
+    if (input.type === 'AWS_PROXY' && (input.integrationHttpMethod !== 'POST' || !String(input.uri).startsWith('arn:aws:apigateway:'))) {
+      throw new BadRequestException({ ...meta, message: 'Lambda proxy integrations need POST and a Lambda invocation URI' });
+    }
+    const { restApiId: _a, resourceId: _r, httpMethod: _h, ...integration } = input;
+    m.integration = integration;
+    return integration;
+  });
+  fake.handle(apigw, PutMethodResponseCommand, { service: 'apigateway', name: 'PutMethodResponse', mutating: true }, async (input) => {
+    method(input).responses.push(input.statusCode!);
+    return { statusCode: input.statusCode };
+  });
+  fake.handle(apigw, PutIntegrationResponseCommand, { service: 'apigateway', name: 'PutIntegrationResponse', mutating: true }, async (input) => {
+    const m = method(input);
+    if (!m.integration) throw new NotFoundException({ ...meta, message: 'Invalid Integration identifier specified' });
+    m.integrationResponses.push(input.statusCode!);
+    return { statusCode: input.statusCode };
+  });
+  fake.handle(apigw, GetStageCommand, { service: 'apigateway', name: 'GetStage', mutating: false }, async (input) => {
+    if (!api(input.restApiId).stages.has(input.stageName!)) throw new NotFoundException({ ...meta, message: 'Invalid stage identifier specified' });
+    return { stageName: input.stageName };
+  });
+  fake.handle(apigw, CreateDeploymentCommand, { service: 'apigateway', name: 'CreateDeployment', mutating: true }, async (input) => {
+    const a = api(input.restApiId);
+    const incomplete = [...a.resources.values()].some((r) => [...r.methods.values()].some((m) => !m.integration));
+    if (incomplete) throw new BadRequestException({ ...meta, message: 'No integration defined for method' });
+    a.deployments.push({ stageName: input.stageName, at: fake.clock() });
+    if (input.stageName) a.stages.add(input.stageName);
+    return { id: newId() };
+  });
+}

@@ -1,0 +1,119 @@
+// The fake's ec2 operations.
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  EC2ServiceException,
+  type IpPermission,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { meta } from '../aws-fake.js';
+import type { FakeAws, Group } from '../aws-fake.js';
+
+function ec2Error(code: string, message: string): EC2ServiceException {
+  return new EC2ServiceException({ name: code, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
+}
+
+/** Splits permissions into one permission per source, the unit EC2 adds, finds and removes. */
+function singles(permissions: IpPermission[] = []): IpPermission[] {
+  return permissions.flatMap((p) => {
+    const base = { IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort };
+    return [
+      ...(p.IpRanges ?? []).map((r) => ({ ...base, IpRanges: [r] })),
+      ...(p.Ipv6Ranges ?? []).map((r) => ({ ...base, Ipv6Ranges: [r] })),
+      ...(p.UserIdGroupPairs ?? []).map((g) => ({ ...base, UserIdGroupPairs: [{ GroupId: g.GroupId, Description: g.Description }] })),
+    ];
+  });
+}
+
+function ruleKey(p: IpPermission): string {
+  const source = p.IpRanges?.[0]?.CidrIp ?? p.Ipv6Ranges?.[0]?.CidrIpv6 ?? p.UserIdGroupPairs?.[0]?.GroupId;
+  return `${p.IpProtocol}:${p.FromPort}-${p.ToPort}:${source}`;
+}
+
+export function installEc2(fake: FakeAws): void {
+  const ec2 = mockClient(EC2Client);
+  fake.stubs.push(ec2);
+  const group = (id: string | undefined): Group => {
+    const found = id ? fake.ec2.groups.get(id) : undefined;
+    if (!found) throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+    return found;
+  };
+  fake.handle(ec2, DescribeVpcsCommand, { service: 'ec2', name: 'DescribeVpcs', mutating: false }, async (input) => {
+    let vpcs = fake.ec2.vpcs;
+    if (input.VpcIds) {
+      const missing = input.VpcIds.find((id: string) => !vpcs.some((v) => v.VpcId === id));
+      if (missing) throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${missing}' does not exist`);
+      vpcs = vpcs.filter((v) => input.VpcIds!.includes(v.VpcId));
+    }
+    for (const f of input.Filters ?? []) if (f.Name === 'isDefault') vpcs = vpcs.filter((v) => String(v.IsDefault) === f.Values?.[0]);
+    return { Vpcs: vpcs };
+  });
+  fake.handle(ec2, DescribeSubnetsCommand, { service: 'ec2', name: 'DescribeSubnets', mutating: false }, async (input) => {
+    let subnets = fake.ec2.subnets;
+    if (input.SubnetIds) {
+      const missing = input.SubnetIds.find((id: string) => !subnets.some((s) => s.SubnetId === id));
+      if (missing) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
+      subnets = subnets.filter((s) => input.SubnetIds!.includes(s.SubnetId));
+    }
+    for (const f of input.Filters ?? []) if (f.Name === 'vpc-id') subnets = subnets.filter((s) => f.Values?.includes(s.VpcId));
+    return { Subnets: subnets };
+  });
+  fake.handle(ec2, DescribeSecurityGroupsCommand, { service: 'ec2', name: 'DescribeSecurityGroups', mutating: false }, async (input) => {
+    let groups = [...fake.ec2.groups.values()];
+    if (input.GroupIds) groups = input.GroupIds.map((id: string) => group(id));
+    for (const f of input.Filters ?? []) {
+      if (f.Name === 'group-name') groups = groups.filter((g) => f.Values?.includes(g.name));
+      if (f.Name === 'vpc-id') groups = groups.filter((g) => f.Values?.includes(g.vpcId));
+      if (f.Name?.startsWith('tag:')) groups = groups.filter((g) => g.tags.some((t) => t.Key === f.Name!.slice(4) && f.Values?.includes(t.Value!)));
+    }
+    return {
+      SecurityGroups: groups.map((g) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, Description: g.description, Tags: g.tags, IpPermissions: g.rules })),
+    };
+  });
+  fake.handle(ec2, CreateSecurityGroupCommand, { service: 'ec2', name: 'CreateSecurityGroup', mutating: true }, async (input) => {
+    if ([...fake.ec2.groups.values()].some((g) => g.name === input.GroupName && g.vpcId === input.VpcId)) {
+      throw ec2Error('InvalidGroup.Duplicate', `The security group '${input.GroupName}' already exists for VPC '${input.VpcId}'`);
+    }
+    const id = `sg-${String(fake.nextId++).padStart(8, '0')}`;
+    const tags = input.TagSpecifications?.find((t: { ResourceType?: string }) => t.ResourceType === 'security-group')?.Tags ?? [];
+    fake.ec2.groups.set(id, { id, name: input.GroupName!, vpcId: input.VpcId!, description: input.Description!, tags, rules: [] });
+    return { GroupId: id };
+  });
+  fake.handle(ec2, AuthorizeSecurityGroupIngressCommand, { service: 'ec2', name: 'AuthorizeSecurityGroupIngress', mutating: true }, async (input) => {
+    const target = group(input.GroupId);
+    const adding = singles(input.IpPermissions);
+    for (const rule of adding) {
+      if (target.rules.some((r) => ruleKey(r) === ruleKey(rule))) throw ec2Error('InvalidPermission.Duplicate', 'the specified rule already exists');
+      const source = rule.UserIdGroupPairs?.[0]?.GroupId;
+      if (source) group(source);
+    }
+    target.rules.push(...adding);
+    return { Return: true };
+  });
+  fake.handle(ec2, RevokeSecurityGroupIngressCommand, { service: 'ec2', name: 'RevokeSecurityGroupIngress', mutating: true }, async (input) => {
+    const target = group(input.GroupId);
+    const keys = new Set(singles(input.IpPermissions).map(ruleKey));
+    target.rules = target.rules.filter((r) => !keys.has(ruleKey(r)));
+    return { Return: true };
+  });
+  fake.handle(ec2, DeleteSecurityGroupCommand, { service: 'ec2', name: 'DeleteSecurityGroup', mutating: true }, async (input) => {
+    const target = group(input.GroupId);
+    const referenced = [...fake.ec2.groups.values()].some((g) => g.rules.some((r) => r.UserIdGroupPairs?.[0]?.GroupId === target.id));
+    const lingering = (fake.ec2.inUse.get(target.id) ?? -Infinity) > fake.clock();
+    const functionUses = [...fake.lambda.functions.values()].some((f) => f.vpc.SecurityGroupIds?.includes(target.id));
+    const databaseUses = [...fake.rds.instances.values()].some(
+      (i) => i.securityGroups.includes(target.id) && (i.deletingAt === undefined || fake.clock() - i.deletingAt < fake.rds.deleteMs),
+    );
+    if (referenced || lingering || functionUses || databaseUses) {
+      throw ec2Error('DependencyViolation', `resource ${target.id} has a dependent object`);
+    }
+    fake.ec2.groups.delete(target.id);
+    return {};
+  });
+}

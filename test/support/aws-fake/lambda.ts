@@ -1,0 +1,141 @@
+// The fake's lambda operations.
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  InvalidParameterValueException,
+  InvokeCommand,
+  LambdaClient,
+  ResourceConflictException,
+  ResourceNotFoundException,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { createHash } from 'node:crypto';
+import { mockClient } from 'aws-sdk-client-mock';
+import { meta } from '../aws-fake.js';
+import type { FakeAws, LambdaFunction } from '../aws-fake.js';
+
+function payloadText(payload: unknown): string {
+  return typeof payload === 'string' ? payload : Buffer.from((payload ?? new Uint8Array()) as Uint8Array).toString();
+}
+
+export function installLambda(fake: FakeAws): void {
+  const lambda = mockClient(LambdaClient);
+  fake.stubs.push(lambda);
+  const fn = (name: string | undefined): LambdaFunction => {
+    const found = name ? fake.lambda.functions.get(name.split(':').pop()!) ?? fake.lambda.functions.get(name) : undefined;
+    if (!found) throw new ResourceNotFoundException({ ...meta, message: `Function not found: ${name}`, Type: 'User' });
+    return found;
+  };
+  const configuration = (f: LambdaFunction) => {
+    const now = fake.clock();
+    const active = now - f.createdAt >= fake.lambda.activeMs;
+    const updating = now - f.updatedAt < fake.lambda.updateMs;
+    return {
+      FunctionName: f.name,
+      FunctionArn: f.arn,
+      Runtime: f.runtime,
+      Handler: f.handler,
+      Role: f.role,
+      CodeSha256: f.codeSha256,
+      CodeSize: f.zip.length,
+      Environment: { Variables: { ...f.environment } },
+      VpcConfig: f.vpc,
+      State: active ? 'Active' : 'Pending',
+      LastUpdateStatus: !active ? 'InProgress' : updating ? 'InProgress' : 'Successful',
+    } as const;
+  };
+  const notUpdating = (f: LambdaFunction) => {
+    const c = configuration(f);
+    if (c.State !== 'Active' || c.LastUpdateStatus === 'InProgress') {
+      throw new ResourceConflictException({ ...meta, message: `The operation cannot be performed at this time. An update is in progress for resource: ${f.arn}`, Type: 'User' });
+    }
+  };
+  fake.handle(lambda, GetFunctionCommand, { service: 'lambda', name: 'GetFunction', mutating: false }, async (input) => {
+    const f = fn(input.FunctionName);
+    return { Configuration: configuration(f), Tags: f.tags };
+  });
+  fake.handle(lambda, GetFunctionConfigurationCommand, { service: 'lambda', name: 'GetFunctionConfiguration', mutating: false }, async (input) => {
+    return configuration(fn(input.FunctionName));
+  });
+  fake.handle(lambda, CreateFunctionCommand, { service: 'lambda', name: 'CreateFunction', mutating: true }, async (input) => {
+    const name = input.FunctionName!;
+    if (fake.lambda.functions.has(name)) throw new ResourceConflictException({ ...meta, message: `Function already exist: ${name}`, Type: 'User' });
+    const role = [...fake.iam.roles.values()].find((r) => r.arn === input.Role);
+    if (!role || fake.clock() - role.createdAt < fake.lambda.roleDelayMs) {
+      throw new InvalidParameterValueException({ ...meta, message: 'The role defined for the function cannot be assumed by Lambda.', Type: 'User' });
+    }
+    const zip = Buffer.from(input.Code!.ZipFile!);
+    const created: LambdaFunction = {
+      name,
+      arn: `arn:aws:lambda:us-west-2:${fake.account}:function:${name}`,
+      role: input.Role!,
+      runtime: input.Runtime!,
+      handler: input.Handler!,
+      zip,
+      codeSha256: createHash('sha256').update(zip).digest('base64'),
+      environment: { ...(input.Environment?.Variables ?? {}) },
+      vpc: input.VpcConfig ?? {},
+      tags: input.Tags ?? {},
+      createdAt: fake.clock(),
+      updatedAt: -Infinity,
+      policy: [],
+      request: { ...input, Code: { ZipFile: `<${zip.length} bytes>` } },
+    };
+    fake.lambda.functions.set(name, created);
+    return configuration(created);
+  });
+  fake.handle(lambda, UpdateFunctionCodeCommand, { service: 'lambda', name: 'UpdateFunctionCode', mutating: true, recordAs: (input) => ({ ...input, ZipFile: '<zip>' }) }, async (input) => {
+    const f = fn(input.FunctionName);
+    notUpdating(f);
+    f.zip = Buffer.from(input.ZipFile!);
+    f.codeSha256 = createHash('sha256').update(f.zip).digest('base64');
+    f.updatedAt = fake.clock();
+    return configuration(f);
+  });
+  fake.handle(lambda, UpdateFunctionConfigurationCommand, { service: 'lambda', name: 'UpdateFunctionConfiguration', mutating: true }, async (input) => {
+    const f = fn(input.FunctionName);
+    notUpdating(f);
+    if (input.Environment?.Variables) f.environment = { ...input.Environment.Variables };
+    f.updatedAt = fake.clock();
+    return configuration(f);
+  });
+  fake.handle(lambda, DeleteFunctionCommand, { service: 'lambda', name: 'DeleteFunction', mutating: true }, async (input) => {
+    const f = fn(input.FunctionName);
+    fake.lambda.functions.delete(f.name);
+    // The VPC network interfaces outlive the function for a while (teardown's worry).
+    for (const group of f.vpc.SecurityGroupIds ?? []) fake.ec2.inUse.set(group, fake.clock() + fake.ec2.eniLingerMs);
+    return {};
+  });
+  fake.handle(lambda, AddPermissionCommand, { service: 'lambda', name: 'AddPermission', mutating: true }, async (input) => {
+    const f = fn(input.FunctionName);
+    if (f.policy.some((p) => p.Sid === input.StatementId)) {
+      throw new ResourceConflictException({ ...meta, message: `The statement id (${input.StatementId}) provided already exists.`, Type: 'User' });
+    }
+    f.policy.push({ Sid: input.StatementId!, Principal: input.Principal!, Action: input.Action!, ...(input.SourceArn ? { SourceArn: input.SourceArn } : {}) });
+    return { Statement: JSON.stringify(f.policy.at(-1)) };
+  });
+  fake.handle(lambda, GetPolicyCommand, { service: 'lambda', name: 'GetPolicy', mutating: false }, async (input) => {
+    const f = fn(input.FunctionName);
+    if (f.policy.length === 0) throw new ResourceNotFoundException({ ...meta, message: 'The resource you requested does not exist.', Type: 'User' });
+    const Statement = f.policy.map((p) => ({
+      Sid: p.Sid,
+      Effect: 'Allow',
+      Principal: { Service: p.Principal },
+      Action: p.Action,
+      Resource: f.arn,
+      ...(p.SourceArn ? { Condition: { ArnLike: { 'AWS:SourceArn': p.SourceArn } } } : {}),
+    }));
+    return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement }) };
+  });
+  fake.handle(lambda, InvokeCommand, { service: 'lambda', name: 'Invoke', mutating: true, recordAs: (input) => ({ ...input, Payload: payloadText(input.Payload) }) }, async (input) => {
+    const f = fn(input.FunctionName);
+    if (!fake.lambda.invoke) throw new Error('the fake has no handler to invoke');
+    const result = await fake.lambda.invoke(f, JSON.parse(payloadText(input.Payload) || '{}'));
+    return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
+  });
+}
