@@ -4,8 +4,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readDotEnv } from './config/dotenv.js';
 import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, maskSecret, resolveSettings, type GlobalFlags } from './config/settings.js';
-import { explainAwsError } from './aws/errors.js';
-import { EXIT, UsageError, UserFacingError } from './errors.js';
+import { EXIT } from './errors.js';
+import { asUserFacing } from './failure.js';
 import { createOutput, type Streams } from './ui/output.js';
 import { packageVersion } from './version.js';
 import type { CommandContext, CommandHooks } from './commands/context.js';
@@ -231,19 +231,15 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof UsageError || error instanceof UserFacingError) {
-      out.error(error.message);
-      return error.exitCode;
+    const failure = asUserFacing(error);
+    // Settings may have failed before the output knew about --json.
+    if (argv.includes('--json')) out = createOutput(streams, { json: true, color: false, verbose: false });
+    out.failure(failure);
+    if (failure.code === 'INTERNAL') {
+      const verbose = argv.includes('--verbose') || argv.includes('-v');
+      if (verbose && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+      else out.info('Run again with --verbose for details, and please report it.');
     }
-    const aws = explainAwsError(error);
-    if (aws) {
-      out.error(aws);
-      return EXIT.failure;
-    }
-    const verbose = argv.includes('--verbose') || argv.includes('-v');
-    out.error(`unexpected error: ${(error as Error)?.message ?? String(error)}`);
-    if (verbose && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
-    else out.info('Run again with --verbose for details, and please report it.');
-    return EXIT.failure;
+    return failure.exitCode;
   }
 }

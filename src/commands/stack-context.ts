@@ -5,7 +5,7 @@ import { stackNames, stackTags } from '../stack/naming.js';
 import type { SetupAnswers, StepContext } from '../stack/step.js';
 import type { StackState } from '../stack/state.js';
 import { createProgress, shouldAnimate, type Progress } from '../ui/progress.js';
-import { realSleep } from '../util/retry.js';
+import { realSleep } from '../util/wait.js';
 import { UsageError } from '../errors.js';
 import { terminalPrompter, type Prompter } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';

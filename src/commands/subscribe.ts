@@ -7,7 +7,7 @@ import { changeRules } from '../connector/presubscriptions.js';
 import { checkConnectorHost, chosenConnectorHost } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { readState, writeState } from '../stack/state.js';
-import { realSleep } from '../util/retry.js';
+import { realSleep } from '../util/wait.js';
 import type { CommandContext } from './context.js';
 import { connectorApiKey, promptsFor } from './stack-context.js';
 

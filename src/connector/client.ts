@@ -4,6 +4,7 @@
 import { UserFacingError } from '../errors.js';
 import type { PreSubscription } from './presubscriptions.js';
 import { subscriptionPath } from './names.js';
+import { retry } from '../util/wait.js';
 
 export interface ConnectorOptions {
   host: string;
@@ -25,9 +26,15 @@ export class ConnectorError extends UserFacingError {
   override name = 'ConnectorError';
   constructor(
     message: string,
+    /** The HTTP status; 0 when the Connector could not be reached. */
     readonly status: number,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { code: status === 0 ? 'CONNECTOR_UNREACHABLE' : 'CONNECTOR', cause });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), status: this.status };
   }
 }
 
@@ -80,20 +87,29 @@ export class ConnectorClient {
 
   /** Subscribes an endpoint's resource. Retries while the endpoint is busy (429). */
   async subscribe(endpoint: string, resource: string): Promise<SubscribeResult> {
-    for (let attempt = 0; ; attempt++) {
-      const response = await this.call('PUT', subscriptionPath(endpoint, resource));
-      if (response.status === 429 && attempt < RETRIES) {
-        await response.body?.cancel();
-        await this.sleep(1000 * 2 ** attempt);
-        continue;
-      }
-      if (response.status === 202) {
-        const body = (await response.json().catch(() => ({}))) as { 'async-response-id'?: string };
-        return { state: 'queued', asyncId: String(body['async-response-id'] ?? '') };
-      }
-      await this.expect(response, [200, 204], `subscribing ${endpoint}${resource}`, { endpoint, resource });
-      return { state: 'subscribed' };
+    const response = await retry(
+      async () => {
+        const answer = await this.call('PUT', subscriptionPath(endpoint, resource));
+        if (answer.status === 429) {
+          await answer.body?.cancel();
+          throw new ConnectorError(`subscribing ${endpoint}${resource}: ${explainStatus(429, { endpoint, resource }, this.host)}`, 429);
+        }
+        return answer;
+      },
+      {
+        what: `${endpoint} to accept the subscription`,
+        delay: { baseMs: 1000, maxMs: 8000 },
+        attempts: RETRIES + 1,
+        sleep: this.sleep,
+        shouldRetry: (error) => error instanceof ConnectorError && error.status === 429,
+      },
+    );
+    if (response.status === 202) {
+      const body = (await response.json().catch(() => ({}))) as { 'async-response-id'?: string };
+      return { state: 'queued', asyncId: String(body['async-response-id'] ?? '') };
     }
+    await this.expect(response, [200, 204], `subscribing ${endpoint}${resource}`, { endpoint, resource });
+    return { state: 'subscribed' };
   }
 
   /** Removes a subscription; false when it did not exist. */
@@ -130,34 +146,46 @@ export class ConnectorClient {
   }
 
   private async call(method: string, path: string, body?: string): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const response = await this.fetch(`${this.host}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${this.options.apiKey}`,
-            accept: 'application/json, text/uri-list, text/plain',
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body !== undefined ? { body } : {}),
-          redirect: 'error',
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-        });
-        // A 5xx from the service itself (not the device's 502–504 on subscribe) is worth another try.
-        if ((response.status === 500 || response.status === 503) && attempt < RETRIES && !path.startsWith('/v2/subscriptions/')) {
-          await response.body?.cancel();
-          await this.sleep(500 * 2 ** attempt);
-          continue;
+    // A 5xx from the service itself (not the device's 502–504 on subscribe) is worth another try.
+    const serviceTrouble = (status: number) => (status === 500 || status === 503) && !path.startsWith('/v2/subscriptions/');
+    return retry(
+      async () => {
+        let response: Response;
+        try {
+          response = await this.fetch(`${this.host}${path}`, {
+            method,
+            headers: {
+              authorization: `Bearer ${this.options.apiKey}`,
+              accept: 'application/json, text/uri-list, text/plain',
+              ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            },
+            ...(body !== undefined ? { body } : {}),
+            redirect: 'error',
+            signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+          });
+        } catch (error) {
+          throw new ConnectorError(`cannot reach the Connector at ${this.host}: ${(error as Error).message}`, 0, error);
+        }
+        if (serviceTrouble(response.status)) {
+          // Kept whole: if this was the last attempt, its body explains the failure.
+          const kept = new Response(await response.text().catch(() => ''), { status: response.status, headers: response.headers });
+          throw Object.assign(new ConnectorError(`the Connector at ${this.host} answered ${response.status}`, response.status), { response: kept });
         }
         return response;
-      } catch (error) {
-        if (attempt < RETRIES) {
-          await this.sleep(500 * 2 ** attempt);
-          continue;
-        }
-        throw new ConnectorError(`cannot reach the Connector at ${this.host}: ${(error as Error).message}`, 0);
-      }
-    }
+      },
+      {
+        what: `the Connector at ${this.host} to answer`,
+        delay: { baseMs: 500, maxMs: 4000 },
+        attempts: RETRIES + 1,
+        sleep: this.sleep,
+        shouldRetry: (error) => error instanceof ConnectorError && (error.status === 0 || serviceTrouble(error.status)),
+      },
+    ).catch((error: unknown) => {
+      // Out of attempts on a 5xx: hand the last answer on, to be explained like any other.
+      const last = (error as { response?: Response }).response;
+      if (last) return last;
+      throw error;
+    });
   }
 
   private async expect(response: Response, ok: number[], doing: string, about: { endpoint?: string; resource?: string } = {}): Promise<void> {

@@ -2,7 +2,7 @@
 
 import { createPool, type Pool } from 'mysql2/promise';
 import { connectionOptions, describe } from '../../templates/lambda/store.js';
-import { UserFacingError } from '../errors.js';
+import { UserFacingError, type ErrorCode } from '../errors.js';
 import type { DbTarget } from './target.js';
 
 /** A small pool (the dashboard answers a few requests at once), checked before use. */
@@ -23,23 +23,25 @@ export function explainDbError(error: unknown, target: DbTarget): UserFacingErro
   const message = describe(error);
   const where = `${host}:${port} (from ${target.source})`;
   const hint = target.hint ? `; ${target.hint}` : '';
-  if (code === 'ECONNREFUSED') return new UserFacingError(`the database at ${where} refused the connection${hint}`);
+  const fail = (text: string, errorCode: ErrorCode) => new UserFacingError(text, { code: errorCode, cause: error });
+  if (code === 'ECONNREFUSED') return fail(`the database at ${where} refused the connection${hint}`, 'DB_UNREACHABLE');
   if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || /timeout/i.test(message)) {
-    return new UserFacingError(`no answer from the database at ${where}${hint || '; is it reachable from this network?'}`);
+    return fail(`no answer from the database at ${where}${hint || '; is it reachable from this network?'}`, 'DB_UNREACHABLE');
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UserFacingError(`the database host ${host} is not known (from ${target.source})`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return fail(`the database host ${host} is not known (from ${target.source})`, 'DB_UNREACHABLE');
   if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
-    return new UserFacingError(`the database refused user ${user} (from ${target.source}): check the user name and password`);
+    return fail(`the database refused user ${user} (from ${target.source}): check the user name and password`, 'DB_ACCESS_DENIED');
   }
-  if (code === 'ER_BAD_DB_ERROR') return new UserFacingError(`the server at ${where} has no database ${database}`);
-  if (code === 'ER_NO_SUCH_TABLE') return new UserFacingError(`database ${database} has no table ${table}: run mbed-tsdb setup to create it`);
+  if (code === 'ER_BAD_DB_ERROR') return fail(`the server at ${where} has no database ${database}`, 'DB_MISSING');
+  if (code === 'ER_NO_SUCH_TABLE') return fail(`database ${database} has no table ${table}: run mbed-tsdb setup to create it`, 'DB_MISSING');
   if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
-    return new UserFacingError(`the database at ${where} does not offer TLS; add ?tls=off to --db-url only on a network you trust`);
+    return fail(`the database at ${where} does not offer TLS; add ?tls=off to --db-url only on a network you trust`, 'DB_TLS');
   }
   if (/certificate|self[- ]signed|altnames|does not match/i.test(message)) {
-    return new UserFacingError(
+    return fail(
       `the TLS certificate of the database at ${where} was not accepted (${message}): pass --db-ca <file> when it is not signed by the Amazon RDS CA`,
+      'DB_TLS',
     );
   }
-  return new UserFacingError(`database error at ${where}: ${message}`);
+  return fail(`database error at ${where}: ${message}`, 'DB_ERROR');
 }

@@ -32,7 +32,7 @@ export function resolveDbTarget(input: DbTargetInput): DbTarget {
   if (!state?.database) {
     throw new UserFacingError(
       `no database known for stack ${input.stack} on this machine (${statePath(input.env, input.stack)}): ` +
-        'run mbed-tsdb setup, or pass --db-url mysql://user:password@host:3306/tsdb',
+        'run mbed-tsdb setup, or pass --db-url mysql://user:password@host:3306/tsdb', { code: "NO_DATABASE" }
     );
   }
   const db = state.database;

@@ -45,12 +45,12 @@ export async function detectPublicIp(options: { url?: string; timeoutMs?: number
     text = (await response.text()).trim();
   } catch (error) {
     throw new UserFacingError(
-      `could not find this computer's public IP address at ${url} (${(error as Error).message}): pass it with --cidr 203.0.113.7/32`,
+      `could not find this computer's public IP address at ${url} (${(error as Error).message}): pass it with --cidr 203.0.113.7/32`, { code: "PUBLIC_IP", cause: error }
     );
   }
   const family = isIP(text);
   if (family !== 4 && family !== 6) {
-    throw new UserFacingError(`${url} did not answer with an IP address: pass yours with --cidr 203.0.113.7/32`);
+    throw new UserFacingError(`${url} did not answer with an IP address: pass yours with --cidr 203.0.113.7/32`, { code: "PUBLIC_IP" });
   }
   return { cidr: `${normalise(text, family)}/${family === 4 ? 32 : 128}`, family };
 }

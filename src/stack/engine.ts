@@ -3,13 +3,14 @@
 // stops anywhere is finished by the next.
 
 import { UserFacingError } from '../errors.js';
+import { asUserFacing } from '../failure.js';
 import { ConflictError, type PlanItem, type Step, type StepContext, type StepId } from './step.js';
 import type { StackState } from './state.js';
 
 export async function planStack(steps: readonly Step[], ctx: StepContext): Promise<PlanItem[]> {
   const results = await Promise.allSettled(steps.map((step) => step.plan(ctx)));
   const conflicts = results.flatMap((r) => (r.status === 'rejected' && r.reason instanceof ConflictError ? [r.reason.message] : []));
-  if (conflicts.length > 0) throw new UserFacingError(conflicts.join('\n'));
+  if (conflicts.length > 0) throw new UserFacingError(conflicts.join('\n'), { code: 'CONFLICT' });
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
@@ -19,13 +20,22 @@ export interface ApplyResult {
   outputs: Partial<Record<StepId, unknown>>;
 }
 
+/** One or more steps failed; each failure keeps its own code and cause. */
 export class StepFailedError extends UserFacingError {
   override name = 'StepFailedError';
-  constructor(readonly failures: Array<{ step: StepId; error: unknown }>) {
+  readonly failures: Array<{ step: StepId; error: UserFacingError }>;
+  constructor(failures: Array<{ step: StepId; error: unknown }>) {
+    const explained = failures.map((f) => ({ step: f.step, error: asUserFacing(f.error) }));
     super(
-      `${failures.map((f) => `${f.step}: ${(f.error as Error)?.message ?? String(f.error)}`).join('\n')}\n` +
-        'What was made is recorded: run the same command again to continue from here.',
+      `${explained.map((f) => `${f.step}: ${f.error.message}`).join('\n')}\n` + 'What was made is recorded: run the same command again to continue from here.',
+      { code: 'STEP_FAILED', cause: explained[0]?.error },
     );
+    this.failures = explained;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const { cause: _cause, ...rest } = super.toJSON();
+    return { ...rest, steps: this.failures.map((f) => ({ step: f.step, ...f.error.toJSON() })) };
   }
 }
 

@@ -22,6 +22,6 @@ export function functionPackage(): FunctionPackage {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { sha256: string; runtime: string; handler: string; zip: string };
     return (cached = { zip: readFileSync(join(dir, manifest.zip)), sha256: manifest.sha256, runtime: manifest.runtime, handler: manifest.handler });
   } catch (error) {
-    throw new UserFacingError(`the webhook function is not built (${(error as Error).message}): run npm install (or npm run build) in the mbed-tsdb folder`);
+    throw new UserFacingError(`the webhook function is not built (${(error as Error).message}): run npm install (or npm run build) in the mbed-tsdb folder`, { code: "NOT_BUILT", cause: error });
   }
 }

@@ -54,16 +54,16 @@ export function readState(env: Record<string, string | undefined>, stack: string
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UserFacingError(`cannot read the state of stack ${stack} (${path}): ${(error as Error).message}`);
+    throw new UserFacingError(`cannot read the state of stack ${stack} (${path}): ${(error as Error).message}`, { code: "STATE", cause: error });
   }
   let state: StackState;
   try {
     state = JSON.parse(text) as StackState;
   } catch {
-    throw new UserFacingError(`the state file ${path} is not valid JSON; fix or remove it`);
+    throw new UserFacingError(`the state file ${path} is not valid JSON; fix or remove it`, { code: "STATE" });
   }
   if (state?.version !== 1 || state.stack !== stack) {
-    throw new UserFacingError(`the state file ${path} is not a version-1 state of stack ${stack}`);
+    throw new UserFacingError(`the state file ${path} is not a version-1 state of stack ${stack}`, { code: "STATE" });
   }
   return state;
 }
@@ -109,7 +109,7 @@ export function writeState(env: Record<string, string | undefined>, state: Stack
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new UserFacingError(`cannot save the state of stack ${state.stack} to ${path}: ${(error as Error).message}`);
+    throw new UserFacingError(`cannot save the state of stack ${state.stack} to ${path}: ${(error as Error).message}`, { code: "STATE", cause: error });
   }
   return path;
 }

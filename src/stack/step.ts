@@ -2,6 +2,7 @@
 // describe and delete its own resources, talking to AWS only through the client factory.
 
 import type { AwsClients } from '../aws/clients.js';
+import { UserFacingError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
@@ -78,8 +79,11 @@ export function reachableUrl(ctx: Pick<StepContext, 'reachable'>, url: string): 
 }
 
 /** A resource with our name that belongs to somebody else: never adopted, never deleted. */
-export class ConflictError extends Error {
+export class ConflictError extends UserFacingError {
   override name = 'ConflictError';
+  constructor(message: string) {
+    super(message, { code: 'CONFLICT' });
+  }
 }
 
 /**

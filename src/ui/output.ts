@@ -2,6 +2,7 @@
 // progress, prompts, warnings, errors — to stderr.
 
 import pc from 'picocolors';
+import type { UserFacingError } from '../errors.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -14,6 +15,8 @@ export interface Output {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** A command failed: the message on stderr, and with --json `{"error": {code, message, …}}` on stdout. */
+  failure(error: UserFacingError): void;
   debug(message: string): void;
   /** Colours for messages on stderr. */
   readonly colors: ReturnType<typeof pc.createColors>;
@@ -34,6 +37,10 @@ export function createOutput(streams: Streams, options: { json: boolean; color: 
     info: (message) => line(message),
     warn: (message) => line(colors.yellow(`warning: ${message}`)),
     error: (message) => line(colors.red(`mbed-tsdb: ${message}`)),
+    failure(error) {
+      line(colors.red(`mbed-tsdb: ${error.message}`));
+      if (options.json) streams.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+    },
     debug: (message) => {
       if (options.verbose) line(colors.dim(message));
     },

@@ -1,6 +1,8 @@
 // Progress of long waits (a database takes minutes): an animated status line on a
 // terminal outside CI, plain timestamped lines everywhere else. Always on stderr.
 
+import { formatDuration } from '../util/duration.js';
+
 export interface ProgressStream {
   write(text: string): unknown;
 }
@@ -30,13 +32,6 @@ export interface Progress {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function formatElapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
 export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? Date.now;
   const paint = options.paint ?? { ok: (s: string) => s, fail: (s: string) => s, dim: (s: string) => s };
@@ -48,7 +43,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let drawn = false;
 
   const statusLine = () =>
-    [...active.values()].map((t) => `${t.label}: ${t.status} (${formatElapsed(now() - t.started)})`).join(' · ');
+    [...active.values()].map((t) => `${t.label}: ${t.status} (${formatDuration(now() - t.started)})`).join(' · ');
   const clear = () => {
     if (drawn) options.stream.write('\r\u001b[2K');
     drawn = false;
@@ -97,14 +92,14 @@ export function createProgress(options: ProgressOptions): Progress {
           task.status = newStatus;
           if (!options.animate && (changed || now() - task.lastPrinted >= repeatEvery)) {
             task.lastPrinted = now();
-            print(`… ${label}: ${newStatus} (${formatElapsed(now() - started)})`);
+            print(`… ${label}: ${newStatus} (${formatDuration(now() - started)})`);
           }
         },
         done(result = 'done') {
-          finish(`${paint.ok('✓')} ${label}: ${result} ${paint.dim(`(${formatElapsed(now() - started)})`)}`);
+          finish(`${paint.ok('✓')} ${label}: ${result} ${paint.dim(`(${formatDuration(now() - started)})`)}`);
         },
         fail(reason) {
-          finish(`${paint.fail('✗')} ${label}: ${reason} ${paint.dim(`(${formatElapsed(now() - started)})`)}`);
+          finish(`${paint.fail('✗')} ${label}: ${reason} ${paint.dim(`(${formatDuration(now() - started)})`)}`);
         },
       };
     },

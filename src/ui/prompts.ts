@@ -20,7 +20,7 @@ export interface Prompter {
 export class InterruptedError extends UserFacingError {
   override name = 'InterruptedError';
   constructor() {
-    super('interrupted; nothing more was done', EXIT.interrupted);
+    super('interrupted; nothing more was done', { code: 'INTERRUPTED', exitCode: EXIT.interrupted });
   }
 }
 

@@ -62,11 +62,30 @@ describe('applyStack', () => {
     const error = await applyStack(steps, ctx, () => undefined).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailedError);
     expect((error as StepFailedError).failures.map((f) => f.step)).toEqual(['network']);
-    expect((error as Error).message).toContain('network: network broke');
+    expect((error as Error).message).toContain('network: unexpected error: network broke');
+    expect((error as StepFailedError).code).toBe('STEP_FAILED');
+    // An error nobody anticipated is a bug, kept as the cause.
+    expect((error as StepFailedError).failures[0]!.error.code).toBe('INTERNAL');
+    expect(((error as StepFailedError).failures[0]!.error.cause as Error).message).toBe('network broke');
     expect((error as Error).message).toContain('run the same command again');
     expect(log).not.toContain('start access');
     expect(log).not.toContain('start function');
     expect(ctx.state.outputs).toEqual({ role: { made: 'role' } });
+  });
+
+  it('keeps each failure’s own code and cause, and lists them for --json', async () => {
+    const { IAMServiceException } = await import('@aws-sdk/client-iam');
+    const denied = new IAMServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'not authorized to perform iam:CreateRole' });
+    const failing = (id: StepId, error: unknown): Step => ({ ...step(id, [], []), apply: async () => Promise.reject(error) });
+    const error = (await applyStack([failing('role', denied), failing('network', new ConflictError('the VPC is not ours'))], context(), () => undefined).catch((e: unknown) => e)) as StepFailedError;
+    expect(error.failures.map((f) => [f.step, f.error.code])).toEqual([
+      ['role', 'AWS_ACCESS_DENIED'],
+      ['network', 'CONFLICT'],
+    ]);
+    expect(error.failures[0]!.error.cause).toBe(denied);
+    const json = error.toJSON();
+    expect(json).toMatchObject({ code: 'STEP_FAILED', exitCode: 1, steps: [{ step: 'role', code: 'AWS_ACCESS_DENIED' }, { step: 'network', code: 'CONFLICT' }] });
+    expect(JSON.stringify(json)).toContain('AccessDenied: not authorized to perform iam:CreateRole');
   });
 });
 
@@ -78,7 +97,8 @@ describe('planStack', () => {
       { step: 'network', resource: 'network', action: 'create' },
     ]);
     const conflicting = (id: StepId): Step => ({ ...step(id, [], log), plan: async () => { throw new ConflictError(`${id} is someone else's`); } });
-    await expect(planStack([conflicting('role'), conflicting('api')], context())).rejects.toThrow("role is someone else's\napi is someone else's");
+    const refused = await planStack([conflicting('role'), conflicting('api')], context()).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CONFLICT', message: "role is someone else's\napi is someone else's" });
     expect(log).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatElapsed, shouldAnimate } from '../../src/ui/progress.js';
+import { createProgress, shouldAnimate } from '../../src/ui/progress.js';
+import { formatDuration } from '../../src/util/duration.js';
 
 function recorder() {
   let text = '';
@@ -48,7 +49,7 @@ describe('progress', () => {
   });
 
   it('formats elapsed time', () => {
-    expect([0, 59_999, 60_000, 3_599_000, 3_600_000].map(formatElapsed)).toEqual(['0s', '59s', '1m 00s', '59m 59s', '1h 00m']);
+    expect([0, 59_999, 60_000, 3_599_000, 3_600_000].map(formatDuration)).toEqual(['0s', '59s', '1m 00s', '59m 59s', '1h 00m']);
   });
 
   it('animates only on a terminal outside CI', () => {

@@ -12,7 +12,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { UserFacingError } from '../../errors.js';
-import { retry } from '../../util/retry.js';
+import { retry, WaitTimeoutError } from '../../util/wait.js';
 import { TAG_STACK, tagMap } from '../naming.js';
 import { checkOwner, type PlanItem, type Step, type StepContext } from '../step.js';
 import { networkStep, type NetworkOutput } from './network.js';
@@ -146,17 +146,21 @@ export const accessStep: Step<AccessOutput> = {
       // A VPC function's network interfaces outlive it by 20–45 minutes, and a database being
       // deleted still holds its group: DependencyViolation until they are gone.
       await retry(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })), {
-        attempts: Number.MAX_SAFE_INTEGER,
-        baseMs: 15_000,
-        maxMs: 60_000,
-        budgetMs: ctx.waitLimitMs ?? 60 * 60_000,
-        shouldRetry: (error) => (error as Error).name === 'DependencyViolation',
+        what: `security group ${group.GroupName} to be free`,
+        delay: { baseMs: 15_000, maxMs: 60_000 },
+        timeoutMs: ctx.waitLimitMs ?? 60 * 60_000,
         sleep: ctx.sleep,
-        onRetry: () => task.update('waiting for network interfaces and the database to let go of it'),
+        now: ctx.now,
+        shouldRetry: (error) => (error as Error).name === 'DependencyViolation' && 'waiting for network interfaces and the database to let go of it',
+        onWait: ({ status }) => task.update(status),
+        onTimeout: 'timeout-error',
       }).catch((error: unknown) => {
         task.fail('still in use');
-        throw (error as Error).name === 'DependencyViolation'
-          ? new UserFacingError(`security group ${group.GroupName} (${group.GroupId}) is still in use after the wait limit: run teardown again later (or with a longer --wait-minutes)`)
+        throw error instanceof WaitTimeoutError
+          ? new UserFacingError(
+              `security group ${group.GroupName} (${group.GroupId}) is still in use after the wait limit: run teardown again later (or with a longer --wait-minutes)`,
+              { code: 'WAIT_TIMEOUT', cause: error },
+            )
           : error;
       });
       task.done('deleted');

@@ -22,7 +22,7 @@ import {
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
 import { AddPermissionCommand, GetPolicyCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { retry } from '../../util/retry.js';
+import { retry } from '../../util/wait.js';
 import { checkOwner, ownOrNull, type Step, type StepContext } from '../step.js';
 import type { FunctionOutput } from './function.js';
 
@@ -173,11 +173,12 @@ export const apiStep: Step<ApiOutput> = {
     if (!api) return;
     // DeleteRestApi is limited to about one call per 30 seconds per account: wait, don't fail.
     await retry(() => apigw.send(new DeleteRestApiCommand({ restApiId: api.id })), {
+      what: `API Gateway to accept deleting ${api.id}`,
+      delay: { baseMs: 30_000, maxMs: 60_000 },
       attempts: 20,
-      baseMs: 30_000,
-      maxMs: 60_000,
-      shouldRetry: (error) => error instanceof TooManyRequestsException,
       sleep: ctx.sleep,
+      now: ctx.now,
+      shouldRetry: (error) => error instanceof TooManyRequestsException && 'DeleteRestApi is rate-limited: waiting',
     });
   },
 };

@@ -25,7 +25,7 @@ export interface ConnectorOutput {
 }
 
 export function connectorClient(ctx: StepContext): ConnectorClient {
-  if (!ctx.apiKey) throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked');
+  if (!ctx.apiKey) throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked', { code: "NO_API_KEY" });
   return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
 }
 

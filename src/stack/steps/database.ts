@@ -24,8 +24,7 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { UserFacingError } from '../../errors.js';
-import { formatElapsed } from '../../ui/progress.js';
-import { retry } from '../../util/retry.js';
+import { done, notYet, retry, waitFor } from '../../util/wait.js';
 import { tagMap } from '../naming.js';
 import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
@@ -35,6 +34,8 @@ import type { NetworkOutput } from './network.js';
 export const MYSQL_CLASSES = ['db.t4g.micro', 'db.t3.micro', 'db.t4g.small', 'db.t3.small'];
 export const POLL_MS = 15_000;
 export const BOOT_LIMIT_MS = 60 * 60_000;
+/** RDS deletes a small instance in minutes; an hour means something is wrong. */
+export const DELETE_LIMIT_MS = 60 * 60_000;
 
 export interface DatabaseOutput {
   identifier: string;
@@ -92,7 +93,7 @@ async function cheapestClass(rds: RDSClient): Promise<string> {
     const options = await rds.send(new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'mysql', DBInstanceClass: candidate, Vpc: true, MaxRecords: 20 }));
     if ((options.OrderableDBInstanceOptions ?? []).length > 0) return candidate;
   }
-  throw new UserFacingError(`this region offers none of ${MYSQL_CLASSES.join(', ')} for MySQL; choose --engine aurora-mysql`);
+  throw new UserFacingError(`this region offers none of ${MYSQL_CLASSES.join(', ')} for MySQL; choose --engine aurora-mysql`, { code: 'NO_INSTANCE_CLASS' });
 }
 
 function password(ctx: StepContext): string {
@@ -199,22 +200,29 @@ export const databaseStep: Step<DatabaseOutput> = {
       ctx.state.database!.passwordApplied = true;
     }
 
-    const started = ctx.now();
-    while (instance.DBInstanceStatus !== 'available') {
-      if (ctx.now() - started > BOOT_LIMIT_MS) {
-        throw new UserFacingError(`the database is still ${instance.DBInstanceStatus} after ${formatElapsed(ctx.now() - started)}; run setup again later`);
-      }
-      task.update(instance.DBInstanceStatus ?? 'creating');
-      await ctx.sleep(POLL_MS);
-      instance = (await findInstance(rds, ctx)) ?? instance;
-    }
+    let current: DBInstance = instance;
+    const available = await waitFor(
+      async (attempt) => {
+        if (attempt > 1) current = (await findInstance(rds, ctx)) ?? current;
+        return current.DBInstanceStatus === 'available' ? done(current) : notYet(current.DBInstanceStatus ?? 'creating');
+      },
+      {
+        what: `database ${ctx.names.dbInstance} to be available`,
+        delay: { everyMs: POLL_MS },
+        timeoutMs: BOOT_LIMIT_MS,
+        sleep: ctx.sleep,
+        now: ctx.now,
+        onWait: ({ status }) => task.update(status),
+      },
+    );
+    instance = available;
     const endpoint =
       ctx.answers.engine === 'aurora-mysql'
         ? await clusterEndpoint(rds, ctx)
         : instance.Endpoint?.Address
           ? { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 3306 }
           : null;
-    if (!endpoint) throw new UserFacingError(`the database ${ctx.names.dbInstance} is available but has no endpoint yet; run setup again`);
+    if (!endpoint) throw new UserFacingError(`the database ${ctx.names.dbInstance} is available but has no endpoint yet; run setup again`, { code: 'WAIT_TIMEOUT' });
     ctx.state.database = {
       ...ctx.state.database!,
       host: endpoint.host,
@@ -249,18 +257,24 @@ export const databaseStep: Step<DatabaseOutput> = {
       // A database still being created (teardown right after an interrupted setup) cannot be
       // deleted yet: wait until RDS allows it, never leave it running.
       await retry(() => rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, ...(instance.DBClusterIdentifier ? { SkipFinalSnapshot: true } : snapshot) })), {
-        attempts: Number.MAX_SAFE_INTEGER,
-        baseMs: POLL_MS,
-        maxMs: POLL_MS,
-        budgetMs: BOOT_LIMIT_MS,
-        shouldRetry: (error) => error instanceof InvalidDBInstanceStateFault,
+        what: `RDS to let ${ctx.names.dbInstance} be deleted`,
+        delay: { everyMs: POLL_MS },
+        timeoutMs: BOOT_LIMIT_MS,
         sleep: ctx.sleep,
-        onRetry: () => task?.update('waiting until RDS lets it be deleted (still creating)'),
+        now: ctx.now,
+        shouldRetry: (error) => error instanceof InvalidDBInstanceStateFault && 'waiting until RDS lets it be deleted (still creating)',
+        onWait: ({ status }) => task?.update(status),
       });
     }
-    while (await findInstance(rds, ctx)) {
-      task?.update('deleting');
-      await ctx.sleep(POLL_MS);
+    if (instance) {
+      await waitFor(async () => ((await findInstance(rds, ctx)) ? notYet('deleting') : done(undefined)), {
+        what: `database ${ctx.names.dbInstance} to be deleted`,
+        delay: { everyMs: POLL_MS },
+        timeoutMs: ctx.waitLimitMs ?? DELETE_LIMIT_MS,
+        sleep: ctx.sleep,
+        now: ctx.now,
+        onWait: ({ status }) => task?.update(status),
+      });
     }
     task?.done('deleted');
     if (await clusterEndpoint(rds, ctx).catch(() => null)) {

@@ -22,7 +22,7 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { UserFacingError } from '../../errors.js';
-import { retry } from '../../util/retry.js';
+import { done, notYet, retry, waitFor } from '../../util/wait.js';
 import { functionPackage } from '../package.js';
 import { checkOwner, ConflictError, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
@@ -56,19 +56,30 @@ async function findFunction(lambda: LambdaClient, ctx: StepContext): Promise<Fun
   }
 }
 
+export const READY_LIMIT_MS = 15 * 60_000;
+
 /** Waits until the function is Active and no update is in progress. */
 export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, update: (status: string) => void): Promise<FunctionConfiguration> {
-  const started = ctx.now();
-  for (;;) {
-    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
-    if (config.State === 'Failed' || config.LastUpdateStatus === 'Failed') {
-      throw new UserFacingError(`Lambda could not prepare ${ctx.names.function}: ${config.StateReason ?? config.LastUpdateStatusReason ?? 'unknown reason'}`);
-    }
-    if (config.State === 'Active' && config.LastUpdateStatus !== 'InProgress') return config;
-    if (ctx.now() - started > 15 * 60_000) throw new UserFacingError(`${ctx.names.function} is still ${config.State} after 15 minutes; run setup again later`);
-    update(config.State === 'Active' ? 'updating' : `${config.State ?? 'Pending'} (network interfaces in the VPC)`);
-    await ctx.sleep(POLL_MS);
-  }
+  return waitFor(
+    async () => {
+      const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
+      if (config.State === 'Failed' || config.LastUpdateStatus === 'Failed') {
+        throw new UserFacingError(`Lambda could not prepare ${ctx.names.function}: ${config.StateReason ?? config.LastUpdateStatusReason ?? 'unknown reason'}`, {
+          code: 'FUNCTION_FAILED',
+        });
+      }
+      if (config.State === 'Active' && config.LastUpdateStatus !== 'InProgress') return done(config);
+      return notYet(config.State === 'Active' ? 'updating' : `${config.State ?? 'Pending'} (network interfaces in the VPC)`);
+    },
+    {
+      what: `${ctx.names.function} to be Active`,
+      delay: { everyMs: POLL_MS },
+      timeoutMs: READY_LIMIT_MS,
+      sleep: ctx.sleep,
+      now: ctx.now,
+      onWait: ({ status }) => update(status),
+    },
+  );
 }
 
 async function ensureLogGroup(ctx: StepContext): Promise<void> {
@@ -128,13 +139,15 @@ export const functionStep: Step<FunctionOutput> = {
             }),
           ),
         {
+          what: `Lambda to accept the new role ${ctx.names.role}`,
+          delay: { baseMs: 2_000, maxMs: 20_000 },
           attempts: 12,
-          baseMs: 2_000,
-          maxMs: 20_000,
-          budgetMs: 180_000,
-          shouldRetry: (error) => error instanceof InvalidParameterValueException && /cannot be assumed|assume/i.test(String((error as Error).message)),
+          timeoutMs: 180_000,
           sleep: ctx.sleep,
-          onRetry: () => task.update('waiting for the new role to be usable'),
+          now: ctx.now,
+          shouldRetry: (error) =>
+            error instanceof InvalidParameterValueException && /cannot be assumed|assume/i.test(String((error as Error).message)) && 'waiting for the new role to be usable',
+          onWait: ({ status }) => task.update(status),
         },
       );
     } else if (found.CodeSha256 !== pkg.sha256) {

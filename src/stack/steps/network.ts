@@ -19,17 +19,17 @@ async function find(ctx: StepContext): Promise<NetworkOutput> {
   const vpcId = vpcs[0]?.VpcId;
   if (!vpcId) {
     throw new UserFacingError(
-      `${region} has no default VPC: pass --vpc-id vpc-… and --subnet-ids subnet-…,subnet-… (two or more, in different availability zones)`,
+      `${region} has no default VPC: pass --vpc-id vpc-… and --subnet-ids subnet-…,subnet-… (two or more, in different availability zones)`, { code: "NO_DEFAULT_VPC" }
     );
   }
   const subnets = ctx.answers.subnetIds?.length
     ? (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: ctx.answers.subnetIds }))).Subnets ?? []
     : (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
   const foreign = subnets.filter((s) => s.VpcId !== vpcId);
-  if (foreign.length > 0) throw new UserFacingError(`subnet ${foreign[0]!.SubnetId} is not in ${vpcId}`);
+  if (foreign.length > 0) throw new UserFacingError(`subnet ${foreign[0]!.SubnetId} is not in ${vpcId}`, { code: "NETWORK" });
   const zones = new Set(subnets.map((s) => s.AvailabilityZone));
   if (zones.size < 2) {
-    throw new UserFacingError(`the database needs subnets in two availability zones; ${vpcId} offers ${zones.size}: pass --subnet-ids`);
+    throw new UserFacingError(`the database needs subnets in two availability zones; ${vpcId} offers ${zones.size}: pass --subnet-ids`, { code: "NETWORK" });
   }
   return { vpcId, subnetIds: subnets.map((s) => s.SubnetId!).sort() };
 }

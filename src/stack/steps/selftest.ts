@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
 import { UserFacingError } from '../../errors.js';
-import { retry } from '../../util/retry.js';
+import { retry } from '../../util/wait.js';
 import { reachableUrl, type Step } from '../step.js';
 import type { ApiOutput } from './api.js';
 import { withDesktopConnection } from './table.js';
@@ -47,11 +47,18 @@ export const selftestStep: Step<SelftestOutput> = {
         if (response.status !== 200) throw Object.assign(new Error(`the webhook answered ${response.status}: ${text.slice(0, 200)}`), { status: response.status });
         return JSON.parse(text) as { stored?: number };
       },
-      { attempts: 6, baseMs: 2_000, maxMs: 10_000, shouldRetry: (e) => ((e as { status?: number }).status ?? 500) >= 500 || (e as { status?: number }).status === 403, sleep: ctx.sleep },
+      {
+        what: 'the webhook to store a reading',
+        delay: { baseMs: 2_000, maxMs: 10_000 },
+        attempts: 6,
+        sleep: ctx.sleep,
+        now: ctx.now,
+        shouldRetry: (e) => ((e as { status?: number }).status ?? 500) >= 500 || (e as { status?: number }).status === 403,
+      },
     ).catch((error: unknown) => {
-      throw new UserFacingError(`self-test failed: ${(error as Error).message}`);
+      throw new UserFacingError(`self-test failed: ${(error as Error).message}`, { code: "SELFTEST_FAILED", cause: error });
     });
-    if (reply.stored !== 1) throw new UserFacingError(`self-test failed: the webhook stored ${reply.stored ?? 0} rows instead of 1`);
+    if (reply.stored !== 1) throw new UserFacingError(`self-test failed: the webhook stored ${reply.stored ?? 0} rows instead of 1`, { code: "SELFTEST_FAILED" });
     let readBack = false;
     if (ctx.answers.access === 'my-ip') {
       await withDesktopConnection(ctx, async (query) => {
@@ -59,7 +66,7 @@ export const selftestStep: Step<SelftestOutput> = {
         readBack = Number(rows[0]?.n) === 1;
         await query(`DELETE FROM \`${ctx.names.table}\` WHERE board = ? AND sensor = ?`, [SELFTEST_BOARD, SELFTEST_SENSOR]);
       });
-      if (!readBack) throw new UserFacingError('self-test failed: the webhook said it stored the reading, but the row is not in the table');
+      if (!readBack) throw new UserFacingError('self-test failed: the webhook said it stored the reading, but the row is not in the table', { code: "SELFTEST_FAILED" });
     }
     task.done(readBack ? 'a reading went through the webhook into the table (and was removed)' : 'the webhook stored a reading');
     return { stored: true, readBack };

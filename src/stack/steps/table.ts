@@ -7,7 +7,7 @@ import { createConnection } from 'mysql2/promise';
 import { createTableSql } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
 import { UserFacingError } from '../../errors.js';
-import { retry } from '../../util/retry.js';
+import { retry } from '../../util/wait.js';
 import { databaseConfig } from '../state.js';
 import type { Step, StepContext } from '../step.js';
 
@@ -29,16 +29,17 @@ export async function withDesktopConnection<T>(
     databaseConfig(db, { caPem: ctx.answers.dbCaPem, connectTimeoutMs: options.patient === false ? 5_000 : 10_000 }),
   );
   const connection = await retry(() => createConnection(connectOptions), {
+    what: `the database at ${db.host}:${db.port} to answer`,
+    delay: { baseMs: 2_000, maxMs: 15_000 },
     attempts: options.patient === false ? 1 : 8,
-    baseMs: 2_000,
-    maxMs: 15_000,
-    budgetMs: 120_000,
-    shouldRetry: (error) => TRANSIENT.has((error as { code?: string }).code ?? ''),
+    timeoutMs: 120_000,
     sleep: ctx.sleep,
+    now: ctx.now,
+    shouldRetry: (error) => TRANSIENT.has((error as { code?: string }).code ?? ''),
   }).catch((error: unknown) => {
     throw new UserFacingError(
       `cannot reach the database at ${db.host}:${db.port} from here (${describe(error)})` +
-        (db.cidr ? `; its security group admits ${db.cidr}: if that is no longer your address, pass --cidr` : ''),
+        (db.cidr ? `; its security group admits ${db.cidr}: if that is no longer your address, pass --cidr` : ''), { code: "DB_UNREACHABLE", cause: error }
     );
   });
   try {
@@ -68,7 +69,7 @@ export const tableStep: Step<TableOutput> = {
     const result = await lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify({ 'mbed-tsdb': 'migrate' })) }));
     const reply = JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString() || '{}') as { statusCode?: number; body?: string };
     if (result.FunctionError || reply.statusCode !== 200) {
-      throw new UserFacingError(`the function could not create the table: ${reply.body ?? result.FunctionError ?? 'no answer'}`);
+      throw new UserFacingError(`the function could not create the table: ${reply.body ?? result.FunctionError ?? 'no answer'}`, { code: "FUNCTION_FAILED" });
     }
     task.done('ready (created by the function inside the VPC)');
     return { table: ctx.names.table, via: 'function' };
