@@ -27,6 +27,7 @@ export interface CommandContext {
 export interface CommandHooks {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  random?: () => number;
   reachable?: (url: string) => string;
   prompter?: import('../ui/prompts.js').Prompter;
 }

@@ -44,6 +44,7 @@ export function stackContext(context: CommandContext, input: { region: string; s
     sleep,
     signal: abort.signal,
     now,
+    ...(hooks.random ? { random: hooks.random } : {}),
     abort,
   };
 }

@@ -2,7 +2,7 @@
 // type the stack's name (or --yes), delete in dependency order, then check nothing is left.
 
 import { rmSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError, UserFacingError } from '../errors.js';
 import { describeItem, inventory } from '../stack/inventory.js';
 import { readState, statePath } from '../stack/state.js';
 import { teardownStack } from '../stack/teardown.js';
@@ -65,14 +65,19 @@ export async function run(context: CommandContext): Promise<number> {
   }
   ctx.apiKey = apiKey;
 
-  const outcome = await untilInterrupted(context, ctx, teardownStack(ctx, { connector: hasConnector && Boolean(apiKey) }));
+  const attempt = teardownStack(ctx, { connector: hasConnector && Boolean(apiKey) }).then(
+    (remaining) => ({ remaining, error: null }),
+    // Whatever stopped it, say exactly what is still there.
+    async (error: unknown) => ({ remaining: await inventory(ctx).catch(() => null), error }),
+  );
+  const outcome = await untilInterrupted(context, ctx, attempt);
   if (!outcome.done) throw new InterruptedError();
-  const remaining = outcome.value;
-  if (remaining.length > 0) {
+  const { remaining, error } = outcome.value;
+  if (remaining && remaining.length > 0) {
     out.result({ stack: settings.stack, region, remaining }, `Still there:\n${remaining.map((r) => `  - ${describeItem(r)}`).join('\n')}`);
-    out.error('some resources are left: run teardown again to finish');
-    return 1;
   }
+  if (error) throw error;
+  if (remaining!.length > 0) throw new UserFacingError('some resources are left: run teardown again to finish', { code: 'RESOURCES_LEFT' });
   rmSync(statePath(context.env, settings.stack), { force: true });
   out.result({ stack: settings.stack, region, deleted: found, remaining: [] }, `Nothing of stack ${settings.stack} remains in ${region} (checked by tag).`);
   return 0;

@@ -4,7 +4,7 @@
 import { UserFacingError } from '../errors.js';
 import type { PreSubscription } from './presubscriptions.js';
 import { subscriptionPath } from './names.js';
-import { retry } from '../util/wait.js';
+import { realSleep, retry } from '../util/wait.js';
 
 export interface ConnectorOptions {
   host: string;
@@ -47,7 +47,7 @@ export class ConnectorClient {
 
   constructor(private readonly options: ConnectorOptions) {
     this.host = options.host.replace(/\/+$/, '');
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? realSleep;
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 

@@ -49,6 +49,8 @@ export interface StepContext {
   signal?: AbortSignal;
   /** Milliseconds; injected so waits can run on a fake clock. */
   now: () => number;
+  /** The back-off's jitter, 0..1 (default Math.random); tests fix it so runs repeat exactly. */
+  random?: () => number;
 }
 
 /** What planning found for one resource. */

@@ -5,6 +5,7 @@ import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, startWorld, type World } from '../support/setup-world.js';
 import { scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
+import type { CrashMode } from '../support/aws-fake.js';
 
 const canRun = canStartMariaDb('the teardown tests');
 
@@ -79,22 +80,59 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
   });
 
   it('waits out a database still being created (teardown right after an interrupted setup)', async () => {
-    world.aws.crashOn({ at: 12, mode: 'before' });
-    await world.setup();
+    // setup killed right after RDS accepted CreateDBInstance: the database is still creating.
+    world.aws.crashOn({ at: 'CreateDBInstance', mode: 'after' });
+    expect((await world.setup()).code).toBe(1);
+    expect(world.aws.crashed).toMatchObject({ command: 'CreateDBInstance', applied: true });
     world.aws.crashOn(null);
     const run = await teardown();
     expect(run.code, run.stderr).toBe(0);
     expect(leftovers(world)).toEqual([]);
+    // RDS refused the delete while the instance was creating; teardown waited and asked again.
+    const deletes = world.aws.callsOf('DeleteDBInstance');
+    expect(deletes.length).toBeGreaterThan(1);
+    expect(run.stderr).toContain('waiting until RDS lets it be deleted (still creating)');
   });
 
-  it('says exactly what is left when network interfaces outlast the wait', async () => {
+  it('gives up on lingering network interfaces after --wait-minutes, not the default hour', async () => {
+    expect((await world.setup()).code).toBe(0);
+    world.aws.ec2.eniLingerMs = 30 * 60_000;
+    const short = await teardown(['--wait-minutes', '10', '--json']);
+    expect(short.code).toBe(1);
+    // stdout: what is left, then the failure (--json prints both documents).
+    expect(short.stdout).toContain('"code": "WAIT_TIMEOUT"');
+    expect(short.stdout).toContain('"kind": "security-group"');
+    expect(short.stderr).toContain('security group mbed-tsdb-webhook');
+    expect(short.stderr).toContain('run teardown again');
+    // The same linger, the default hour: it waits them out.
+    await world.reset();
+    expect((await world.setup()).code).toBe(0);
+    world.aws.ec2.eniLingerMs = 30 * 60_000;
+    const patient = await teardown();
+    expect(patient.code, patient.stderr).toBe(0);
+    expect(leftovers(world)).toEqual([]);
+  });
+
+  it('waits longer than the default hour when --wait-minutes says so', async () => {
+    world.aws.ec2.eniLingerMs = 75 * 60_000;
+    expect((await world.setup()).code).toBe(0);
+    const byDefault = await teardown();
+    expect(byDefault.code).toBe(1);
+    await world.reset();
+    world.aws.ec2.eniLingerMs = 75 * 60_000;
+    expect((await world.setup()).code).toBe(0);
+    const longer = await teardown(['--wait-minutes', '90']);
+    world.aws.ec2.eniLingerMs = 25 * 60_000;
+    expect(longer.code, longer.stderr).toBe(0);
+    expect(leftovers(world)).toEqual([]);
+  });
+
+  it('finishes on the next run after network interfaces outlast the wait', async () => {
     expect((await world.setup()).code).toBe(0);
     world.aws.ec2.eniLingerMs = 5 * 60 * 60_000;
     const run = await teardown(['--wait-minutes', '10']);
     world.aws.ec2.eniLingerMs = 25 * 60_000;
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('security group mbed-tsdb-webhook');
-    expect(run.stderr).toContain('run teardown again');
     world.clock.now += 5 * 60 * 60_000; // later, the interfaces are gone
     const again = await teardown();
     expect(again.code, again.stderr).toBe(0);
@@ -124,30 +162,73 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
 
 describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
   let world: World;
+  let calls: number;
   beforeAll(async () => {
     world = await startWorld();
+    expect((await world.setup()).code).toBe(0);
+    calls = world.aws.mutatingCalls().length;
   }, 120_000);
   afterAll(async () => world?.close());
 
-  it('leaves nothing of the stack after setup stopped at each mutating call, and nothing else is touched', async () => {
-    await world.reset();
-    expect((await world.setup()).code).toBe(0);
-    const calls = world.aws.mutatingCalls().length;
+  /** Somebody else's resources, with the same names or the same kind of tag. */
+  const addForeign = () => {
+    world.aws.ec2.groups.set('sg-theirs', { id: 'sg-theirs', name: 'desktop-RDS-access', vpcId: 'vpc-0other', description: 'x', tags: [], rules: [] });
+    world.aws.lambda.functions.set('someone-else', { name: 'someone-else', arn: 'arn:aws:lambda:us-west-2:123456789012:function:someone-else', tags: { 'mbed-tsdb:stack': 'other' }, vpc: {}, policy: [] } as never);
+  };
+  const FOREIGN = ['function someone-else', 'sg desktop-RDS-access'];
+
+  it.each<CrashMode>(['before', 'after'])('leaves nothing of the stack after setup stopped %s each mutating call, and nothing else is touched', async (mode) => {
     const problems: string[] = [];
+    let reached = 0;
     for (let crashAt = 1; crashAt <= calls; crashAt++) {
       await world.reset();
-      // Somebody else's resources, with the same names or the same kind of tag.
-      world.aws.ec2.groups.set('sg-theirs', { id: 'sg-theirs', name: 'desktop-RDS-access', vpcId: 'vpc-0other', description: 'x', tags: [], rules: [] });
-      world.aws.lambda.functions.set('someone-else', { name: 'someone-else', arn: 'arn:aws:lambda:us-west-2:123456789012:function:someone-else', tags: { 'mbed-tsdb:stack': 'other' }, vpc: {}, policy: [] } as never);
-      world.aws.crashOn({ at: crashAt, mode: 'before' });
+      addForeign();
+      world.aws.crashOn({ at: crashAt, mode });
       const setup = await world.setup();
+      const crashed = world.aws.crashed;
       world.aws.crashOn(null);
-      if (setup.code === 0 && !setup.stderr.includes('simulated crash')) continue;
+      if (!crashed || setup.code === 0) {
+        problems.push(`crash ${crashAt}: not reached (setup exit ${setup.code})`);
+        continue;
+      }
+      reached++;
       const run = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
       const left = leftovers(world).sort();
-      if (run.code !== 0) problems.push(`crash ${crashAt}: teardown failed: ${run.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
-      if (JSON.stringify(left) !== JSON.stringify(['function someone-else', 'sg desktop-RDS-access'])) problems.push(`crash ${crashAt}: left ${left.join(', ')}`);
+      if (run.code !== 0) problems.push(`crash ${crashAt} (${crashed.command}): teardown failed: ${run.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
+      if (JSON.stringify(left) !== JSON.stringify(FOREIGN)) problems.push(`crash ${crashAt} (${crashed.command}): left ${left.join(', ')}`);
     }
     expect(problems).toEqual([]);
+    expect(reached).toBe(calls);
+  }, 600_000);
+
+  it.each<CrashMode>(['before', 'after'])('finishes on a re-run after teardown itself stopped %s each of its mutating calls', async (mode) => {
+    await world.reset();
+    expect((await world.setup()).code).toBe(0);
+    const before = world.aws.mutatingCalls().length;
+    expect((await world.cli(['teardown', '--yes', '--region', 'us-west-2'])).code).toBe(0);
+    const teardownCalls = world.aws.mutatingCalls().length - before;
+    const problems: string[] = [];
+    let reached = 0;
+    for (let crashAt = 1; crashAt <= teardownCalls; crashAt++) {
+      await world.reset();
+      addForeign();
+      expect((await world.setup()).code).toBe(0);
+      world.aws.crashOn({ at: crashAt, mode });
+      const stopped = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+      const crashed = world.aws.crashed;
+      world.aws.crashOn(null);
+      if (!crashed) {
+        problems.push(`teardown crash ${crashAt}: not reached`);
+        continue;
+      }
+      reached++;
+      if (stopped.code === 0) problems.push(`teardown crash ${crashAt} (${crashed.command}): claimed success`);
+      const again = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+      const left = leftovers(world).sort();
+      if (again.code !== 0) problems.push(`teardown crash ${crashAt} (${crashed.command}): the re-run failed: ${again.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
+      if (JSON.stringify(left) !== JSON.stringify(FOREIGN)) problems.push(`teardown crash ${crashAt} (${crashed.command}): left ${left.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+    expect(reached).toBe(teardownCalls);
   }, 600_000);
 });

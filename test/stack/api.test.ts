@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiStep } from '../../src/stack/steps/api.js';
 import { ConflictError } from '../../src/stack/step.js';
-import { FakeAws } from '../support/aws-fake.js';
+import { FakeAws, SimulatedCrash, type CrashMode } from '../support/aws-fake.js';
 import { stepContext } from '../support/step-context.js';
 
 const FN_ARN = 'arn:aws:lambda:us-west-2:123456789012:function:mbed_time_series_webhook';
@@ -59,17 +59,32 @@ describe('§6 API step', () => {
     expect(aws.mutatingCalls()).toHaveLength(before);
   });
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('finishes after a crash at mutating call %i with one API and one deployment', async (crashAt) => {
-    const ctx = ready();
-    aws.crashOn({ at: crashAt, mode: 'before' });
-    await apiStep.apply(ctx).catch(() => undefined);
-    aws.crashOn(null);
-    await apiStep.apply(ctx);
-    expect(aws.apigateway.apis.size).toBe(1);
-    const api = [...aws.apigateway.apis.values()][0]!;
-    expect([...api.resources.values()].map((r) => r.path).sort()).toEqual(['/', '/webhook']);
-    expect(api.stages).toEqual(new Set(['test']));
-    expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
+  // A clean apply's mutating calls, in order: each is a crash point.
+  const CHANGES = [
+    'CreateRestApi', 'CreateResource', 'PutMethod', 'PutIntegration', 'PutMethodResponse', 'PutIntegrationResponse',
+    'PutMethod', 'PutIntegration', 'AddPermission', 'CreateDeployment',
+  ];
+
+  it('makes exactly these changes on a clean apply', async () => {
+    await apiStep.apply(ready());
+    expect(aws.mutatingCalls().map((c) => c.command)).toEqual(CHANGES);
+  });
+
+  describe.each<CrashMode>(['before', 'after'])('stopped %s a mutating call', (mode) => {
+    it.each(CHANGES.map((command, i) => [i + 1, command] as const))('finishes after a crash at call %i (%s) with one API and one deployment', async (crashAt, command) => {
+      const ctx = ready();
+      aws.crashOn({ at: crashAt, mode });
+      await expect(apiStep.apply(ctx)).rejects.toThrow(SimulatedCrash);
+      expect(aws.crashed).toMatchObject({ index: crashAt, command, mode });
+      aws.crashOn(null);
+      await apiStep.apply(ctx);
+      expect(aws.apigateway.apis.size).toBe(1);
+      const api = [...aws.apigateway.apis.values()][0]!;
+      expect([...api.resources.values()].map((r) => r.path).sort()).toEqual(['/', '/webhook']);
+      expect([...api.resources.values()].find((r) => r.path === '/webhook')!.methods.size).toBe(2);
+      expect(api.stages).toEqual(new Set(['test']));
+      expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
+    });
   });
 
   it('never adopts an API of the same name it did not make', async () => {

@@ -42,15 +42,24 @@ describe('§1 role step', () => {
     expect(await roleStep.plan(ctx)).toEqual([{ step: 'role', resource: 'IAM role mbed_time_series_database', action: 'keep' }]);
   });
 
-  it.each([1, 2, 3])('finishes after a crash at mutating call %i, creating the role once', async (crashAt) => {
+  it.each([
+    [1, 'before', 2],
+    [2, 'before', 1],
+    [3, 'before', 1],
+    // The role was made but the answer lost: the re-run finds it instead of making another.
+    [1, 'after', 1],
+    [2, 'after', 1],
+    [3, 'after', 1],
+  ] as const)('finishes after a crash at mutating call %i (%s), creating the role once', async (crashAt, mode, creates) => {
     const ctx = stepContext();
-    aws.crashOn({ at: crashAt, mode: 'before' });
+    aws.crashOn({ at: crashAt, mode });
     await expect(roleStep.apply(ctx)).rejects.toThrow(SimulatedCrash);
+    expect(aws.crashed?.index).toBe(crashAt);
     aws.crashOn(null);
     await roleStep.apply(ctx);
     const role = aws.iam.roles.get('mbed_time_series_database')!;
     expect([...role.attached]).toEqual(ROLE_POLICIES);
-    expect(aws.callsOf('CreateRole').length).toBe(crashAt === 1 ? 2 : 1);
+    expect(aws.callsOf('CreateRole').length).toBe(creates);
     expect(aws.iam.roles.size).toBe(1);
   });
 

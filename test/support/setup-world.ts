@@ -26,7 +26,7 @@ export interface World {
   stateDir: string;
   clock: { now: number };
   /** Fake time and the way to the local API Gateway, for runs made by hand. */
-  hooks: { sleep: (ms: number) => Promise<void>; now: () => number; reachable: (url: string) => string };
+  hooks: { sleep: (ms: number) => Promise<void>; now: () => number; reachable: (url: string) => string; random: () => number };
   /** Runs `mbed-tsdb setup --yes` with the world's flags, plus any given. */
   setup(extra?: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
   cli(argv: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
@@ -135,6 +135,8 @@ export async function startWorld(): Promise<World> {
     },
     now: () => clock.now,
     reachable,
+    // Fixed jitter: a run makes the same calls in the same order every time.
+    random: () => 0.5,
   };
   const cli = (argv: string[], options: { env?: Record<string, string>; hooks?: Partial<typeof hooks> } = {}) =>
     runCli(argv, { env: { ...baseEnv(), ...options.env }, hooks: { ...hooks, ...options.hooks } });

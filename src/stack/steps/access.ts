@@ -147,7 +147,7 @@ export const accessStep: Step<AccessOutput> = {
       // deleted still holds its group: DependencyViolation until they are gone.
       await retry(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })), {
         what: `security group ${group.GroupName} to be free`,
-        delay: { baseMs: 15_000, maxMs: 60_000 },
+        delay: { baseMs: 15_000, maxMs: 60_000, random: ctx.random },
         timeoutMs: ctx.waitLimitMs ?? 60 * 60_000,
         sleep: ctx.sleep,
         now: ctx.now,

@@ -174,7 +174,7 @@ export const apiStep: Step<ApiOutput> = {
     // DeleteRestApi is limited to about one call per 30 seconds per account: wait, don't fail.
     await retry(() => apigw.send(new DeleteRestApiCommand({ restApiId: api.id })), {
       what: `API Gateway to accept deleting ${api.id}`,
-      delay: { baseMs: 30_000, maxMs: 60_000 },
+      delay: { baseMs: 30_000, maxMs: 60_000, random: ctx.random },
       attempts: 20,
       sleep: ctx.sleep,
       now: ctx.now,

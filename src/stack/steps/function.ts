@@ -140,7 +140,7 @@ export const functionStep: Step<FunctionOutput> = {
           ),
         {
           what: `Lambda to accept the new role ${ctx.names.role}`,
-          delay: { baseMs: 2_000, maxMs: 20_000 },
+          delay: { baseMs: 2_000, maxMs: 20_000, random: ctx.random },
           attempts: 12,
           timeoutMs: 180_000,
           sleep: ctx.sleep,

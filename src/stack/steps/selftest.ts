@@ -49,7 +49,7 @@ export const selftestStep: Step<SelftestOutput> = {
       },
       {
         what: 'the webhook to store a reading',
-        delay: { baseMs: 2_000, maxMs: 10_000 },
+        delay: { baseMs: 2_000, maxMs: 10_000, random: ctx.random },
         attempts: 6,
         sleep: ctx.sleep,
         now: ctx.now,

@@ -30,7 +30,7 @@ export async function withDesktopConnection<T>(
   );
   const connection = await retry(() => createConnection(connectOptions), {
     what: `the database at ${db.host}:${db.port} to answer`,
-    delay: { baseMs: 2_000, maxMs: 15_000 },
+    delay: { baseMs: 2_000, maxMs: 15_000, random: ctx.random },
     attempts: options.patient === false ? 1 : 8,
     timeoutMs: 120_000,
     sleep: ctx.sleep,
