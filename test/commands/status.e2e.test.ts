@@ -106,7 +106,7 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     ['the Connector callback points elsewhere', async (w: World) => void (w.connector.account(API_KEY).callback = { url: 'https://elsewhere.example/x', headers: {} }), 'points elsewhere'],
     ['a subscription was lost (device re-registered)', async (w: World) => void w.connector.account(API_KEY).subscriptions.clear(), 'not subscribed'],
     ['the API is gone', async (w: World) => void w.aws.apigateway.apis.clear(), 'missing'],
-    ['the database is being rebooted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
+    ['the database is being deleted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
   ])('is degraded when %s (exit 1)', async (_name, drift, message) => {
     expect((await world.setup()).code).toBe(0);
     await drift(world);

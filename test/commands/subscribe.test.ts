@@ -45,11 +45,13 @@ describe('mbed-tsdb subscribe', () => {
     expect(unknown.stdout).toContain('the pre-subscription rule subscribes it when it registers');
   });
 
-  it('removes the subscription and only its own rule', async () => {
+  it('removes the subscription and only its own rule, not one on the same endpoint and path that says more', async () => {
+    const typed = { 'endpoint-name': 'dev-1', 'endpoint-type': 'sensor', 'resource-path': ['/3200/0/5501'] };
+    fake.account(KEY).preSubscriptions.push(typed);
     await cli(['dev-1']);
     const run = await cli(['dev-1', '--remove']);
     expect(run).toMatchObject({ code: 0, stdout: 'dev-1 /3200/0/5501: unsubscribed\n' });
-    expect(fake.account(KEY).preSubscriptions).toEqual([{ 'endpoint-name': 'node*', 'resource-path': ['/x/0/1'] }]);
+    expect(fake.account(KEY).preSubscriptions).toEqual([{ 'endpoint-name': 'node*', 'resource-path': ['/x/0/1'] }, typed]);
   });
 
   it('explains a wrong key (401) with exit 1, never echoing the key', async () => {

@@ -34,8 +34,9 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
   const teardown = (extra: string[] = [], env: Record<string, string> = {}) => world.cli(['teardown', '--yes', '--region', 'us-west-2', ...extra], { env });
 
   it('deletes the whole stack, the Connector side included, and says nothing remains', async () => {
-    const theirs = { 'endpoint-name': 'node*', 'resource-path': ['/3303/0/5700'] };
-    world.connector.account(API_KEY).preSubscriptions = [theirs];
+    // Somebody else's rules: one on other devices, one on our device and path that says more than ours.
+    const theirs = [{ 'endpoint-name': 'node*', 'resource-path': ['/3303/0/5700'] }, { 'endpoint-name': 'dev-1', 'endpoint-type': 'sensor', 'resource-path': ['/3200/0/5501'] }];
+    world.connector.account(API_KEY).preSubscriptions = [...theirs];
     expect((await world.setup()).code).toBe(0);
     const run = await teardown();
     expect(run.code, run.stderr).toBe(0);
@@ -43,7 +44,7 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     expect(leftovers(world)).toEqual([]);
     const account = world.connector.account(API_KEY);
     expect(account.callback).toBeNull();
-    expect(account.preSubscriptions).toEqual([theirs]);
+    expect(account.preSubscriptions).toEqual(theirs);
     expect(account.subscriptions.get('dev-1')?.size ?? 0).toBe(0);
     // The VPC function's network interfaces held its group for a while: teardown waited, then went on.
     expect(world.aws.callsOf('DeleteSecurityGroup').length).toBeGreaterThan(2);

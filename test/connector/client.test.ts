@@ -46,6 +46,14 @@ describe('pre-subscription rules', () => {
     expect(withoutRule([...theirs, wider, { 'endpoint-name': 'dev-1', 'resource-path': ['/3200/0/5501'] }], ours)).toEqual([...theirs, wider]);
     expect(withoutRule(theirs, ours)).toBeNull();
   });
+
+  it('keeps a rule on our endpoint and path that says more than ours (another key)', () => {
+    const typed = { 'endpoint-name': 'dev-1', 'endpoint-type': 'sensor', 'resource-path': ['/3200/0/5501'] };
+    expect(withoutRule([typed, { 'endpoint-name': 'dev-1', 'resource-path': ['/3200/0/5501'] }], ours)).toEqual([typed]);
+    expect(withoutRule([typed], ours)).toBeNull();
+    // …and does not take it for ours when adding.
+    expect(withRule([typed], ours)).toEqual([typed, { 'endpoint-name': 'dev-1', 'resource-path': ['/3200/0/5501'] }]);
+  });
 });
 
 describe.skipIf(!hasDatabase).each(['pelion', 'connector'] as const)('Connector client (%s era)', (flavour) => {

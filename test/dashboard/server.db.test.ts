@@ -1,6 +1,10 @@
 // The dashboard's HTTP side: the page, its assets, the JSON endpoint and its validation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from 'mysql2/promise';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.js';
+import { explainDbError } from '../../src/db/connect.js';
+import type { DbTarget } from '../../src/db/target.js';
+import { connectionOptions } from '../../templates/lambda/store.js';
 import { hasDatabase } from '../support/db.js';
 import { getJson } from '../support/http.js';
 import { hourStart, seededDashboard } from '../support/seed.js';
@@ -77,19 +81,36 @@ describe.skipIf(!hasDatabase)('dashboard server', () => {
     expect(status).toBe(421);
   });
 
-  it('says 503 with the reason when the database fails', async () => {
+  it('says 503 with the reason when the database fails, in the words the command gives it', async () => {
+    // A port nobody listens on: the real driver's ECONNREFUSED, through the real explanation.
+    const { createServer } = await import('node:net');
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as import('node:net').AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const target: DbTarget = {
+      config: { host: '127.0.0.1', port: closed, user: 'u', password: 'p', database: 'tsdb', table: 'events', tls: { kind: 'off' }, connectTimeoutMs: 2000 },
+      source: '--db-url',
+    };
+    const pool = createPool({ ...connectionOptions(target.config), connectionLimit: 1 });
     const broken = await startDashboard({
-      pool: { query: () => Promise.reject(Object.assign(new Error('gone'), { code: 'ECONNREFUSED' })) },
+      pool,
       table: 'events',
       defaults: {},
       refreshSeconds: 5,
       host: '127.0.0.1',
       port: 0,
-      explain: () => 'the database refused the connection',
+      explain: (error) => explainDbError(error, target).message,
     });
-    const response = await fetch(new URL('/api/series', broken.url));
-    expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: 'the database refused the connection' });
-    await broken.close();
+    try {
+      const response = await fetch(new URL('/api/series', broken.url));
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error: `the database at 127.0.0.1:${closed} (from --db-url) refused the connection` });
+    } finally {
+      await broken.close();
+      await pool.end();
+    }
   });
 });

@@ -31,35 +31,69 @@ function seedRows(): Row[] {
   // Edges: the last second of an hour, the first of the next, and negative values.
   add(at('2026-11-27T09:59:59Z'), -3, i++);
   add(at('2026-11-27T10:00:00Z'), 7.25, i++);
+  // The exact seconds New York's offset changes (02:00 EST → 03:00 EDT; 02:00 EDT → 01:00 EST),
+  // and the second before each: a `<=` where `<` belongs puts these in hours that do not exist.
+  add(at('2026-03-08T07:00:00Z'), 11, i++);
+  add(at('2026-03-08T06:59:59Z'), 13, i++);
+  add(at('2026-11-01T06:00:00Z'), 17, i++);
+  add(at('2026-11-01T05:59:59Z'), 19, i++);
   return rows;
 }
 
-/** What the series must be, computed row by row from wall clocks, without SQL or bucket code. */
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A bucket's label, worked out from the wall clock alone (Intl), never from the code under test. */
+function labelOf(ts: number, tz: string, bucket: BucketUnit, withOffset: boolean): string {
+  let format = wallFormats.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'longOffset',
+    });
+    wallFormats.set(tz, format);
+  }
+  const p = Object.fromEntries(format.formatToParts(ts * 1000).map((x) => [x.type, x.value]));
+  const date = `${p.year}-${p.month}-${p.day}`;
+  const offset = String(p.timeZoneName).replace('GMT', '') || '+00:00';
+  if (bucket === 'day') return date;
+  const time = bucket === 'hour' ? `${p.hour}:00` : `${p.hour}:${p.minute}`;
+  return withOffset ? `${date} ${time} ${offset}` : `${date} ${time}`;
+}
+
+/**
+ * The buckets the range must have, in order: every minute of it labelled from its wall clock.
+ * Labels carry the offset below a day when the range spans more than one offset (a repeated
+ * hour is then two buckets).
+ */
+function expectedLabels(request: SeriesRequest): string[] {
+  const offsets = new Set<string>();
+  for (let t = request.since; t < request.until; t += 60) offsets.add(labelOf(t, request.tz, 'minute', true).slice(17));
+  const withOffset = request.bucket !== 'day' && offsets.size > 1;
+  const labels: string[] = [];
+  for (let t = request.since; t < request.until; t += 60) {
+    const label = labelOf(t, request.tz, request.bucket, withOffset);
+    if (labels.at(-1) !== label) labels.push(label);
+  }
+  return labels;
+}
+
+/** What each bucket must hold, row by row from wall clocks, without SQL or bucket code. */
 function oracle(rows: Row[], request: SeriesRequest, labels: string[]): Map<string, { value: number | null; count: number }> {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: request.tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'longOffset',
-  });
-  const labelOf = (ts: number) => {
-    const p = Object.fromEntries(format.formatToParts(ts * 1000).map((x) => [x.type, x.value]));
-    const date = `${p.year}-${p.month}-${p.day}`;
-    const offset = String(p.timeZoneName).replace('GMT', '') || '+00:00';
-    if (request.bucket === 'day') return date;
-    const time = request.bucket === 'hour' ? `${p.hour}:00` : `${p.hour}:${p.minute}`;
-    return labels.some((l) => l.length > 16) ? `${date} ${time} ${offset}` : `${date} ${time}`;
-  };
+  const withOffset = labels.some((l) => l.length > 16);
   const groups = new Map<string, number[]>();
   for (const row of rows) {
     if (request.board !== undefined && row.board !== request.board) continue;
     if (request.sensor !== undefined && row.sensor !== request.sensor) continue;
     if (row.ts >= request.until) continue;
-    const label = labelOf(row.ts);
+    // Rows before `since` count only in the first bucket, widened to start on its boundary.
+    const label = labelOf(row.ts, request.tz, request.bucket, withOffset);
+    if (row.ts < request.since && label !== labels[0]) continue;
     if (!labels.includes(label)) continue;
     groups.set(label, [...(groups.get(label) ?? []), row.value]);
   }
@@ -111,8 +145,8 @@ describe.skipIf(!hasDatabase)('chart series on MariaDB', () => {
     const series = await querySeries(pool, request);
     expect(series.points.map((p) => [p.label, p.value])).toEqual([
       ['2026-11-01 00:00 -04:00', 1], // 04:xxZ
-      ['2026-11-01 01:00 -04:00', 0], // 05:xxZ is an empty hour
-      ['2026-11-01 01:00 -05:00', 0], // 06:xxZ too
+      ['2026-11-01 01:00 -04:00', 1], // 05:59:59Z only (05:xxZ is otherwise empty)
+      ['2026-11-01 01:00 -05:00', 1], // 06:00:00Z, the first second of EST, only
       ['2026-11-01 02:00 -05:00', 4], // 07:xxZ
     ]);
     const day = await querySeries(pool, { ...request, bucket: 'day', since: at('2026-11-01T12:00:00Z'), until: at('2026-11-02T12:00:00Z') });
@@ -136,7 +170,8 @@ describe.skipIf(!hasDatabase)('chart series on MariaDB', () => {
             const request: SeriesRequest = { ...base, agg, bucket, tz, since, until, ...filter };
             const series = await querySeries(pool, request);
             const labels = series.points.map((p) => p.label);
-            expect(new Set(labels).size, `${agg}/${bucket}/${tz}: labels unique`).toBe(labels.length);
+            // The buckets themselves come from the wall clock, so a missing or extra bucket shows.
+            expect(labels, `${agg}/${bucket}/${tz}: the buckets`).toEqual(expectedLabels(request));
             const expected = oracle(rows, request, labels);
             for (const point of series.points) {
               const want = expected.get(point.label)!;

