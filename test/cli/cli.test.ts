@@ -63,6 +63,15 @@ describe('bad input', () => {
     expect(fromFile).toMatchObject({ code: 2, stderr: expect.stringContaining('(from MBED_TSDB_STACK in .env)') });
   });
 
+  it('prints the failure with its code on stdout with --json, even when the settings themselves are bad', async () => {
+    const run = await runCli(['status', '--json', '--region', 'mars-1']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'USAGE', exitCode: 2, message: expect.stringContaining('invalid region') } });
+    const db = await runCli(['chart', '--json', '--db-url', 'mysql://u:p@127.0.0.1:1/tsdb?tls=off']);
+    expect(db.code).toBe(1);
+    expect(JSON.parse(db.stdout).error).toMatchObject({ code: 'DB_UNREACHABLE', cause: expect.stringContaining('ECONNREFUSED') });
+  });
+
   it('the environment wins over .env', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mbed-tsdb-dotenv-'));
     writeFileSync(join(cwd, '.env'), 'AWS_REGION=bad region\n');

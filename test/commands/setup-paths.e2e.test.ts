@@ -150,10 +150,12 @@ describe.skipIf(!canRun)('setup paths', () => {
     [['--connector-host', 'http://api.example.com'], 'must use https://'],
     [['--db-ca', '/nonexistent.pem'], 'cannot read --db-ca'],
   ])('refuses %j with exit 2 before any call', async (flags, message) => {
-    const run = await world.setup(flags);
+    const run = await world.setup([...flags, '--json']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(world.aws.calls).toEqual([]);
+    // --json: the failure as a document on stdout, with its code.
+    if (!message.includes('is invalid')) expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'USAGE', exitCode: 2 });
   });
 
   it('names the missing flags when nothing may be asked', async () => {
@@ -167,7 +169,8 @@ describe.skipIf(!canRun)('setup paths', () => {
 
   it('says what to pass when the region has no default VPC', async () => {
     world.aws.ec2.vpcs = [];
-    const run = await world.setup();
+    const run = await world.setup(['--json']);
+    expect(JSON.parse(run.stdout).error.code).toBe('NO_DEFAULT_VPC');
     world.aws.ec2.vpcs = [{ VpcId: 'vpc-0default', IsDefault: true, CidrBlock: '172.31.0.0/16' }];
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('us-west-2 has no default VPC: pass --vpc-id');
@@ -176,15 +179,17 @@ describe.skipIf(!canRun)('setup paths', () => {
 
   it('refuses to adopt a resource with its name that it did not make, changing nothing', async () => {
     world.aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags: [], attached: new Set() });
-    const run = await world.setup();
+    const run = await world.setup(['--json']);
     expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error.code).toBe('CONFLICT');
     expect(run.stderr).toContain('IAM role mbed_time_series_database already exists and was not made by mbed-tsdb');
     expect(world.aws.mutatingCalls()).toEqual([]);
   });
 
   it('explains a rejected Connector key and keeps what was made', async () => {
-    const run = await world.setup([], { env: { MBED_CLOUD_SDK_API_KEY: 'ak_wrong' } });
+    const run = await world.setup(['--json'], { env: { MBED_CLOUD_SDK_API_KEY: 'ak_wrong' } });
     expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'STEP_FAILED', steps: [{ step: 'connector', code: 'CONNECTOR', status: 401 }] });
     expect(run.stderr).toContain('refused the API key (401)');
     expect(run.stderr).toContain('run the same command again');
     expect(world.aws.lambda.functions.size).toBe(1);

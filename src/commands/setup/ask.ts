@@ -1,0 +1,125 @@
+// Ask: each value from its flag, else the answer saved with the stack, else a question (only
+// on a terminal, never with --yes), else its default — or one error naming every missing flag.
+
+import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../../connector/names.js';
+import { chosenConnectorHost, isValidRegion, type Settings } from '../../config/settings.js';
+import { detectPublicIp, parseCidr } from '../../net/public-ip.js';
+import type { SetupAnswers } from '../../stack/step.js';
+import { answer, type AskMode, type Question } from '../../ui/ask.js';
+import type { CheckedFlags, SetupFlags } from './validate.js';
+
+export type SavedAnswers = Partial<SetupAnswers> & { region?: string };
+
+export interface AskInput {
+  flags: SetupFlags;
+  checked: CheckedFlags;
+  settings: Settings;
+  saved: SavedAnswers;
+  mode: AskMode;
+  /** Where this computer's public address is looked up (tests point it at a local server). */
+  ipEchoUrl?: string | undefined;
+}
+
+export interface Asked {
+  region: string;
+  answers: SetupAnswers;
+}
+
+export async function askSetup(input: AskInput): Promise<Asked> {
+  const { flags, checked, settings, saved, mode } = input;
+  const first = await answer<{ region: string; engine: 'mysql' | 'aurora-mysql'; access: 'my-ip' | 'private' }>(
+    {
+      region: {
+        flag: '--region',
+        given: settings.region,
+        saved: saved.region,
+        ask: (p) => p.input({ message: 'AWS region (e.g. us-west-2)', validate: (v) => isValidRegion(v) || 'a region code such as us-west-2' }),
+      },
+      engine: {
+        flag: '--engine',
+        given: flags.engine,
+        saved: saved.engine,
+        default: 'mysql',
+        ask: (p, d) =>
+          p.select({
+            message: 'Database engine (§2)',
+            default: d,
+            choices: [
+              { name: 'MySQL: one small instance (db.t4g.micro)', value: 'mysql' as const },
+              { name: 'Aurora MySQL Serverless v2: scales to zero when idle', value: 'aurora-mysql' as const },
+            ],
+          }),
+      },
+      access: {
+        flag: '--access',
+        given: flags.access,
+        saved: saved.access,
+        default: 'my-ip',
+        ask: (p, d) =>
+          p.select({
+            message: 'Who may reach the database (§3)',
+            default: d,
+            choices: [
+              { name: 'this computer’s IP address only (the table is created from here)', value: 'my-ip' as const },
+              { name: 'nobody outside the VPC (private)', value: 'private' as const },
+            ],
+          }),
+      },
+    } satisfies { region: Question<string>; engine: Question<'mysql' | 'aurora-mysql'>; access: Question<'my-ip' | 'private'> },
+    mode,
+  );
+
+  let cidr = checked.cidr;
+  if (first.access === 'my-ip' && !cidr) {
+    const detected = await detectPublicIp({ url: input.ipEchoUrl });
+    cidr = mode.interactive
+      ? parseCidr(await mode.prompter.input({ message: 'Your public IP for the database security group', default: detected.cidr })).cidr
+      : detected.cidr;
+  }
+
+  const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string }>(
+    {
+      connectorHost: {
+        flag: '--connector-host',
+        given: chosenConnectorHost(flags.connectorHost, settings),
+        saved: saved.connectorHost,
+        default: settings.connectorHost,
+        ask: (p, d) => p.input({ message: 'Connector REST API host (§7)', default: d }),
+      },
+      endpoints: {
+        flag: '--endpoint',
+        given: checked.endpoints,
+        saved: saved.endpoints,
+        default: [],
+        ask: async (p) => {
+          const text = await p.input({ message: 'Device endpoint name(s) to subscribe, comma-separated (empty: later, with mbed-tsdb subscribe)', default: '' });
+          return text.split(',').map((s) => s.trim()).filter(Boolean).map(checkEndpoint);
+        },
+      },
+      resource: {
+        flag: '--resource',
+        given: checked.resource,
+        saved: saved.resource,
+        default: DEFAULT_RESOURCE,
+        ask: async (p, d) => checkResource(await p.input({ message: 'Resource path to record', default: d })),
+      },
+    },
+    mode,
+  );
+
+  return {
+    region: first.region,
+    answers: {
+      engine: first.engine,
+      dbClass: flags.dbClass ?? saved.dbClass,
+      access: first.access,
+      cidr: first.access === 'my-ip' ? cidr : undefined,
+      vpcId: flags.vpcId ?? saved.vpcId,
+      subnetIds: checked.subnetIds ?? saved.subnetIds,
+      dbCaPem: checked.dbCaPem ?? saved.dbCaPem,
+      connectorHost: second.connectorHost,
+      endpoints: second.endpoints,
+      resource: second.resource,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// Validate: every flag checked before anything is asked or called. Pure: flags in, checked
+// values out, or a UsageError naming the flag.
+
+import { readFileSync } from 'node:fs';
+import { checkEndpoint, checkResource } from '../../connector/names.js';
+import { checkConnectorHost } from '../../config/settings.js';
+import { UsageError } from '../../errors.js';
+import { parseCidr } from '../../net/public-ip.js';
+
+const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
+
+/** setup's own options, as commander gives them. */
+export interface SetupFlags {
+  engine?: 'mysql' | 'aurora-mysql';
+  dbClass?: string;
+  access?: 'my-ip' | 'private';
+  cidr?: string;
+  dbPassword?: string;
+  dbCa?: string;
+  vpcId?: string;
+  subnetIds?: string;
+  connectorHost?: string;
+  endpoint?: string[];
+  resource?: string;
+  dryRun?: boolean;
+}
+
+export interface CheckedFlags {
+  cidr: string | undefined;
+  endpoints: string[] | undefined;
+  resource: string | undefined;
+  subnetIds: string[] | undefined;
+  dbCaPem: string | undefined;
+}
+
+export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): CheckedFlags {
+  if (flags.dbPassword !== undefined && (!RDS_PASSWORD.test(flags.dbPassword) || /[/"@]/.test(flags.dbPassword))) {
+    throw new UsageError('--db-password must be 8 to 41 printable ASCII characters without / " @ or spaces');
+  }
+  if (flags.connectorHost !== undefined) checkConnectorHost(flags.connectorHost, '--connector-host');
+  let dbCaPem: string | undefined;
+  if (flags.dbCa !== undefined) {
+    try {
+      dbCaPem = readFile(flags.dbCa);
+    } catch (error) {
+      throw new UsageError(`cannot read --db-ca ${flags.dbCa}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!dbCaPem.includes('BEGIN CERTIFICATE')) throw new UsageError(`--db-ca ${flags.dbCa} holds no PEM certificate`);
+  }
+  const subnetIds = flags.subnetIds?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (subnetIds && subnetIds.some((id) => !/^subnet-[0-9a-f]+$/.test(id))) throw new UsageError('--subnet-ids takes subnet IDs such as subnet-0abc1234,subnet-0def5678');
+  if (flags.vpcId && !/^vpc-[0-9a-f]+$/.test(flags.vpcId)) throw new UsageError('--vpc-id takes an ID such as vpc-0abc1234');
+  if (flags.dbClass && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(flags.dbClass)) throw new UsageError('--db-class takes an RDS instance class such as db.t4g.micro');
+  return {
+    cidr: flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
+    endpoints: flags.endpoint?.map(checkEndpoint),
+    resource: flags.resource !== undefined ? checkResource(flags.resource) : undefined,
+    subnetIds,
+    dbCaPem,
+  };
+}

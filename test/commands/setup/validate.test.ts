@@ -1,0 +1,49 @@
+// setup's Validate on its own: flags in, checked values or a usage error out. No I/O.
+import { describe, expect, it } from 'vitest';
+import { validateSetupFlags } from '../../../src/commands/setup/validate.js';
+import { UsageError } from '../../../src/errors.js';
+
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const files = (path: string) => {
+  if (path === 'ca.pem') return PEM;
+  if (path === 'key.txt') return 'not a certificate';
+  throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+};
+
+describe('validateSetupFlags', () => {
+  it('normalises what it accepts', () => {
+    expect(
+      validateSetupFlags(
+        { cidr: '203.0.113.7', endpoint: ['dev-1', 'dev-2'], resource: '/3303/0/5700/', subnetIds: 'subnet-0a, subnet-0b', dbCa: 'ca.pem' },
+        files,
+      ),
+    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM });
+    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined });
+  });
+
+  it.each([
+    [{ dbPassword: 'short' }, '--db-password must be 8 to 41'],
+    [{ dbPassword: 'has/slash-in-it' }, '--db-password must be 8 to 41'],
+    [{ connectorHost: 'http://api.example.com' }, 'must use https://'],
+    [{ dbCa: 'missing.pem' }, 'cannot read --db-ca missing.pem: ENOENT'],
+    [{ dbCa: 'key.txt' }, 'holds no PEM certificate'],
+    [{ subnetIds: 'a,b' }, '--subnet-ids takes subnet IDs'],
+    [{ vpcId: 'default' }, '--vpc-id takes an ID'],
+    [{ dbClass: 'micro' }, '--db-class takes an RDS instance class'],
+    [{ cidr: '0.0.0.0/0' }, 'opens the database to a large part of the internet'],
+    [{ endpoint: ['bad/name'] }, 'invalid endpoint name'],
+    [{ resource: '3200/0/5501' }, 'invalid resource path'],
+  ])('refuses %j with a usage error', (flags, message) => {
+    const error = (() => {
+      try {
+        validateSetupFlags(flags, files);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toMatchObject({ code: 'USAGE', exitCode: 2 });
+    expect((error as Error).message).toContain(message);
+  });
+});
