@@ -16,7 +16,7 @@ import { reachableUrl, type StepContext } from './step.js';
 import type { ConnectorOutput } from './steps/connector.js';
 import { DESKTOP_RULE } from './steps/access.js';
 import { webhookUrl } from './steps/api.js';
-import { ROLE_POLICIES } from './steps/role.js';
+import { rolePolicies } from './steps/role.js';
 import { withDesktopConnection } from './steps/table.js';
 
 export interface StatusRow {
@@ -55,7 +55,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
     (async () => {
       if (!has('role')) return missing('§1 role', names.role);
       const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: names.role }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
-      const lacking = ROLE_POLICIES.filter((p) => !attached.includes(p));
+      const lacking = rolePolicies(ctx.aws.region).filter((p) => !attached.includes(p));
       return lacking.length
         ? { step: '§1 role', resource: names.role, state: 'drifted', ok: false, note: `missing ${lacking.map((p) => p.split('/').pop()).join(', ')}` }
         : { step: '§1 role', resource: names.role, state: 'ok', ok: true };

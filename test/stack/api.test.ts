@@ -17,7 +17,7 @@ describe('§6 API step', () => {
     const ctx = stepContext();
     aws.clock = () => ctx.clock.now;
     ctx.state.outputs = { function: { name: 'mbed_time_series_webhook', arn: FN_ARN, codeSha256: 'x' } };
-    aws.lambda.functions.set('mbed_time_series_webhook', { name: 'mbed_time_series_webhook', arn: FN_ARN, policy: [] } as never);
+    aws.lambda.functions.set('mbed_time_series_webhook', { name: 'mbed_time_series_webhook', arn: FN_ARN, policy: [], createdAt: -Infinity, updatedAt: -Infinity, zip: Buffer.alloc(0), environment: {}, vpc: {}, tags: {} } as never);
     return ctx;
   };
 
@@ -85,6 +85,28 @@ describe('§6 API step', () => {
       expect(api.stages).toEqual(new Set(['test']));
       expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
     });
+  });
+
+  it('replaces the permission statement of an API made again (the old one was deleted), keeping one statement', async () => {
+    const ctx = ready();
+    const first = await apiStep.apply(ctx);
+    // The API is gone (deleted by hand, or teardown stopped after §6); the function still has its statement.
+    aws.apigateway.apis.clear();
+    const second = await apiStep.apply(ctx);
+    expect(second.id).not.toBe(first.id);
+    expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toEqual([
+      expect.objectContaining({ Sid: 'mbed-tsdb-mbed-tsdb-put', SourceArn: `arn:aws:execute-api:us-west-2:123456789012:${second.id}/*/PUT/webhook` }),
+    ]);
+    expect(aws.callsOf('RemovePermission')).toEqual([{ FunctionName: 'mbed_time_series_webhook', StatementId: 'mbed-tsdb-mbed-tsdb-put' }]);
+  });
+
+  it('waits while the function is being updated before changing its policy', async () => {
+    const ctx = ready();
+    // configure runs beside this step: the function's configuration is being updated.
+    aws.lambda.functions.get('mbed_time_series_webhook')!.updatedAt = ctx.clock.now;
+    await apiStep.apply(ctx);
+    expect(aws.callsOf('AddPermission').length).toBeGreaterThan(1);
+    expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
   });
 
   it('never adopts an API of the same name it did not make', async () => {

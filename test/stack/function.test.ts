@@ -51,6 +51,21 @@ describe('§5 function step', () => {
     expect(ctx.clock.now).toBeGreaterThanOrEqual(60_000);
   });
 
+  // Terraform's aws_lambda_function retries these (internal/service/lambda/function.go,
+  // retryFunctionOp): a new role's EC2 rights for a VPC function, in two wordings, and EC2 throttling.
+  it('retries while the new role cannot yet call EC2 for the VPC, in both wordings, and while EC2 throttles', async () => {
+    const ctx = await ready();
+    aws.lambda.ec2Throttles = 2;
+    await functionStep.apply(ctx);
+    const messages = aws.calls.filter((c) => c.command === 'CreateFunction').length;
+    expect(messages).toBeGreaterThanOrEqual(5);
+    expect(aws.lambda.functions.has('mbed_time_series_webhook')).toBe(true);
+    expect(aws.lambda.ec2Throttles).toBe(0);
+    expect(ctx.log()).toContain('The provided execution role does not have permissions to call CreateNetworkInterface on EC2');
+    expect(ctx.log()).toContain('DescribeNetworkInterfaces on EC2');
+    expect(ctx.log()).toContain('throttled by EC2');
+  });
+
   it('does not upload unchanged code again, and uploads changed code', async () => {
     const ctx = await ready();
     await functionStep.apply(ctx);

@@ -65,6 +65,8 @@ export interface Role {
   trust: string;
   tags: Tag[];
   attached: Set<string>;
+  /** When each policy was attached: its permissions reach other services some seconds later. */
+  attachedAt?: Map<string, number>;
 }
 
 /** What every fake error carries, as the SDK's deserialised errors do. */
@@ -169,6 +171,14 @@ export class FakeAws {
     functions: new Map<string, LambdaFunction>(),
     /** A new role cannot be assumed by Lambda for this long (IAM propagation). */
     roleDelayMs: 10_000,
+    /**
+     * A VPC function's role proves its EC2 rights only this long after the VPC policy was
+     * attached: until then CreateFunction says the role may not call CreateNetworkInterface
+     * (in the last third: DescribeNetworkInterfaces) on EC2, as Terraform's aws_lambda_function retries.
+     */
+    vpcPermissionDelayMs: 30_000,
+    /** The next n CreateFunction calls with a VpcConfig are "throttled by EC2". */
+    ec2Throttles: 0,
     /** Pending → Active (VPC network interfaces). */
     activeMs: 60_000,
     updateMs: 5_000,

@@ -30,6 +30,8 @@ export function stepContext(options: { stack?: string; state?: StackState; answe
       clock.now += ms;
     },
     now: () => clock.now,
+    // Fixed jitter: the same calls at the same virtual times on every run.
+    random: () => 0.5,
     clock,
     log: () => log,
   };

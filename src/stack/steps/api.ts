@@ -21,8 +21,10 @@ import {
   type Method,
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
-import { AddPermissionCommand, GetPolicyCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, GetPolicyCommand, RemovePermissionCommand, ResourceConflictException, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { retry } from '../../util/wait.js';
+import type { Task } from '../../ui/progress.js';
+import { partitionOf } from '../../aws/partition.js';
 import { checkOwner, ownOrNull, type Step, type StepContext } from '../step.js';
 import type { FunctionOutput } from './function.js';
 
@@ -32,11 +34,11 @@ export interface ApiOutput {
 }
 
 export function webhookUrl(apiId: string, region: string, stage: string, resource: string): string {
-  return `https://${apiId}.execute-api.${region}.amazonaws.com/${stage}/${resource}`;
+  return `https://${apiId}.execute-api.${region}.${partitionOf(region).dnsSuffix}/${stage}/${resource}`;
 }
 
 export function integrationUri(region: string, functionArn: string): string {
-  return `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+  return `arn:${partitionOf(region).partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
 }
 
 async function findApi(apigw: APIGatewayClient, ctx: StepContext): Promise<RestApi | null> {
@@ -46,6 +48,58 @@ async function findApi(apigw: APIGatewayClient, ctx: StepContext): Promise<RestA
     return api;
   }
   return null;
+}
+
+/**
+ * The statement that lets API Gateway invoke the function: added once; replaced when it names
+ * another API (the API was made again); retried while the function is being created or updated
+ * (ResourceConflictException, as Terraform's aws_lambda_permission retries).
+ */
+async function ensurePermission(ctx: StepContext, fn: FunctionOutput, sourceArn: string, task: Task): Promise<void> {
+  const lambda = await ctx.aws.lambda();
+  const statementId = `mbed-tsdb-${ctx.stack}-put`;
+  let statements: Array<{ Sid?: string; Condition?: { ArnLike?: Record<string, string> } }> = [];
+  try {
+    statements = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).Policy ?? '{}').Statement ?? [];
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const ours = statements.find((s) => s.Sid === statementId);
+  if (ours?.Condition?.ArnLike?.['AWS:SourceArn'] === sourceArn) return;
+  const whileUpdating = (error: unknown) =>
+    error instanceof ResourceConflictException && /update is in progress|cannot be performed at this time/i.test(error.message) && 'waiting for the function to finish updating';
+  const options = {
+    what: `${fn.name} to accept a permission change`,
+    delay: { baseMs: 1_000, maxMs: 10_000, random: ctx.random },
+    timeoutMs: 5 * 60_000,
+    sleep: ctx.sleep,
+    now: ctx.now,
+    shouldRetry: whileUpdating,
+    onWait: ({ status }: { status: string }) => task.update(status),
+  };
+  if (ours) {
+    task.update('replacing the permission of an earlier API');
+    await retry(() => lambda.send(new RemovePermissionCommand({ FunctionName: fn.name, StatementId: statementId })), {
+      ...options,
+      // Gone already (a run stopped after removing it): nothing to remove.
+      shouldRetry: (error) => whileUpdating(error),
+    }).catch((error: unknown) => {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    });
+  }
+  await retry(
+    () =>
+      lambda.send(
+        new AddPermissionCommand({
+          FunctionName: fn.name,
+          StatementId: statementId,
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+          SourceArn: sourceArn,
+        }),
+      ),
+    options,
+  );
 }
 
 async function getMethod(apigw: APIGatewayClient, restApiId: string, resourceId: string, httpMethod: string): Promise<Method | null> {
@@ -130,26 +184,7 @@ export const apiStep: Step<ApiOutput> = {
     }
 
     // Lambda permission, scoped to this API's PUT /webhook on any stage.
-    const lambda = await ctx.aws.lambda();
-    const sourceArn = `arn:aws:execute-api:${region}:${account}:${restApiId}/*/PUT/${ctx.names.apiResource}`;
-    const statementId = `mbed-tsdb-${ctx.stack}-put`;
-    let statements: Array<{ Sid?: string; Condition?: { ArnLike?: Record<string, string> } }> = [];
-    try {
-      statements = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).Policy ?? '{}').Statement ?? [];
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-    }
-    if (!statements.some((s) => s.Sid === statementId && s.Condition?.ArnLike?.['AWS:SourceArn'] === sourceArn)) {
-      await lambda.send(
-        new AddPermissionCommand({
-          FunctionName: fn.name,
-          StatementId: statementId,
-          Action: 'lambda:InvokeFunction',
-          Principal: 'apigateway.amazonaws.com',
-          SourceArn: sourceArn,
-        }),
-      );
-    }
+    await ensurePermission(ctx, fn, `arn:${partitionOf(region).partition}:execute-api:${region}:${account}:${restApiId}/*/PUT/${ctx.names.apiResource}`, task);
 
     let deployed = true;
     try {

@@ -57,6 +57,25 @@ async function findFunction(lambda: LambdaClient, ctx: StepContext): Promise<Fun
 }
 
 export const READY_LIMIT_MS = 15 * 60_000;
+/** How long a new role may take to reach Lambda and EC2: Terraform's lambdaPropagationTimeout, plus EC2 throttling. */
+export const PROPAGATION_LIMIT_MS = 10 * 60_000;
+
+/**
+ * CreateFunction's refusals that heal by themselves (Terraform's aws_lambda_function retries
+ * the same): the new role is not yet usable by Lambda, its EC2 rights for the VPC have not
+ * propagated (two wordings), or EC2 throttled Lambda while it made the network interfaces.
+ */
+const PROPAGATING = [
+  /cannot be assumed by Lambda/i,
+  /execution role does not have permissions to call (CreateNetworkInterface|DescribeNetworkInterfaces) on EC2/i,
+  /throttled by EC2/i,
+];
+
+export function whileRolePropagates(error: unknown): string | false {
+  if (!(error instanceof InvalidParameterValueException)) return false;
+  const message = String(error.message);
+  return PROPAGATING.some((pattern) => pattern.test(message)) && `waiting for the new role to be usable (${message})`;
+}
 
 /** Waits until the function is Active and no update is in progress. */
 export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, update: (status: string) => void): Promise<FunctionConfiguration> {
@@ -141,12 +160,11 @@ export const functionStep: Step<FunctionOutput> = {
         {
           what: `Lambda to accept the new role ${ctx.names.role}`,
           delay: { baseMs: 2_000, maxMs: 20_000, random: ctx.random },
-          attempts: 12,
-          timeoutMs: 180_000,
+          attempts: 40,
+          timeoutMs: PROPAGATION_LIMIT_MS,
           sleep: ctx.sleep,
           now: ctx.now,
-          shouldRetry: (error) =>
-            error instanceof InvalidParameterValueException && /cannot be assumed|assume/i.test(String((error as Error).message)) && 'waiting for the new role to be usable',
+          shouldRetry: whileRolePropagates,
           onWait: ({ status }) => task.update(status),
         },
       );

@@ -12,13 +12,19 @@ import {
   NoSuchEntityException,
   type IAMClient,
 } from '@aws-sdk/client-iam';
+import { partitionOf, partitionOfArn } from '../../aws/partition.js';
+import { UserFacingError } from '../../errors.js';
 import { tagMap } from '../naming.js';
 import { checkOwner, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
 
-export const ROLE_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-  'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-];
+/** The two AWS managed policies the role carries, in the region's partition. */
+export function rolePolicies(region: string): string[] {
+  const { partition } = partitionOf(region);
+  return [`arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`, `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`];
+}
+
+/** In the commercial partition (the tutorial's), for tests and docs. */
+export const ROLE_POLICIES = rolePolicies('us-west-2');
 
 export const LAMBDA_TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -59,7 +65,7 @@ export const roleStep: Step<RoleOutput> = {
     const found = await find(await ctx.aws.iam(), ctx);
     const resource = `IAM role ${ctx.names.role}`;
     if (!found) return [{ step: 'role', resource, action: 'create', detail: 'trusted by Lambda, 2 managed policies' }];
-    const missing = ROLE_POLICIES.filter((p) => !found.attached.includes(p));
+    const missing = rolePolicies(ctx.aws.region).filter((p) => !found.attached.includes(p));
     const item: PlanItem = missing.length
       ? { step: 'role', resource, action: 'update', detail: `attach ${missing.map((p) => p.split('/').pop()).join(', ')}` }
       : { step: 'role', resource, action: 'keep' };
@@ -82,7 +88,12 @@ export const roleStep: Step<RoleOutput> = {
       );
       found = { arn: created.Role!.Arn!, attached: [] };
     }
-    for (const policy of ROLE_POLICIES.filter((p) => !found.attached.includes(p))) {
+    // The account's own answer says which partition it is in: it must be the region's.
+    const expected = partitionOf(ctx.aws.region).partition;
+    if (partitionOfArn(found.arn) !== expected) {
+      throw new UserFacingError(`the role ${found.arn} is not in partition ${expected} of region ${ctx.aws.region}: check --region and the credentials`, { code: 'AWS_ERROR' });
+    }
+    for (const policy of rolePolicies(ctx.aws.region).filter((p) => !found.attached.includes(p))) {
       await iam.send(new AttachRolePolicyCommand({ RoleName: ctx.names.role, PolicyArn: policy }));
     }
     task.done('ready');

@@ -49,7 +49,9 @@ export function installIam(fake: FakeAws): void {
     return { Role: { RoleName: name, Arn: created.arn, Path: '/', RoleId: 'AROA000', CreateDate: new Date(0) } };
   });
   fake.handle(iam, AttachRolePolicyCommand, { service: 'iam', name: 'AttachRolePolicy', mutating: true }, async (input) => {
-    role(input.RoleName).attached.add(input.PolicyArn!);
+    const found = role(input.RoleName);
+    found.attached.add(input.PolicyArn!);
+    (found.attachedAt ??= new Map()).set(input.PolicyArn!, fake.clock());
     return {};
   });
   fake.handle(iam, DetachRolePolicyCommand, { service: 'iam', name: 'DetachRolePolicy', mutating: true }, async (input) => {

@@ -10,6 +10,7 @@ import {
   InvokeCommand,
   LambdaClient,
   ResourceConflictException,
+  RemovePermissionCommand,
   ResourceNotFoundException,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -69,6 +70,23 @@ export function installLambda(fake: FakeAws): void {
     if (!role || fake.clock() - role.createdAt < fake.lambda.roleDelayMs) {
       throw new InvalidParameterValueException({ ...meta, message: 'The role defined for the function cannot be assumed by Lambda.', Type: 'User' });
     }
+    if (input.VpcConfig?.SubnetIds?.length) {
+      // Lambda checks the role's EC2 rights before it makes the function's network interfaces.
+      const vpcPolicy = [...role.attached].find((arn) => arn.endsWith(':policy/service-role/AWSLambdaVPCAccessExecutionRole'));
+      const since = vpcPolicy ? fake.clock() - (role.attachedAt?.get(vpcPolicy) ?? -Infinity) : -1;
+      if (since < fake.lambda.vpcPermissionDelayMs) {
+        const call = since >= (fake.lambda.vpcPermissionDelayMs * 2) / 3 ? 'DescribeNetworkInterfaces' : 'CreateNetworkInterface';
+        throw new InvalidParameterValueException({ ...meta, message: `The provided execution role does not have permissions to call ${call} on EC2`, Type: 'User' });
+      }
+      if (fake.lambda.ec2Throttles > 0) {
+        fake.lambda.ec2Throttles--;
+        throw new InvalidParameterValueException({
+          ...meta,
+          message: 'Your request has been throttled by EC2, please make sure you have enough API rate limit. EC2 Error Code: RequestLimitExceeded. EC2 Error Message: Request limit exceeded.',
+          Type: 'User',
+        });
+      }
+    }
     const zip = Buffer.from(input.Code!.ZipFile!);
     const created: LambdaFunction = {
       name,
@@ -114,10 +132,25 @@ export function installLambda(fake: FakeAws): void {
   fake.handle(lambda, AddPermissionCommand, { service: 'lambda', name: 'AddPermission', mutating: true }, async (input) => {
     const f = fn(input.FunctionName);
     if (f.policy.some((p) => p.Sid === input.StatementId)) {
-      throw new ResourceConflictException({ ...meta, message: `The statement id (${input.StatementId}) provided already exists.`, Type: 'User' });
+      throw new ResourceConflictException({
+        ...meta,
+        message: `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+        Type: 'User',
+      });
     }
+    // A function being created or updated refuses changes to its policy too (Terraform's
+    // aws_lambda_permission retries ResourceConflictException for this).
+    notUpdating(f);
     f.policy.push({ Sid: input.StatementId!, Principal: input.Principal!, Action: input.Action!, ...(input.SourceArn ? { SourceArn: input.SourceArn } : {}) });
     return { Statement: JSON.stringify(f.policy.at(-1)) };
+  });
+  fake.handle(lambda, RemovePermissionCommand, { service: 'lambda', name: 'RemovePermission', mutating: true }, async (input) => {
+    const f = fn(input.FunctionName);
+    const kept = f.policy.filter((p) => p.Sid !== input.StatementId);
+    if (kept.length === f.policy.length) throw new ResourceNotFoundException({ ...meta, message: 'The resource you requested does not exist.', Type: 'User' });
+    notUpdating(f);
+    f.policy = kept;
+    return {};
   });
   fake.handle(lambda, GetPolicyCommand, { service: 'lambda', name: 'GetPolicy', mutating: false }, async (input) => {
     const f = fn(input.FunctionName);
