@@ -20,6 +20,8 @@ export interface DatabaseState {
   cidr?: string;
   /** The instance is known to have this password (false or absent: set it on the next run). */
   passwordApplied?: boolean;
+  /** When the master password was last reset (ms): the server may refuse it for a little while after. */
+  passwordResetAt?: number;
 }
 
 export interface StackState {

@@ -41,6 +41,16 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect([...world.aws.rds.instances.values()][0]).toMatchObject({ instanceClass: 'db.r6g.large' });
   });
 
+  it('sets a new --db-password on a re-run: after RDS applied it, and while the server still refuses it', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const run = await world.setup(['--db-password', 'Another-password-2026']);
+    expect(run.code, run.stderr).toBe(0);
+    const modify = world.aws.callsOf('ModifyDBInstance');
+    expect(modify).toEqual([{ DBInstanceIdentifier: 'tsdb', MasterUserPassword: 'Another-password-2026', ApplyImmediately: true }]);
+    expect(run.stderr).toContain('resetting-master-credentials');
+    expect(readStateFile(world).database).toMatchObject({ password: 'Another-password-2026', passwordApplied: true });
+  });
+
   it('gives another stack its own names, side by side', async () => {
     expect((await world.setup()).code).toBe(0);
     const run = await world.setup(['--stack', 'demo', '--access', 'private']);

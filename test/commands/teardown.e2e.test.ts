@@ -163,11 +163,8 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
 
 describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
   let world: World;
-  let calls: number;
   beforeAll(async () => {
     world = await startWorld();
-    expect((await world.setup()).code).toBe(0);
-    calls = world.aws.mutatingCalls().length;
   }, 120_000);
   afterAll(async () => world?.close());
 
@@ -177,15 +174,25 @@ describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
     world.aws.lambda.functions.set('someone-else', { name: 'someone-else', arn: 'arn:aws:lambda:us-west-2:123456789012:function:someone-else', tags: { 'mbed-tsdb:stack': 'other' }, vpc: {}, policy: [] } as never);
   };
   const FOREIGN = ['function someone-else', 'sg desktop-RDS-access'];
+  const ENGINES = { mysql: [], aurora: ['--engine', 'aurora-mysql'] } as const;
+  const CASES = (['mysql', 'aurora'] as const).flatMap((engine) => (['before', 'after'] as CrashMode[]).map((mode) => [engine, mode] as const));
+  const setupCalls = async (engine: keyof typeof ENGINES) => {
+    await world.reset();
+    expect((await world.setup([...ENGINES[engine]])).code).toBe(0);
+    return world.aws.mutatingCalls().length;
+  };
+  const teardown = () => world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+  const errors = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ');
 
-  it.each<CrashMode>(['before', 'after'])('leaves nothing of the stack after setup stopped %s each mutating call, and nothing else is touched', async (mode) => {
+  it.each(CASES)('%s: leaves nothing of the stack after setup stopped %s each mutating call, and nothing else is touched', async (engine, mode) => {
+    const calls = await setupCalls(engine);
     const problems: string[] = [];
     let reached = 0;
     for (let crashAt = 1; crashAt <= calls; crashAt++) {
       await world.reset();
       addForeign();
       world.aws.crashOn({ at: crashAt, mode });
-      const setup = await world.setup();
+      const setup = await world.setup([...ENGINES[engine]]);
       const crashed = world.aws.crashed;
       world.aws.crashOn(null);
       if (!crashed || setup.code === 0) {
@@ -193,29 +200,27 @@ describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
         continue;
       }
       reached++;
-      const run = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+      const run = await teardown();
       const left = leftovers(world).sort();
-      if (run.code !== 0) problems.push(`crash ${crashAt} (${crashed.command}): teardown failed: ${run.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
+      if (run.code !== 0) problems.push(`crash ${crashAt} (${crashed.command}): teardown failed: ${errors(run.stderr)}`);
       if (JSON.stringify(left) !== JSON.stringify(FOREIGN)) problems.push(`crash ${crashAt} (${crashed.command}): left ${left.join(', ')}`);
     }
     expect(problems).toEqual([]);
     expect(reached).toBe(calls);
   }, 600_000);
 
-  it.each<CrashMode>(['before', 'after'])('finishes on a re-run after teardown itself stopped %s each of its mutating calls', async (mode) => {
-    await world.reset();
-    expect((await world.setup()).code).toBe(0);
-    const before = world.aws.mutatingCalls().length;
-    expect((await world.cli(['teardown', '--yes', '--region', 'us-west-2'])).code).toBe(0);
-    const teardownCalls = world.aws.mutatingCalls().length - before;
+  it.each(CASES)('%s: finishes on a re-run after teardown itself stopped %s each of its mutating calls', async (engine, mode) => {
+    const setupOnly = await setupCalls(engine);
+    expect((await teardown()).code).toBe(0);
+    const teardownCalls = world.aws.mutatingCalls().length - setupOnly;
     const problems: string[] = [];
     let reached = 0;
     for (let crashAt = 1; crashAt <= teardownCalls; crashAt++) {
       await world.reset();
       addForeign();
-      expect((await world.setup()).code).toBe(0);
+      expect((await world.setup([...ENGINES[engine]])).code).toBe(0);
       world.aws.crashOn({ at: crashAt, mode });
-      const stopped = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+      const stopped = await teardown();
       const crashed = world.aws.crashed;
       world.aws.crashOn(null);
       if (!crashed) {
@@ -224,9 +229,9 @@ describe.skipIf(!canRun)('teardown from every state setup can leave', () => {
       }
       reached++;
       if (stopped.code === 0) problems.push(`teardown crash ${crashAt} (${crashed.command}): claimed success`);
-      const again = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
+      const again = await teardown();
       const left = leftovers(world).sort();
-      if (again.code !== 0) problems.push(`teardown crash ${crashAt} (${crashed.command}): the re-run failed: ${again.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
+      if (again.code !== 0) problems.push(`teardown crash ${crashAt} (${crashed.command}): the re-run failed: ${errors(again.stderr)}`);
       if (JSON.stringify(left) !== JSON.stringify(FOREIGN)) problems.push(`teardown crash ${crashAt} (${crashed.command}): left ${left.join(', ')}`);
     }
     expect(problems).toEqual([]);

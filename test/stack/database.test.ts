@@ -70,18 +70,78 @@ describe('§2 database step', () => {
     expect(ctx.state.database?.cidr).toBeUndefined();
   });
 
-  it('creates Aurora Serverless v2 that can scale to zero', async () => {
+  // Scaling to 0 ACU (auto-pause) needs Aurora MySQL 3.08 or newer; the region's default may be
+  // older (SDK model: DBEngineVersion.ServerlessV2FeaturesSupport.MinCapacity, "If the minimum
+  // capacity is 0 ACUs, the engine version ... supports the automatic pause/resume feature").
+  it('creates Aurora Serverless v2 that can scale to zero, on the newest version that can', async () => {
+    aws.pageSize = 2; // the versions come in pages
     const ctx = await ready({ engine: 'aurora-mysql' });
+    const plan = await databaseStep.plan(ctx);
+    expect(plan[0]!.detail).toContain('Aurora MySQL 8.0.mysql_aurora.3.10.0 Serverless v2 (0–2 ACU, pauses when idle)');
     const output = await databaseStep.apply(ctx);
     expect(aws.callsOf('CreateDBCluster')[0]).toMatchObject({
       DBClusterIdentifier: 'tsdb-cluster',
       Engine: 'aurora-mysql',
+      EngineVersion: '8.0.mysql_aurora.3.10.0',
       DatabaseName: 'tsdb',
       StorageEncrypted: true,
       ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 },
     });
     expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ DBClusterIdentifier: 'tsdb-cluster', DBInstanceClass: 'db.serverless', Engine: 'aurora-mysql' });
     expect(output.host).toContain('tsdb-cluster.cluster');
+  });
+
+  it('settles for a minimum of 0.5 ACU, and says so in the plan, where no version can pause', async () => {
+    aws.rds.engineVersions = aws.rds.engineVersions.filter((v) => v.ServerlessV2FeaturesSupport?.MinCapacity !== 0);
+    const ctx = await ready({ engine: 'aurora-mysql' });
+    expect((await databaseStep.plan(ctx))[0]!.detail).toContain('0.5–2 ACU: no Aurora MySQL version in us-west-2 can pause at 0');
+    await databaseStep.apply(ctx);
+    expect(aws.callsOf('CreateDBCluster')[0]).toMatchObject({ EngineVersion: '8.0.mysql_aurora.3.05.2', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 2 } });
+  });
+
+  it('finds a cluster that has no endpoint yet instead of making another (stopped right after CreateDBCluster)', async () => {
+    const ctx = await ready({ engine: 'aurora-mysql' });
+    aws.crashOn({ at: 'CreateDBCluster', mode: 'after' });
+    await expect(databaseStep.apply(ctx)).rejects.toThrow('simulated crash');
+    aws.crashOn(null);
+    await databaseStep.apply(ctx);
+    expect(aws.callsOf('CreateDBCluster')).toHaveLength(1);
+    expect(aws.rds.clusters.size).toBe(1);
+  });
+
+  it('removes Aurora: the instance, then the cluster (waiting while it is deleting), then the subnet group', async () => {
+    const ctx = await ready({ engine: 'aurora-mysql' });
+    await databaseStep.apply(ctx);
+    await databaseStep.remove(ctx);
+    expect(aws.rds.instances.size).toBe(0);
+    expect(aws.rds.clusters.size).toBe(0);
+    expect(aws.rds.subnetGroups.size).toBe(0);
+    expect(aws.callsOf('DeleteDBCluster')).toHaveLength(1);
+    expect(ctx.log()).toMatch(/cluster tsdb-cluster: deleting/);
+  });
+
+  it('finishes an Aurora removal stopped while the cluster was deleting, without deleting it twice', async () => {
+    const ctx = await ready({ engine: 'aurora-mysql' });
+    await databaseStep.apply(ctx);
+    aws.crashOn({ at: 'DeleteDBCluster', mode: 'after' });
+    await expect(databaseStep.remove(ctx)).rejects.toThrow('simulated crash');
+    aws.crashOn(null);
+    expect([...aws.rds.clusters.values()][0]!.deletingAt).toBeDefined();
+    await databaseStep.remove(ctx);
+    expect(aws.callsOf('DeleteDBCluster')).toHaveLength(1);
+    expect(aws.rds.clusters.size).toBe(0);
+    expect(aws.rds.subnetGroups.size).toBe(0);
+  });
+
+  it('deletes a cluster that never got an instance or an endpoint (setup stopped in between)', async () => {
+    const ctx = await ready({ engine: 'aurora-mysql' });
+    aws.crashOn({ at: 'CreateDBInstance', mode: 'before' });
+    await expect(databaseStep.apply(ctx)).rejects.toThrow('simulated crash');
+    aws.crashOn(null);
+    expect(aws.rds.instances.size).toBe(0);
+    await databaseStep.remove(ctx);
+    expect(aws.rds.clusters.size).toBe(0);
+    expect(aws.rds.subnetGroups.size).toBe(0);
   });
 
   it('changes nothing when run again', async () => {
@@ -99,6 +159,27 @@ describe('§2 database step', () => {
     const again = await ready();
     await databaseStep.apply(again);
     expect(aws.callsOf('ModifyDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', MasterUserPassword: PASSWORD, ApplyImmediately: true }]);
+  });
+
+  // RDS takes a new master password only while `available`, and applies it later
+  // (ModifyDBInstance: InvalidDBInstanceStateFault; status resetting-master-credentials,
+  // PendingModifiedValues.MasterUserPassword): wait before the reset, and until it is done.
+  it('sets a new password only once the database is available, and waits until the reset is done', async () => {
+    const first = await ready();
+    aws.crashOn({ at: 'CreateDBInstance', mode: 'after' });
+    await expect(databaseStep.apply(first)).rejects.toThrow('simulated crash');
+    aws.crashOn(null);
+    // The run stopped before its state was saved: the new run cannot vouch for the password.
+    const again = await ready();
+    await databaseStep.apply(again);
+    const modify = aws.calls.findIndex((c) => c.command === 'ModifyDBInstance');
+    expect(modify).toBeGreaterThan(-1);
+    const instance = aws.rds.instances.get('tsdb')!;
+    // Asked only after the instance had booted, and the step ended after the reset.
+    expect(instance.reset!.until).toBeLessThanOrEqual(again.clock.now);
+    expect(again.clock.now - instance.createdAt).toBeGreaterThanOrEqual(aws.rds.bootMs + aws.rds.resetMs);
+    expect(again.log()).toContain('resetting-master-credentials');
+    expect(again.state.database!.passwordResetAt).toEqual(expect.any(Number));
   });
 
   it('never adopts an instance of the same name it did not make', async () => {

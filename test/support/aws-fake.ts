@@ -95,6 +95,8 @@ export interface DbInstance {
   deletionProtection: boolean;
   tags: RdsTag[];
   password?: string;
+  /** A master password reset in progress: RDS shows the new one pending until then. */
+  reset?: { until: number };
 }
 
 export interface LambdaFunction {
@@ -134,9 +136,20 @@ export interface RestApi {
 export interface DbCluster {
   id: string;
   createdAt: number;
+  deletingAt?: number;
   tags: RdsTag[];
   password: string;
+  subnetGroup: string;
+  engineVersion: string;
   scaling?: { MinCapacity?: number; MaxCapacity?: number };
+  reset?: { until: number };
+}
+
+export interface EngineVersion {
+  Engine: string;
+  EngineVersion: string;
+  IsDefault?: boolean;
+  ServerlessV2FeaturesSupport?: { MinCapacity?: number; MaxCapacity?: number };
 }
 
 export class FakeAws {
@@ -165,6 +178,8 @@ export class FakeAws {
     /** How long those interfaces linger after the function is deleted. */
     eniLingerMs: 25 * 60_000,
   };
+  /** List calls answer at most this many items a page: callers must follow the pages. */
+  pageSize = 100;
   /** For resource ids the services make up. */
   nextId = 1;
   readonly lambda = {
@@ -200,6 +215,27 @@ export class FakeAws {
     offeredClasses: new Set(['db.t4g.micro', 'db.t3.micro', 'db.t3.small', 'db.serverless']),
     bootMs: 300_000,
     deleteMs: 60_000,
+    /**
+     * A master password reset runs this long (status resetting-master-credentials, the new
+     * password pending), and the server takes the new password this much later still.
+     */
+    resetMs: 60_000,
+    passwordLagMs: 10_000,
+    /** An Aurora cluster is available after this, and stays `deleting` this long (minutes). */
+    clusterBootMs: 120_000,
+    clusterDeleteMs: 240_000,
+    /**
+     * Aurora MySQL versions as DescribeDBEngineVersions lists them: the region's default does
+     * not support a minimum of 0 ACU (auto-pause needs Aurora MySQL 3.08 or newer).
+     */
+    engineVersions: [
+      { Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.04.3', ServerlessV2FeaturesSupport: { MinCapacity: 0.5, MaxCapacity: 128 } },
+      { Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.05.2', IsDefault: true, ServerlessV2FeaturesSupport: { MinCapacity: 0.5, MaxCapacity: 128 } },
+      { Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.08.2', ServerlessV2FeaturesSupport: { MinCapacity: 0, MaxCapacity: 256 } },
+      { Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.10.0', ServerlessV2FeaturesSupport: { MinCapacity: 0, MaxCapacity: 256 } },
+      { Engine: 'mysql', EngineVersion: '8.0.40', ServerlessV2FeaturesSupport: undefined },
+      { Engine: 'mysql', EngineVersion: '8.4.5', IsDefault: true },
+    ] as EngineVersion[],
     /** Called when a database or a master password comes into being, so a test server can mirror it. */
     onPassword: undefined as undefined | ((user: string, password: string, database: string) => Promise<void>),
     /** Where the database answers: by default an RDS-shaped name; tests point it at MariaDB. */
@@ -212,6 +248,7 @@ export class FakeAws {
     this.crashPlan = null;
     this.crashed = null;
     this.mutations = 0;
+    this.due.length = 0;
     this.iam.roles.clear();
     this.ec2.groups.clear();
     this.ec2.inUse.clear();
@@ -231,6 +268,24 @@ export class FakeAws {
   /** Calls of one command, by name, e.g. 'CreateRole'. */
   callsOf(command: string): Array<Record<string, unknown>> {
     return this.calls.filter((c) => c.command === command).map((c) => c.input);
+  }
+
+  /** Effects that happen with time alone (a password taking effect), applied once their time has come. */
+  private readonly due: Array<{ at: number; apply: () => Promise<void> | void }> = [];
+
+  /** Schedules an effect for a later time on the fake's clock. */
+  later(delayMs: number, apply: () => Promise<void> | void): void {
+    this.due.push({ at: this.clock() + delayMs, apply });
+  }
+
+  /** Applies what time has brought about: called before every answer, and by tests' sleeps. */
+  async settle(): Promise<void> {
+    for (;;) {
+      const next = this.due.findIndex((d) => d.at <= this.clock());
+      if (next < 0) return;
+      const [effect] = this.due.splice(next, 1);
+      await effect!.apply();
+    }
   }
 
   /** Crash the run at a mutating call (see CrashPlan); null: no crash. Counting starts now. */
@@ -262,6 +317,7 @@ export class FakeAws {
   ): void {
     stub.on(command).callsFake(async (input: I) => {
       await this.latency?.();
+      await this.settle();
       const recorded = (spec.recordAs ? spec.recordAs(input) : input) as Record<string, unknown>;
       this.calls.push({ service: spec.service, command: spec.name, input: recorded, mutating: spec.mutating });
       const crash = spec.mutating ? this.crashPoint(spec.name) : null;

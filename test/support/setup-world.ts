@@ -132,6 +132,7 @@ export async function startWorld(): Promise<World> {
   const hooks = {
     sleep: async (ms: number) => {
       clock.now += ms;
+      await aws.settle();
     },
     now: () => clock.now,
     reachable,

@@ -1,6 +1,7 @@
 // Tutorial §2: the database `tsdb`. MySQL on the cheapest small class the region offers
 // (20 GB, encrypted), or Aurora MySQL Serverless v2 that can scale to zero. It takes minutes
-// to boot, so the engine starts it early and only what needs it waits here.
+// to boot, so the engine starts it early and only what needs it waits here. Every wait —
+// booting, a password reset, deleting — is bounded and shows progress.
 
 import {
   CreateDBClusterCommand,
@@ -12,29 +13,33 @@ import {
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
   DeleteDBSubnetGroupCommand,
-  DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
   DescribeOrderableDBInstanceOptionsCommand,
+  InvalidDBClusterStateFault,
   InvalidDBInstanceStateFault,
+  InvalidDBSubnetGroupStateFault,
   ListTagsForResourceCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
+  type DBCluster,
   type DBInstance,
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { UserFacingError } from '../../errors.js';
+import type { Task } from '../../ui/progress.js';
 import { done, notYet, retry, waitFor } from '../../util/wait.js';
 import { tagMap } from '../naming.js';
 import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
+import { AURORA_MAX_ACU, auroraVersions, chooseAuroraVersion, clusterEndpoint, findCluster, type AuroraChoice } from './database-aurora.js';
 import type { NetworkOutput } from './network.js';
 
 /** Cheapest first; the first the region offers for MySQL is used. */
 export const MYSQL_CLASSES = ['db.t4g.micro', 'db.t3.micro', 'db.t4g.small', 'db.t3.small'];
 export const POLL_MS = 15_000;
 export const BOOT_LIMIT_MS = 60 * 60_000;
-/** RDS deletes a small instance in minutes; an hour means something is wrong. */
+/** RDS deletes a small instance, and an Aurora cluster, in minutes; an hour means something is wrong. */
 export const DELETE_LIMIT_MS = 60 * 60_000;
 
 export interface DatabaseOutput {
@@ -53,18 +58,6 @@ async function findInstance(rds: RDSClient, ctx: StepContext): Promise<DBInstanc
     return found;
   } catch (error) {
     if (error instanceof DBInstanceNotFoundFault) return null;
-    throw error;
-  }
-}
-
-async function clusterEndpoint(rds: RDSClient, ctx: StepContext): Promise<{ host: string; port: number } | null> {
-  try {
-    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ctx.names.dbCluster }))).DBClusters?.[0];
-    if (!cluster) return null;
-    checkOwner(ctx, `Aurora cluster ${ctx.names.dbCluster}`, tagMap(cluster.TagList));
-    return cluster.Endpoint ? { host: cluster.Endpoint, port: cluster.Port ?? 3306 } : null;
-  } catch (error) {
-    if (error instanceof DBClusterNotFoundFault) return null;
     throw error;
   }
 }
@@ -102,6 +95,42 @@ function password(ctx: StepContext): string {
   return value;
 }
 
+const serverless = (ctx: StepContext) => ctx.answers.engine === 'aurora-mysql' && (!ctx.answers.dbClass || ctx.answers.dbClass === 'db.serverless');
+
+function describeAurora(choice: AuroraChoice): string {
+  return choice.minCapacity === 0
+    ? `Aurora MySQL ${choice.engineVersion} Serverless v2 (0–${AURORA_MAX_ACU} ACU, pauses when idle), encrypted`
+    : `Aurora MySQL ${choice.engineVersion} Serverless v2 (0.5–${AURORA_MAX_ACU} ACU: ${choice.note}), encrypted`;
+}
+
+/** Waits until the instance (and its cluster) are available with no password change pending. */
+async function waitSettled(rds: RDSClient, ctx: StepContext, task: Task, first: DBInstance | null): Promise<DBInstance> {
+  let current = first;
+  return waitFor(
+    async (attempt) => {
+      if (attempt > 1 || !current) current = await findInstance(rds, ctx);
+      if (!current) return notYet('not found yet');
+      const status = current.DBInstanceStatus ?? 'creating';
+      if (status !== 'available') return notYet(status);
+      if (current.PendingModifiedValues?.MasterUserPassword) return notYet('applying the new master password');
+      if (ctx.answers.engine === 'aurora-mysql') {
+        const cluster = await findCluster(rds, ctx);
+        if (cluster?.Status !== 'available' || !cluster.Endpoint) return notYet(`cluster ${cluster?.Status ?? 'missing'}`);
+        if (cluster.PendingModifiedValues?.MasterUserPassword) return notYet('applying the new master password');
+      }
+      return done(current);
+    },
+    {
+      what: `database ${ctx.names.dbInstance} to be available`,
+      delay: { everyMs: POLL_MS },
+      timeoutMs: BOOT_LIMIT_MS,
+      sleep: ctx.sleep,
+      now: ctx.now,
+      onWait: ({ status }) => task.update(status),
+    },
+  );
+}
+
 export const databaseStep: Step<DatabaseOutput> = {
   id: 'database',
   title: '§2 database',
@@ -110,20 +139,15 @@ export const databaseStep: Step<DatabaseOutput> = {
   async plan(ctx) {
     const rds = await ctx.aws.rds();
     const found = await findInstance(rds, ctx);
-    const engine = ctx.answers.engine;
-    const item: PlanItem = found
-      ? { step: 'database', resource: `RDS instance ${ctx.names.dbInstance}`, action: 'keep', detail: `${found.Engine}, ${found.DBInstanceStatus}` }
-      : {
-          step: 'database',
-          resource: `RDS instance ${ctx.names.dbInstance}`,
-          action: 'create',
-          detail:
-            engine === 'mysql'
-              ? `MySQL, ${ctx.answers.dbClass ?? 'smallest class offered'}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
-              : ctx.answers.dbClass && ctx.answers.dbClass !== 'db.serverless'
-                ? `Aurora MySQL on ${ctx.answers.dbClass}, encrypted`
-                : 'Aurora MySQL Serverless v2 (0–2 ACU), encrypted',
-        };
+    const resource = `RDS instance ${ctx.names.dbInstance}`;
+    if (found) return [{ step: 'database', resource, action: 'keep', detail: `${found.Engine}, ${found.DBInstanceStatus}` }];
+    const detail =
+      ctx.answers.engine === 'mysql'
+        ? `MySQL, ${ctx.answers.dbClass ?? 'smallest class offered'}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
+        : serverless(ctx)
+          ? describeAurora(chooseAuroraVersion(await auroraVersions(rds), ctx.aws.region))
+          : `Aurora MySQL on ${ctx.answers.dbClass}, encrypted`;
+    const item: PlanItem = { step: 'database', resource, action: 'create', detail };
     return [item];
   },
 
@@ -143,19 +167,21 @@ export const databaseStep: Step<DatabaseOutput> = {
         Tags: tagList(ctx),
       };
       if (ctx.answers.engine === 'aurora-mysql') {
-        const serverless = !ctx.answers.dbClass || ctx.answers.dbClass === 'db.serverless';
-        if (!(await clusterEndpoint(rds, ctx))) {
+        // Found in any state: a cluster still being created has no endpoint, but it is there.
+        if (!(await findCluster(rds, ctx))) {
+          const choice = serverless(ctx) ? chooseAuroraVersion(await auroraVersions(rds), ctx.aws.region) : null;
           await rds.send(
             new CreateDBClusterCommand({
               DBClusterIdentifier: ctx.names.dbCluster,
               Engine: 'aurora-mysql',
+              ...(choice ? { EngineVersion: choice.engineVersion } : {}),
               DatabaseName: ctx.names.dbName,
               MasterUsername: ctx.names.dbUser,
               MasterUserPassword: password(ctx),
               VpcSecurityGroupIds: [access.databaseGroupId],
               DBSubnetGroupName: ctx.names.dbSubnetGroup,
               StorageEncrypted: true,
-              ...(serverless ? { ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 } } : {}),
+              ...(choice ? { ServerlessV2ScalingConfiguration: { MinCapacity: choice.minCapacity, MaxCapacity: AURORA_MAX_ACU } } : {}),
               Tags: tagList(ctx),
             }),
           );
@@ -163,7 +189,7 @@ export const databaseStep: Step<DatabaseOutput> = {
         task.update('creating');
         instance = (
           await rds.send(
-            new CreateDBInstanceCommand({ ...common, DBClusterIdentifier: ctx.names.dbCluster, Engine: 'aurora-mysql', DBInstanceClass: serverless ? 'db.serverless' : ctx.answers.dbClass }),
+            new CreateDBInstanceCommand({ ...common, DBClusterIdentifier: ctx.names.dbCluster, Engine: 'aurora-mysql', DBInstanceClass: serverless(ctx) ? 'db.serverless' : ctx.answers.dbClass }),
           )
         ).DBInstance!;
       } else {
@@ -190,37 +216,32 @@ export const databaseStep: Step<DatabaseOutput> = {
       ctx.state.database!.passwordApplied = true;
     } else if (ctx.state.database?.passwordApplied !== true) {
       // Found by name and tag, but whether it has the saved password is unknown (the state was
-      // lost, or --db-password was given): set it. Setting the same password again is harmless.
+      // lost, or --db-password was given): set it. RDS takes a new password only while the
+      // database is available, and applies it some time later.
+      instance = await waitSettled(rds, ctx, task, instance);
       task.update('setting the master password');
-      if (ctx.answers.engine === 'aurora-mysql') {
-        await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: ctx.names.dbCluster, MasterUserPassword: password(ctx), ApplyImmediately: true }));
-      } else {
-        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, MasterUserPassword: password(ctx), ApplyImmediately: true }));
-      }
+      const reset = { MasterUserPassword: password(ctx), ApplyImmediately: true };
+      const stillBusy = (error: unknown) =>
+        (error instanceof InvalidDBInstanceStateFault || error instanceof InvalidDBClusterStateFault) && 'waiting until RDS accepts the new password';
+      await retry(
+        () =>
+          ctx.answers.engine === 'aurora-mysql'
+            ? rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: ctx.names.dbCluster, ...reset }))
+            : rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, ...reset })),
+        { what: 'RDS to accept the new master password', delay: { everyMs: POLL_MS }, timeoutMs: BOOT_LIMIT_MS, sleep: ctx.sleep, now: ctx.now, shouldRetry: stillBusy },
+      );
       ctx.state.database!.passwordApplied = true;
+      // The table step may be refused for a little while after this: it retries then.
+      ctx.state.database!.passwordResetAt = ctx.now();
+      instance = null;
     }
 
-    let current: DBInstance = instance;
-    const available = await waitFor(
-      async (attempt) => {
-        if (attempt > 1) current = (await findInstance(rds, ctx)) ?? current;
-        return current.DBInstanceStatus === 'available' ? done(current) : notYet(current.DBInstanceStatus ?? 'creating');
-      },
-      {
-        what: `database ${ctx.names.dbInstance} to be available`,
-        delay: { everyMs: POLL_MS },
-        timeoutMs: BOOT_LIMIT_MS,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        onWait: ({ status }) => task.update(status),
-      },
-    );
-    instance = available;
+    const available = await waitSettled(rds, ctx, task, instance);
     const endpoint =
       ctx.answers.engine === 'aurora-mysql'
-        ? await clusterEndpoint(rds, ctx)
-        : instance.Endpoint?.Address
-          ? { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 3306 }
+        ? clusterEndpoint(await findCluster(rds, ctx))
+        : available.Endpoint?.Address
+          ? { host: available.Endpoint.Address, port: available.Endpoint.Port ?? 3306 }
           : null;
     if (!endpoint) throw new UserFacingError(`the database ${ctx.names.dbInstance} is available but has no endpoint yet; run setup again`, { code: 'WAIT_TIMEOUT' });
     ctx.state.database = {
@@ -240,55 +261,77 @@ export const databaseStep: Step<DatabaseOutput> = {
   async remove(ctx) {
     const rds = await ctx.aws.rds();
     let instance: DBInstance | null;
+    let cluster: DBCluster | null;
     try {
-      instance = await findInstance(rds, ctx);
+      [instance, cluster] = await Promise.all([findInstance(rds, ctx), findCluster(rds, ctx)]);
     } catch (error) {
       if (error instanceof ConflictError) return; // somebody else's: never touched
       throw error;
     }
-    const task = instance ? ctx.progress.task(`database ${ctx.names.dbInstance}`, 'deleting') : null;
-    if (instance && instance.DBInstanceStatus !== 'deleting') {
-      if (instance.DeletionProtection) {
-        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, DeletionProtection: false, ApplyImmediately: true }));
-      }
-      const snapshot = ctx.finalSnapshot
-        ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: ctx.finalSnapshot }
-        : { SkipFinalSnapshot: true, DeleteAutomatedBackups: true };
-      // A database still being created (teardown right after an interrupted setup) cannot be
-      // deleted yet: wait until RDS allows it, never leave it running.
-      await retry(() => rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, ...(instance.DBClusterIdentifier ? { SkipFinalSnapshot: true } : snapshot) })), {
-        what: `RDS to let ${ctx.names.dbInstance} be deleted`,
-        delay: { everyMs: POLL_MS },
-        timeoutMs: BOOT_LIMIT_MS,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        shouldRetry: (error) => error instanceof InvalidDBInstanceStateFault && 'waiting until RDS lets it be deleted (still creating)',
-        onWait: ({ status }) => task?.update(status),
-      });
-    }
+    const budget = { delay: { everyMs: POLL_MS }, timeoutMs: ctx.waitLimitMs ?? DELETE_LIMIT_MS, sleep: ctx.sleep, now: ctx.now };
     if (instance) {
+      const task = ctx.progress.task(`database ${ctx.names.dbInstance}`, 'deleting');
+      if (instance.DBInstanceStatus !== 'deleting') {
+        if (instance.DeletionProtection) {
+          await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, DeletionProtection: false, ApplyImmediately: true }));
+        }
+        const snapshot = ctx.finalSnapshot
+          ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: ctx.finalSnapshot }
+          : { SkipFinalSnapshot: true, DeleteAutomatedBackups: true };
+        // A database still being created (teardown right after an interrupted setup) cannot be
+        // deleted yet: wait until RDS allows it, never leave it running.
+        await retry(() => rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, ...(instance.DBClusterIdentifier ? { SkipFinalSnapshot: true } : snapshot) })), {
+          ...budget,
+          what: `RDS to let ${ctx.names.dbInstance} be deleted`,
+          timeoutMs: BOOT_LIMIT_MS,
+          shouldRetry: (error) => error instanceof InvalidDBInstanceStateFault && 'waiting until RDS lets it be deleted (still creating)',
+          onWait: ({ status }) => task.update(status),
+        });
+      }
       await waitFor(async () => ((await findInstance(rds, ctx)) ? notYet('deleting') : done(undefined)), {
+        ...budget,
         what: `database ${ctx.names.dbInstance} to be deleted`,
-        delay: { everyMs: POLL_MS },
-        timeoutMs: ctx.waitLimitMs ?? DELETE_LIMIT_MS,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        onWait: ({ status }) => task?.update(status),
+        onWait: ({ status }) => task.update(status),
       });
+      task.done('deleted');
     }
-    task?.done('deleted');
-    if (await clusterEndpoint(rds, ctx).catch(() => null)) {
-      await rds.send(
-        new DeleteDBClusterCommand({
-          DBClusterIdentifier: ctx.names.dbCluster,
-          ...(ctx.finalSnapshot ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: ctx.finalSnapshot } : { SkipFinalSnapshot: true }),
-        }),
-      );
+    if (cluster) {
+      // An Aurora cluster is `deleting` for minutes, and holds its subnet group until it is gone.
+      const task = ctx.progress.task(`cluster ${ctx.names.dbCluster}`, cluster.Status === 'deleting' ? 'deleting' : 'deleting its cluster');
+      if (cluster.Status !== 'deleting') {
+        await retry(
+          () =>
+            rds.send(
+              new DeleteDBClusterCommand({
+                DBClusterIdentifier: ctx.names.dbCluster,
+                ...(ctx.finalSnapshot ? { SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: ctx.finalSnapshot } : { SkipFinalSnapshot: true }),
+              }),
+            ),
+          {
+            ...budget,
+            what: `RDS to let ${ctx.names.dbCluster} be deleted`,
+            timeoutMs: BOOT_LIMIT_MS,
+            // Still being created, or already being deleted (a run stopped right after asking).
+            shouldRetry: (error) => error instanceof InvalidDBClusterStateFault && !/already being deleted/i.test(error.message) && `waiting until RDS lets it be deleted (${error.message})`,
+            onWait: ({ status }) => task.update(status),
+          },
+        ).catch((error: unknown) => {
+          if (!(error instanceof InvalidDBClusterStateFault) && !(error instanceof DBClusterNotFoundFault)) throw error;
+        });
+      }
+      await waitFor(async () => ((await findCluster(rds, ctx)) ? notYet('deleting') : done(undefined)), {
+        ...budget,
+        what: `cluster ${ctx.names.dbCluster} to be deleted`,
+        onWait: ({ status }) => task.update(status),
+      });
+      task.done('deleted');
     }
-    try {
-      await rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: ctx.names.dbSubnetGroup }));
-    } catch (error) {
+    await retry(() => rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: ctx.names.dbSubnetGroup })), {
+      ...budget,
+      what: `subnet group ${ctx.names.dbSubnetGroup} to be free`,
+      shouldRetry: (error) => error instanceof InvalidDBSubnetGroupStateFault && 'waiting for the database to let go of its subnet group',
+    }).catch((error: unknown) => {
       if (!(error instanceof DBSubnetGroupNotFoundFault)) throw error;
-    }
+    });
   },
 };

@@ -17,6 +17,8 @@ export interface TableOutput {
 }
 
 const TRANSIENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
+/** After RDS reports a new master password applied, the server may refuse it for a little while. */
+export const AFTER_RESET_MS = 5 * 60_000;
 
 /** Runs SQL on the database from this computer, retrying while a new database settles. */
 export async function withDesktopConnection<T>(
@@ -31,11 +33,16 @@ export async function withDesktopConnection<T>(
   const connection = await retry(() => createConnection(connectOptions), {
     what: `the database at ${db.host}:${db.port} to answer`,
     delay: { baseMs: 2_000, maxMs: 15_000, random: ctx.random },
-    attempts: options.patient === false ? 1 : 8,
-    timeoutMs: 120_000,
+    attempts: options.patient === false ? 1 : 20,
+    timeoutMs: AFTER_RESET_MS,
     sleep: ctx.sleep,
     now: ctx.now,
-    shouldRetry: (error) => TRANSIENT.has((error as { code?: string }).code ?? ''),
+    shouldRetry: (error) => {
+      const code = (error as { code?: string }).code ?? '';
+      if (TRANSIENT.has(code)) return true;
+      const justReset = db.passwordResetAt !== undefined && ctx.now() - db.passwordResetAt < AFTER_RESET_MS;
+      return code === 'ER_ACCESS_DENIED_ERROR' && justReset && 'the new master password is not in effect yet';
+    },
   }).catch((error: unknown) => {
     throw new UserFacingError(
       `cannot reach the database at ${db.host}:${db.port} from here (${describe(error)})` +

@@ -13,6 +13,8 @@ import {
   DeleteDBInstanceCommand,
   DeleteDBSubnetGroupCommand,
   DescribeDBClustersCommand,
+  DescribeDBEngineVersionsCommand,
+  InvalidDBClusterStateFault,
   DescribeDBInstancesCommand,
   DescribeDBSubnetGroupsCommand,
   DescribeOrderableDBInstanceOptionsCommand,
@@ -29,7 +31,11 @@ import { meta } from '../aws-fake.js';
 import type { FakeAws, DbInstance, DbCluster } from '../aws-fake.js';
 
 function rdsInvalidParameter(message: string): RDSServiceException {
-  return new RDSServiceException({ name: 'InvalidParameterValue', $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
+  return rdsError('InvalidParameterValue', message);
+}
+
+function rdsError(name: string, message: string): RDSServiceException {
+  return new RDSServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 }
 
 export function installRds(fake: FakeAws): void {
@@ -44,6 +50,7 @@ export function installRds(fake: FakeAws): void {
   const status = (i: DbInstance): string => {
     const now = fake.clock();
     if (i.deletingAt !== undefined) return 'deleting';
+    if (i.reset && i.reset.until > now) return 'resetting-master-credentials';
     const age = now - i.createdAt;
     return age >= fake.rds.bootMs ? 'available' : age >= fake.rds.bootMs * 0.9 ? 'backing-up' : 'creating';
   };
@@ -64,7 +71,8 @@ export function installRds(fake: FakeAws): void {
       VpcSecurityGroups: i.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup },
       TagList: i.tags,
-      ...(st === 'available' || st === 'backing-up' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
+      ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
+      ...(i.reset && i.reset.until > fake.clock() ? { PendingModifiedValues: { MasterUserPassword: '****' } } : {}),
     };
   };
   fake.handle(rds, DescribeDBInstancesCommand, { service: 'rds', name: 'DescribeDBInstances', mutating: false }, async (input) => {
@@ -101,12 +109,22 @@ export function installRds(fake: FakeAws): void {
     if (input.MasterUserPassword) await fake.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword, input.DBName ?? 'tsdb');
     return { DBInstance: describe(created) };
   });
+  /**
+   * A new master password (ModifyDBInstance/ModifyDBCluster, ApplyImmediately) is taken only
+   * while the database is available, and applies later: the status is
+   * resetting-master-credentials meanwhile, and PendingModifiedValues shows it.
+   */
+  const resetPassword = (target: { reset?: { until: number }; password?: string }, password: string) => {
+    target.reset = { until: fake.clock() + fake.rds.resetMs };
+    fake.later(fake.rds.resetMs + fake.rds.passwordLagMs, async () => {
+      target.password = password;
+      await fake.rds.onPassword?.('tsdbuser', password, 'tsdb');
+    });
+  };
   fake.handle(rds, ModifyDBInstanceCommand, { service: 'rds', name: 'ModifyDBInstance', mutating: true }, async (input) => {
     const found = instance(input.DBInstanceIdentifier);
-    if (input.MasterUserPassword) {
-      found.password = input.MasterUserPassword;
-      await fake.rds.onPassword?.('tsdbuser', input.MasterUserPassword, 'tsdb');
-    }
+    if (status(found) !== 'available') throw new InvalidDBInstanceStateFault({ ...meta, message: `Database instance is not in available state (${status(found)}).` });
+    if (input.MasterUserPassword) resetPassword(found, input.MasterUserPassword);
     if (input.DeletionProtection !== undefined) found.deletionProtection = input.DeletionProtection;
     return { DBInstance: describe(found) };
   });
@@ -130,15 +148,24 @@ export function installRds(fake: FakeAws): void {
   fake.handle(rds, DeleteDBSubnetGroupCommand, { service: 'rds', name: 'DeleteDBSubnetGroup', mutating: true }, async (input) => {
     if (!fake.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupNotFoundFault({ ...meta, message: 'not found' });
     sweep();
+    sweepClusters();
     if ([...fake.rds.instances.values()].some((i) => i.subnetGroup === input.DBSubnetGroupName)) {
       throw new InvalidDBSubnetGroupStateFault({ ...meta, message: 'Cannot delete the subnet group because at least one database instance is still using it.' });
+    }
+    // A cluster being deleted still holds its subnet group, for minutes.
+    if ([...fake.rds.clusters.values()].some((c) => c.subnetGroup === input.DBSubnetGroupName)) {
+      throw new InvalidDBSubnetGroupStateFault({ ...meta, message: `Cannot delete the subnet group '${input.DBSubnetGroupName}' because at least one database cluster: tsdb-cluster is still using it.` });
     }
     fake.rds.subnetGroups.delete(input.DBSubnetGroupName!);
     return {};
   });
   fake.handle(rds, ListTagsForResourceCommand, { service: 'rds', name: 'ListTagsForResource', mutating: false }, async (input) => {
     const name = input.ResourceName!.split(':').pop()!;
-    const tags = input.ResourceName!.includes(':subgrp:') ? fake.rds.subnetGroups.get(name)?.tags : fake.rds.instances.get(name)?.tags;
+    const tags = input.ResourceName!.includes(':subgrp:')
+      ? fake.rds.subnetGroups.get(name)?.tags
+      : input.ResourceName!.includes(':cluster:')
+        ? fake.rds.clusters.get(name)?.tags
+        : fake.rds.instances.get(name)?.tags;
     return { TagList: tags ?? [] };
   });
   fake.handle(rds, DescribeOrderableDBInstanceOptionsCommand, { service: 'rds', name: 'DescribeOrderableDBInstanceOptions', mutating: false }, async (input) => {
@@ -146,41 +173,88 @@ export function installRds(fake: FakeAws): void {
     return { OrderableDBInstanceOptions: offered ? [{ Engine: input.Engine, DBInstanceClass: input.DBInstanceClass }] : [] };
   });
   const cluster = (id: string | undefined): DbCluster => {
+    sweepClusters();
     const found = id ? fake.rds.clusters.get(id) : undefined;
     if (!found) throw new DBClusterNotFoundFault({ ...meta, message: `DBCluster ${id} not found.` });
     return found;
   };
+  const clusterStatus = (c: DbCluster): string => {
+    if (c.deletingAt !== undefined) return 'deleting';
+    if (c.reset && c.reset.until > fake.clock()) return 'resetting-master-credentials';
+    return fake.clock() - c.createdAt >= fake.rds.clusterBootMs ? 'available' : 'creating';
+  };
+  function sweepClusters(): void {
+    for (const [id, c] of fake.rds.clusters) {
+      if (c.deletingAt !== undefined && fake.clock() - c.deletingAt >= fake.rds.clusterDeleteMs) fake.rds.clusters.delete(id);
+    }
+  }
+  const describeCluster = (c: DbCluster) => {
+    const st = clusterStatus(c);
+    return {
+      DBClusterIdentifier: c.id,
+      DBClusterArn: arn('cluster', c.id),
+      Status: st,
+      Engine: 'aurora-mysql',
+      EngineVersion: c.engineVersion,
+      TagList: c.tags,
+      DBSubnetGroup: c.subnetGroup,
+      // The endpoint exists once the cluster has been created.
+      ...(st !== 'creating' ? { Endpoint: fake.rds.endpoint(`${c.id}.cluster`).Address, Port: fake.rds.endpoint(c.id).Port } : {}),
+      ...(c.reset && c.reset.until > fake.clock() ? { PendingModifiedValues: { MasterUserPassword: '****' } } : {}),
+      ServerlessV2ScalingConfiguration: c.scaling,
+    };
+  };
   fake.handle(rds, DescribeDBClustersCommand, { service: 'rds', name: 'DescribeDBClusters', mutating: false }, async (input) => {
-    const c = cluster(input.DBClusterIdentifier);
-    return { DBClusters: [{ DBClusterIdentifier: c.id, Status: 'available', TagList: c.tags, Endpoint: fake.rds.endpoint(`${c.id}.cluster`).Address, Port: fake.rds.endpoint(c.id).Port, ServerlessV2ScalingConfiguration: c.scaling }] };
+    return { DBClusters: [describeCluster(cluster(input.DBClusterIdentifier))] };
+  });
+  fake.handle(rds, DescribeDBEngineVersionsCommand, { service: 'rds', name: 'DescribeDBEngineVersions', mutating: false }, async (input) => {
+    const all = fake.rds.engineVersions.filter((v) => (!input.Engine || v.Engine === input.Engine) && (!input.EngineVersion || v.EngineVersion === input.EngineVersion) && (!input.DefaultOnly || v.IsDefault));
+    // Pages of MaxRecords (default 100), continued by Marker: the fake pages small so callers must follow.
+    const size = Math.min(input.MaxRecords ?? 100, fake.pageSize);
+    const start = input.Marker ? Number(input.Marker) : 0;
+    const page = all.slice(start, start + size);
+    // IsDefault is the fake's own bookkeeping: RDS tells the default only through DefaultOnly.
+    return { DBEngineVersions: page.map(({ IsDefault: _default, ...v }) => v), ...(start + size < all.length ? { Marker: String(start + size) } : {}) };
   });
   fake.handle(rds, CreateDBClusterCommand, { service: 'rds', name: 'CreateDBCluster', mutating: true }, async (input) => {
-    if (fake.rds.clusters.has(input.DBClusterIdentifier!)) throw new DBClusterAlreadyExistsFault({ ...meta, message: 'exists' });
+    if (fake.rds.clusters.has(input.DBClusterIdentifier!)) throw new DBClusterAlreadyExistsFault({ ...meta, message: `DB Cluster already exists` });
+    if (!fake.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupNotFoundFault({ ...meta, message: `DBSubnetGroup ${input.DBSubnetGroupName} not found.` });
+    const versions = fake.rds.engineVersions.filter((v) => v.Engine === input.Engine);
+    const version = input.EngineVersion ? versions.find((v) => v.EngineVersion === input.EngineVersion) : versions.find((v) => v.IsDefault);
+    if (!version) throw rdsError('InvalidParameterCombination', `Cannot find version ${input.EngineVersion} for ${input.Engine}`);
+    const min = input.ServerlessV2ScalingConfiguration?.MinCapacity;
+    const lowest = version.ServerlessV2FeaturesSupport?.MinCapacity ?? 0.5;
+    if (min !== undefined && min < lowest) {
+      throw rdsError('InvalidParameterCombination', `Serverless v2 minimum capacity ${min} isn't valid. The minimum capacity must be at least ${lowest} ACUs for engine version ${version.EngineVersion}.`);
+    }
     fake.rds.clusters.set(input.DBClusterIdentifier!, {
       id: input.DBClusterIdentifier!,
       createdAt: fake.clock(),
       tags: input.Tags ?? [],
       password: input.MasterUserPassword!,
+      subnetGroup: input.DBSubnetGroupName!,
+      engineVersion: version.EngineVersion,
       ...(input.ServerlessV2ScalingConfiguration ? { scaling: input.ServerlessV2ScalingConfiguration } : {}),
     });
     await fake.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword!, input.DatabaseName ?? 'tsdb');
-    return { DBCluster: { DBClusterIdentifier: input.DBClusterIdentifier } };
+    return { DBCluster: describeCluster(fake.rds.clusters.get(input.DBClusterIdentifier!)!) };
   });
   fake.handle(rds, ModifyDBClusterCommand, { service: 'rds', name: 'ModifyDBCluster', mutating: true }, async (input) => {
     const c = cluster(input.DBClusterIdentifier);
-    if (input.MasterUserPassword) {
-      c.password = input.MasterUserPassword;
-      await fake.rds.onPassword?.('tsdbuser', input.MasterUserPassword, 'tsdb');
-    }
-    return { DBCluster: { DBClusterIdentifier: c.id } };
+    if (clusterStatus(c) !== 'available') throw new InvalidDBClusterStateFault({ ...meta, message: `DB cluster is not in available state: ${clusterStatus(c)}` });
+    if (input.MasterUserPassword) resetPassword(c, input.MasterUserPassword);
+    return { DBCluster: describeCluster(c) };
   });
   fake.handle(rds, DeleteDBClusterCommand, { service: 'rds', name: 'DeleteDBCluster', mutating: true }, async (input) => {
-    cluster(input.DBClusterIdentifier);
+    const c = cluster(input.DBClusterIdentifier);
+    const st = clusterStatus(c);
+    if (st === 'deleting') throw new InvalidDBClusterStateFault({ ...meta, message: `DB cluster ${c.id} is already being deleted.` });
+    if (st !== 'available') throw new InvalidDBClusterStateFault({ ...meta, message: `DB cluster ${c.id} is not in available state: ${st}` });
     sweep();
-    if ([...fake.rds.instances.values()].some((i) => i.clusterId === input.DBClusterIdentifier)) {
-      throw new InvalidDBInstanceStateFault({ ...meta, message: 'Cluster still has instances' });
+    if ([...fake.rds.instances.values()].some((i) => i.clusterId === c.id && i.deletingAt === undefined)) {
+      throw new InvalidDBClusterStateFault({ ...meta, message: 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.' });
     }
-    fake.rds.clusters.delete(input.DBClusterIdentifier!);
-    return {};
+    c.deletingAt = fake.clock();
+    return { DBCluster: describeCluster(c) };
   });
 }
