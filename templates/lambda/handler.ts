@@ -62,6 +62,8 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
 
     if (event.httpMethod === undefined) {
       // Invoked directly with IAM credentials (private mode: the desktop cannot reach the database).
+      // A ping wakes an idle (Inactive) function without touching the database.
+      if (event['mbed-tsdb'] === 'ping') return reply(200, { pong: true });
       if (event['mbed-tsdb'] !== 'migrate') return reply(400, { error: 'unknown direct invocation' });
       if (!config.db) return reply(503, { error: 'the database is not configured yet (DB_HOST)' });
       try {

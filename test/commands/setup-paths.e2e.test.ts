@@ -26,6 +26,15 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(run.stdout).toContain('from inside the VPC only');
   });
 
+  it('private mode weeks later: wakes the Inactive function before the table is checked through it', async () => {
+    expect((await world.setup(['--access', 'private'])).code).toBe(0);
+    world.clock.now += 30 * 24 * 60 * 60_000;
+    const run = await world.setup(['--access', 'private']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Inactive after weeks unused: waking it');
+    expect(world.aws.callsOf('Invoke').map((c) => c.Payload)).toEqual(['{"mbed-tsdb":"migrate"}', '{"mbed-tsdb":"ping"}', '{"mbed-tsdb":"migrate"}']);
+  });
+
   it('Aurora: a Serverless v2 cluster that can scale to zero, and its instance', async () => {
     const run = await world.setup(['--engine', 'aurora-mysql']);
     expect(run.code, run.stderr).toBe(0);

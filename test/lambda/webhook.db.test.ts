@@ -258,6 +258,11 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
       expect((await events(db)).map((r) => r.value)).toEqual([3]);
     });
 
+    it('answers a ping (the wake-up of an Inactive function) without the database', async () => {
+      const early = await open({ DB_HOST: '' });
+      expect(await early.handler({ 'mbed-tsdb': 'ping' } as never)).toMatchObject({ statusCode: 200, body: '{"pong":true}' });
+    });
+
     it('refuses any other direct invocation', async () => {
       expect((await webhook.handler({ 'mbed-tsdb': 'drop' } as never)).statusCode).toBe(400);
       expect((await webhook.handler({} as never)).statusCode).toBe(400);

@@ -1,3 +1,4 @@
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { functionPackage } from '../../src/stack/package.js';
 import { accessStep } from '../../src/stack/steps/access.js';
@@ -78,6 +79,20 @@ describe('§5 function step', () => {
     expect((await functionStep.plan(ctx))[0]).toMatchObject({ action: 'update' });
     await functionStep.apply(ctx);
     expect(aws.callsOf('UpdateFunctionCode')).toHaveLength(1);
+  });
+
+  it('wakes a function that went Inactive while idle, instead of waiting for it in vain', async () => {
+    const ctx = await ready();
+    aws.lambda.invoke = async () => ({ statusCode: 200, body: '{"pong":true}' });
+    await functionStep.apply(ctx);
+    ctx.clock.now += 15 * 24 * 60 * 60_000; // weeks without a reading
+    const config = await (await ctx.aws.lambda()).send(new GetFunctionConfigurationCommand({ FunctionName: 'mbed_time_series_webhook' }));
+    expect(config.State).toBe('Inactive');
+    const started = ctx.clock.now;
+    await functionStep.apply(ctx);
+    expect(aws.callsOf('Invoke')).toEqual([{ FunctionName: 'mbed_time_series_webhook', Payload: '{"mbed-tsdb":"ping"}' }]);
+    expect(ctx.clock.now - started).toBeLessThan(5 * 60_000);
+    expect(ctx.log()).toContain('Inactive');
   });
 
   it('gives the function the database settings once the database is there', async () => {

@@ -112,6 +112,10 @@ export interface LambdaFunction {
   tags: Record<string, string>;
   createdAt: number;
   updatedAt: number;
+  /** Last invocation (or creation or update): an idle VPC function goes Inactive. */
+  usedAt?: number;
+  /** Woken from Inactive: Pending until then. */
+  wakingUntil?: number;
   policy: Array<{ Sid: string; Principal: string; SourceArn?: string; Action: string }>;
   request: Record<string, unknown>;
 }
@@ -196,6 +200,12 @@ export class FakeAws {
     ec2Throttles: 0,
     /** Pending → Active (VPC network interfaces). */
     activeMs: 60_000,
+    /**
+     * An unused VPC function becomes Inactive after this (Lambda reclaims its network
+     * interfaces); an invocation then fails with ResourceNotReadyException and wakes it
+     * (Pending, then Active): the Lambda developer guide, "Lambda function states".
+     */
+    idleMs: 14 * 24 * 60 * 60_000,
     updateMs: 5_000,
     /** Runs a direct invocation; tests wire it to the real handler. */
     invoke: undefined as undefined | ((fn: LambdaFunction, payload: unknown) => Promise<unknown>),

@@ -15,7 +15,10 @@ import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   InvalidParameterValueException,
+  InvokeCommand,
+  ResourceConflictException,
   ResourceNotFoundException,
+  ResourceNotReadyException,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type FunctionConfiguration,
@@ -77,7 +80,20 @@ export function whileRolePropagates(error: unknown): string | false {
   return PROPAGATING.some((pattern) => pattern.test(message)) && `waiting for the new role to be usable (${message})`;
 }
 
-/** Waits until the function is Active and no update is in progress. */
+/**
+ * An idle VPC function goes Inactive, and only an invocation (or an update) brings it back:
+ * the invocation fails with ResourceNotReadyException and the function turns Pending, then
+ * Active. A ping the function answers without its database does that.
+ */
+export async function wake(lambda: LambdaClient, ctx: StepContext): Promise<void> {
+  try {
+    await lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify({ 'mbed-tsdb': 'ping' })) }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotReadyException) && !(error instanceof ResourceConflictException)) throw error;
+  }
+}
+
+/** Waits until the function is Active and no update is in progress, waking it if it went Inactive. */
 export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, update: (status: string) => void): Promise<FunctionConfiguration> {
   return waitFor(
     async () => {
@@ -86,6 +102,10 @@ export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, upd
         throw new UserFacingError(`Lambda could not prepare ${ctx.names.function}: ${config.StateReason ?? config.LastUpdateStatusReason ?? 'unknown reason'}`, {
           code: 'FUNCTION_FAILED',
         });
+      }
+      if (config.State === 'Inactive') {
+        await wake(lambda, ctx);
+        return notYet('Inactive after weeks unused: waking it (Lambda recreates its network interfaces)');
       }
       if (config.State === 'Active' && config.LastUpdateStatus !== 'InProgress') return done(config);
       return notYet(config.State === 'Active' ? 'updating' : `${config.State ?? 'Pending'} (network interfaces in the VPC)`);

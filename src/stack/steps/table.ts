@@ -2,7 +2,7 @@
 // kept as it is). From this desktop over verified TLS in my-ip mode; in private mode the
 // desktop cannot reach the database, so the function creates it when invoked.
 
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand, ResourceConflictException, ResourceNotReadyException } from '@aws-sdk/client-lambda';
 import { createConnection } from 'mysql2/promise';
 import { createTableSql } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
@@ -10,6 +10,7 @@ import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/wait.js';
 import { databaseConfig } from '../state.js';
 import type { Step, StepContext } from '../step.js';
+import { READY_LIMIT_MS, waitUntilReady } from './function.js';
 
 export interface TableOutput {
   table: string;
@@ -73,7 +74,20 @@ export const tableStep: Step<TableOutput> = {
       return { table: ctx.names.table, via: 'desktop' };
     }
     const lambda = await ctx.aws.lambda();
-    const result = await lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify({ 'mbed-tsdb': 'migrate' })) }));
+    // Weeks after setup the function may have gone Inactive: woken and waited for first.
+    await waitUntilReady(lambda, ctx, (status) => task.update(status));
+    const result = await retry(
+      () => lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify({ 'mbed-tsdb': 'migrate' })) })),
+      {
+        what: `${ctx.names.function} to run`,
+        delay: { everyMs: 5_000 },
+        timeoutMs: READY_LIMIT_MS,
+        sleep: ctx.sleep,
+        now: ctx.now,
+        shouldRetry: (error) => (error instanceof ResourceNotReadyException || error instanceof ResourceConflictException) && 'waiting for the function to be Active',
+        onWait: ({ status }) => task.update(status),
+      },
+    );
     const reply = JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString() || '{}') as { statusCode?: number; body?: string };
     if (result.FunctionError || reply.statusCode !== 200) {
       throw new UserFacingError(`the function could not create the table: ${reply.body ?? result.FunctionError ?? 'no answer'}`, { code: "FUNCTION_FAILED" });

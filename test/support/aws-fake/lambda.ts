@@ -12,6 +12,7 @@ import {
   ResourceConflictException,
   RemovePermissionCommand,
   ResourceNotFoundException,
+  ResourceNotReadyException,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
@@ -32,9 +33,15 @@ export function installLambda(fake: FakeAws): void {
     if (!found) throw new ResourceNotFoundException({ ...meta, message: `Function not found: ${name}`, Type: 'User' });
     return found;
   };
+  const used = (f: LambdaFunction) => Math.max(f.createdAt, f.updatedAt, f.usedAt ?? -Infinity, f.wakingUntil ?? -Infinity);
+  const state = (f: LambdaFunction): 'Pending' | 'Active' | 'Inactive' => {
+    const now = fake.clock();
+    if (now - f.createdAt < fake.lambda.activeMs || (f.wakingUntil ?? -Infinity) > now) return 'Pending';
+    return now - used(f) >= fake.lambda.idleMs ? 'Inactive' : 'Active';
+  };
   const configuration = (f: LambdaFunction) => {
     const now = fake.clock();
-    const active = now - f.createdAt >= fake.lambda.activeMs;
+    const current = state(f);
     const updating = now - f.updatedAt < fake.lambda.updateMs;
     return {
       FunctionName: f.name,
@@ -46,8 +53,9 @@ export function installLambda(fake: FakeAws): void {
       CodeSize: f.zip.length,
       Environment: { Variables: { ...f.environment } },
       VpcConfig: f.vpc,
-      State: active ? 'Active' : 'Pending',
-      LastUpdateStatus: !active ? 'InProgress' : updating ? 'InProgress' : 'Successful',
+      State: current,
+      LastUpdateStatus: now - f.createdAt < fake.lambda.activeMs || updating ? 'InProgress' : 'Successful',
+      ...(current === 'Inactive' ? { StateReasonCode: 'Idle', StateReason: 'The function is inactive because it has not been invoked recently.' } : {}),
     } as const;
   };
   const notUpdating = (f: LambdaFunction) => {
@@ -167,6 +175,19 @@ export function installLambda(fake: FakeAws): void {
   });
   fake.handle(lambda, InvokeCommand, { service: 'lambda', name: 'Invoke', mutating: true, recordAs: (input) => ({ ...input, Payload: payloadText(input.Payload) }) }, async (input) => {
     const f = fn(input.FunctionName);
+    const now = state(f);
+    if (now === 'Inactive') {
+      f.wakingUntil = fake.clock() + fake.lambda.activeMs;
+      throw new ResourceNotReadyException({
+        ...meta,
+        message: 'The function is inactive and its VPC connection is no longer available. Wait for the VPC connection to reestablish and try again.',
+        Type: 'User',
+      });
+    }
+    if (now === 'Pending') {
+      throw new ResourceConflictException({ ...meta, message: 'The operation cannot be performed at this time. The function is currently in the following state: Pending', Type: 'User' });
+    }
+    f.usedAt = fake.clock();
     if (!fake.lambda.invoke) throw new Error('the fake has no handler to invoke');
     const result = await fake.lambda.invoke(f, JSON.parse(payloadText(input.Payload) || '{}'));
     return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
