@@ -17,6 +17,8 @@ interface Flags {
 }
 
 const SNAPSHOT = /^[A-Za-z](?:-?[A-Za-z0-9])*$/;
+/** How long AWS may take to list what was just made (EC2's eventual consistency, generously). */
+export const LISTING_DELAY_MS = 60_000;
 
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
@@ -36,6 +38,14 @@ export async function run(context: CommandContext): Promise<number> {
   ctx.waitLimitMs = waitMinutes * 60_000;
   ctx.finalSnapshot = flags.finalSnapshot;
 
+  // AWS lists a new resource only some moments after making it (EC2 most of all): right after
+  // a setup that stopped, wait that long so teardown sees what it made.
+  const settling = (state?.actedAt ?? -Infinity) + LISTING_DELAY_MS - ctx.now();
+  if (settling > 0) {
+    const task = ctx.progress.task('AWS', `waiting ${Math.ceil(settling / 1000)}s for AWS to list what setup just made`);
+    await ctx.sleep(settling);
+    task.done('ready');
+  }
   const found = await inventory(ctx);
   const hasConnector = Boolean(state?.outputs?.connector) || ctx.answers.endpoints.length > 0;
   if (found.length === 0 && !state) {

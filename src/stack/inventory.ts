@@ -1,13 +1,13 @@
 // What of a stack exists in AWS, found by its names and tags alone (no state file needed):
 // teardown's final check, and status's fallback.
 
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
 import { GetRoleCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
-import { ownedBy, TAG_STACK, tagMap } from './naming.js';
+import { ownedBy, tagMap } from './naming.js';
+import { taggedGroups } from './steps/access.js';
+import { restApis } from './steps/api.js';
+import { findLogGroup } from './steps/function.js';
 import type { StepContext } from './step.js';
 
 export interface InventoryItem {
@@ -30,7 +30,7 @@ export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
       return ownedBy(tagMap(tags), stack) === 'ours' ? [{ kind: 'role' as const, id: names.role }] : [];
     })(),
     (async () => {
-      const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: [stack] }] }))).SecurityGroups ?? [];
+      const groups = await taggedGroups(ec2, stack);
       return groups.map((g) => ({ kind: 'security-group' as const, id: g.GroupId!, detail: g.GroupName }));
     })(),
     (async () => {
@@ -54,11 +54,11 @@ export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
       return fn && ownedBy(fn.Tags ?? {}, stack) === 'ours' ? [{ kind: 'function' as const, id: names.function, detail: fn.Configuration?.State }] : [];
     })(),
     (async () => {
-      const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: names.logGroup }))).logGroups ?? [];
-      return groups.filter((g) => g.logGroupName === names.logGroup).map(() => ({ kind: 'log-group' as const, id: names.logGroup }));
+      const group = await findLogGroup(logs, names.logGroup);
+      return group ? [{ kind: 'log-group' as const, id: names.logGroup }] : [];
     })(),
     (async () => {
-      const apis = (await apigw.send(new GetRestApisCommand({ limit: 500 }))).items ?? [];
+      const apis = await restApis(apigw);
       return apis.filter((a) => a.name === names.api && ownedBy(a.tags ?? {}, stack) === 'ours').map((a) => ({ kind: 'api' as const, id: a.id!, detail: a.name }));
     })(),
   ];

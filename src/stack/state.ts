@@ -37,6 +37,8 @@ export interface StackState {
   subscribed?: Array<{ endpoint: string; resource: string }>;
   /** What each finished step returned, for the steps after it and for a resumed run. */
   outputs?: Record<string, unknown>;
+  /** When a setup run last acted (ms on its clock): what it made may not be listed by AWS yet. */
+  actedAt?: number;
   [other: string]: unknown;
 }
 

@@ -2,7 +2,6 @@
 // the Connector's side, and the data. Every AWS lookup runs at once; nothing is changed.
 
 import { GetStageCommand } from '@aws-sdk/client-api-gateway';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -10,11 +9,10 @@ import { ConnectorClient } from '../connector/client.js';
 import { describe as describeError } from '../../templates/lambda/store.js';
 import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
 import { absent, inventory } from './inventory.js';
-import { TAG_STACK } from './naming.js';
 import { functionPackage } from './package.js';
 import { reachableUrl, type StepContext } from './step.js';
 import type { ConnectorOutput } from './steps/connector.js';
-import { DESKTOP_RULE } from './steps/access.js';
+import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
 import { webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { withDesktopConnection } from './steps/table.js';
@@ -67,7 +65,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(endpoint ? { note: endpoint } : {}) };
     })(),
     (async () => {
-      const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: [ctx.stack] }] }))).SecurityGroups ?? [];
+      const groups = await taggedGroups(ec2, ctx.stack);
       const db = groups.find((g) => g.GroupName === names.desktopSecurityGroup);
       if (!db) return missing('§3 access', names.desktopSecurityGroup);
       if (ctx.answers.access !== 'my-ip') return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: 'private' };

@@ -17,7 +17,7 @@ describe('§6 API step', () => {
     const ctx = stepContext();
     aws.clock = () => ctx.clock.now;
     ctx.state.outputs = { function: { name: 'mbed_time_series_webhook', arn: FN_ARN, codeSha256: 'x' } };
-    aws.lambda.functions.set('mbed_time_series_webhook', { name: 'mbed_time_series_webhook', arn: FN_ARN, policy: [], createdAt: -Infinity, updatedAt: -Infinity, zip: Buffer.alloc(0), environment: {}, vpc: {}, tags: {} } as never);
+    aws.lambda.functions.set('mbed_time_series_webhook', { name: 'mbed_time_series_webhook', arn: FN_ARN, policy: [], createdAt: -1e6, updatedAt: -Infinity, usedAt: 0, zip: Buffer.alloc(0), environment: {}, vpc: {}, tags: {} } as never);
     return ctx;
   };
 
@@ -107,6 +107,16 @@ describe('§6 API step', () => {
     await apiStep.apply(ctx);
     expect(aws.callsOf('AddPermission').length).toBeGreaterThan(1);
     expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
+  });
+
+  it('finds its API behind many pages of others, and makes no second one', async () => {
+    for (let i = 0; i < 250; i++) aws.apigateway.apis.set(`other${i}`, { id: `other${i}`, name: `someone's api ${i}`, tags: {}, request: {}, resources: new Map(), deployments: [], stages: new Set() });
+    const ctx = ready();
+    await apiStep.apply(ctx);
+    // Ours is now last of 251: pages of 100 (the fake's) hide it from a first-page-only lookup.
+    await apiStep.apply(ctx);
+    expect([...aws.apigateway.apis.values()].filter((a) => a.name === 'mbed time series database webhook')).toHaveLength(1);
+    expect(aws.callsOf('GetRestApis').some((c) => c.position !== undefined)).toBe(true);
   });
 
   it('never adopts an API of the same name it did not make', async () => {

@@ -80,6 +80,8 @@ export interface Group {
   tags: Ec2Tag[];
   /** One entry per single source, as EC2 keeps them. */
   rules: IpPermission[];
+  /** Until then the new group is not found by id or listed (EC2's eventual consistency). */
+  visibleAt?: number;
 }
 
 export interface DbInstance {
@@ -181,6 +183,12 @@ export class FakeAws {
     inUse: new Map<string, number>(),
     /** How long those interfaces linger after the function is deleted. */
     eniLingerMs: 25 * 60_000,
+    /**
+     * A new security group is unknown to other calls for this long (InvalidGroup.NotFound,
+     * missing from DescribeSecurityGroups): "EC2 API eventual consistency" in the EC2 API
+     * reference, and Terraform's aws_security_group waits for it the same way.
+     */
+    visibilityMs: 5_000,
   };
   /** List calls answer at most this many items a page: callers must follow the pages. */
   pageSize = 100;

@@ -42,10 +42,15 @@ export function prepareState(state: StackState, input: { region: string; answers
 export async function applySetup(context: CommandContext, ctx: StackContext, input: { region: string; dbPassword: string | undefined }): Promise<SetupSummary> {
   const { settings } = context;
   const state = prepareState(ctx.state, { region: input.region, answers: ctx.answers, dbPassword: input.dbPassword });
-  const save = (s: StackState) => writeState(context.env, s);
+  // Every save says when this run last acted: teardown gives AWS time to list what it made.
+  const save = (s: StackState) => writeState(context.env, { ...s, actedAt: ctx.now() });
   save(state);
 
-  const outcome = await untilInterrupted(context, ctx, applyStack(SETUP_STEPS, ctx, save));
+  const run = applyStack(SETUP_STEPS, ctx, save).catch((error: unknown) => {
+    save(state);
+    throw error;
+  });
+  const outcome = await untilInterrupted(context, ctx, run);
   if (!outcome.done) {
     save(state);
     throw new InterruptedError();

@@ -5,14 +5,15 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
+  paginateDescribeSecurityGroups,
   RevokeSecurityGroupIngressCommand,
+  type Filter,
   type EC2Client,
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { UserFacingError } from '../../errors.js';
-import { retry, WaitTimeoutError } from '../../util/wait.js';
+import { done, notYet, retry, waitFor, WaitTimeoutError } from '../../util/wait.js';
 import { TAG_STACK, tagMap } from '../naming.js';
 import { checkOwner, type PlanItem, type Step, type StepContext } from '../step.js';
 import { networkStep, type NetworkOutput } from './network.js';
@@ -26,10 +27,24 @@ export interface AccessOutput {
   cidr: string | null;
 }
 
+/** Every group the filters match, all pages. */
+export async function securityGroups(ec2: EC2Client, filters: Filter[]): Promise<SecurityGroup[]> {
+  const groups: SecurityGroup[] = [];
+  for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters })) groups.push(...(page.SecurityGroups ?? []));
+  return groups;
+}
+
+/** The stack's groups, found by tag in whatever VPC. */
+export function taggedGroups(ec2: EC2Client, stack: string): Promise<SecurityGroup[]> {
+  return securityGroups(ec2, [{ Name: `tag:${TAG_STACK}`, Values: [stack] }]);
+}
+
+/** EC2 knows a new group only some moments after creating it: InvalidGroup.NotFound meanwhile. */
+const EC2_PROPAGATION_MS = 2 * 60_000;
+const notYetKnown = (error: unknown) => (error as Error).name === 'InvalidGroup.NotFound' && 'waiting for EC2 to know the new group';
+
 async function findGroup(ec2: EC2Client, ctx: StepContext, name: string, vpcId: string): Promise<SecurityGroup | null> {
-  const groups = (
-    await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] }))
-  ).SecurityGroups ?? [];
+  const groups = await securityGroups(ec2, [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }]);
   const group = groups[0];
   if (!group) return null;
   checkOwner(ctx, `security group ${name} (${group.GroupId}) in ${vpcId}`, tagMap(group.Tags));
@@ -110,24 +125,35 @@ export const accessStep: Step<AccessOutput> = {
     const ec2 = await ctx.aws.ec2();
     const { vpcId } = ctx.state.outputs!.network as NetworkOutput;
     const task = ctx.progress.task('security groups', 'checking');
+    const propagation = { delay: { everyMs: 2_000 }, timeoutMs: EC2_PROPAGATION_MS, sleep: ctx.sleep, now: ctx.now, onWait: ({ status }: { status: string }) => task.update(status) };
     const ensure = async (name: string, description: string): Promise<SecurityGroup> => {
       const found = await findGroup(ec2, ctx, name, vpcId);
       if (found) return found;
-      const created = await ec2.send(
-        new CreateSecurityGroupCommand({
-          GroupName: name,
-          Description: description,
-          VpcId: vpcId,
-          TagSpecifications: [{ ResourceType: 'security-group', Tags: Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value })) }],
-        }),
-      );
-      return { GroupId: created.GroupId!, GroupName: name, IpPermissions: [] };
+      try {
+        const created = await ec2.send(
+          new CreateSecurityGroupCommand({
+            GroupName: name,
+            Description: description,
+            VpcId: vpcId,
+            TagSpecifications: [{ ResourceType: 'security-group', Tags: Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value })) }],
+          }),
+        );
+        return { GroupId: created.GroupId!, GroupName: name, IpPermissions: [] };
+      } catch (error) {
+        if ((error as Error).name !== 'InvalidGroup.Duplicate') throw error;
+        // Made by a run whose answer was lost, and not listed yet: wait until it is.
+        return waitFor(async () => {
+          const group = await findGroup(ec2, ctx, name, vpcId);
+          return group ? done(group) : notYet(`waiting for EC2 to list ${name}`);
+        }, { ...propagation, what: `security group ${name} to be listed` });
+      }
     };
     const fnGroup = await ensure(ctx.names.functionSecurityGroup, `mbed-tsdb ${ctx.stack}: the webhook function`);
     const dbGroup = await ensure(ctx.names.desktopSecurityGroup, 'A security group to access RDS from my desktop PC.');
     const { add, revoke } = diff(dbGroup, wantedRules(ctx, fnGroup.GroupId!));
-    if (add.length) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: add }));
-    if (revoke.length) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: revoke }));
+    const known = { ...propagation, what: `security group ${ctx.names.desktopSecurityGroup} to be known`, shouldRetry: notYetKnown };
+    if (add.length) await retry(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: add })), known);
+    if (revoke.length) await retry(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: revoke })), known);
     task.done(ctx.answers.access === 'my-ip' ? `3306 open to ${ctx.answers.cidr} and the function` : '3306 open to the function only');
     return { databaseGroupId: dbGroup.GroupId!, functionGroupId: fnGroup.GroupId!, cidr: ctx.answers.access === 'my-ip' ? (ctx.answers.cidr ?? null) : null };
   },
@@ -135,9 +161,7 @@ export const accessStep: Step<AccessOutput> = {
   async remove(ctx) {
     const ec2 = await ctx.aws.ec2();
     // Found by tag, in whatever VPC: teardown works without the state file.
-    const tagged = (
-      await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${TAG_STACK}`, Values: [ctx.stack] }] }))
-    ).SecurityGroups ?? [];
+    const tagged = await taggedGroups(ec2, ctx.stack);
     // The database's group refers to the function's, so it goes first.
     const order = [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup];
     const groups = tagged.filter((g) => order.includes(g.GroupName!)).sort((a, b) => order.indexOf(a.GroupName!) - order.indexOf(b.GroupName!));

@@ -9,7 +9,7 @@ import {
   DeleteRestApiCommand,
   GetMethodCommand,
   GetResourcesCommand,
-  GetRestApisCommand,
+  paginateGetRestApis,
   GetStageCommand,
   NotFoundException,
   PutIntegrationCommand,
@@ -41,8 +41,15 @@ export function integrationUri(region: string, functionArn: string): string {
   return `arn:${partitionOf(region).partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
 }
 
+/** Every REST API of the account and region, all pages (an account may have hundreds). */
+export async function restApis(apigw: APIGatewayClient): Promise<RestApi[]> {
+  const apis: RestApi[] = [];
+  for await (const page of paginateGetRestApis({ client: apigw, pageSize: 500 }, {})) apis.push(...(page.items ?? []));
+  return apis;
+}
+
 async function findApi(apigw: APIGatewayClient, ctx: StepContext): Promise<RestApi | null> {
-  const apis = ((await apigw.send(new GetRestApisCommand({ limit: 500 }))).items ?? []).filter((a) => a.name === ctx.names.api);
+  const apis = (await restApis(apigw)).filter((a) => a.name === ctx.names.api);
   for (const api of apis) {
     checkOwner(ctx, `a REST API named "${ctx.names.api}" (${api.id})`, api.tags ?? {});
     return api;

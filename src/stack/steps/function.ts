@@ -5,7 +5,9 @@
 import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
+  paginateDescribeLogGroups,
+  type CloudWatchLogsClient,
+  type LogGroup,
   PutRetentionPolicyCommand,
   ResourceNotFoundException as LogGroupNotFound,
 } from '@aws-sdk/client-cloudwatch-logs';
@@ -121,11 +123,19 @@ export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, upd
   );
 }
 
+/** The log group of that exact name (a prefix query lists it first, but every page is read). */
+export async function findLogGroup(logs: CloudWatchLogsClient, name: string): Promise<LogGroup | null> {
+  for await (const page of paginateDescribeLogGroups({ client: logs }, { logGroupNamePrefix: name })) {
+    const group = page.logGroups?.find((g) => g.logGroupName === name);
+    if (group) return group;
+  }
+  return null;
+}
+
 async function ensureLogGroup(ctx: StepContext): Promise<void> {
   const logs = await ctx.aws.logs();
   const name = ctx.names.logGroup;
-  const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups ?? [];
-  const group = groups.find((g) => g.logGroupName === name);
+  const group = await findLogGroup(logs, name);
   if (!group) await logs.send(new CreateLogGroupCommand({ logGroupName: name, tags: ctx.tags }));
   if (group?.retentionInDays !== LOG_RETENTION_DAYS) {
     await logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: LOG_RETENTION_DAYS }));

@@ -42,7 +42,14 @@ export function installApiGateway(fake: FakeAws): void {
   };
   const newId = () => Math.random().toString(36).slice(2, 12);
   fake.handle(apigw, GetRestApisCommand, { service: 'apigateway', name: 'GetRestApis', mutating: false }, async (input) => {
-    return { items: [...fake.apigateway.apis.values()].map((a) => ({ id: a.id, name: a.name, tags: a.tags })) };
+    // Pages of `limit` (default 25, at most 500), continued by `position`.
+    const all = [...fake.apigateway.apis.values()];
+    const size = Math.min(input.limit ?? 25, 500, fake.pageSize);
+    const start = input.position ? Number(input.position) : 0;
+    return {
+      items: all.slice(start, start + size).map((a) => ({ id: a.id, name: a.name, tags: a.tags })),
+      ...(start + size < all.length ? { position: String(start + size) } : {}),
+    };
   });
   fake.handle(apigw, CreateRestApiCommand, { service: 'apigateway', name: 'CreateRestApi', mutating: true }, async (input) => {
     const id = newId();

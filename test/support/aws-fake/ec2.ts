@@ -39,9 +39,10 @@ function ruleKey(p: IpPermission): string {
 export function installEc2(fake: FakeAws): void {
   const ec2 = mockClient(EC2Client);
   fake.stubs.push(ec2);
+  const visible = (g: Group) => (g.visibleAt ?? -Infinity) <= fake.clock();
   const group = (id: string | undefined): Group => {
     const found = id ? fake.ec2.groups.get(id) : undefined;
-    if (!found) throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+    if (!found || !visible(found)) throw ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
     return found;
   };
   fake.handle(ec2, DescribeVpcsCommand, { service: 'ec2', name: 'DescribeVpcs', mutating: false }, async (input) => {
@@ -65,15 +66,21 @@ export function installEc2(fake: FakeAws): void {
     return { Subnets: subnets };
   });
   fake.handle(ec2, DescribeSecurityGroupsCommand, { service: 'ec2', name: 'DescribeSecurityGroups', mutating: false }, async (input) => {
-    let groups = [...fake.ec2.groups.values()];
+    let groups = [...fake.ec2.groups.values()].filter(visible);
     if (input.GroupIds) groups = input.GroupIds.map((id: string) => group(id));
     for (const f of input.Filters ?? []) {
       if (f.Name === 'group-name') groups = groups.filter((g) => f.Values?.includes(g.name));
       if (f.Name === 'vpc-id') groups = groups.filter((g) => f.Values?.includes(g.vpcId));
       if (f.Name?.startsWith('tag:')) groups = groups.filter((g) => g.tags.some((t) => t.Key === f.Name!.slice(4) && f.Values?.includes(t.Value!)));
     }
+    // Pages of MaxResults (5–1000; without it EC2 may still page), continued by NextToken.
+    const size = Math.min(input.MaxResults ?? 1000, fake.pageSize);
+    const start = input.NextToken ? Number(input.NextToken) : 0;
     return {
-      SecurityGroups: groups.map((g) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, Description: g.description, Tags: g.tags, IpPermissions: g.rules })),
+      SecurityGroups: groups
+        .slice(start, start + size)
+        .map((g) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, Description: g.description, Tags: g.tags, IpPermissions: g.rules })),
+      ...(start + size < groups.length ? { NextToken: String(start + size) } : {}),
     };
   });
   fake.handle(ec2, CreateSecurityGroupCommand, { service: 'ec2', name: 'CreateSecurityGroup', mutating: true }, async (input) => {
@@ -82,7 +89,7 @@ export function installEc2(fake: FakeAws): void {
     }
     const id = `sg-${String(fake.nextId++).padStart(8, '0')}`;
     const tags = input.TagSpecifications?.find((t: { ResourceType?: string }) => t.ResourceType === 'security-group')?.Tags ?? [];
-    fake.ec2.groups.set(id, { id, name: input.GroupName!, vpcId: input.VpcId!, description: input.Description!, tags, rules: [] });
+    fake.ec2.groups.set(id, { id, name: input.GroupName!, vpcId: input.VpcId!, description: input.Description!, tags, rules: [], visibleAt: fake.clock() + fake.ec2.visibilityMs });
     return { GroupId: id };
   });
   fake.handle(ec2, AuthorizeSecurityGroupIngressCommand, { service: 'ec2', name: 'AuthorizeSecurityGroupIngress', mutating: true }, async (input) => {

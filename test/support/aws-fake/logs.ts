@@ -17,10 +17,13 @@ export function installLogs(fake: FakeAws): void {
   fake.stubs.push(logs);
   fake.handle(logs, DescribeLogGroupsCommand, { service: 'logs', name: 'DescribeLogGroups', mutating: false }, async (input) => {
     const prefix = input.logGroupNamePrefix ?? '';
+    // Pages of `limit` (default and most 50), continued by nextToken.
+    const all = [...fake.logs.groups].filter(([name]) => name.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const size = Math.min(input.limit ?? 50, fake.pageSize);
+    const start = input.nextToken ? Number(input.nextToken) : 0;
     return {
-      logGroups: [...fake.logs.groups]
-        .filter(([name]) => name.startsWith(prefix))
-        .map(([name, g]) => ({ logGroupName: name, ...(g.retention ? { retentionInDays: g.retention } : {}) })),
+      logGroups: all.slice(start, start + size).map(([name, g]) => ({ logGroupName: name, ...(g.retention ? { retentionInDays: g.retention } : {}) })),
+      ...(start + size < all.length ? { nextToken: String(start + size) } : {}),
     };
   });
   fake.handle(logs, CreateLogGroupCommand, { service: 'logs', name: 'CreateLogGroup', mutating: true }, async (input) => {
