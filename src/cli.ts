@@ -127,6 +127,16 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/dashboard.js'),
   },
   {
+    name: 'policy',
+    description: 'print the least-privilege IAM policy that setup, status, subscribe and teardown need (JSON)',
+    examples: [
+      'mbed-tsdb policy > mbed-tsdb-policy.json',
+      'aws iam create-policy --policy-name mbed-tsdb --policy-document file://mbed-tsdb-policy.json',
+      'mbed-tsdb policy --region cn-north-1',
+    ],
+    load: () => import('./commands/policy.js'),
+  },
+  {
     name: 'teardown',
     description: 'delete everything the stack created, leaving nothing that bills',
     options: () => [

@@ -8,6 +8,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { UsageError } from '../errors.js';
+import type { ClientName } from './permissions.js';
 
 export interface AwsSettings {
   region: string | undefined;
@@ -24,6 +25,27 @@ export interface AwsClients {
   lambda(): Promise<LambdaClient>;
   apiGateway(): Promise<APIGatewayClient>;
   logs(): Promise<CloudWatchLogsClient>;
+}
+
+type Named = { middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void } };
+
+/**
+ * Marks every failure with the command that was being sent, so an AccessDenied whose message
+ * names no action can still be explained with the permission it needed.
+ */
+function nameFailures<T extends Named>(client: T, name: ClientName): T {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error && typeof error === 'object') Object.assign(error, { $command: { client: name, command: (context.commandName ?? '').replace(/Command$/, '') } });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'mbedTsdbNameFailures' },
+  );
+  return client;
 }
 
 /** Throttling and 5xx are retried by the SDK's standard strategy; a few more attempts ride out bursts. */
@@ -47,17 +69,17 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
       ...(endpoint ? { endpoint } : {}),
     };
   };
-  const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+  const once = <T extends Named>(client: ClientName, make: () => Promise<T>): (() => Promise<T>) => {
     let made: Promise<T> | undefined;
-    return () => (made ??= make());
+    return () => (made ??= make().then((c) => nameFailures(c, client)));
   };
   return {
     region,
-    iam: once(async () => new (await import('@aws-sdk/client-iam')).IAMClient(config('IAM'))),
-    ec2: once(async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config('EC2'))),
-    rds: once(async () => new (await import('@aws-sdk/client-rds')).RDSClient(config('RDS'))),
-    lambda: once(async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(config('LAMBDA'))),
-    apiGateway: once(async () => new (await import('@aws-sdk/client-api-gateway')).APIGatewayClient(config('API_GATEWAY'))),
-    logs: once(async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(config('CLOUDWATCH_LOGS'))),
+    iam: once('iam', async () => new (await import('@aws-sdk/client-iam')).IAMClient(config('IAM'))),
+    ec2: once('ec2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config('EC2'))),
+    rds: once('rds', async () => new (await import('@aws-sdk/client-rds')).RDSClient(config('RDS'))),
+    lambda: once('lambda', async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(config('LAMBDA'))),
+    apiGateway: once('api-gateway', async () => new (await import('@aws-sdk/client-api-gateway')).APIGatewayClient(config('API_GATEWAY'))),
+    logs: once('cloudwatch-logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(config('CLOUDWATCH_LOGS'))),
   };
 }

@@ -2,9 +2,22 @@
 // no permission. Anything else AWS answers keeps its own name (code AWS_ERROR).
 
 import { UserFacingError } from '../errors.js';
+import { actionsFor } from './permissions.js';
 
 const NETWORK = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException']);
+
+/**
+ * The IAM action AWS refused: from its message ("… is not authorized to perform: lambda:ListTags …"),
+ * else from the command the client was sending (set by the clients' middleware).
+ */
+export function missingAction(error: unknown): string | undefined {
+  const e = error as { message?: string; $command?: { client: string; command: string } };
+  const stated = /perform:\s*([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(e.message ?? '')?.[1];
+  if (stated) return stated;
+  const sent = e.$command;
+  return sent ? actionsFor(sent.client, sent.command)?.join(' / ') : undefined;
+}
 
 /** Whether AWS refused the call for lack of a permission. */
 export function isAccessDenied(error: unknown): boolean {
@@ -38,10 +51,12 @@ export function explainAwsError(error: unknown): UserFacingError | null {
     return new UserFacingError(`AWS did not accept the credentials (${name}): check the access key, or the --profile`, { code: 'AWS_CREDENTIALS_REJECTED', cause: error });
   }
   if (ACCESS_DENIED.has(name)) {
-    return new UserFacingError(`AWS refused: ${message} — the credentials need permission for IAM, EC2, RDS, Lambda, API Gateway and CloudWatch Logs`, {
-      code: 'AWS_ACCESS_DENIED',
-      cause: error,
-    });
+    const action = missingAction(error);
+    return new UserFacingError(
+      `AWS refused ${action ?? 'a call'}${action ? '' : ` (${message})`}: the credentials lack that permission. ` +
+        '`mbed-tsdb policy` prints the policy mbed-tsdb needs; attach it to your user or role (README: AWS permissions)',
+      { code: 'AWS_ACCESS_DENIED', cause: error },
+    );
   }
   if (e.$metadata !== undefined && name) return new UserFacingError(`AWS answered ${name}: ${message}`, { code: 'AWS_ERROR', cause: error });
   return null;

@@ -7,7 +7,7 @@ import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { ownedBy, tagMap } from './naming.js';
 import { taggedGroups } from './steps/access.js';
 import { restApis } from './steps/api.js';
-import { findLogGroup } from './steps/function.js';
+import { findLogGroup, functionTags } from './steps/function.js';
 import type { StepContext } from './step.js';
 
 export interface InventoryItem {
@@ -51,7 +51,9 @@ export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
     })(),
     (async () => {
       const fn = await lambda.send(new GetFunctionCommand({ FunctionName: names.function })).catch(absent);
-      return fn && ownedBy(fn.Tags ?? {}, stack) === 'ours' ? [{ kind: 'function' as const, id: names.function, detail: fn.Configuration?.State }] : [];
+      if (!fn) return [];
+      const tags = await functionTags(lambda, fn.Configuration!.FunctionArn!);
+      return ownedBy(tags, stack) === 'ours' ? [{ kind: 'function' as const, id: names.function, detail: fn.Configuration?.State }] : [];
     })(),
     (async () => {
       const group = await findLogGroup(logs, names.logGroup);

@@ -68,3 +68,31 @@ describe('retries, through the SDK’s own middleware against a local endpoint',
     }
   }, 30_000);
 });
+
+describe('a refusal through the real client stack', () => {
+  it('names the permission from the command it was sending when AWS does not', async () => {
+    const { createServer } = await import('node:http');
+    const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
+    const { explainAwsError } = await import('../../src/aws/errors.js');
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }).end('{"Message":"Access denied"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const aws = createAwsClients({ region: 'us-east-1', profile: undefined, env: { AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${port}` } });
+      const lambda = await aws.lambda();
+      lambda.config.credentials = async () => ({ accessKeyId: 'test', secretAccessKey: 'test' });
+      const error = await lambda.send(new GetFunctionCommand({ FunctionName: 'f' })).catch((e: unknown) => e);
+      const explained = explainAwsError(error);
+      expect(explained?.code).toBe('AWS_ACCESS_DENIED');
+      expect(explained?.message).toContain('AWS refused lambda:GetFunction');
+      expect(explained?.message).toContain('mbed-tsdb policy');
+    } finally {
+      server.close();
+    }
+  }, 30_000);
+});

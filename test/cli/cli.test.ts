@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
-const COMMANDS = ['setup', 'status', 'subscribe', 'teardown', 'chart', 'dashboard'];
+const COMMANDS = ['setup', 'status', 'subscribe', 'teardown', 'chart', 'dashboard', 'policy'];
 const GLOBAL_OPTIONS = ['--region <region>', '--profile <name>', '--stack <name>', '--json', '--yes', '--no-color', '--verbose'];
 
 describe('mbed-tsdb --help', () => {
@@ -35,6 +35,19 @@ describe('mbed-tsdb --help', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('Usage: mbed-tsdb');
+  });
+});
+
+describe('mbed-tsdb policy', () => {
+  it('prints the policy document on stdout, in the region’s partition', async () => {
+    const run = await runCli(['policy']);
+    expect(run.code).toBe(0);
+    const policy = JSON.parse(run.stdout);
+    expect(policy.Version).toBe('2012-10-17');
+    expect(policy.Statement.some((s: { Action: string[] }) => s.Action.includes('lambda:ListTags'))).toBe(true);
+    expect(run.stderr).toContain('README: AWS permissions');
+    const china = JSON.parse((await runCli(['policy', '--region', 'cn-north-1'])).stdout);
+    expect(JSON.stringify(china)).toContain('arn:aws-cn:lambda:');
   });
 });
 

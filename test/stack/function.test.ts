@@ -115,6 +115,25 @@ describe('§5 function step', () => {
     expect(aws.mutatingCalls()).toHaveLength(before);
   });
 
+  // "Lambda returns tag data only if you have explicit allow permissions for lambda:ListTags"
+  // (GetFunctionResponse.Tags, SDK model): without it the function looked like someone else's.
+  it('reads the tags explicitly, and names lambda:ListTags when it may not', async () => {
+    const ctx = await ready();
+    await functionStep.apply(ctx);
+    ctx.clock.now += 120_000;
+    aws.denied.add('lambda:ListTags');
+    const refused = await functionStep.apply(ctx).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'AWS_ACCESS_DENIED' });
+    expect((refused as Error).message).toContain('lambda:ListTags');
+    expect((refused as Error).message).toContain('mbed-tsdb policy');
+    // Teardown does not skip it silently either (its network interfaces would then hold the groups).
+    await expect(functionStep.remove(ctx)).rejects.toMatchObject({ code: 'AWS_ACCESS_DENIED' });
+    expect(aws.lambda.functions.size).toBe(1);
+    aws.denied.clear();
+    await functionStep.apply(ctx);
+    expect(aws.callsOf('ListTags').length).toBeGreaterThan(0);
+  });
+
   it('never adopts a function of the same name it did not make', async () => {
     const ctx = await ready();
     await functionStep.apply(ctx);

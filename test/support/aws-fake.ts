@@ -5,6 +5,7 @@
 // before AWS acts or after it acted with the answer lost. One module per service: ./aws-fake/.
 
 import type { Tag } from '@aws-sdk/client-iam';
+import { actionsFor } from '../../src/aws/permissions.js';
 import type { IpPermission, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
 import type { Tag as RdsTag } from '@aws-sdk/client-rds';
 import { installApiGateway } from './aws-fake/apigateway.js';
@@ -31,6 +32,16 @@ export class SimulatedCrash extends Error {
 }
 
 export type CrashMode = 'before' | 'after';
+
+/** The fake's service names → the SDK client packages the permission table is keyed by. */
+const CLIENT_OF_FAKE: Record<string, string> = { logs: 'cloudwatch-logs', apigateway: 'api-gateway' };
+
+/** How each service says no: its own error name, the action, and who asked. */
+function accessDenied(service: string, action: string, account: string): Error {
+  const name = service === 'ec2' ? 'UnauthorizedOperation' : service === 'iam' || service === 'rds' ? 'AccessDenied' : 'AccessDeniedException';
+  const message = `User: arn:aws:iam::${account}:user/mbed-setup is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 403 } });
+}
 
 export interface CrashPlan {
   /** The n-th mutating call from now (1-based), or the first mutating call of this command. */
@@ -190,6 +201,11 @@ export class FakeAws {
      */
     visibilityMs: 5_000,
   };
+  /**
+   * IAM actions the caller's credentials lack: a call needing one is refused as AWS refuses
+   * it ("User: … is not authorized to perform: lambda:ListTags on resource: …").
+   */
+  readonly denied = new Set<string>();
   /** List calls answer at most this many items a page: callers must follow the pages. */
   pageSize = 100;
   /** For resource ids the services make up. */
@@ -338,6 +354,8 @@ export class FakeAws {
       await this.settle();
       const recorded = (spec.recordAs ? spec.recordAs(input) : input) as Record<string, unknown>;
       this.calls.push({ service: spec.service, command: spec.name, input: recorded, mutating: spec.mutating });
+      const action = actionsFor(CLIENT_OF_FAKE[spec.service] ?? spec.service, spec.name)?.[0];
+      if (action && this.denied.has(action)) throw accessDenied(spec.service, action, this.account);
       const crash = spec.mutating ? this.crashPoint(spec.name) : null;
       if (crash === 'before') {
         this.crashed = { index: this.mutations, command: spec.name, mode: 'before', applied: false };

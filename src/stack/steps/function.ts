@@ -18,6 +18,7 @@ import {
   GetFunctionConfigurationCommand,
   InvalidParameterValueException,
   InvokeCommand,
+  ListTagsCommand,
   ResourceConflictException,
   ResourceNotFoundException,
   ResourceNotReadyException,
@@ -26,6 +27,7 @@ import {
   type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { explainAwsError, isAccessDenied } from '../../aws/errors.js';
 import { UserFacingError } from '../../errors.js';
 import { done, notYet, retry, waitFor } from '../../util/wait.js';
 import { functionPackage } from '../package.js';
@@ -50,10 +52,22 @@ export function baseEnvironment(ctx: StepContext): Record<string, string> {
   return { WEBHOOK_SECRET: secret, DB_NAME: ctx.names.dbName, DB_USER: ctx.names.dbUser, DB_TABLE: ctx.names.table };
 }
 
+/**
+ * A function's tags, read explicitly: GetFunction returns them only to callers allowed
+ * lambda:ListTags, and without them our function would look like somebody else's.
+ */
+export async function functionTags(lambda: LambdaClient, arn: string): Promise<Record<string, string>> {
+  try {
+    return (await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags ?? {};
+  } catch (error) {
+    throw isAccessDenied(error) ? explainAwsError(error)! : error;
+  }
+}
+
 async function findFunction(lambda: LambdaClient, ctx: StepContext): Promise<FunctionConfiguration | null> {
   try {
     const found = await lambda.send(new GetFunctionCommand({ FunctionName: ctx.names.function }));
-    checkOwner(ctx, `Lambda function ${ctx.names.function}`, found.Tags ?? {});
+    checkOwner(ctx, `Lambda function ${ctx.names.function}`, await functionTags(lambda, found.Configuration!.FunctionArn!));
     return found.Configuration ?? null;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return null;

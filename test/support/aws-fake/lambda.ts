@@ -9,6 +9,7 @@ import {
   InvalidParameterValueException,
   InvokeCommand,
   LambdaClient,
+  ListTagsCommand,
   ResourceConflictException,
   RemovePermissionCommand,
   ResourceNotFoundException,
@@ -66,7 +67,11 @@ export function installLambda(fake: FakeAws): void {
   };
   fake.handle(lambda, GetFunctionCommand, { service: 'lambda', name: 'GetFunction', mutating: false }, async (input) => {
     const f = fn(input.FunctionName);
-    return { Configuration: configuration(f), Tags: f.tags };
+    // "Lambda returns tag data only if you have explicit allow permissions for lambda:ListTags" (GetFunction, SDK model).
+    return { Configuration: configuration(f), ...(fake.denied.has('lambda:ListTags') ? {} : { Tags: f.tags }) };
+  });
+  fake.handle(lambda, ListTagsCommand, { service: 'lambda', name: 'ListTags', mutating: false }, async (input) => {
+    return { Tags: fn(input.Resource).tags };
   });
   fake.handle(lambda, GetFunctionConfigurationCommand, { service: 'lambda', name: 'GetFunctionConfiguration', mutating: false }, async (input) => {
     return configuration(fn(input.FunctionName));

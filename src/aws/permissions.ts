@@ -1,0 +1,251 @@
+// What the user's own AWS credentials must be allowed to do: every SDK command mbed-tsdb
+// sends, the IAM actions it needs (the Service Authorization Reference's "Actions defined
+// by …" tables, tag-on-create included), and the least-privilege policy `mbed-tsdb policy`
+// prints. A test reads every command the code imports and fails when one is missing here.
+
+import { partitionOf } from './partition.js';
+
+/** SDK client package (without `@aws-sdk/client-`) → command (without `Command`) → IAM actions. */
+export const COMMAND_ACTIONS = {
+  iam: {
+    GetRole: ['iam:GetRole'],
+    ListRoleTags: ['iam:ListRoleTags'],
+    ListAttachedRolePolicies: ['iam:ListAttachedRolePolicies'],
+    // Tags given at creation need the tagging action too.
+    CreateRole: ['iam:CreateRole', 'iam:TagRole'],
+    AttachRolePolicy: ['iam:AttachRolePolicy'],
+    DetachRolePolicy: ['iam:DetachRolePolicy'],
+    DeleteRole: ['iam:DeleteRole'],
+  },
+  ec2: {
+    DescribeVpcs: ['ec2:DescribeVpcs'],
+    DescribeSubnets: ['ec2:DescribeSubnets'],
+    DescribeSecurityGroups: ['ec2:DescribeSecurityGroups'],
+    CreateSecurityGroup: ['ec2:CreateSecurityGroup', 'ec2:CreateTags'],
+    AuthorizeSecurityGroupIngress: ['ec2:AuthorizeSecurityGroupIngress'],
+    RevokeSecurityGroupIngress: ['ec2:RevokeSecurityGroupIngress'],
+    DeleteSecurityGroup: ['ec2:DeleteSecurityGroup'],
+  },
+  rds: {
+    DescribeDBInstances: ['rds:DescribeDBInstances'],
+    DescribeDBClusters: ['rds:DescribeDBClusters'],
+    DescribeDBSubnetGroups: ['rds:DescribeDBSubnetGroups'],
+    DescribeDBEngineVersions: ['rds:DescribeDBEngineVersions'],
+    DescribeOrderableDBInstanceOptions: ['rds:DescribeOrderableDBInstanceOptions'],
+    ListTagsForResource: ['rds:ListTagsForResource'],
+    // The first database of an account also makes RDS's service-linked role.
+    CreateDBInstance: ['rds:CreateDBInstance', 'rds:AddTagsToResource', 'iam:CreateServiceLinkedRole'],
+    CreateDBCluster: ['rds:CreateDBCluster', 'rds:AddTagsToResource', 'iam:CreateServiceLinkedRole'],
+    CreateDBSubnetGroup: ['rds:CreateDBSubnetGroup', 'rds:AddTagsToResource'],
+    ModifyDBInstance: ['rds:ModifyDBInstance'],
+    ModifyDBCluster: ['rds:ModifyDBCluster'],
+    DeleteDBInstance: ['rds:DeleteDBInstance'],
+    DeleteDBCluster: ['rds:DeleteDBCluster'],
+    DeleteDBSubnetGroup: ['rds:DeleteDBSubnetGroup'],
+  },
+  lambda: {
+    GetFunction: ['lambda:GetFunction'],
+    // GetFunction returns Tags only with this allowed; mbed-tsdb reads them explicitly.
+    ListTags: ['lambda:ListTags'],
+    GetFunctionConfiguration: ['lambda:GetFunctionConfiguration'],
+    // A function in a VPC: Lambda checks the caller may see the subnets and groups given.
+    CreateFunction: ['lambda:CreateFunction', 'lambda:TagResource', 'iam:PassRole', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+    UpdateFunctionCode: ['lambda:UpdateFunctionCode'],
+    UpdateFunctionConfiguration: ['lambda:UpdateFunctionConfiguration', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+    DeleteFunction: ['lambda:DeleteFunction'],
+    AddPermission: ['lambda:AddPermission'],
+    RemovePermission: ['lambda:RemovePermission'],
+    GetPolicy: ['lambda:GetPolicy'],
+    Invoke: ['lambda:InvokeFunction'],
+  },
+  'cloudwatch-logs': {
+    DescribeLogGroups: ['logs:DescribeLogGroups'],
+    // logs:TagLogGroup is the older name some accounts' SCPs still use.
+    CreateLogGroup: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup'],
+    PutRetentionPolicy: ['logs:PutRetentionPolicy'],
+    DeleteLogGroup: ['logs:DeleteLogGroup'],
+  },
+  'api-gateway': {
+    GetRestApis: ['apigateway:GET'],
+    GetResources: ['apigateway:GET'],
+    GetMethod: ['apigateway:GET'],
+    GetStage: ['apigateway:GET'],
+    CreateRestApi: ['apigateway:POST', 'apigateway:PUT'],
+    CreateResource: ['apigateway:POST'],
+    PutMethod: ['apigateway:PUT'],
+    PutIntegration: ['apigateway:PUT'],
+    PutMethodResponse: ['apigateway:PUT'],
+    PutIntegrationResponse: ['apigateway:PUT'],
+    CreateDeployment: ['apigateway:POST'],
+    DeleteRestApi: ['apigateway:DELETE'],
+  },
+} as const satisfies Record<string, Record<string, readonly string[]>>;
+
+export type ClientName = keyof typeof COMMAND_ACTIONS;
+
+/** The IAM actions a command needs, or undefined for a command not in the table. */
+export function actionsFor(client: string, command: string): readonly string[] | undefined {
+  const table = (COMMAND_ACTIONS as Record<string, Record<string, readonly string[]>>)[client];
+  return table?.[command.replace(/Command$/, '')];
+}
+
+/** Which client a command's SDK service id (context.clientName, e.g. "LambdaClient") belongs to. */
+export const CLIENT_OF_SERVICE: Record<string, ClientName> = {
+  IAMClient: 'iam',
+  EC2Client: 'ec2',
+  RDSClient: 'rds',
+  LambdaClient: 'lambda',
+  CloudWatchLogsClient: 'cloudwatch-logs',
+  APIGatewayClient: 'api-gateway',
+};
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+const TAG = 'mbed-tsdb:stack';
+
+/**
+ * Least privilege for setup, status, subscribe and teardown of any stack: resources scoped by
+ * the names mbed-tsdb gives them (every stack's name starts the same) and, where AWS allows a
+ * condition, by the stack tag; iam:PassRole only for our role, only to Lambda.
+ */
+export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
+  const p = partitionOf(region).partition;
+  const role = `arn:${p}:iam::*:role/mbed_time_series_database*`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TheWebhookRole',
+        Effect: 'Allow',
+        Action: ['iam:CreateRole', 'iam:TagRole', 'iam:GetRole', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
+        Resource: role,
+      },
+      {
+        Sid: 'OnlyTheTwoLambdaPolicies',
+        Effect: 'Allow',
+        Action: ['iam:AttachRolePolicy'],
+        Resource: role,
+        Condition: {
+          ArnEquals: {
+            'iam:PolicyARN': [
+              `arn:${p}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`,
+              `arn:${p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
+            ],
+          },
+        },
+      },
+      { Sid: 'PassTheRoleToLambdaOnly', Effect: 'Allow', Action: ['iam:PassRole'], Resource: role, Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } },
+      {
+        Sid: 'RdsServiceLinkedRole',
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: `arn:${p}:iam::*:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS`,
+        Condition: { StringEquals: { 'iam:AWSServiceName': 'rds.amazonaws.com' } },
+      },
+      // Describe calls cannot be scoped to resources.
+      { Sid: 'ReadTheNetwork', Effect: 'Allow', Action: ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: '*' },
+      {
+        Sid: 'MakeTaggedSecurityGroups',
+        Effect: 'Allow',
+        Action: ['ec2:CreateSecurityGroup'],
+        Resource: `arn:${p}:ec2:*:*:security-group/*`,
+        Condition: { Null: { [`aws:RequestTag/${TAG}`]: 'false' } },
+      },
+      { Sid: 'InAnyVpc', Effect: 'Allow', Action: ['ec2:CreateSecurityGroup'], Resource: `arn:${p}:ec2:*:*:vpc/*` },
+      {
+        Sid: 'TagThemWhenMade',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags'],
+        Resource: `arn:${p}:ec2:*:*:security-group/*`,
+        Condition: { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } },
+      },
+      {
+        Sid: 'ChangeOnlyOurSecurityGroups',
+        Effect: 'Allow',
+        Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'],
+        Resource: `arn:${p}:ec2:*:*:security-group/*`,
+        Condition: { Null: { [`aws:ResourceTag/${TAG}`]: 'false' } },
+      },
+      {
+        Sid: 'ReadDatabases',
+        Effect: 'Allow',
+        Action: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups', 'rds:DescribeDBEngineVersions', 'rds:DescribeOrderableDBInstanceOptions', 'rds:ListTagsForResource'],
+        Resource: '*',
+      },
+      {
+        Sid: 'OurDatabase',
+        Effect: 'Allow',
+        Action: [
+          'rds:CreateDBInstance',
+          'rds:CreateDBCluster',
+          'rds:CreateDBSubnetGroup',
+          'rds:AddTagsToResource',
+          'rds:ModifyDBInstance',
+          'rds:ModifyDBCluster',
+          'rds:DeleteDBInstance',
+          'rds:DeleteDBCluster',
+          'rds:DeleteDBSubnetGroup',
+        ],
+        Resource: [`arn:${p}:rds:*:*:db:tsdb*`, `arn:${p}:rds:*:*:cluster:tsdb*`, `arn:${p}:rds:*:*:subgrp:mbed-tsdb*`],
+      },
+      {
+        // A new database uses the region's default option and parameter groups.
+        Sid: 'DefaultDatabaseGroups',
+        Effect: 'Allow',
+        Action: ['rds:CreateDBInstance', 'rds:CreateDBCluster'],
+        Resource: [`arn:${p}:rds:*:*:og:default*`, `arn:${p}:rds:*:*:pg:default*`, `arn:${p}:rds:*:*:cluster-pg:default*`],
+      },
+      {
+        Sid: 'TheWebhookFunction',
+        Effect: 'Allow',
+        Action: [
+          'lambda:CreateFunction',
+          'lambda:TagResource',
+          'lambda:ListTags',
+          'lambda:GetFunction',
+          'lambda:GetFunctionConfiguration',
+          'lambda:UpdateFunctionCode',
+          'lambda:UpdateFunctionConfiguration',
+          'lambda:DeleteFunction',
+          'lambda:AddPermission',
+          'lambda:RemovePermission',
+          'lambda:GetPolicy',
+          'lambda:InvokeFunction',
+        ],
+        Resource: `arn:${p}:lambda:*:*:function:mbed_time_series_webhook*`,
+      },
+      { Sid: 'FindLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: '*' },
+      {
+        Sid: 'TheFunctionsLogGroup',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'],
+        Resource: `arn:${p}:logs:*:*:log-group:/aws/lambda/mbed_time_series_webhook*`,
+      },
+      {
+        // API Gateway's resources have ids, not names: the REST APIs of the account.
+        Sid: 'TheWebhookApi',
+        Effect: 'Allow',
+        Action: ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'],
+        Resource: [`arn:${p}:apigateway:*::/restapis`, `arn:${p}:apigateway:*::/restapis/*`, `arn:${p}:apigateway:*::/tags/*`],
+      },
+    ],
+  };
+}
+
+/** Whether a policy's Action list grants this action (wildcards such as `ec2:Describe*` included). */
+export function grants(policy: PolicyDocument, action: string): boolean {
+  return policy.Statement.some((s) =>
+    s.Action.some((pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action)),
+  );
+}
