@@ -7,6 +7,7 @@ import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { ConnectorClient } from '../connector/client.js';
 import { describe as describeError } from '../../templates/lambda/store.js';
+import { cidrContains } from '../net/public-ip.js';
 import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
 import { absent, inventory } from './inventory.js';
 import { functionPackage } from './package.js';
@@ -70,7 +71,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (!db) return missing('§3 access', names.desktopSecurityGroup);
       if (ctx.answers.access !== 'my-ip') return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: 'private' };
       const admitted = (db.IpPermissions ?? []).flatMap((p) => [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)]);
-      if (options.currentCidr && !admitted.includes(options.currentCidr)) {
+      if (options.currentCidr && !admitted.some((cidr) => cidr && cidrContains(cidr, options.currentCidr!))) {
         return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'drifted', ok: false, note: `does not admit your current IP ${options.currentCidr}: run mbed-tsdb setup to update it` };
       }
       const ours = (db.IpPermissions ?? []).some((p) => (p.IpRanges ?? []).concat(p.Ipv6Ranges ?? []).some((r) => r.Description === DESKTOP_RULE));

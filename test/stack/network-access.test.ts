@@ -93,11 +93,21 @@ describe('§3 access step', () => {
     expect(db.rules.map((r) => r.IpRanges?.[0]?.CidrIp ?? 'function')).toEqual(['function', '198.51.100.0/24', '192.0.2.44/32']);
   });
 
-  it('admits an IPv6 desktop through Ipv6Ranges', async () => {
-    await accessStep.apply(await ready({ cidr: '2001:db8::7/128' }));
-    expect(groupNamed('desktop-RDS-access').rules[1]).toEqual({
-      IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, Ipv6Ranges: [{ CidrIpv6: '2001:db8::7/128', Description: DESKTOP_RULE }],
-    });
+  // EC2 keeps a block with its host bits cleared, and IPv6 in its shortest form: a re-run
+  // compares like with like, and changes nothing.
+  it.each([
+    ['203.0.113.7/24', '203.0.113.0/24'],
+    ['198.51.100.77/32', '198.51.100.77/32'],
+  ])('is quiet on a re-run after EC2 stored %s as %s', async (given, stored) => {
+    const first = await ready({ cidr: given });
+    await accessStep.apply(first);
+    expect(groupNamed('desktop-RDS-access').rules[1]!.IpRanges![0]!.CidrIp).toBe(stored);
+    const again = await ready({ cidr: given });
+    again.clock.now = first.clock.now;
+    const before = aws.mutatingCalls().length;
+    expect((await accessStep.plan(again))[1]).toMatchObject({ action: 'keep' });
+    await accessStep.apply(again);
+    expect(aws.mutatingCalls()).toHaveLength(before);
   });
 
   // EC2 is eventually consistent: a new group is not found by the calls right after it

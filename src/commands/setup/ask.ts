@@ -3,7 +3,7 @@
 
 import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../../connector/names.js';
 import { chosenConnectorHost, isValidRegion, type Settings } from '../../config/settings.js';
-import { detectPublicIp, parseCidr } from '../../net/public-ip.js';
+import { detectPublicIp, parseCidr, requireIpv4 } from '../../net/public-ip.js';
 import type { SetupAnswers } from '../../stack/step.js';
 import { answer, type AskMode, type Question } from '../../ui/ask.js';
 import type { CheckedFlags, SetupFlags } from './validate.js';
@@ -73,8 +73,8 @@ export async function askSetup(input: AskInput): Promise<Asked> {
   if (first.access === 'my-ip' && !cidr) {
     const detected = await detectPublicIp({ url: input.ipEchoUrl });
     cidr = mode.interactive
-      ? parseCidr(await mode.prompter.input({ message: 'Your public IP for the database security group', default: detected.cidr })).cidr
-      : detected.cidr;
+      ? requireIpv4(parseCidr(await mode.prompter.input({ message: 'Your public IP for the database security group', default: detected.cidr })), 'the address').cidr
+      : requireIpv4(detected, 'this computer’s public address').cidr;
   }
 
   const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string }>(

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { checkEndpoint, checkResource } from '../../connector/names.js';
 import { checkConnectorHost } from '../../config/settings.js';
 import { UsageError } from '../../errors.js';
-import { parseCidr } from '../../net/public-ip.js';
+import { parseCidr, requireIpv4 } from '../../net/public-ip.js';
 
 const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
 
@@ -52,7 +52,7 @@ export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) =
   if (flags.vpcId && !/^vpc-[0-9a-f]+$/.test(flags.vpcId)) throw new UsageError('--vpc-id takes an ID such as vpc-0abc1234');
   if (flags.dbClass && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(flags.dbClass)) throw new UsageError('--db-class takes an RDS instance class such as db.t4g.micro');
   return {
-    cidr: flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
+    cidr: flags.cidr !== undefined && flags.access !== 'private' ? requireIpv4(parseCidr(flags.cidr), '--cidr').cidr : flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
     endpoints: flags.endpoint?.map(checkEndpoint),
     resource: flags.resource !== undefined ? checkResource(flags.resource) : undefined,
     subnetIds,

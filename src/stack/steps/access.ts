@@ -13,6 +13,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { UserFacingError } from '../../errors.js';
+import { canonicalCidr } from '../../net/public-ip.js';
 import { done, notYet, retry, waitFor, WaitTimeoutError } from '../../util/wait.js';
 import { TAG_STACK, tagMap } from '../naming.js';
 import { checkOwner, type PlanItem, type Step, type StepContext } from '../step.js';
@@ -73,8 +74,9 @@ function sources(permissions: IpPermission[]): Map<string, IpPermission> {
   for (const p of permissions) {
     if (p.IpProtocol !== 'tcp' || p.FromPort !== 3306 || p.ToPort !== 3306) continue;
     const base = { IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306 };
-    for (const r of p.IpRanges ?? []) found.set(`ip:${r.CidrIp}`, { ...base, IpRanges: [r] });
-    for (const r of p.Ipv6Ranges ?? []) found.set(`ip6:${r.CidrIpv6}`, { ...base, Ipv6Ranges: [r] });
+    // Keyed by the canonical block: EC2 returns 203.0.113.0/24 for a rule given as 203.0.113.7/24.
+    for (const r of p.IpRanges ?? []) found.set(`ip:${canonicalCidr(r.CidrIp ?? '')}`, { ...base, IpRanges: [r] });
+    for (const r of p.Ipv6Ranges ?? []) found.set(`ip6:${canonicalCidr(r.CidrIpv6 ?? '')}`, { ...base, Ipv6Ranges: [r] });
     for (const g of p.UserIdGroupPairs ?? []) found.set(`sg:${g.GroupId}`, { ...base, UserIdGroupPairs: [g] });
   }
   return found;

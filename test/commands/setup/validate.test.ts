@@ -31,6 +31,7 @@ describe('validateSetupFlags', () => {
     [{ vpcId: 'default' }, '--vpc-id takes an ID'],
     [{ dbClass: 'micro' }, '--db-class takes an RDS instance class'],
     [{ cidr: '0.0.0.0/0' }, 'opens the database to a large part of the internet'],
+    [{ cidr: '2001:db8::7' }, 'is IPv6, but the database is reached over IPv4 only'],
     [{ endpoint: ['bad/name'] }, 'invalid endpoint name'],
     [{ resource: '3200/0/5501' }, 'invalid resource path'],
   ])('refuses %j with a usage error', (flags, message) => {

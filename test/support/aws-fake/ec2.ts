@@ -24,11 +24,44 @@ function singles(permissions: IpPermission[] = []): IpPermission[] {
   return permissions.flatMap((p) => {
     const base = { IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort };
     return [
-      ...(p.IpRanges ?? []).map((r) => ({ ...base, IpRanges: [r] })),
-      ...(p.Ipv6Ranges ?? []).map((r) => ({ ...base, Ipv6Ranges: [r] })),
+      ...(p.IpRanges ?? []).map((r) => ({ ...base, IpRanges: [{ ...r, CidrIp: storedCidr(r.CidrIp!) }] })),
+      ...(p.Ipv6Ranges ?? []).map((r) => ({ ...base, Ipv6Ranges: [{ ...r, CidrIpv6: storedCidr(r.CidrIpv6!) }] })),
       ...(p.UserIdGroupPairs ?? []).map((g) => ({ ...base, UserIdGroupPairs: [{ GroupId: g.GroupId, Description: g.Description }] })),
     ];
   });
+}
+
+/**
+ * How EC2 keeps a CIDR block: host bits cleared (203.0.113.7/24 → 203.0.113.0/24), IPv6 in its
+ * shortest form (2001:DB8:0:0::7/128 → 2001:db8::7/128). Written apart from the code under test.
+ */
+function storedCidr(cidr: string): string {
+  const [address = '', prefixText = ''] = cidr.split('/');
+  const prefix = Number(prefixText);
+  if (address.includes(':')) {
+    const halves = address.toLowerCase().split('::');
+    const head = halves[0] ? halves[0].split(':') : [];
+    const tail = halves.length > 1 && halves[1] ? halves[1].split(':') : [];
+    const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail].map((g) => BigInt(`0x${g || '0'}`));
+    let value = groups.reduce((acc, g) => (acc << 16n) | g, 0n);
+    value &= ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
+    const words = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+    // The longest run of zero words (two or more) becomes "::".
+    let best = { at: -1, length: 0 };
+    for (let i = 0; i < 8; ) {
+      if (words[i] !== 0) { i++; continue; }
+      let j = i;
+      while (j < 8 && words[j] === 0) j++;
+      if (j - i > best.length && j - i >= 2) best = { at: i, length: j - i };
+      i = j;
+    }
+    const hex = words.map((w) => w.toString(16));
+    const text = best.at < 0 ? hex.join(':') : `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.length).join(':')}`;
+    return `${text}/${prefix}`;
+  }
+  const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const masked = prefix === 0 ? 0 : Math.floor(value / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(masked / 2 ** shift) % 256).join('.')}/${prefix}`;
 }
 
 function ruleKey(p: IpPermission): string {
