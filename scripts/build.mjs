@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LAMBDA_NODE_MAJOR } from './lambda-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +38,7 @@ async function buildLambda() {
   });
   const js = result.outputFiles[0].contents;
   const notices = thirdPartyNotices(result.metafile);
+  const deterministicZip = await loadDeterministicZip();
   const zip = await deterministicZip([
     ['index.js', Buffer.from(js)],
     ['THIRD-PARTY-NOTICES.txt', Buffer.from(notices)],
@@ -46,6 +47,8 @@ async function buildLambda() {
   // The repository is ESM; this marks the unzipped copy as CommonJS, as Lambda runs it.
   writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
   writeFileSync(join(outDir, 'function.zip'), zip);
+  // Setup makes a stack's zip from these two files (plus its database CA, when it has one).
+  writeFileSync(join(outDir, 'THIRD-PARTY-NOTICES.txt'), notices);
   const manifest = {
     runtime: LAMBDA_RUNTIME,
     handler: LAMBDA_HANDLER,
@@ -138,22 +141,13 @@ function thirdPartyNotices(metafile) {
   return `${sections.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`;
 }
 
-/** Same inputs → same bytes: fixed order, timestamps and modes. */
-function deterministicZip(entries) {
-  const { ZipFile } = require('yazl');
-  const zip = new ZipFile();
-  // Local-time constructor: the DOS date fields come out the same in every time zone.
-  const mtime = new Date(2000, 0, 1, 0, 0, 0);
-  for (const [name, data] of [...entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    zip.addBuffer(data, name, { mtime, mode: 0o100644, compressionLevel: 9, forceDosTimestamp: true });
-  }
-  zip.end();
-  return new Promise((resolvePromise, reject) => {
-    const chunks = [];
-    zip.outputStream.on('data', (chunk) => chunks.push(chunk));
-    zip.outputStream.on('end', () => resolvePromise(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
+/** The zip code setup uses too (src/stack/zip.ts), compiled for this script: one implementation. */
+async function loadDeterministicZip() {
+  const esbuild = await import('esbuild');
+  const out = join(root, 'node_modules', '.cache', 'mbed-tsdb-build', 'zip.mjs');
+  mkdirSync(dirname(out), { recursive: true });
+  await esbuild.build({ entryPoints: [join(root, 'src', 'stack', 'zip.ts')], bundle: true, packages: 'external', platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
+  return (await import(`${pathToFileURL(out).href}?${Date.now()}`)).deterministicZip;
 }
 
 if (only === 'all') {

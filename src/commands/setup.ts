@@ -4,6 +4,7 @@ import { readState } from '../stack/state.js';
 import { UserFacingError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { askSetup, type SavedAnswers } from './setup/ask.js';
+import { databaseCa } from './setup/database-ca.js';
 import { applySetup, describeSummary } from './setup/apply.js';
 import { describePlan, planSetup } from './setup/plan.js';
 import { validateSetupFlags, type SetupFlags } from './setup/validate.js';
@@ -25,6 +26,9 @@ export async function run(context: CommandContext): Promise<number> {
     mode,
     ipEchoUrl: context.env.MBED_TSDB_IP_ECHO_URL || undefined,
   });
+  const ca = await databaseCa(region, answers, context.env.MBED_TSDB_RDS_TRUSTSTORE_URL || undefined);
+  answers.dbCaPem = ca.pem;
+  answers.dbCaSource = ca.source;
   // A dry run calls nothing at the Connector, so it needs no key.
   const apiKey = flags.dryRun ? settings.apiKey : await connectorApiKey(context, prompter);
   const ctx = stackContext(context, { region, state: saved ?? { version: 1, stack: settings.stack }, answers, apiKey });
@@ -32,6 +36,7 @@ export async function run(context: CommandContext): Promise<number> {
   out.info(`Plan for stack ${settings.stack} in ${region}:`);
   const plan = await planSetup(ctx);
   out.info(describePlan(plan));
+  out.info(`  Database certificates are checked against ${ca.description}.`);
   if (flags.dryRun) {
     out.result({ stack: settings.stack, region, dryRun: true, plan }, 'dry run: nothing was changed');
     return 0;

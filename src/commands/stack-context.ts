@@ -71,6 +71,7 @@ export function savedAnswers(state: StackState | null, connectorHost: string): S
     vpcId: saved.vpcId,
     subnetIds: saved.subnetIds,
     dbCaPem: saved.dbCaPem,
+    dbCaSource: saved.dbCaSource,
     dbClass: saved.dbClass,
     connectorHost: saved.connectorHost ?? connectorHost,
     endpoints: saved.endpoints ?? [],

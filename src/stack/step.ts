@@ -20,8 +20,10 @@ export interface SetupAnswers {
   cidr?: string | undefined;
   vpcId?: string | undefined;
   subnetIds?: string[] | undefined;
-  /** PEM of the CA for the desktop's connection to the database, when not the Amazon RDS CA. */
+  /** PEM of the database's CA when not one the bundled Amazon RDS CAs cover: desktop and function use it. */
   dbCaPem?: string | undefined;
+  /** Given with --db-ca, or the region's bundle fetched from Amazon's truststore. */
+  dbCaSource?: 'flag' | 'region-bundle' | undefined;
   connectorHost: string;
   endpoints: string[];
   resource: string;

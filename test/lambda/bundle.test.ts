@@ -6,34 +6,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { unzip } from '../support/zip.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 const dist = join(root, 'dist', 'lambda');
-
-/** Entries of a zip file, read from its central directory. */
-function unzip(zip: Buffer): Map<string, { data: Buffer; mode: number }> {
-  const entries = new Map<string, { data: Buffer; mode: number }>();
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let offset = zip.readUInt32LE(end + 16);
-  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
-    const method = zip.readUInt16LE(offset + 10);
-    const compressed = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const mode = zip.readUInt32LE(offset + 38) >>> 16;
-    const local = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const raw = zip.subarray(dataStart, dataStart + compressed);
-    entries.set(name, { data: method === 8 ? inflateRawSync(raw) : raw, mode });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
 
 describe('the function bundle', () => {
   it('has been built (npm install runs the build)', () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { functionPackage } from '../../src/stack/package.js';
 import { accessStep } from '../../src/stack/steps/access.js';
 import { configureStep } from '../../src/stack/steps/configure.js';
-import { functionStep, LOG_RETENTION_DAYS } from '../../src/stack/steps/function.js';
+import { checkEnvironmentSize, functionStep, LOG_RETENTION_DAYS } from '../../src/stack/steps/function.js';
 import { networkStep } from '../../src/stack/steps/network.js';
 import { roleStep } from '../../src/stack/steps/role.js';
 import { ConflictError } from '../../src/stack/step.js';
@@ -28,7 +28,7 @@ describe('§5 function step', () => {
   it('creates the log group first, then the function in the VPC, retrying while the new role propagates, and waits for Active', async () => {
     const ctx = await ready();
     const output = await functionStep.apply(ctx);
-    const pkg = functionPackage();
+    const pkg = await functionPackage();
     expect(aws.logs.groups.get('/aws/lambda/mbed_time_series_webhook')).toEqual({ retention: LOG_RETENTION_DAYS, tags: ctx.tags });
     const createLog = aws.calls.findIndex((c) => c.command === 'CreateLogGroup');
     const createFn = aws.calls.findIndex((c) => c.command === 'CreateFunction');
@@ -132,6 +132,11 @@ describe('§5 function step', () => {
     aws.denied.clear();
     await functionStep.apply(ctx);
     expect(aws.callsOf('ListTags').length).toBeGreaterThan(0);
+  });
+
+  it('refuses an environment larger than Lambda keeps, naming what makes it large', () => {
+    expect(checkEnvironmentSize({ A: 'x'.repeat(100) })).toEqual({ A: 'x'.repeat(100) });
+    expect(() => checkEnvironmentSize({ DB_TLS_CA: 'x'.repeat(5000), DB_HOST: 'h' })).toThrow(/would be 50\d\d bytes, more than the 4096 Lambda keeps; largest: DB_TLS_CA \(5000 bytes\)/);
   });
 
   it('never adopts a function of the same name it did not make', async () => {

@@ -15,6 +15,7 @@ import { startConnectorFake, type ConnectorFake } from './connector-fake.js';
 import { loadFunction, type WebhookFunction } from './function.js';
 import { LocalMariaDb, makeTlsFiles } from './mariadb.js';
 import { proxyEvent } from './apigw.js';
+import { unzip } from './zip.js';
 
 export const API_KEY = 'ak_world_0123456789abcdef';
 
@@ -61,12 +62,13 @@ export async function startWorld(): Promise<World> {
   const fn = await loadFunction();
   const handlers = new Map<string, { handle: ReturnType<WebhookFunction['createHandler']>; close: () => Promise<void> }>();
   const handlerFor = (f: LambdaFunction) => {
-    const key = JSON.stringify(f.environment);
+    const key = `${f.codeSha256} ${JSON.stringify(f.environment)}`;
     let entry = handlers.get(key);
     if (!entry) {
       const stores: Array<{ close(): Promise<void> }> = [];
       const handle = fn.createHandler({
-        config: fn.readConfig(f.environment),
+        // Its own package's files too (the stack's database CA travels in the zip).
+        config: fn.readConfig(f.environment, (name) => unzip(f.zip).get(name)?.data.toString('utf8')),
         store: (dbConfig, config) => {
           const store = fn.createStore(dbConfig, config.chunkRows);
           stores.push(store);

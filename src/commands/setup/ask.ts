@@ -117,6 +117,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
       vpcId: flags.vpcId ?? saved.vpcId,
       subnetIds: checked.subnetIds ?? saved.subnetIds,
       dbCaPem: checked.dbCaPem ?? saved.dbCaPem,
+      dbCaSource: checked.dbCaPem ? 'flag' : saved.dbCaSource,
       connectorHost: second.connectorHost,
       endpoints: second.endpoints,
       resource: second.resource,

@@ -4,7 +4,7 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { Step, StepContext } from '../step.js';
 import type { DatabaseOutput } from './database.js';
-import { baseEnvironment, waitUntilReady } from './function.js';
+import { baseEnvironment, checkEnvironmentSize, waitUntilReady } from './function.js';
 
 export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Record<string, string> {
   return {
@@ -12,7 +12,8 @@ export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Rec
     DB_HOST: database.host,
     DB_PORT: String(database.port),
     DB_PASSWORD: ctx.state.database!.password,
-    ...(ctx.answers.dbCaPem ? { DB_TLS: 'ca', DB_TLS_CA: ctx.answers.dbCaPem } : { DB_TLS: 'rds' }),
+    // A CA of the stack's own travels in the function's zip (Lambda's environment holds 4 KB).
+    DB_TLS: ctx.answers.dbCaPem ? 'ca-file' : 'rds',
   };
 }
 
@@ -32,7 +33,7 @@ export const configureStep: Step<{ environment: 'database' }> = {
 
   async apply(ctx) {
     const lambda = await ctx.aws.lambda();
-    const wanted = fullEnvironment(ctx, ctx.state.outputs!.database as DatabaseOutput);
+    const wanted = checkEnvironmentSize(fullEnvironment(ctx, ctx.state.outputs!.database as DatabaseOutput));
     const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
     if (!same(current.Environment?.Variables, wanted)) {
       const task = ctx.progress.task(`function ${ctx.names.function}`, 'connecting it to the database');

@@ -64,6 +64,21 @@ export async function functionTags(lambda: LambdaClient, arn: string): Promise<R
   }
 }
 
+/** Lambda keeps 4 KB of environment for all variables together (its quotas). */
+export const ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/** Refuses an environment Lambda would refuse, saying which variables make it large. */
+export function checkEnvironmentSize(variables: Record<string, string>): Record<string, string> {
+  const size = Buffer.byteLength(JSON.stringify(variables));
+  if (size > ENVIRONMENT_LIMIT_BYTES) {
+    const largest = Object.entries(variables).sort(([, a], [, b]) => b.length - a.length).slice(0, 2).map(([k, v]) => `${k} (${v.length} bytes)`);
+    throw new UserFacingError(`the function's environment would be ${size} bytes, more than the ${ENVIRONMENT_LIMIT_BYTES} Lambda keeps; largest: ${largest.join(', ')}`, {
+      code: 'FUNCTION_FAILED',
+    });
+  }
+  return variables;
+}
+
 async function findFunction(lambda: LambdaClient, ctx: StepContext): Promise<FunctionConfiguration | null> {
   try {
     const found = await lambda.send(new GetFunctionCommand({ FunctionName: ctx.names.function }));
@@ -163,7 +178,7 @@ export const functionStep: Step<FunctionOutput> = {
 
   async plan(ctx) {
     const found = await findFunction(await ctx.aws.lambda(), ctx);
-    const pkg = functionPackage();
+    const pkg = await functionPackage(ctx.answers.dbCaPem);
     const resource = `Lambda function ${ctx.names.function}`;
     if (!found) return [{ step: 'function', resource, action: 'create', detail: `${pkg.runtime}, ${(pkg.zip.length / 1024).toFixed(0)} KB, log group kept ${LOG_RETENTION_DAYS} days` }];
     return [found.CodeSha256 === pkg.sha256 ? { step: 'function', resource, action: 'keep', detail: 'code unchanged' } : { step: 'function', resource, action: 'update', detail: 'new code' }];
@@ -171,7 +186,7 @@ export const functionStep: Step<FunctionOutput> = {
 
   async apply(ctx) {
     const lambda = await ctx.aws.lambda();
-    const pkg = functionPackage();
+    const pkg = await functionPackage(ctx.answers.dbCaPem);
     const role = ctx.state.outputs!.role as RoleOutput;
     const network = ctx.state.outputs!.network as NetworkOutput;
     const access = ctx.state.outputs!.access as AccessOutput;
@@ -196,7 +211,7 @@ export const functionStep: Step<FunctionOutput> = {
               MemorySize: 256,
               Architectures: ['arm64'],
               VpcConfig: { SubnetIds: network.subnetIds, SecurityGroupIds: [access.functionGroupId] },
-              Environment: { Variables: baseEnvironment(ctx) },
+              Environment: { Variables: checkEnvironmentSize(baseEnvironment(ctx)) },
               LoggingConfig: { LogFormat: 'Text', LogGroup: ctx.names.logGroup },
               Tags: ctx.tags,
             }),

@@ -59,6 +59,17 @@ export function installLambda(fake: FakeAws): void {
       ...(current === 'Inactive' ? { StateReasonCode: 'Idle', StateReason: 'The function is inactive because it has not been invoked recently.' } : {}),
     } as const;
   };
+  /** "Function environment variables: 4 KB, for all environment variables of the function, in aggregate" (Lambda quotas). */
+  const checkEnvironment = (variables: Record<string, string> | undefined) => {
+    const size = Buffer.byteLength(JSON.stringify(variables ?? {}));
+    if (size > 4096) {
+      throw new InvalidParameterValueException({
+        ...meta,
+        message: `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${JSON.stringify(variables).slice(0, 100)}…`,
+        Type: 'User',
+      });
+    }
+  };
   const notUpdating = (f: LambdaFunction) => {
     const c = configuration(f);
     if (c.State !== 'Active' || c.LastUpdateStatus === 'InProgress') {
@@ -100,6 +111,7 @@ export function installLambda(fake: FakeAws): void {
         });
       }
     }
+    checkEnvironment(input.Environment?.Variables);
     const zip = Buffer.from(input.Code!.ZipFile!);
     const created: LambdaFunction = {
       name,
@@ -131,6 +143,7 @@ export function installLambda(fake: FakeAws): void {
   fake.handle(lambda, UpdateFunctionConfigurationCommand, { service: 'lambda', name: 'UpdateFunctionConfiguration', mutating: true }, async (input) => {
     const f = fn(input.FunctionName);
     notUpdating(f);
+    checkEnvironment(input.Environment?.Variables);
     if (input.Environment?.Variables) f.environment = { ...input.Environment.Variables };
     f.updatedAt = fake.clock();
     return configuration(f);
