@@ -3,8 +3,9 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { readDotEnv } from './config/dotenv.js';
-import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, maskSecret, resolveSettings, type GlobalFlags } from './config/settings.js';
-import { EXIT } from './errors.js';
+import { DEFAULT_CONNECTOR_HOST, DEFAULT_STACK, isValidRegion, maskSecret, resolveSettings, type GlobalFlags } from './config/settings.js';
+import { profileRegion } from './aws/profile-region.js';
+import { EXIT, UsageError } from './errors.js';
 import { asUserFacing } from './failure.js';
 import { createOutput, type Streams } from './ui/output.js';
 import { packageVersion } from './version.js';
@@ -201,8 +202,13 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
         isTTY: Boolean(streams.stderr.isTTY),
       });
       out = createOutput(streams, settings);
+      if (!settings.region) {
+        const found = await profileRegion(deps.env, settings.profile);
+        if (found && !isValidRegion(found.region)) throw new UsageError(`invalid region ${JSON.stringify(found.region)} in profile ${found.profile} of the AWS config file`);
+        settings.profileRegion = found?.region;
+      }
       out.debug(
-        `settings: stack=${settings.stack} region=${settings.region ?? '(SDK default)'} profile=${settings.profile ?? '(default chain)'} ` +
+        `settings: stack=${settings.stack} region=${settings.region ?? (settings.profileRegion ? `${settings.profileRegion} (from the profile)` : '(none)')} profile=${settings.profile ?? '(default chain)'} ` +
           `connector=${settings.connectorHost} apiKey=${maskSecret(settings.apiKey)}`,
       );
       const module = await spec.load();

@@ -55,6 +55,12 @@ export function endpointFor(env: Record<string, string | undefined>, service: st
   return env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
 }
 
+/**
+ * The SDK's releases after January 2027 need Node 22; mbed-tsdb pins releases that run on
+ * Node 20 (package.json), so their notice about it is for this package's maintainers only.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const region = settings.region;
   if (!region) {

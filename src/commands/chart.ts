@@ -15,7 +15,7 @@ export async function run(context: CommandContext): Promise<number> {
 
   if (options.quicksight) {
     const { host, port, database, table, user } = target.config;
-    const region = settings.region ?? readState(context.env, settings.stack)?.region;
+    const region = settings.region ?? readState(context.env, settings.stack)?.region ?? settings.profileRegion;
     out.result({ host, port, database, table, user, region: region ?? null }, quickSightSteps({ host, port, database, table, user, region }));
     return 0;
   }

@@ -5,7 +5,7 @@ import { leastPrivilegePolicy } from '../aws/permissions.js';
 import type { CommandContext } from './context.js';
 
 export async function run(context: CommandContext): Promise<number> {
-  const policy = leastPrivilegePolicy(context.settings.region ?? 'us-east-1');
+  const policy = leastPrivilegePolicy(context.settings.region ?? context.settings.profileRegion ?? 'us-east-1');
   // The document itself is the result, with or without --json.
   context.out.result(policy, JSON.stringify(policy, null, 2));
   context.out.info('Attach it to the user or role that runs mbed-tsdb (README: AWS permissions).');

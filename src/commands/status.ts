@@ -27,7 +27,8 @@ function table(report: StatusReport): string {
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
   const state = readState(context.env, settings.stack);
-  const region = settings.region ?? state?.region;
+  // The stack's own region before the profile's: a stack lives where it was made.
+  const region = settings.region ?? state?.region ?? settings.profileRegion;
   if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
   const answers = savedAnswers(state, settings.connectorHost);
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers, apiKey: settings.apiKey });

@@ -30,7 +30,8 @@ export async function run(context: CommandContext): Promise<number> {
   if (!Number.isInteger(waitMinutes) || waitMinutes < 1 || waitMinutes > 24 * 60) throw new UsageError('--wait-minutes must be a whole number from 1 to 1440');
 
   const state = readState(context.env, settings.stack);
-  const region = settings.region ?? state?.region;
+  // The stack's own region before the profile's: a stack lives where it was made.
+  const region = settings.region ?? state?.region ?? settings.profileRegion;
   if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
   const prompter = promptsFor(context);
   let apiKey = settings.apiKey;

@@ -18,7 +18,10 @@ export const VARIABLES = {
 export type Source = 'flag' | 'environment' | '.env' | 'default';
 
 export interface Settings {
+  /** From --region, AWS_REGION or AWS_DEFAULT_REGION (environment or .env). */
   region: string | undefined;
+  /** The chosen profile's region in ~/.aws/config: used when nothing else names one. */
+  profileRegion?: string | undefined;
   profile: string | undefined;
   stack: string;
   apiKey: string | undefined;

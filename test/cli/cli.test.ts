@@ -94,6 +94,38 @@ describe('bad input', () => {
   });
 });
 
+describe('the region', () => {
+  // As the AWS CLI and the SDK resolve it: --region, then AWS_REGION (or AWS_DEFAULT_REGION),
+  // then the `region` of the chosen profile in the shared config file (AWS_CONFIG_FILE).
+  const config = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-aws-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, '[default]\nregion = eu-west-1\n\n[profile demo]\nregion = eu-central-1\n');
+    return file;
+  };
+  const regionLine = async (argv: string[], env: Record<string, string>) => /region=(\S+( \(from the profile\))?)/.exec((await runCli([...argv, '--verbose'], { env })).stderr)?.[1];
+
+  it('comes from the profile when nothing else names one', async () => {
+    const file = config();
+    expect(await regionLine(['policy'], { AWS_CONFIG_FILE: file })).toBe('eu-west-1 (from the profile)');
+    expect(await regionLine(['policy', '--profile', 'demo'], { AWS_CONFIG_FILE: file })).toBe('eu-central-1 (from the profile)');
+    expect(await regionLine(['policy'], { AWS_CONFIG_FILE: file, AWS_PROFILE: 'demo' })).toBe('eu-central-1 (from the profile)');
+  });
+
+  it('gives way to --region and AWS_REGION', async () => {
+    const file = config();
+    expect(await regionLine(['policy', '--profile', 'demo'], { AWS_CONFIG_FILE: file, AWS_REGION: 'us-east-2' })).toBe('us-east-2');
+    expect(await regionLine(['policy', '--region', 'ap-south-1', '--profile', 'demo'], { AWS_CONFIG_FILE: file })).toBe('ap-south-1');
+  });
+
+  it('is used by the commands, and its partition by the policy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-aws-'));
+    writeFileSync(join(dir, 'config'), '[profile china]\nregion = cn-northwest-1\n');
+    const run = await runCli(['policy', '--profile', 'china'], { env: { AWS_CONFIG_FILE: join(dir, 'config') } });
+    expect(run.stdout).toContain('arn:aws-cn:');
+  });
+});
+
 describe('--verbose', () => {
   it('shows the resolved settings on stderr, and of the API key only that it is set', async () => {
     const key = 'ak_1234567890abcdefghijklmnopqrstuvwxyz';

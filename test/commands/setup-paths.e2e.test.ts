@@ -119,6 +119,21 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(world.aws.mutatingCalls()).toEqual([]);
   });
 
+  // ARN partitions and endpoints: AWS General Reference. China: arn:aws-cn, *.amazonaws.com.cn.
+  it('builds ARNs and the webhook URL in the partition of a China region', async () => {
+    const run = await world.cli(['setup', '--yes', '--region', 'cn-north-1', '--cidr', '203.0.113.7/32', '--db-ca', world.caFile, '--endpoint', 'dev-1']);
+    expect(run.code, run.stderr).toBe(0);
+    const api = [...world.aws.apigateway.apis.values()][0]!;
+    expect(run.stdout).toContain(`https://${api.id}.execute-api.cn-north-1.amazonaws.com.cn/test/webhook`);
+    expect([...world.aws.iam.roles.values()][0]!.attached).toEqual(new Set([
+      'arn:aws-cn:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+      'arn:aws-cn:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+    ]));
+    const put = [...api.resources.values()].find((r) => r.path === '/webhook')!.methods.get('PUT')!;
+    expect(String(put.integration!.uri)).toMatch(/^arn:aws-cn:apigateway:cn-north-1:lambda:path\/2015-03-31\/functions\/arn:aws-cn:lambda:cn-north-1:/);
+    expect([...world.aws.lambda.functions.values()][0]!.policy[0]!.SourceArn).toMatch(/^arn:aws-cn:execute-api:cn-north-1:/);
+  });
+
   it('gives another stack its own names, side by side', async () => {
     expect((await world.setup()).code).toBe(0);
     const run = await world.setup(['--stack', 'demo', '--access', 'private']);

@@ -60,7 +60,7 @@ export interface CrashReport {
 
 /** aws-sdk-client-mock's stub, whatever its client: commands are typed at `handle`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStub = { on(command: any): { callsFake(fn: (input: any) => unknown): unknown } };
+export type AnyStub = { on(command: any): { callsFake(fn: (input: any, getClient: any) => unknown): unknown } };
 
 export interface HandlerSpec<I> {
   service: string;
@@ -171,6 +171,13 @@ export interface EngineVersion {
 
 export class FakeAws {
   readonly account = '123456789012';
+  /** The region the last call was sent to. */
+  region = 'us-west-2';
+
+  /** The partition of that region, as the account's ARNs show it. */
+  get partition(): string {
+    return this.region.startsWith('cn-') ? 'aws-cn' : this.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  }
   readonly calls: AwsCall[] = [];
   /** Waited before every answer: the bench's per-call latency, on its virtual clock. */
   latency: (() => Promise<void>) | undefined;
@@ -273,7 +280,7 @@ export class FakeAws {
     /** Called when a database or a master password comes into being, so a test server can mirror it. */
     onPassword: undefined as undefined | ((user: string, password: string, database: string) => Promise<void>),
     /** Where the database answers: by default an RDS-shaped name; tests point it at MariaDB. */
-    endpoint: (id: string) => ({ Address: `${id}.abcdefghijkl.us-west-2.rds.amazonaws.com`, Port: 3306 }),
+    endpoint: (id: string) => ({ Address: `${id}.abcdefghijkl.${this.region}.rds.amazonaws.com${this.region.startsWith('cn-') ? '.cn' : ''}`, Port: 3306 }),
   };
 
   /** Forgets every resource and call, as a new account. */
@@ -349,7 +356,9 @@ export class FakeAws {
     spec: HandlerSpec<I>,
     handler: (input: I) => Promise<unknown>,
   ): void {
-    stub.on(command).callsFake(async (input: I) => {
+    stub.on(command).callsFake(async (input: I, getClient: () => { config: { region: () => Promise<string> } }) => {
+      // The region of the client that sent it: ARNs and hosts are made in its partition.
+      this.region = await getClient().config.region();
       await this.latency?.();
       await this.settle();
       const recorded = (spec.recordAs ? spec.recordAs(input) : input) as Record<string, unknown>;

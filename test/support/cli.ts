@@ -35,7 +35,8 @@ export async function runCli(
       },
       stderr: { write: (text: string) => (stderr += text), isTTY: options.isTTY ?? false },
     },
-    env: options.env ?? {},
+    // Never the shared AWS config of whoever runs the tests.
+    env: { AWS_CONFIG_FILE: '/nonexistent/mbed-tsdb-test/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/mbed-tsdb-test/credentials', ...options.env },
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'mbed-tsdb-cwd-')),
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),

@@ -116,7 +116,7 @@ export async function startWorld(): Promise<World> {
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const gatewayPort = (gateway.address() as AddressInfo).port;
   const reachable = (url: string) => {
-    const match = /^https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/(.+)$/.exec(url);
+    const match = /^https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/(.+)$/.exec(url);
     return match ? `http://127.0.0.1:${gatewayPort}/${match[1]}/${match[2]}` : url;
   };
 

@@ -32,7 +32,8 @@ export async function askSetup(input: AskInput): Promise<Asked> {
       region: {
         flag: '--region',
         given: settings.region,
-        saved: saved.region,
+        // A re-run stays where the stack is; a new one goes where the profile says.
+        saved: saved.region ?? settings.profileRegion,
         ask: (p) => p.input({ message: 'AWS region (e.g. us-west-2)', validate: (v) => isValidRegion(v) || 'a region code such as us-west-2' }),
       },
       engine: {

@@ -102,7 +102,7 @@ export function installApiGateway(fake: FakeAws): void {
   });
   fake.handle(apigw, PutIntegrationCommand, { service: 'apigateway', name: 'PutIntegration', mutating: true }, async (input) => {
     const m = method(input);
-    if (input.type === 'AWS_PROXY' && (input.integrationHttpMethod !== 'POST' || !String(input.uri).startsWith('arn:aws:apigateway:'))) {
+    if (input.type === 'AWS_PROXY' && (input.integrationHttpMethod !== 'POST' || !String(input.uri).startsWith(`arn:${fake.partition}:apigateway:${fake.region}:lambda:path/`))) {
       throw new BadRequestException({ ...meta, message: 'Lambda proxy integrations need POST and a Lambda invocation URI' });
     }
     const { restApiId: _a, resourceId: _r, httpMethod: _h, ...integration } = input;

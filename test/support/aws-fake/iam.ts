@@ -44,7 +44,7 @@ export function installIam(fake: FakeAws): void {
     } catch {
       throw new MalformedPolicyDocumentException({ ...meta, message: 'This policy contains invalid Json' });
     }
-    const created: Role = { createdAt: fake.clock(), arn: `arn:aws:iam::${fake.account}:role/${name}`, trust: input.AssumeRolePolicyDocument!, tags: input.Tags ?? [], attached: new Set() };
+    const created: Role = { createdAt: fake.clock(), arn: `arn:${fake.partition}:iam::${fake.account}:role/${name}`, trust: input.AssumeRolePolicyDocument!, tags: input.Tags ?? [], attached: new Set() };
     fake.iam.roles.set(name, created);
     return { Role: { RoleName: name, Arn: created.arn, Path: '/', RoleId: 'AROA000', CreateDate: new Date(0) } };
   });

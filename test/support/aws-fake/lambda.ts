@@ -115,7 +115,7 @@ export function installLambda(fake: FakeAws): void {
     const zip = Buffer.from(input.Code!.ZipFile!);
     const created: LambdaFunction = {
       name,
-      arn: `arn:aws:lambda:us-west-2:${fake.account}:function:${name}`,
+      arn: `arn:${fake.partition}:lambda:${fake.region}:${fake.account}:function:${name}`,
       role: input.Role!,
       runtime: input.Runtime!,
       handler: input.Handler!,

@@ -41,7 +41,7 @@ function rdsError(name: string, message: string): RDSServiceException {
 export function installRds(fake: FakeAws): void {
   const rds = mockClient(RDSClient);
   fake.stubs.push(rds);
-  const arn = (kind: string, id: string) => `arn:aws:rds:us-west-2:${fake.account}:${kind}:${id}`;
+  const arn = (kind: string, id: string) => `arn:${fake.partition}:rds:${fake.region}:${fake.account}:${kind}:${id}`;
   const instance = (id: string | undefined): DbInstance => {
     const found = id ? fake.rds.instances.get(id) : undefined;
     if (!found) throw new DBInstanceNotFoundFault({ ...meta, message: `DBInstance ${id} not found.` });
