@@ -93,6 +93,27 @@ describe.skipIf(!canRun)('setup resumes after stopping at any mutating call', ()
     world.aws.crashOn(null);
   }, 600_000);
 
+  it('ends like a clean run when the re-run comes a month later (the function gone Inactive meanwhile)', async () => {
+    const calls = mutating.mysql!;
+    const failures: string[] = [];
+    let woken = 0;
+    for (let crashAt = 1; crashAt <= calls.length; crashAt++) {
+      await world.reset();
+      world.aws.crashOn({ at: crashAt, mode: 'after' });
+      await world.setup();
+      world.aws.crashOn(null);
+      world.clock.now += 30 * 24 * 60 * 60_000;
+      const again = await world.setup();
+      if (again.stderr.includes('Inactive after weeks unused')) woken++;
+      if (again.code !== 0) failures.push(`crash at ${crashAt} (${calls[crashAt - 1]}): the re-run failed: ${again.stderr.split('\n').filter((l) => l.startsWith('mbed-tsdb:')).join(' ')}`);
+      else if (JSON.stringify(inventory(world)) !== JSON.stringify(clean.mysql)) failures.push(`crash at ${crashAt}: ${JSON.stringify(inventory(world))} ≠ ${JSON.stringify(clean.mysql)}`);
+    }
+    expect(failures).toEqual([]);
+    // Every run stopped once the function existed (at least all after its creation; other steps
+    // go on after one fails, so some earlier ones too) found it Inactive and woke it.
+    expect(woken).toBeGreaterThanOrEqual(calls.length - calls.lastIndexOf('CreateFunction'));
+  }, 600_000);
+
   it.each(['before', 'after'] as CrashMode[])('ends like a clean run when setup follows a teardown stopped %s each of its mutating calls', async (mode) => {
     await world.reset();
     expect((await world.setup()).code).toBe(0);
