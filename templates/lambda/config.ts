@@ -25,6 +25,8 @@ export interface FunctionConfig {
 }
 
 export const DEFAULT_SECRET_HEADER = 'x-mbed-tsdb-secret';
+/** mbed-tsdb's self-test: the request is written, then rolled back, so it leaves no row. */
+export const SELFTEST_HEADER = 'x-mbed-tsdb-selftest';
 /**
  * The database's CA, when it is not the Amazon RDS bundle the function carries (a newer region,
  * or --db-ca): a file in the function's own zip. Lambda's environment holds 4 KB in all, less

@@ -1,16 +1,20 @@
-// API Gateway (REST API, Lambda proxy integration) → rows in the events table.
-// Status codes matter: the Connector redelivers on any non-2xx, so a 2xx means
-// "stored or deliberately not storable", and a 5xx means "try again later".
+// API Gateway (REST API, Lambda proxy integration) → rows in the stack's tables.
+// The service redelivers a batch until it is answered 2xx and sends nothing newer meanwhile,
+// so the status code decides whether data keeps flowing: 2xx for everything retrying could
+// never fix (a body that is not a message, an item that cannot be stored: logged, counted),
+// 5xx only for what may heal by itself (the database unreachable, a deadlock, a failover, a
+// table setup is still creating).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ConfigResult, DbConfig, FunctionConfig } from './config.js';
-import { parseWebhookBody, readingParser, type Reading } from './payload.js';
-import { DatabaseUnavailableError, describe, type Store } from './store.js';
+import { SELFTEST_HEADER, type ConfigResult, type DbConfig, type FunctionConfig } from './config.js';
+import { boundedJson, rejectedLog } from './log.js';
+import { asyncOutcome, deviceFact, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
+import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type TableShape } from './store.js';
 
 /** The fields of API Gateway's proxy event that the function reads. */
 export interface ProxyEvent {
   httpMethod?: string;
-  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate". */
+  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate" or "ping". */
   'mbed-tsdb'?: string;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
@@ -26,8 +30,13 @@ export interface ProxyResult {
 
 export interface WebhookCounts {
   stored: number;
+  /** Readings already stored: the service delivered them again (their answer was lost). */
+  duplicates: number;
   rejected: number;
   ignored: number;
+  /** Devices whose name or last sighting was noted, and subscription outcomes recorded. */
+  devices: number;
+  outcomes: number;
 }
 
 export type LogLine = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; msg: string };
@@ -35,7 +44,7 @@ export type Log = (line: LogLine) => void;
 
 /** One JSON object per line on stdout: CloudWatch keeps each as one event. */
 export const jsonLineLog: Log = (line) => {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  process.stdout.write(`${boundedJson(line)}\n`);
 };
 
 export interface HandlerDeps {
@@ -68,7 +77,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       if (!config.db) return reply(503, { error: 'the database is not configured yet (DB_HOST)' });
       try {
         await storeFor(config.db).migrate();
-        log({ level: 'info', msg: 'table ready', table: config.db.table, requestId });
+        log({ level: 'info', msg: 'tables ready', table: config.db.table, requestId });
         return reply(200, { table: config.db.table });
       } catch (error) {
         log({ level: 'error', msg: 'migrate failed', error: describe(error), requestId });
@@ -86,57 +95,108 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
     const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const parsed = parseWebhookBody(body);
     if (!parsed.ok) {
-      log({ level: 'warn', msg: 'bad request body', error: parsed.error, requestId });
-      return reply(400, { error: parsed.error });
+      // Not a message of the service: retrying can never store it, and a non-2xx would hold
+      // back everything queued behind it for a day. Kept whole in the log instead.
+      log({ level: 'warn', msg: 'body not stored', reason: parsed.error, body: body ?? '', requestId });
+      return reply(200, { ...counts({}), malformed: true });
     }
-    if (parsed.notifications.length === 0) {
-      return reply(200, { stored: 0, rejected: 0, ignored: parsed.ignored } satisfies WebhookCounts);
-    }
-
+    const { message } = parsed;
+    const pending = message.notifications.length + message.registrations.length + message.asyncResponses.length;
+    if (pending === 0) return reply(200, counts({ ignored: message.ignored }));
     if (!config.db) {
-      // Setup registers the webhook while the database still boots; the Connector retries 5xx.
-      log({ level: 'warn', msg: 'database not configured yet', notifications: parsed.notifications.length, requestId });
+      // Setup registers the webhook while the database still boots; the service retries 5xx.
+      log({ level: 'warn', msg: 'database not configured yet', items: pending, requestId });
       return reply(503, { error: 'database not configured yet; retry later' });
     }
     const db = storeFor(config.db);
+    const selftest = headerValue(event.headers, SELFTEST_HEADER) !== undefined;
     try {
-      const columns = await db.columns();
-      const parse = readingParser(columns);
-      const readings: Reading[] = [];
-      let rejected = 0;
-      for (const notification of parsed.notifications) {
-        const result = parse(notification);
-        if (result.ok) readings.push(result.reading);
-        else {
-          rejected++;
-          log({ level: 'warn', msg: 'notification not stored', reason: result.reason, notification, requestId });
+      for (let attempt = 1; ; attempt++) {
+        const shape = await db.shape();
+        const batch = sortOut(message, shape, receivedAt, (rejected) => rejectedLog(log, rejected, requestId));
+        try {
+          const written = await db.write(batch, receivedAt, { rollback: selftest });
+          const result = counts({
+            stored: written.stored,
+            duplicates: written.duplicates,
+            rejected: batch.rejected,
+            // Without their tables (a tutorial-made table), device facts and outcomes are not kept.
+            ignored: message.ignored + (shape.devices ? 0 : message.registrations.length) + (shape.asyncResponses ? 0 : batch.outcomes.length),
+            devices: shape.devices ? batch.devices.length : 0,
+            outcomes: shape.asyncResponses ? batch.outcomes.length : 0,
+          });
+          log({ level: 'info', msg: selftest ? 'self-test stored and rolled back' : 'stored', ...result, requestId });
+          return reply(200, selftest ? { ...result, selftest: true } : result);
+        } catch (error) {
+          // The table was altered since its shape was read: check the readings against it once more.
+          if (!(error instanceof ShapeChangedError) || attempt > 1) throw error;
+          log({ level: 'warn', msg: 'table changed; reading its shape again', error: error.message, requestId });
         }
       }
-      await db.insert(readings, receivedAt);
-      const counts: WebhookCounts = { stored: readings.length, rejected, ignored: parsed.ignored };
-      log({ level: 'info', msg: 'stored', ...counts, requestId });
-      return reply(200, counts);
     } catch (error) {
       const unavailable = error instanceof DatabaseUnavailableError;
-      log({
-        level: 'error',
-        msg: unavailable ? 'database unavailable' : 'storing failed',
-        error: describe(error),
-        notifications: parsed.notifications.length,
-        requestId,
-      });
-      return reply(unavailable ? 503 : 500, {
-        error: unavailable ? 'database unavailable; retry later' : 'storing failed; retry later',
-      });
+      log({ level: 'error', msg: unavailable ? 'database unavailable' : 'storing failed', error: describe(error), items: pending, requestId });
+      return reply(unavailable ? 503 : 500, { error: unavailable ? 'database unavailable; retry later' : 'storing failed; retry later' });
     }
   };
 }
 
-function hasSecret(headers: ProxyEvent['headers'], secret: { header: string; value: string }): boolean {
-  let given: string | undefined;
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (name.toLowerCase() === secret.header) given = value;
+/** What of a message goes into which table; rejected items are reported (bounded) as they are met. */
+function sortOut(message: Message, shape: TableShape, receivedAt: Date, reject: (items: Array<{ item: unknown; reason: string }>) => void) {
+  const received = receivedAt.getTime();
+  const parse = readingParser(shape, receivedAt);
+  const readings: Reading[] = [];
+  const rejected: Array<{ item: unknown; reason: string }> = [];
+  const devices = new Map<string, DeviceFact>();
+  const note = (fact: DeviceFact) => {
+    const known = devices.get(fact.id);
+    devices.set(fact.id, {
+      id: fact.id,
+      ...((fact.name ?? known?.name) ? { name: fact.name ?? known?.name } : {}),
+      ...((fact.type ?? known?.type) ? { type: fact.type ?? known?.type } : {}),
+      ...((fact.registeredAt ?? known?.registeredAt) !== undefined ? { registeredAt: Math.max(fact.registeredAt ?? 0, known?.registeredAt ?? 0) } : {}),
+      seenAt: Math.max(fact.seenAt, known?.seenAt ?? 0),
+    });
+  };
+  for (const notification of message.notifications) {
+    const result = parse(notification);
+    if (!result.ok) {
+      rejected.push({ item: notification, reason: result.reason });
+      continue;
+    }
+    readings.push(result.reading);
+    const name = (notification as Record<string, unknown>)['original-ep'];
+    note({ id: result.reading.board, ...(typeof name === 'string' && name.length <= shape.board.maxChars ? { name } : {}), seenAt: result.reading.at ?? received });
   }
+  for (const item of message.registrations) {
+    const fact = deviceFact(item, received, shape.board);
+    if (fact) note(fact);
+    else rejected.push({ item, reason: 'registration without a usable device ID' });
+  }
+  const outcomes: AsyncOutcome[] = [];
+  for (const item of message.asyncResponses) {
+    const outcome = asyncOutcome(item, received);
+    if (outcome) outcomes.push(outcome);
+    else rejected.push({ item, reason: 'async response without an id or status' });
+  }
+  if (rejected.length > 0) reject(rejected);
+  return { readings, devices: [...devices.values()], outcomes, rejected: rejected.length };
+}
+
+function counts(partial: Partial<WebhookCounts>): WebhookCounts {
+  return { stored: 0, duplicates: 0, rejected: 0, ignored: 0, devices: 0, outcomes: 0, ...partial };
+}
+
+function headerValue(headers: ProxyEvent['headers'], name: string): string | undefined {
+  let given: string | undefined;
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (key.toLowerCase() === name) given = value;
+  }
+  return given;
+}
+
+function hasSecret(headers: ProxyEvent['headers'], secret: { header: string; value: string }): boolean {
+  const given = headerValue(headers, secret.header);
   if (given === undefined) return false;
   // Hash both sides so the comparison is constant-time whatever the lengths.
   const digest = (text: string) => createHash('sha256').update(text).digest();

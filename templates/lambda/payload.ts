@@ -1,10 +1,15 @@
-// Pure parsing of what the Connector PUTs to the webhook (connector-api.md §5).
-// No I/O here: the function, the tests and the CLI's self-test share it.
+// Pure parsing of what the service PUTs to the webhook (NotificationMessage in the Izuma
+// OpenAPI spec; connector-api.md §5 and §9). No I/O here: the function, the tests and the
+// CLI share it.
 
 export interface Reading {
   board: string;
   sensor: string;
   value: number;
+  /** The service's message ID (include_uid): a redelivered reading is stored once. */
+  uid?: string;
+  /** Epoch ms the service received it (include_timestamp), when plausible; else the time of receipt is used. */
+  at?: number;
 }
 
 /** How wide a text column really is, as read from the table. */
@@ -28,65 +33,71 @@ export const SERVICE_LIMITS: ReadingColumns = {
   sensor: { maxChars: 128, charset: 'utf8mb4' },
 };
 
+/** What the service PUT, sorted: readings to store, device facts, subscription outcomes. */
+export interface Message {
+  notifications: unknown[];
+  /** `registrations` and `reg-updates`: a device's ID, name and type. */
+  registrations: unknown[];
+  /** The outcome of a request made earlier (a subscription answered 202). */
+  asyncResponses: unknown[];
+  /** De-registrations, expirations and keys this function has no use for. */
+  ignored: number;
+}
+
 export type BodyParse =
-  | { ok: true; notifications: unknown[]; ignored: number }
+  | { ok: true; message: Message }
+  /** Not something the service sends: retrying it can never help, so it is logged and answered 2xx. */
   | { ok: false; error: string };
 
 /**
- * Splits a webhook body into the notifications to store and a count of everything
- * else (registrations, reg-updates, async-responses, …), which is accepted but not stored.
- * An empty body or one without `notifications` is the service's URL check: valid, nothing to do.
+ * Sorts a webhook body. An empty body or one with nothing to store is the service's URL check
+ * (`{}`): valid, nothing to do.
  */
 export function parseWebhookBody(body: string | null | undefined): BodyParse {
-  if (body === null || body === undefined || body.trim() === '') {
-    return { ok: true, notifications: [], ignored: 0 };
-  }
-  let message: unknown;
+  const message: Message = { notifications: [], registrations: [], asyncResponses: [], ignored: 0 };
+  if (body === null || body === undefined || body.trim() === '') return { ok: true, message };
+  let parsed: unknown;
   try {
-    message = JSON.parse(body);
+    parsed = JSON.parse(body);
   } catch {
     return { ok: false, error: 'body is not valid JSON' };
   }
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, error: 'body must be a JSON object' };
   }
-  let notifications: unknown[] = [];
-  let ignored = 0;
-  for (const [key, items] of Object.entries(message)) {
-    if (key === 'notifications') {
-      if (items === null) continue;
-      if (!Array.isArray(items)) {
-        return { ok: false, error: '"notifications" must be an array' };
-      }
-      notifications = items;
-    } else if (Array.isArray(items)) {
-      ignored += items.length;
-    } else if (items !== null) {
-      ignored += 1;
+  for (const [key, items] of Object.entries(parsed)) {
+    if (items === null) continue;
+    const list = key === 'notifications' ? 'notifications' : key === 'registrations' || key === 'reg-updates' ? 'registrations' : key === 'async-responses' ? 'asyncResponses' : null;
+    if (list) {
+      if (!Array.isArray(items)) return { ok: false, error: `"${key}" must be an array` };
+      message[list].push(...items);
+    } else {
+      message.ignored += Array.isArray(items) ? items.length : 1;
     }
   }
-  return { ok: true, notifications, ignored };
+  return { ok: true, message };
 }
 
 export type ReadingParse = { ok: true; reading: Reading } | { ok: false; reason: string };
 
 /** One notification → one row, or the reason it cannot be stored in these columns. */
-export function toReading(notification: unknown, columns: ReadingColumns = SERVICE_LIMITS): ReadingParse {
-  return readingParser(columns)(notification);
+export function toReading(notification: unknown, columns: ReadingColumns = SERVICE_LIMITS, now: Date = new Date()): ReadingParse {
+  return readingParser(columns, now)(notification);
 }
 
 /**
  * A parser for one request. A batch repeats few endpoint names and paths many times, so
- * each distinct one is checked once.
+ * each distinct one is checked once. `now` judges the service's timestamps.
  */
-export function readingParser(columns: ReadingColumns = SERVICE_LIMITS): (notification: unknown) => ReadingParse {
+export function readingParser(columns: ReadingColumns = SERVICE_LIMITS, now: Date = new Date()): (notification: unknown) => ReadingParse {
   const boards = new Map<unknown, string | { ok: false; reason: string }>();
   const sensors = new Map<unknown, string | { ok: false; reason: string }>();
+  const received = now.getTime();
   return (notification) => {
     if (typeof notification !== 'object' || notification === null || Array.isArray(notification)) {
       return { ok: false, reason: 'notification is not a JSON object' };
     }
-    const { ep, path, payload } = notification as Record<string, unknown>;
+    const { ep, path, payload, uid, timestamp } = notification as Record<string, unknown>;
     let board = boards.get(ep);
     if (board === undefined) boards.set(ep, (board = checkText('ep', ep, 'board', columns.board)));
     if (typeof board !== 'string') return board;
@@ -95,8 +106,81 @@ export function readingParser(columns: ReadingColumns = SERVICE_LIMITS): (notifi
     if (typeof sensor !== 'string') return sensor;
     const value = decodeNumber(payload);
     if (typeof value !== 'number') return value;
-    return { ok: true, reading: { board, sensor, value } };
+    const reading: Reading = { board, sensor, value };
+    const id = messageId(uid);
+    if (id) reading.uid = id;
+    const at = serviceTime(timestamp, received);
+    if (at !== undefined) reading.at = at;
+    return { ok: true, reading };
   };
+}
+
+/** The service's message ID, used to store a redelivered reading once. */
+function messageId(uid: unknown): string | undefined {
+  return typeof uid === 'string' && uid.length > 0 && uid.length <= UID_MAX_CHARS && /^[\x21-\x7e]+$/.test(uid) ? uid : undefined;
+}
+
+export const UID_MAX_CHARS = 64;
+/** The service keeps undelivered events for 24 hours; an older timestamp is not believed. */
+export const OLDEST_SERVICE_TIME_MS = 24 * 60 * 60_000 + 15 * 60_000;
+/** Clocks differ a little; a timestamp further ahead than this is not believed. */
+export const NEWEST_SERVICE_TIME_MS = 5 * 60_000;
+
+/**
+ * When the service received the reading (`timestamp`, with include_timestamp), in epoch ms:
+ * its format is not specified, so epoch seconds, epoch milliseconds and ISO 8601 are read.
+ * Undefined when absent, unreadable or implausible (the time of receipt is used then).
+ */
+export function serviceTime(raw: unknown, receivedMs: number): number | undefined {
+  let ms: number | undefined;
+  if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw < 1e11 ? raw * 1000 : raw;
+  else if (typeof raw === 'string' && /^\d{9,13}(\.\d+)?$/.test(raw.trim())) {
+    const n = Number(raw.trim());
+    ms = n < 1e11 ? n * 1000 : n;
+  } else if (typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(raw.trim())) {
+    ms = Date.parse(raw.trim());
+  }
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  if (ms > receivedMs + NEWEST_SERVICE_TIME_MS || ms < receivedMs - OLDEST_SERVICE_TIME_MS) return undefined;
+  return Math.round(ms);
+}
+
+export interface DeviceFact {
+  id: string;
+  /** The name the device gave itself (`original-ep`). */
+  name?: string;
+  type?: string;
+  /** Epoch ms it (re-)registered, for registrations and reg-updates. */
+  registeredAt?: number;
+  /** Epoch ms it was last heard of. */
+  seenAt: number;
+}
+
+/** A device's ID, name and type from a registration or reg-update; null when malformed. */
+export function deviceFact(item: unknown, receivedMs: number, columns: { maxChars: number } = { maxChars: 64 }): DeviceFact | null {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
+  const { ep, ept, timestamp } = item as Record<string, unknown>;
+  const name = (item as Record<string, unknown>)['original-ep'];
+  const fits = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= columns.maxChars && isWellFormed(v);
+  if (!fits(ep)) return null;
+  const at = serviceTime(timestamp, receivedMs) ?? receivedMs;
+  return { id: ep, ...(fits(name) ? { name } : {}), ...(fits(ept) ? { type: ept } : {}), registeredAt: at, seenAt: at };
+}
+
+export interface AsyncOutcome {
+  id: string;
+  status: number;
+  error?: string;
+  at: number;
+}
+
+/** An `async-responses` item: the outcome of a request answered 202 earlier. */
+export function asyncOutcome(item: unknown, receivedMs: number): AsyncOutcome | null {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
+  const { id, status, error, timestamp } = item as Record<string, unknown>;
+  const code = typeof status === 'number' ? status : typeof status === 'string' && /^\d{3}$/.test(status) ? Number(status) : NaN;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128 || !Number.isInteger(code)) return null;
+  return { id, status: code, ...(typeof error === 'string' && error ? { error: error.slice(0, 255) } : {}), at: serviceTime(timestamp, receivedMs) ?? receivedMs };
 }
 
 function checkText(field: string, raw: unknown, column: string, limit: TextColumn): string | { ok: false; reason: string } {

@@ -1,11 +1,14 @@
-// The `events` table: the tutorial's §4 schema with `board` and `sensor` widened to the
-// service's own limits (endpoint names ≤ 64, resource paths ≤ 128 characters).
+// The stack's tables. `events` is the tutorial's §4 schema with `board` and `sensor` widened
+// to the service's own limits (device IDs and names ≤ 64, resource paths ≤ 128 characters),
+// plus `uid`, the service's message ID, unique, so a redelivered reading is stored once. Next
+// to it: the devices the service has told of (ID → name) and the outcomes of subscriptions.
+// One migration serves setup (from the desktop) and the function (private mode).
 
-import { SERVICE_LIMITS } from './payload.js';
+import { SERVICE_LIMITS, UID_MAX_CHARS } from './payload.js';
 
 export const DEFAULT_TABLE = 'events';
 
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
 export function isValidTableName(name: string): boolean {
   return TABLE_NAME.test(name);
@@ -14,9 +17,14 @@ export function isValidTableName(name: string): boolean {
 /** Backtick-quotes a table name after validating it; identifiers cannot be bound as parameters. */
 export function quoteTable(name: string): string {
   if (!isValidTableName(name)) {
-    throw new Error(`invalid table name ${JSON.stringify(name)}: use letters, digits and _ (at most 64)`);
+    throw new Error(`invalid table name ${JSON.stringify(name)}: use letters, digits and _ (at most 48)`);
   }
   return `\`${name}\``;
+}
+
+/** The tables that go with an events table: `events_devices`, `events_async_responses`. */
+export function companionTables(table: string): { devices: string; asyncResponses: string } {
+  return { devices: `${table}_devices`, asyncResponses: `${table}_async_responses` };
 }
 
 export function createTableSql(table: string = DEFAULT_TABLE): string {
@@ -27,7 +35,54 @@ export function createTableSql(table: string = DEFAULT_TABLE): string {
     '`value` double NOT NULL, ' +
     `\`board\` varchar(${SERVICE_LIMITS.board.maxChars}) NOT NULL, ` +
     `\`sensor\` varchar(${SERVICE_LIMITS.sensor.maxChars}) NOT NULL, ` +
-    'PRIMARY KEY (`id`), KEY `ts` (`ts`), KEY `board` (`board`)' +
+    `\`uid\` varchar(${UID_MAX_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NULL, ` +
+    'PRIMARY KEY (`id`), KEY `ts` (`ts`), KEY `board` (`board`), UNIQUE KEY `uid` (`uid`)' +
     ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4'
   );
+}
+
+export function createDevicesTableSql(table: string = DEFAULT_TABLE): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(companionTables(table).devices)} (` +
+    `\`device_id\` varchar(${SERVICE_LIMITS.board.maxChars}) NOT NULL, ` +
+    `\`endpoint_name\` varchar(${SERVICE_LIMITS.board.maxChars}) NULL, ` +
+    '`endpoint_type` varchar(64) NULL, ' +
+    '`registered_at` datetime NULL, ' +
+    '`last_seen` datetime NOT NULL, ' +
+    'PRIMARY KEY (`device_id`), KEY `endpoint_name` (`endpoint_name`)' +
+    ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4'
+  );
+}
+
+export function createAsyncResponsesTableSql(table: string = DEFAULT_TABLE): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(companionTables(table).asyncResponses)} (` +
+    '`id` varchar(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, ' +
+    '`status` smallint NOT NULL, ' +
+    '`error` varchar(255) NULL, ' +
+    '`received_at` datetime NOT NULL, ' +
+    'PRIMARY KEY (`id`)' +
+    ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4'
+  );
+}
+
+/** Runs one statement and returns its rows. */
+export type Query = (sql: string, values?: unknown[]) => Promise<unknown>;
+
+/**
+ * Brings the stack's tables to this version: creates what is missing, and adds `uid` (with
+ * its unique index) to an events table made before it existed — a tutorial-made table too, so
+ * redeliveries are stored once from then on. Safe to run again at any time.
+ */
+export async function migrate(query: Query, table: string = DEFAULT_TABLE): Promise<void> {
+  await query(createTableSql(table));
+  const columns = (await query(
+    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  )) as Array<{ name: string }>;
+  if (!columns.some((c) => c.name.toLowerCase() === 'uid')) {
+    await query(`ALTER TABLE ${quoteTable(table)} ADD COLUMN \`uid\` varchar(${UID_MAX_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD UNIQUE KEY \`uid\` (\`uid\`)`);
+  }
+  await query(createDevicesTableSql(table));
+  await query(createAsyncResponsesTableSql(table));
 }

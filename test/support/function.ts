@@ -73,6 +73,11 @@ export async function webhookFor(
 
 export const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
+/** The function's answer to a request it accepted: every count, zero unless given. */
+export function counts(partial: Partial<Record<'stored' | 'duplicates' | 'rejected' | 'ignored' | 'devices' | 'outcomes', number>>) {
+  return { stored: 0, duplicates: 0, rejected: 0, ignored: 0, devices: 0, outcomes: 0, ...partial };
+}
+
 export function notification(ep: string, path: string, payload: string, extra: Record<string, unknown> = {}) {
   return { ep, path, ct: 'text/plain', payload, 'max-age': 0, ...extra };
 }
