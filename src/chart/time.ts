@@ -154,11 +154,12 @@ export function bucketsBetween(since: number, until: number, unit: BucketUnit, t
 
 const DURATION = /^(\d+)\s*(s|sec|m|min|h|hr|d|w)$/i;
 const DURATION_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, hr: 3600, d: 86400, w: 604800 };
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+// Fractions of a second are accepted (chart --json's own `start` values) and dropped: buckets are whole seconds.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * A --since/--until value: `now`, a duration back from now (`90m`, `24h`, `7d`, `2w`), or a
- * timestamp (`2026-11-01`, `2026-11-01T08:00`, `…Z`, `…+01:00`); without a zone, in `tz`.
+ * timestamp (`2026-11-01`, `2026-11-01T08:00`, `…:30.000Z`, `…+01:00`); without a zone, in `tz`.
  */
 export function parseInstant(text: string, now: number, tz: string, flag: string): number {
   const value = text.trim();

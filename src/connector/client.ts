@@ -1,10 +1,12 @@
-// The Connector REST API (mbed Device Connector / Mbed Cloud / Pelion / Izuma): the calls
-// mbed-tsdb makes, with each documented answer turned into words (connector-api.md).
+// The REST API of Izuma (formerly Pelion) Device Management — and of the 2015–2018 mbed Device
+// Connector behind the legacy host — for the calls mbed-tsdb makes, each answer in words
+// (statuses.ts). The OpenAPI spec in shared/reference is the authority.
 
 import { UserFacingError } from '../errors.js';
-import type { PreSubscription } from './presubscriptions.js';
-import { subscriptionPath } from './names.js';
 import { realSleep, retry } from '../util/wait.js';
+import { subscriptionPath } from './names.js';
+import type { PreSubscription } from './presubscriptions.js';
+import { explainStatus, type Operation } from './statuses.js';
 
 export interface ConnectorOptions {
   host: string;
@@ -15,18 +17,45 @@ export interface ConnectorOptions {
   fetch?: typeof fetch;
 }
 
+export interface Serialization {
+  type: 'v2';
+  cfg?: { include_uid?: boolean; include_timestamp?: boolean; include_original_ep?: boolean; deregistrations_as_object?: boolean };
+  max_chunk_size?: number;
+}
+
 export interface Callback {
   url: string;
   headers: Record<string, string>;
+  serialization?: Serialization;
 }
 
-export type SubscribeResult = { state: 'subscribed' } | { state: 'queued'; asyncId: string };
+/**
+ * What the webhook asks the service to add to each event: `uid` to store a redelivered reading
+ * once, `timestamp` to chart it when it happened, `original-ep` for the device's own name.
+ */
+export const IZUMA_SERIALIZATION: Serialization = { type: 'v2', cfg: { include_uid: true, include_timestamp: true, include_original_ep: true } };
+
+/** The 2015–2018 mbed Device Connector: no serialization, no device directory, its own answers. */
+export function isLegacyConnector(host: string): boolean {
+  return /^https?:\/\/api\.connector\.mbed\.com(\/|$)/i.test(host);
+}
+
+/** 200: subscribed at once. 202: accepted; the device's answer comes later as an async response. */
+export type SubscribeResult = { state: 'subscribed' } | { state: 'pending'; asyncId: string };
+
+export type Channel = 'CALLBACK' | 'WEB_SOCKET' | 'LONG_POLLING';
+
+export interface DirectoryDevice {
+  id: string;
+  name: string;
+  type?: string;
+}
 
 export class ConnectorError extends UserFacingError {
   override name = 'ConnectorError';
   constructor(
     message: string,
-    /** The HTTP status; 0 when the Connector could not be reached. */
+    /** The HTTP status; 0 when the service could not be reached. */
     readonly status: number,
     cause?: unknown,
   ) {
@@ -40,8 +69,16 @@ export class ConnectorError extends UserFacingError {
 
 const RETRIES = 3;
 
+/** How long to wait before asking again: Retry-After in seconds or as an HTTP date, else back-off. */
+export function retryAfterMs(header: string | null, fallbackMs: number, nowMs = Date.now()): number {
+  if (!header) return fallbackMs;
+  if (/^\d+$/.test(header.trim())) return Math.min(Number(header.trim()) * 1000, 120_000);
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.min(Math.max(0, at - nowMs), 120_000) : fallbackMs;
+}
+
 export class ConnectorClient {
-  private readonly host: string;
+  readonly host: string;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly fetch: typeof fetch;
 
@@ -51,64 +88,108 @@ export class ConnectorClient {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
+  get legacy(): boolean {
+    return isLegacyConnector(this.host);
+  }
+
   /** The registered webhook, or null when there is none. */
   async getCallback(): Promise<Callback | null> {
     const response = await this.call('GET', '/v2/notification/callback');
     if (response.status === 404) return null;
-    await this.expect(response, [200], 'reading the webhook');
-    const body = (await response.json()) as { url?: string; headers?: Record<string, string> };
-    return { url: String(body.url ?? ''), headers: body.headers ?? {} };
+    await this.expect(response, [200], 'callback');
+    const body = (await response.json()) as { url?: string; headers?: Record<string, string>; serialization?: Serialization };
+    return { url: String(body.url ?? ''), headers: body.headers ?? {}, ...(body.serialization ? { serialization: body.serialization } : {}) };
   }
 
-  /** Registers (or replaces: one per key) the webhook. The service checks the URL with a PUT first. */
+  /** Which kind of notification channel the key has (one at most), or null. */
+  async channel(): Promise<Channel | null> {
+    if (this.legacy) return (await this.getCallback()) ? 'CALLBACK' : null;
+    const response = await this.call('GET', '/v2/notification/channel');
+    if (response.status === 404) return null;
+    await this.expect(response, [200], 'channel');
+    const body = (await response.json()) as { delivery_mechanism?: string };
+    return (body.delivery_mechanism as Channel | undefined) ?? null;
+  }
+
+  /**
+   * Registers the webhook (replacing this key's callback, if any). The service checks the URL
+   * with a PUT of `{}` first; it refuses while the key has a websocket or long-poll channel.
+   */
   async registerCallback(callback: Callback): Promise<void> {
     if (callback.url.length + Object.values(callback.headers).join('').length + Object.keys(callback.headers).join('').length > 400) {
-      throw new ConnectorError('the webhook URL and its headers are longer than the 400 characters the Connector accepts', 400);
+      throw new ConnectorError('the webhook URL and its headers are longer than the 400 characters the service accepts', 400);
     }
     const response = await this.call('PUT', '/v2/notification/callback', JSON.stringify(callback));
     if (response.status === 400) {
       const reason = (await response.text()).slice(0, 300).trim();
+      const channel = await this.channel().catch(() => null);
+      if (channel === 'WEB_SOCKET' || channel === 'LONG_POLLING') {
+        const kind = channel === 'WEB_SOCKET' ? 'websocket' : 'long-poll';
+        const path = channel === 'WEB_SOCKET' ? '/v2/notification/websocket' : '/v2/notification/pull';
+        throw new ConnectorError(
+          `this access key already has a ${kind} notification channel, and the service allows one channel per key (400): ` +
+            `create another access key for mbed-tsdb, or, if nothing uses that ${kind} any more, delete it ` +
+            `(curl -X DELETE ${this.host}${path} -H 'Authorization: Bearer <key>') and run setup again`,
+          400,
+        );
+      }
       throw new ConnectorError(
-        `the Connector could not verify the webhook ${callback.url} (400${reason ? `: ${reason}` : ''}): ` +
+        `the service could not verify the webhook ${callback.url} (400${reason ? `: ${reason}` : ''}): ` +
           'it must answer a PUT with 200 or 204; check that the API is deployed and the function is Active',
         400,
       );
     }
-    await this.expect(response, [200, 204], 'registering the webhook');
+    await this.expect(response, [200, 204], 'register');
   }
 
   /** Removes the webhook; false when there was none. */
   async deleteCallback(): Promise<boolean> {
     const response = await this.call('DELETE', '/v2/notification/callback');
     if (response.status === 404) return false;
-    await this.expect(response, [200, 204], 'removing the webhook');
+    await this.expect(response, [200, 204], 'unregister');
     return true;
   }
 
-  /** Subscribes an endpoint's resource. Retries while the endpoint is busy (429). */
+  /** The device with this ID or endpoint name in the device directory, or null (legacy: no directory). */
+  async findDevice(nameOrId: string): Promise<DirectoryDevice | null> {
+    if (this.legacy) return null;
+    for (const filter of /^[0-9a-f]{32}$/.test(nameOrId) ? ['id__eq', 'endpoint_name__eq'] : ['endpoint_name__eq']) {
+      const response = await this.call('GET', `/v3/devices/?${filter}=${encodeURIComponent(nameOrId)}&limit=2`);
+      await this.expect(response, [200], 'devices');
+      const body = (await response.json()) as { data?: Array<{ id?: string; endpoint_name?: string; endpoint_type?: string }> };
+      const found = body.data?.find((d) => d.id);
+      if (found) return { id: found.id!, name: found.endpoint_name ?? found.id!, ...(found.endpoint_type ? { type: found.endpoint_type } : {}) };
+    }
+    return null;
+  }
+
+  /** Subscribes a device's resource. Waits out a full request queue (429, as Retry-After says). */
   async subscribe(endpoint: string, resource: string): Promise<SubscribeResult> {
+    let wait = 0;
     const response = await retry(
-      async () => {
+      async (attempt) => {
         const answer = await this.call('PUT', subscriptionPath(endpoint, resource));
         if (answer.status === 429) {
+          // As long as the service says (Retry-After), else 1 s doubling.
+          wait = retryAfterMs(answer.headers.get('retry-after'), 1000 * 2 ** (attempt - 1));
           await answer.body?.cancel();
-          throw new ConnectorError(`subscribing ${endpoint}${resource}: ${explainStatus(429, { endpoint, resource }, this.host)}`, 429);
+          throw new ConnectorError(`subscribing ${endpoint}${resource}: ${explainStatus(429, 'subscribe', { endpoint, resource, host: this.host })}`, 429);
         }
         return answer;
       },
       {
         what: `${endpoint} to accept the subscription`,
-        delay: { baseMs: 1000, maxMs: 8000 },
+        delay: { everyMs: 0 },
         attempts: RETRIES + 1,
-        sleep: this.sleep,
+        sleep: () => this.sleep(wait),
         shouldRetry: (error) => error instanceof ConnectorError && error.status === 429,
       },
     );
     if (response.status === 202) {
       const body = (await response.json().catch(() => ({}))) as { 'async-response-id'?: string };
-      return { state: 'queued', asyncId: String(body['async-response-id'] ?? '') };
+      return { state: 'pending', asyncId: String(body['async-response-id'] ?? '') };
     }
-    await this.expect(response, [200, 204], `subscribing ${endpoint}${resource}`, { endpoint, resource });
+    await this.expect(response, [200, 204], 'subscribe', { endpoint, resource });
     return { state: 'subscribed' };
   }
 
@@ -116,15 +197,15 @@ export class ConnectorClient {
   async unsubscribe(endpoint: string, resource: string): Promise<boolean> {
     const response = await this.call('DELETE', subscriptionPath(endpoint, resource));
     if (response.status === 404) return false;
-    await this.expect(response, [200, 204], `unsubscribing ${endpoint}${resource}`, { endpoint, resource });
+    await this.expect(response, [200, 204], 'unsubscribe', { endpoint, resource });
     return true;
   }
 
-  /** The endpoint's subscribed resource paths; [] when it has none (or is unknown). */
+  /** The device's subscribed resource paths; [] when it has none (or is unknown). */
   async subscriptions(endpoint: string): Promise<string[]> {
     const response = await this.call('GET', subscriptionPath(endpoint));
     if (response.status === 404) return [];
-    await this.expect(response, [200], `listing the subscriptions of ${endpoint}`, { endpoint });
+    await this.expect(response, [200], 'subscriptions', { endpoint });
     const prefix = `/subscriptions/${endpoint}`;
     return (await response.text())
       .split('\n')
@@ -135,14 +216,14 @@ export class ConnectorClient {
 
   async preSubscriptions(): Promise<PreSubscription[]> {
     const response = await this.call('GET', '/v2/subscriptions');
-    await this.expect(response, [200], 'reading the pre-subscription rules');
+    await this.expect(response, [200], 'rules');
     const body = (await response.json()) as unknown;
     return Array.isArray(body) ? (body as PreSubscription[]) : [];
   }
 
   async setPreSubscriptions(rules: PreSubscription[]): Promise<void> {
     const response = await this.call('PUT', '/v2/subscriptions', JSON.stringify(rules));
-    await this.expect(response, [200, 204], 'writing the pre-subscription rules');
+    await this.expect(response, [200, 204], 'set-rules');
   }
 
   private async call(method: string, path: string, body?: string): Promise<Response> {
@@ -164,17 +245,17 @@ export class ConnectorClient {
             signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
           });
         } catch (error) {
-          throw new ConnectorError(`cannot reach the Connector at ${this.host}: ${(error as Error).message}`, 0, error);
+          throw new ConnectorError(`cannot reach the service at ${this.host}: ${(error as Error).message}`, 0, error);
         }
         if (serviceTrouble(response.status)) {
           // Kept whole: if this was the last attempt, its body explains the failure.
           const kept = new Response(await response.text().catch(() => ''), { status: response.status, headers: response.headers });
-          throw Object.assign(new ConnectorError(`the Connector at ${this.host} answered ${response.status}`, response.status), { response: kept });
+          throw Object.assign(new ConnectorError(`the service at ${this.host} answered ${response.status}`, response.status), { response: kept });
         }
         return response;
       },
       {
-        what: `the Connector at ${this.host} to answer`,
+        what: `the service at ${this.host} to answer`,
         delay: { baseMs: 500, maxMs: 4000 },
         attempts: RETRIES + 1,
         sleep: this.sleep,
@@ -188,38 +269,18 @@ export class ConnectorClient {
     });
   }
 
-  private async expect(response: Response, ok: number[], doing: string, about: { endpoint?: string; resource?: string } = {}): Promise<void> {
+  private async expect(response: Response, ok: number[], operation: Operation, about: { endpoint?: string; resource?: string } = {}): Promise<void> {
     if (ok.includes(response.status)) return;
-    const detail = (await response.text().catch(() => '')).slice(0, 200).trim();
-    throw new ConnectorError(`${doing}: ${explainStatus(response.status, about, this.host)}${detail ? ` [${detail}]` : ''}`, response.status);
-  }
-}
-
-/** What each documented status means, and what to do about it. */
-export function explainStatus(status: number, about: { endpoint?: string; resource?: string }, host: string): string {
-  const endpoint = about.endpoint ? `endpoint ${about.endpoint}` : 'the endpoint';
-  switch (status) {
-    case 401:
-      return `the Connector at ${host} refused the API key (401): check MBED_CLOUD_SDK_API_KEY, and MBED_CLOUD_SDK_HOST for its region`;
-    case 403:
-      return 'the key is not an API key (403): create an API key (it starts with ak_) in the Device Management portal';
-    case 404:
-      return `${endpoint} is not registered with the Connector${about.resource ? ` or has no resource ${about.resource}` : ''} (404): check the name and that the device is online`;
-    case 412:
-      return 'no notification channel (412): the webhook must be registered first, or the resource is not observable';
-    case 413:
-      return 'precondition failed (413)';
-    case 415:
-      return 'the Connector did not accept the request format (415)';
-    case 429:
-      return `${endpoint} is busy: its request queue is full (429); try again in a moment`;
-    case 502:
-      return `${endpoint} is not connected, or the subscription failed (502); try again when the device is online`;
-    case 503:
-      return `${endpoint} is unavailable (503)`;
-    case 504:
-      return `${endpoint} did not answer in time (504); sleeping devices answer when they wake`;
-    default:
-      return `unexpected answer ${status} from the Connector`;
+    const text = (await response.text().catch(() => '')).trim();
+    // The service's own message, without its JSON wrapping.
+    let detail = text;
+    try {
+      const parsed = JSON.parse(text) as { message?: unknown };
+      if (typeof parsed.message === 'string') detail = parsed.message;
+    } catch {
+      // plain text
+    }
+    const subject = about.endpoint ? `${about.endpoint}${about.resource ?? ''}: ` : '';
+    throw new ConnectorError(`${subject}${explainStatus(response.status, operation, { ...about, host: this.host })}${detail ? ` [${detail.slice(0, 200)}]` : ''}`, response.status);
   }
 }
