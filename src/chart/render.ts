@@ -15,7 +15,8 @@ const AGG_TITLE = { sum: 'SUM', avg: 'AVG', min: 'MIN', max: 'MAX', count: 'COUN
 
 export function chartTitle(series: Series): string {
   const what = series.agg === 'count' ? 'COUNT(*)' : `${AGG_TITLE[series.agg]}(value)`;
-  const filters = [series.board && `board ${series.board}`, series.sensor && `sensor ${series.sensor}`].filter(Boolean);
+  const board = series.board && (series.boardIds?.length ? `board ${series.board} (${series.boardIds.join(', ')})` : `board ${series.board}`);
+  const filters = [board, series.sensor && `sensor ${series.sensor}`].filter(Boolean);
   return `${what} per ${series.bucket} (${series.tz})${filters.length ? ` · ${filters.join(' · ')}` : ''}`;
 }
 

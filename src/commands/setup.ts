@@ -41,6 +41,19 @@ export async function run(context: CommandContext): Promise<number> {
     out.result({ stack: settings.stack, region, dryRun: true, plan }, 'dry run: nothing was changed');
     return 0;
   }
+  // Replacing a callback another application receives would cut it off: only with consent.
+  const replaces = plan.find((item) => item.replaces)?.replaces;
+  if (replaces && !flags.replaceCallback) {
+    if (!mode.interactive) {
+      throw new UserFacingError(
+        `the Connector's callback points at ${replaces}, which another application receives: pass --replace-callback to replace it (that application then gets nothing), or use another API key`,
+        { code: 'CALLBACK_ELSEWHERE' },
+      );
+    }
+    const replace = await prompter.confirm({ message: `The Connector sends this key's notifications to ${replaces}. Replace that with this stack's webhook (it then gets nothing)?`, default: false });
+    if (!replace) throw new UserFacingError('Nothing was changed: the callback stays as it is.', { code: 'DECLINED' });
+  }
+  answers.replaceCallback = Boolean(replaces);
   if (mode.interactive && !(await prompter.confirm({ message: 'Create and change these?', default: true }))) {
     throw new UserFacingError('Nothing was changed.', { code: 'DECLINED' });
   }

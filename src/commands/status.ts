@@ -17,8 +17,8 @@ function table(report: StatusReport): string {
   if ('unavailable' in report.connector) out.push('', `Connector: not checked (${report.connector.unavailable})`);
   if ('unavailable' in report.data) out.push('', `Data: not read (${report.data.unavailable})`);
   else {
-    out.push('', `Data: ${report.data.rows} rows, newest ${report.data.newest ?? 'none'}`);
-    for (const s of report.data.series) out.push(`  ${s.board} ${s.sensor}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
+    out.push('', `Data: ${report.data.rows} rows, newest ${report.data.newest ?? 'none'}${report.data.deduplicated ? '' : ' (no uid column: redelivered readings may be stored twice)'}`);
+    for (const s of report.data.series) out.push(`  ${s.name ? `${s.name} (${s.board})` : s.board} ${s.sensor}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
   }
   out.push('', report.healthy ? `Stack ${report.stack} is healthy.` : `Stack ${report.stack} needs attention (!): run mbed-tsdb setup to repair it.`);
   return out.join('\n');

@@ -4,8 +4,8 @@
 import { rmSync } from 'node:fs';
 import { UsageError, UserFacingError } from '../errors.js';
 import { describeItem, inventory } from '../stack/inventory.js';
-import { readState, statePath } from '../stack/state.js';
-import { teardownStack } from '../stack/teardown.js';
+import { readState, statePath, writeState } from '../stack/state.js';
+import { connectorRecord, teardownStack } from '../stack/teardown.js';
 import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
 import { promptsFor, savedAnswers, stackContext, untilInterrupted } from './stack-context.js';
@@ -77,19 +77,25 @@ export async function run(context: CommandContext): Promise<number> {
   ctx.apiKey = apiKey;
 
   const attempt = teardownStack(ctx, { connector: hasConnector && Boolean(apiKey) }).then(
-    (remaining) => ({ remaining, error: null }),
+    (result) => ({ ...result, error: null }),
     // Whatever stopped it, say exactly what is still there.
-    async (error: unknown) => ({ remaining: await inventory(ctx).catch(() => null), error }),
+    async (error: unknown) => ({ remaining: await inventory(ctx).catch(() => null), connectorLeft: [], error }),
   );
   const outcome = await untilInterrupted(context, ctx, attempt);
   if (!outcome.done) throw new InterruptedError();
-  const { remaining, error } = outcome.value;
+  const { remaining, connectorLeft, error } = outcome.value;
   if (remaining && remaining.length > 0) {
     out.result({ stack: settings.stack, region, remaining }, `Still there:\n${remaining.map((r) => `  - ${describeItem(r)}`).join('\n')}`);
   }
   if (error) throw error;
   if (remaining!.length > 0) throw new UserFacingError('some resources are left: run teardown again to finish', { code: 'RESOURCES_LEFT' });
-  rmSync(statePath(context.env, settings.stack), { force: true });
-  out.result({ stack: settings.stack, region, deleted: found, remaining: [] }, `Nothing of stack ${settings.stack} remains in ${region} (checked by tag).`);
+  // The AWS side is gone; what the busy Connector kept stays on record for the next run.
+  if (connectorLeft.length > 0) writeState(context.env, connectorRecord(ctx.state));
+  else rmSync(statePath(context.env, settings.stack), { force: true });
+  out.result(
+    { stack: settings.stack, region, deleted: found, remaining: [], ...(connectorLeft.length ? { connectorLeft } : {}) },
+    `Nothing of stack ${settings.stack} remains in ${region} (checked by tag).` +
+      (connectorLeft.length ? `\nThe Connector still has ${connectorLeft.length} item(s) of it (the service was busy): run mbed-tsdb teardown again later.` : ''),
+  );
   return 0;
 }

@@ -3,6 +3,7 @@
 
 import type { Pool } from 'mysql2/promise';
 import { quoteTable } from '../../templates/lambda/schema.js';
+import { boardsNamed, deviceNames, poolQuery } from './devices.js';
 import {
   bucketsBetween,
   formatWithOffset,
@@ -34,6 +35,8 @@ export interface SeriesRequest {
   tz: string;
   agg: Aggregate;
   board?: string | undefined;
+  /** The device IDs `board` stands for (itself, and devices that call themselves that); see querySeries. */
+  boardIds?: string[] | undefined;
   sensor?: string | undefined;
   table: string;
 }
@@ -57,6 +60,8 @@ export interface Series {
   since: string;
   until: string;
   board: string | null;
+  /** When `board` is a name: the device IDs it stands for. */
+  boardIds?: string[];
   sensor: string | null;
   points: SeriesPoint[];
 }
@@ -89,8 +94,9 @@ export function planSeries(request: SeriesRequest): SeriesPlan {
   const filters = ['`ts` >= ?', '`ts` < ?'];
   const filterValues: unknown[] = [toSqlDateTime(from), toSqlDateTime(to)];
   if (request.board !== undefined) {
-    filters.push('`board` = ?');
-    filterValues.push(request.board);
+    const boards = request.boardIds?.length ? request.boardIds : [request.board];
+    filters.push(boards.length === 1 ? '`board` = ?' : `\`board\` IN (${boards.map(() => '?').join(', ')})`);
+    filterValues.push(...boards);
   }
   if (request.sensor !== undefined) {
     filters.push('`sensor` = ?');
@@ -130,6 +136,7 @@ export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: 
     since: iso(request.since),
     until: iso(request.until),
     board: request.board ?? null,
+    ...(request.boardIds && request.boardIds.length > 1 ? { boardIds: request.boardIds.slice(1) } : {}),
     sensor: request.sensor ?? null,
     points: buckets.map((bucket) => {
       const row = byKey.get(bucket.key);
@@ -147,13 +154,22 @@ export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: 
   };
 }
 
-export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequest, plan = planSeries(request)): Promise<Series> {
+/** The series; a `board` is first looked up as a device name too (one small query). */
+export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequest, plan?: SeriesPlan): Promise<Series> {
+  let resolved = request;
+  if (request.board !== undefined && request.boardIds === undefined) {
+    resolved = { ...request, boardIds: await boardsNamed(poolQuery(pool), request.table, request.board) };
+    plan = undefined;
+  }
+  plan ??= planSeries(resolved);
   const [rows] = await pool.query(plan.sql, plan.values);
-  return assembleSeries(request, plan.buckets, rows as SeriesRow[]);
+  return assembleSeries(resolved, plan.buckets, rows as SeriesRow[]);
 }
 
 export interface SeriesSource {
   board: string;
+  /** The name the device gave itself, when the board is stored by device ID. */
+  name?: string;
   sensor: string;
   count: number;
   last: string;
@@ -166,8 +182,11 @@ export async function querySources(pool: Pick<Pool, 'query'>, table: string, sin
       'WHERE `ts` >= ? AND `ts` < ? GROUP BY `board`, `sensor` ORDER BY `board`, `sensor` LIMIT 500',
     [toSqlDateTime(since), toSqlDateTime(until)],
   );
-  return (rows as Array<{ board: string; sensor: string; count: number | string; last: string }>).map((r) => ({
+  const found = rows as Array<{ board: string; sensor: string; count: number | string; last: string }>;
+  const names = await deviceNames(poolQuery(pool), table, found.map((r) => r.board));
+  return found.map((r) => ({
     board: r.board,
+    ...(names.has(r.board) ? { name: names.get(r.board)! } : {}),
     sensor: r.sensor,
     count: Number(r.count),
     last: String(r.last),

@@ -35,6 +35,10 @@ export interface StackState {
   webhookSecret?: string;
   /** Subscriptions added with `mbed-tsdb subscribe` to resources other than the stack's. */
   subscribed?: Array<{ endpoint: string; resource: string }>;
+  /** Pre-subscription rules `mbed-tsdb subscribe` added (setup's are in outputs.connector.rules): only these are removed. */
+  rules?: Array<{ endpoint: string; resource: string }>;
+  /** Subscriptions answered 202, whose outcome arrives as an async response. */
+  pending?: Array<{ endpoint: string; resource: string; asyncId: string }>;
   /** What each finished step returned, for the steps after it and for a resumed run. */
   outputs?: Record<string, unknown>;
   /** When a setup run last acted (ms on its clock): what it made may not be listed by AWS yet. */

@@ -5,18 +5,18 @@ import { GetStageCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { ConnectorClient } from '../connector/client.js';
 import { describe as describeError } from '../../templates/lambda/store.js';
 import { cidrContains } from '../net/public-ip.js';
-import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
 import { absent, inventory } from './inventory.js';
 import { functionPackage } from './package.js';
 import { reachableUrl, type StepContext } from './step.js';
-import type { ConnectorOutput } from './steps/connector.js';
+import { pendingSubscriptions, type ConnectorOutput } from './steps/connector.js';
 import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
 import { webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { withDesktopConnection } from './steps/table.js';
+import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
+import { lookAtData, type DataSummary } from './status-data.js';
 
 export interface StatusRow {
   step: string;
@@ -26,11 +26,6 @@ export interface StatusRow {
   note?: string;
 }
 
-export interface DataSummary {
-  rows: number;
-  newest: string | null;
-  series: Array<{ board: string; sensor: string; rows: number; lastValue: number; lastTs: string }>;
-}
 
 export interface StatusReport {
   stack: string;
@@ -38,7 +33,7 @@ export interface StatusReport {
   exists: boolean;
   healthy: boolean;
   rows: StatusRow[];
-  connector: { callbackUrl: string | null; ours: boolean; subscriptions: Array<{ endpoint: string; resource: string; subscribed: boolean }> } | { unavailable: string };
+  connector: ConnectorStatus | { unavailable: string };
   data: DataSummary | { unavailable: string };
 }
 
@@ -104,58 +99,35 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   const rows = await Promise.all(rowChecks);
   const exists = found.length > 0;
 
-  let connector: StatusReport['connector'] = { unavailable: 'no Connector API key (MBED_CLOUD_SDK_API_KEY)' };
-  if (ctx.apiKey) {
-    try {
-      const client = new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
-      const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
-      const api = has('api');
-      const ourUrl = saved?.callbackUrl ?? (api ? reachableUrl(ctx, webhookUrl(api.id, ctx.aws.region, names.apiStage, names.apiResource)) : undefined);
-      const callback = await client.getCallback();
-      // Without the state file the secret is unknown: the URL alone says whether it is ours.
-      const secretMatches = ctx.state.webhookSecret === undefined || callback?.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret;
-      const ours = Boolean(callback && callback.url === ourUrl && secretMatches);
-      const subscriptions = await Promise.all(
-        ctx.answers.endpoints.map(async (endpoint) => ({ endpoint, resource: ctx.answers.resource, subscribed: (await client.subscriptions(endpoint)).includes(ctx.answers.resource) })),
-      );
-      connector = { callbackUrl: callback?.url ?? null, ours, subscriptions };
-      rows.push({
-        step: '§7 Connector',
-        resource: 'webhook',
-        state: !callback ? 'missing' : ours ? 'ours' : 'points elsewhere',
-        ok: ours,
-        ...(callback && !ours ? { note: `the callback is ${callback.url}` } : {}),
-      });
-      for (const s of subscriptions) rows.push({ step: '§7 Connector', resource: `${s.endpoint} ${s.resource}`, state: s.subscribed ? 'subscribed' : 'not subscribed', ok: s.subscribed });
-    } catch (error) {
-      connector = { unavailable: (error as Error).message };
-    }
-  }
-
+  // The data first: the outcomes of pending subscriptions are in the database.
   let data: StatusReport['data'] = { unavailable: 'no database known for this stack on this machine' };
+  let outcomes: Map<string, { status: number; error: string | null }> | null = null;
   const db = ctx.state.database;
   if (db?.host && ctx.answers.access === 'private') data = { unavailable: 'the database is private: reachable only from inside its VPC' };
   else if (db?.host && rows.find((r) => r.step === '§2 database')?.ok) {
     try {
-      data = await withDesktopConnection(
-        ctx,
-        async (query) => {
-          const table = `\`${names.table}\``;
-          const [total] = (await query(`SELECT COUNT(*) AS n, MAX(ts) AS newest FROM ${table}`)) as Array<{ n: number; newest: Date | string | null }>;
-          const series = (await query(
-            `SELECT e.board, e.sensor, m.n, e.value, e.ts FROM ${table} e JOIN (SELECT board, sensor, COUNT(*) AS n, MAX(id) AS id FROM ${table} GROUP BY board, sensor) m ON e.id = m.id ORDER BY e.board, e.sensor LIMIT 100`,
-          )) as Array<{ board: string; sensor: string; n: number; value: number; ts: Date | string }>;
-          const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : new Date(`${t}Z`).toISOString());
-          return {
-            rows: Number(total?.n ?? 0),
-            newest: total?.newest ? iso(total.newest) : null,
-            series: series.map((s) => ({ board: s.board, sensor: s.sensor, rows: Number(s.n), lastValue: Number(s.value), lastTs: iso(s.ts) })),
-          };
-        },
-        { patient: false },
-      );
+      const look = await withDesktopConnection(ctx, (query) => lookAtData(query, names.table, pendingSubscriptions(ctx.state).map((p) => p.asyncId)), { patient: false });
+      data = look.data;
+      outcomes = look.outcomes;
+      if (!look.data.deduplicated) {
+        rows.push({ step: '§4 table', resource: names.table, state: 'no uid column', ok: false, note: 'a reading the service delivers again is stored twice: run mbed-tsdb setup to add it' });
+      }
     } catch (error) {
       data = { unavailable: describeError(error) };
+    }
+  }
+
+  let connector: StatusReport['connector'] = { unavailable: 'no Connector API key (MBED_CLOUD_SDK_API_KEY)' };
+  if (ctx.apiKey) {
+    try {
+      const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
+      const api = has('api');
+      const ourUrl = saved?.callbackUrl ?? (api ? reachableUrl(ctx, webhookUrl(api.id, ctx.aws.region, names.apiStage, names.apiResource)) : undefined);
+      const look = await lookAtConnector(ctx, ourUrl, outcomes);
+      connector = look.connector;
+      rows.push(...look.rows);
+    } catch (error) {
+      connector = { unavailable: (error as Error).message };
     }
   }
 

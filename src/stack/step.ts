@@ -27,6 +27,8 @@ export interface SetupAnswers {
   connectorHost: string;
   endpoints: string[];
   resource: string;
+  /** Consent, for this run only, to replace a callback another application receives. */
+  replaceCallback?: boolean | undefined;
 }
 
 export interface StepContext {
@@ -61,6 +63,8 @@ export interface PlanItem {
   resource: string;
   action: 'create' | 'update' | 'keep';
   detail?: string;
+  /** Connector: the callback of another application this would replace (consent is asked). */
+  replaces?: string;
 }
 
 export interface Step<Out = unknown> {

@@ -2,16 +2,34 @@
 // where a later one needs it gone; then a check by tag that nothing is left.
 
 import { inventory, type InventoryItem } from './inventory.js';
+import type { StackState } from './state.js';
 import type { StepContext } from './step.js';
 import { accessStep } from './steps/access.js';
 import { apiStep } from './steps/api.js';
-import { connectorStep } from './steps/connector.js';
+import { removeConnector } from './steps/connector.js';
 import { databaseStep } from './steps/database.js';
 import { functionStep } from './steps/function.js';
 import { roleStep } from './steps/role.js';
 
-export async function teardownStack(ctx: StepContext, options: { connector: boolean }): Promise<InventoryItem[]> {
-  if (options.connector) await connectorStep.remove(ctx);
+export interface TeardownResult {
+  /** What of the stack AWS still lists by tag. */
+  remaining: InventoryItem[];
+  /** Connector subscriptions, rules or the webhook the busy service kept for now. */
+  connectorLeft: string[];
+}
+
+/**
+ * What a stack's state keeps once AWS is empty but the Connector still has some of it: enough
+ * to find and remove those (subscriptions, our rules, our webhook), and no database password.
+ */
+export function connectorRecord(state: StackState): StackState {
+  const { version, stack, region, answers, webhookSecret, subscribed, rules, pending } = state;
+  const connector = state.outputs?.connector;
+  return { version, stack, region, answers, webhookSecret, subscribed, rules, pending, outputs: connector ? { connector } : {} };
+}
+
+export async function teardownStack(ctx: StepContext, options: { connector: boolean }): Promise<TeardownResult> {
+  const { left: connectorLeft } = options.connector ? await removeConnector(ctx) : { left: [] };
   await apiStep.remove(ctx);
   await functionStep.remove(ctx);
   // The database and the security groups go together: a group is free once the database and
@@ -21,5 +39,5 @@ export async function teardownStack(ctx: StepContext, options: { connector: bool
   if (failed) throw (failed as PromiseRejectedResult).reason;
   // Lambda needs the role to remove the network interfaces: it goes last.
   await roleStep.remove(ctx);
-  return inventory(ctx);
+  return { remaining: await inventory(ctx), connectorLeft };
 }

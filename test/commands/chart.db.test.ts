@@ -116,6 +116,29 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
     expect(hidden.stderr).toContain('is private (reachable only inside its VPC)');
   });
 
+  it('takes --board as a device ID or as the name the device gave itself (Izuma stores the ID)', async () => {
+    const old = '015f3850a657000000000001001002ab';
+    const replacement = '015f3850a657000000000001001002cd';
+    // The kitchen button was replaced on the 25th: a new device ID, the same name.
+    await db.query(
+      'INSERT INTO events (ts, value, board, sensor) VALUES ' +
+        "('2026-11-25 09:10:00', 1, ?, '/3200/0/5501'), ('2026-11-25 10:10:00', 1, ?, '/3200/0/5501'), ('2026-11-25 10:20:00', 1, 'dev-9', '/3200/0/5501')",
+      [old, replacement],
+    );
+    await db.query("INSERT INTO events_devices (device_id, endpoint_name, last_seen) VALUES (?, 'kitchen-button', NOW()), (?, 'kitchen-button', NOW())", [old, replacement]);
+    const day = ['--since', '2026-11-25T00:00Z', '--until', '2026-11-26T00:00Z', '--agg', 'count'];
+    const byName = await runCli(['chart', '--db-url', url, ...day, '--board', 'kitchen-button', '--json']);
+    expect(byName.code, byName.stderr).toBe(0);
+    const series = JSON.parse(byName.stdout);
+    expect(series).toMatchObject({ board: 'kitchen-button', boardIds: [old, replacement] });
+    expect(series.points.filter((p: { count: number }) => p.count > 0).map((p: { label: string }) => p.label)).toEqual(['2026-11-25 09:00', '2026-11-25 10:00']);
+    const byId = JSON.parse((await runCli(['chart', '--db-url', url, ...day, '--board', old, '--json'])).stdout);
+    expect(byId.points.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(1);
+    expect(byId.boardIds).toBeUndefined();
+    const text = await runCli(['chart', '--db-url', url, ...day, '--board', 'kitchen-button']);
+    expect(text.stdout.split('\n')[0]).toBe(`COUNT(*) per hour (UTC) · board kitchen-button (${old}, ${replacement})`);
+  });
+
   it('reads MBED_TSDB_DB_URL', async () => {
     const run = await runCli(['chart', ...window, '--json'], { env: { MBED_TSDB_DB_URL: url } });
     expect(run.code).toBe(0);

@@ -27,6 +27,8 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(world.aws.callsOf('Invoke')).toEqual([{ FunctionName: 'mbed_time_series_webhook', Payload: '{"mbed-tsdb":"migrate"}' }]);
     expect(run.stderr).toContain('ready (created by the function inside the VPC)');
     expect(run.stdout).toContain('from inside the VPC only');
+    // The self-test went through the real URL and left no row (the desktop could not remove one).
+    expect(await world.rows()).toEqual([]);
   });
 
   it('private mode weeks later: wakes the Inactive function before the table is checked through it', async () => {
@@ -134,10 +136,15 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect([...world.aws.lambda.functions.values()][0]!.policy[0]!.SourceArn).toMatch(/^arn:aws-cn:execute-api:cn-north-1:/);
   });
 
-  it('gives another stack its own names, side by side', async () => {
+  it('gives another stack its own names, side by side (taking over the key’s callback only when told to)', async () => {
     expect((await world.setup()).code).toBe(0);
-    const run = await world.setup(['--stack', 'demo', '--access', 'private']);
+    const refused = await world.setup(['--stack', 'demo', '--access', 'private', '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error.code).toBe('CALLBACK_ELSEWHERE');
+    expect(world.aws.iam.roles.size).toBe(1);
+    const run = await world.setup(['--stack', 'demo', '--access', 'private', '--replace-callback']);
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("the Connector's callback pointed at");
     expect([...world.aws.iam.roles.keys()].sort()).toEqual(['mbed_time_series_database', 'mbed_time_series_database-demo']);
     expect([...world.aws.lambda.functions.keys()].sort()).toEqual(['mbed_time_series_webhook', 'mbed_time_series_webhook-demo']);
   });
@@ -279,13 +286,28 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(world.aws.mutatingCalls()).toEqual([]);
   });
 
-  it('explains a rejected Connector key and keeps what was made', async () => {
+  it('explains a rejected Connector key before it changes anything (the plan asks the service)', async () => {
     const run = await world.setup(['--json'], { env: { MBED_CLOUD_SDK_API_KEY: 'ak_wrong' } });
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'STEP_FAILED', steps: [{ step: 'connector', code: 'CONNECTOR', status: 401 }] });
-    expect(run.stderr).toContain('refused the API key (401)');
-    expect(run.stderr).toContain('run the same command again');
-    expect(world.aws.lambda.functions.size).toBe(1);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'CONNECTOR', status: 401 });
+    expect(run.stderr).toContain('refused the access key (401)');
+    expect(world.aws.mutatingCalls()).toEqual([]);
+  });
+
+  it('asks before replacing a callback another application receives, and changes nothing when told no', async () => {
+    world.connector.account(API_KEY).callback = { url: 'https://other-app.example/hook', headers: { authorization: 'theirs' } };
+    const no = scriptedPrompter([false]);
+    const declined = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--db-ca', world.caFile, '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooksOf(world), prompter: no },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(declined.code).toBe(1);
+    expect(no.asked).toEqual(["The Connector sends this key's notifications to https://other-app.example/hook. Replace that with this stack's webhook (it then gets nothing)?"]);
+    expect(declined.stderr).toContain('the callback stays as it is');
+    expect(world.aws.mutatingCalls()).toEqual([]);
+    expect(world.connector.account(API_KEY).callback?.url).toBe('https://other-app.example/hook');
   });
 });
 

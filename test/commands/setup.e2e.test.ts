@@ -31,7 +31,7 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     expect(apis.map((a) => a.name)).toEqual(['mbed time series database webhook']);
     const url = `https://${apis[0]!.id}.execute-api.us-west-2.amazonaws.com/test/webhook`;
     expect(run.stdout).toContain(`Webhook URL:  ${url}`);
-    expect(run.stdout).toContain('Endpoint:     dev-1 /3200/0/5501: subscribed');
+    expect(run.stdout).toContain('Device:       dev-1 /3200/0/5501: pending (accepted; the device’s answer comes later (see mbed-tsdb status))');
 
     const account = world.connector.account(API_KEY);
     expect(account.callback?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[a-z0-9]+\/test\/webhook$/);

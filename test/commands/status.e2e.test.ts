@@ -33,12 +33,28 @@ const STATUS_SCHEMA = {
         { type: 'object', required: ['unavailable'], additionalProperties: false, properties: { unavailable: { type: 'string' } } },
         {
           type: 'object',
-          required: ['callbackUrl', 'ours', 'subscriptions'],
+          required: ['callbackUrl', 'ours', 'serialization', 'subscriptions'],
           additionalProperties: false,
           properties: {
             callbackUrl: { type: ['string', 'null'] },
             ours: { type: 'boolean' },
-            subscriptions: { type: 'array', items: { type: 'object', required: ['endpoint', 'resource', 'subscribed'], properties: { endpoint: { type: 'string' }, resource: { type: 'string' }, subscribed: { type: 'boolean' } } } },
+            serialization: { type: 'boolean' },
+            subscriptions: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['endpoint', 'resource', 'state', 'subscribed'],
+                additionalProperties: false,
+                properties: {
+                  endpoint: { type: 'string' },
+                  name: { type: 'string' },
+                  resource: { type: 'string' },
+                  state: { enum: ['subscribed', 'pending', 'failed', 'waiting-for-device', 'not-subscribed'] },
+                  subscribed: { type: 'boolean' },
+                  note: { type: 'string' },
+                },
+              },
+            },
           },
         },
       ],
@@ -48,12 +64,21 @@ const STATUS_SCHEMA = {
         { type: 'object', required: ['unavailable'], additionalProperties: false, properties: { unavailable: { type: 'string' } } },
         {
           type: 'object',
-          required: ['rows', 'newest', 'series'],
+          required: ['rows', 'newest', 'deduplicated', 'series'],
           additionalProperties: false,
           properties: {
             rows: { type: 'integer' },
             newest: { type: ['string', 'null'] },
-            series: { type: 'array', items: { type: 'object', required: ['board', 'sensor', 'rows', 'lastValue', 'lastTs'] } },
+            deduplicated: { type: 'boolean' },
+            series: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['board', 'sensor', 'rows', 'lastValue', 'lastTs'],
+                additionalProperties: false,
+                properties: { board: { type: 'string' }, name: { type: 'string' }, sensor: { type: 'string' }, rows: { type: 'integer' }, lastValue: { type: 'number' }, lastTs: { type: 'string' } },
+              },
+            },
           },
         },
       ],
@@ -104,7 +129,14 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     ['the desktop IP changed', async () => void (ip = '198.51.100.99'), 'does not admit your current IP 198.51.100.99/32'],
     ['the function runs other code', async (w: World) => void (w.aws.lambda.functions.get('mbed_time_series_webhook')!.codeSha256 = 'older'), "differs from this version's bundle"],
     ['the Connector callback points elsewhere', async (w: World) => void (w.connector.account(API_KEY).callback = { url: 'https://elsewhere.example/x', headers: {} }), 'points elsewhere'],
-    ['a subscription was lost (device re-registered)', async (w: World) => void w.connector.account(API_KEY).subscriptions.clear(), 'not subscribed'],
+    [
+      'a subscription was lost (device re-registered)',
+      async (w: World) => {
+        await w.connector.deliver(API_KEY); // the device accepted…
+        w.connector.account(API_KEY).subscriptions.clear(); // …and later re-registered without it
+      },
+      'not subscribed',
+    ],
     ['the API is gone', async (w: World) => void w.aws.apigateway.apis.clear(), 'missing'],
     ['the database is being deleted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
   ])('is degraded when %s (exit 1)', async (_name, drift, message) => {
@@ -147,15 +179,72 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(report.data.unavailable).toContain('no database known');
   });
 
+  it('shows a subscription pending until the device answers, failed when it refuses, and waiting while its device is unregistered', async () => {
+    expect((await world.setup()).code).toBe(0);
+    await world.connector.deliver(API_KEY);
+    world.connector.addEndpoint('dev-sleepy', { state: 'sleeping' });
+    world.connector.addEndpoint('dev-plain', { resources: { '/3200/0/5501': { observable: false } } });
+    const unregistered = '015f3850a657000000000001001002ff';
+    for (const args of [['dev-sleepy'], ['dev-plain'], [unregistered, '--allow-unregistered']]) {
+      const run = await world.cli(['subscribe', ...args]);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const states = async () => {
+      const run = await status(['--json']);
+      const report = JSON.parse(run.stdout);
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      return { code: run.code, text: (await status()).stdout, states: Object.fromEntries(report.connector.subscriptions.map((s: { endpoint: string; state: string }) => [s.endpoint, s.state])) };
+    };
+    // Before the answers are delivered: pending and waiting are where things stand, not faults.
+    const before = await states();
+    expect(before.states).toEqual({ 'dev-1': 'subscribed', 'dev-sleepy': 'pending', 'dev-plain': 'pending', [unregistered]: 'waiting-for-device' });
+    expect(before.code, before.text).toBe(0);
+    expect(before.text).toMatch(/dev-sleepy \/3200\/0\/5501 +pending.*waiting for the device’s answer/);
+    expect(before.text).toMatch(/015f3850a657000000000001001002ff \/3200\/0\/5501 +waiting for device.*subscribes it when the device registers/);
+    // The refusal (412, not observable) arrives at the webhook as an async response.
+    await world.connector.deliver(API_KEY);
+    const after = await states();
+    expect(after.states).toMatchObject({ 'dev-sleepy': 'pending', 'dev-plain': 'failed' });
+    expect(after.code).toBe(1);
+    expect(after.text).toMatch(/dev-plain \/3200\/0\/5501 +failed.*the device refused: .*observ/);
+    // subscribe --list reads the same outcomes.
+    const failed = await world.cli(['subscribe', 'dev-plain', '--list']);
+    expect(failed).toMatchObject({ code: 1, stdout: 'dev-plain /3200/0/5501: failed: the device refused: the resource is not observable (412) (PRECONDITION_FAILED)\n' });
+    const waiting = await world.cli(['subscribe', 'dev-sleepy', '--list']);
+    expect(waiting).toMatchObject({ code: 0, stdout: 'dev-sleepy /3200/0/5501: pending: no answer from the device yet\n' });
+    // The sleeping device wakes and accepts.
+    world.connector.wake('dev-sleepy');
+    await world.connector.deliver(API_KEY);
+    expect((await states()).states['dev-sleepy']).toBe('subscribed');
+  });
+
+  it('shows each board by the name the device gave itself (Izuma stores the device ID)', async () => {
+    const id = '015f3850a657000000000001001002ab';
+    world.connector.addEndpoint(id, { name: 'kitchen-button' });
+    expect((await world.setup(['--endpoint', 'kitchen-button'])).code).toBe(0);
+    world.connector.publish(API_KEY, [{ ep: id, path: '/3200/0/5501', value: '7' }]);
+    await world.connector.deliver(API_KEY);
+    const report = JSON.parse((await status(['--json'])).stdout);
+    expect(report.data.series).toEqual([expect.objectContaining({ board: id, name: 'kitchen-button', lastValue: 7 })]);
+    expect((await status()).stdout).toContain(`kitchen-button (${id}) /3200/0/5501: 1 rows, last 7`);
+  });
+
   it('follows a stack through its life: setup → status 0 → subscribe → teardown → status 2', async () => {
     world.connector.addEndpoint('dev-2');
     expect((await world.setup()).code).toBe(0);
     expect((await status()).code).toBe(0);
     world.connector.addEndpoint('dev-2', { resources: { '/3200/0/5501': {}, '/3303/0/5700': {} } });
     const subscribe = await world.cli(['subscribe', 'dev-2', '--resource', '/3200/0/5501', '--resource', '/3303/0/5700']);
-    expect(subscribe).toMatchObject({ code: 0, stdout: 'dev-2 /3200/0/5501: subscribed\ndev-2 /3303/0/5700: subscribed\n' });
+    // Izuma accepts with 202; the device's answer comes later through the callback.
+    expect(subscribe.code, subscribe.stderr).toBe(0);
+    expect(subscribe.stdout).toMatch(/^dev-2 \/3200\/0\/5501: accepted, pending.*\ndev-2 \/3303\/0\/5700: accepted, pending/);
+    await world.connector.deliver(API_KEY);
     const after = await status(['--json']);
-    expect(JSON.parse(after.stdout).connector.subscriptions.map((s: { endpoint: string }) => s.endpoint)).toEqual(['dev-1', 'dev-2']);
+    expect(JSON.parse(after.stdout).connector.subscriptions.map((s: { endpoint: string; state: string }) => `${s.endpoint} ${s.state}`)).toEqual([
+      'dev-1 subscribed',
+      'dev-2 subscribed',
+      'dev-2 subscribed',
+    ]);
     const teardown = await world.cli(['teardown', '--yes', '--region', 'us-west-2']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(world.connector.account(API_KEY).preSubscriptions).toEqual([]);

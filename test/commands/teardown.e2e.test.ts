@@ -1,8 +1,10 @@
 // teardown on the fakes: from a whole stack and from every partial state setup can leave,
 // down to nothing of the stack, never touching what is not the stack's.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canStartMariaDb } from '../support/mariadb.js';
-import { API_KEY, startWorld, type World } from '../support/setup-world.js';
+import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
 import { scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
 import type { CrashMode } from '../support/aws-fake.js';
@@ -52,6 +54,43 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     const roleGone = world.aws.calls.findIndex((c) => c.command === 'DeleteRole');
     const lastGroup = world.aws.calls.map((c) => c.command).lastIndexOf('DeleteSecurityGroup');
     expect(roleGone).toBeGreaterThan(lastGroup);
+  });
+
+  it('rides out a busy Connector on deletes (429/502/503/504): retries, then warns, goes on, and keeps what is left on record', async () => {
+    expect((await world.setup()).code).toBe(0);
+    await world.connector.deliver(API_KEY);
+    const account = world.connector.account(API_KEY);
+    // A short spell of 503s and 429s is retried through without a word.
+    account.unavailable = { status: 503, times: 2, methods: ['DELETE'] };
+    const spell = await teardown();
+    expect(spell.code, spell.stderr).toBe(0);
+    expect(spell.stderr).not.toContain('left for now');
+    expect(account.callback).toBeNull();
+
+    await world.reset();
+    expect((await world.setup()).code).toBe(0);
+    await world.connector.deliver(API_KEY);
+    // …a long one is not: every delete and rule change answers 504 all through the teardown.
+    account.unavailable = { status: 504, times: Infinity, methods: ['DELETE', 'PUT'] };
+    const busy = await teardown();
+    expect(busy.code, busy.stderr).toBe(0);
+    expect(busy.stderr).toContain('the subscription of dev-1 to /3200/0/5501 (');
+    expect(busy.stderr).toContain('the service is busy; left for now');
+    expect(busy.stderr).toContain('Run mbed-tsdb teardown again later');
+    expect(busy.stdout).toContain('The Connector still has 3 item(s) of it');
+    expect(leftovers(world)).toEqual([]);
+    expect(account.callback).not.toBeNull();
+    // What is left is on record (without the database password), so the next run finishes it.
+    const kept = readStateFile(world);
+    expect(kept).toMatchObject({ outputs: { connector: { callbackUrl: expect.any(String) } } });
+    expect(kept.database).toBeUndefined();
+    delete account.unavailable;
+    const again = await teardown();
+    expect(again.code, again.stderr).toBe(0);
+    expect(account.callback).toBeNull();
+    expect(account.subscriptions.get('dev-1')?.size ?? 0).toBe(0);
+    expect(account.preSubscriptions).toEqual([]);
+    expect(existsSync(join(world.stateDir, 'mbed-tsdb.json'))).toBe(false);
   });
 
   it('keeps a final snapshot when asked, and leaves a callback that points elsewhere', async () => {

@@ -50,6 +50,20 @@ describe.skipIf(!hasDatabase)('dashboard server', () => {
     expect(sources.map((s: { board: string }) => s.board)).toEqual(['dev-1', 'dev-2']);
   });
 
+  it('names a board stored by device ID with the name it gave itself, and filters by either', async () => {
+    await fixture.db.query("INSERT INTO events_devices (device_id, endpoint_name, last_seen) VALUES ('dev-2', 'porch-button', NOW())");
+    try {
+      const sources = await getJson(new URL('/api/sources?since=1d', dashboard.url));
+      expect(sources.map((s: { board: string; name?: string }) => [s.board, s.name])).toEqual([['dev-1', undefined], ['dev-2', 'porch-button']]);
+      const byName = await getJson(new URL('/api/series?since=6h&board=porch-button', dashboard.url));
+      const byId = await getJson(new URL('/api/series?since=6h&board=dev-2', dashboard.url));
+      expect(byName.points.map((p: { value: number | null }) => p.value)).toEqual(byId.points.map((p: { value: number | null }) => p.value));
+      expect(byName.boardIds).toEqual(['dev-2']);
+    } finally {
+      await fixture.db.query('DELETE FROM events_devices');
+    }
+  });
+
   it.each([
     ['/api/series?since=soon', 400, 'neither a duration'],
     ['/api/series?since=1h&until=2h', 400, 'later than'],

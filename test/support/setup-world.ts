@@ -43,6 +43,7 @@ export async function startWorld(): Promise<World> {
   const [tls] = await makeTlsFiles(dir, ['localhost']);
   const db = await LocalMariaDb.create({ tls: tls! });
   const aws = new FakeAws().install();
+  const connector = await startConnectorFake({ keys: [API_KEY] });
   const clock = { now: 0 };
   aws.clock = () => clock.now;
   aws.rds.endpoint = () => ({ Address: 'localhost', Port: db.port });
@@ -75,6 +76,8 @@ export async function startWorld(): Promise<World> {
           return store;
         },
         log: () => undefined,
+        // The function's clock is the service's: its timestamps are judged on one timeline.
+        now: () => new Date(connector.clock.now),
       });
       entry = { handle, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };
       handlers.set(key, entry);
@@ -120,7 +123,6 @@ export async function startWorld(): Promise<World> {
     return match ? `http://127.0.0.1:${gatewayPort}/${match[1]}/${match[2]}` : url;
   };
 
-  const connector = await startConnectorFake({ keys: [API_KEY] });
   connector.addEndpoint('dev-1');
   const stateDir = join(dir, 'state');
   const caFile = tls!.ca;
@@ -169,8 +171,17 @@ export async function startWorld(): Promise<World> {
       clock.now = 0;
       const account = connector.account(API_KEY);
       account.callback = null;
+      account.otherChannel = null;
       account.subscriptions.clear();
       account.preSubscriptions = [];
+      account.queue.length = 0;
+      account.deliveries.length = 0;
+      account.failingSince = null;
+      delete account.unavailable;
+      account.backoffMs = 1000;
+      account.nextAttemptAt = 0;
+      delete account.deleted;
+      connector.clock.now = Math.floor(Date.now() / 60_000) * 60_000;
       connector.requests.length = 0;
       await Promise.all([...handlers.values()].map((h) => h.close()));
       handlers.clear();

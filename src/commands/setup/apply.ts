@@ -31,7 +31,9 @@ export interface SetupSummary {
  */
 export function prepareState(state: StackState, input: { region: string; answers: SetupAnswers; dbPassword: string | undefined }): StackState {
   state.region = input.region;
-  state.answers = { ...input.answers, region: input.region };
+  // Consent to replace another application's callback is for this run only.
+  const { replaceCallback: _once, ...answers } = input.answers;
+  state.answers = { ...answers, region: input.region };
   state.webhookSecret ??= generateWebhookSecret();
   const password = input.dbPassword ?? state.database?.password ?? generateDbPassword();
   state.database = { ...(state.database ?? ({} as NonNullable<StackState['database']>)), password };
@@ -84,8 +86,8 @@ export function describeSummary(summary: SetupSummary, answers: SetupAnswers): s
     `  Database:     ${db.host}:${db.port} (${db.name}.${db.table}, user ${db.user}; password in ${summary.state})`,
     `  Access:       ${answers.access === 'my-ip' ? `from ${answers.cidr} and the function` : 'from inside the VPC only'}`,
     ...(summary.endpoints.length
-      ? summary.endpoints.map((e) => `  Endpoint:     ${e.endpoint} ${e.resource}: ${e.state}${e.note ? ` (${e.note})` : ''}`)
-      : ['  Endpoints:    none yet: mbed-tsdb subscribe <endpoint>']),
+      ? summary.endpoints.map((e) => `  Device:       ${e.endpoint}${e.name ? ` (${e.name})` : ''} ${e.resource}: ${e.state.replace(/-/g, ' ')}${e.note ? ` (${e.note})` : ''}`)
+      : ['  Devices:      none yet: mbed-tsdb subscribe <device>']),
     `See the data:  mbed-tsdb chart  ·  mbed-tsdb dashboard${answers.access === 'private' ? '  (from inside the VPC)' : ''}`,
   ].join('\n');
 }

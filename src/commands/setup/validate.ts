@@ -22,6 +22,7 @@ export interface SetupFlags {
   connectorHost?: string;
   endpoint?: string[];
   resource?: string;
+  replaceCallback?: boolean;
   dryRun?: boolean;
 }
 

@@ -62,9 +62,10 @@ const format = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v
 async function loadSources(): Promise<void> {
   const response = await fetch(`/api/sources?since=${encodeURIComponent(select('since').value || '30d')}`);
   if (!response.ok) return;
-  const sources = (await response.json()) as Array<{ board: string; sensor: string }>;
-  for (const { board, sensor } of sources) {
-    ensureOption(select('board'), board);
+  const sources = (await response.json()) as Array<{ board: string; name?: string; sensor: string }>;
+  for (const { board, name, sensor } of sources) {
+    // Izuma stores a board by its 32-digit device ID; the name it gave itself reads better.
+    ensureOption(select('board'), board, name ? `${name} (${board.slice(0, 8)}…)` : board);
     ensureOption(select('sensor'), sensor);
   }
 }

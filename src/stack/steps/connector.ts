@@ -1,32 +1,77 @@
-// Tutorial §7: tell the Connector where to send notifications (with the secret header),
-// then subscribe the endpoints. Pre-subscription rules are written first and merged with the
-// account's own, so subscriptions survive device reboots and nobody else's rules are lost.
+// Tutorial §7: tell the service where to send notifications (with the secret header, and on
+// Izuma the fields that make every reading count once and at the right time), then subscribe
+// the devices. Pre-subscription rules are merged with the account's, and only the ones this
+// tool added are recorded, so only those are ever removed. A callback that belongs to another
+// application is replaced only with consent (setup asks it before the first change).
 
-import { ConnectorClient, ConnectorError } from '../../connector/client.js';
-import { changeRules, type OurRule } from '../../connector/presubscriptions.js';
+import { ConnectorClient, IZUMA_SERIALIZATION, type Callback } from '../../connector/client.js';
+import type { OurRule } from '../../connector/presubscriptions.js';
+import { patientRemover, resolveDevice, subscribeAll, unsubscribeAll, type SubscriptionResult } from '../../connector/subscriptions.js';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
 import { UserFacingError } from '../../errors.js';
-import { reachableUrl, type Step, type StepContext } from '../step.js';
+import type { StackState } from '../state.js';
+import { reachableUrl, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { ApiOutput } from './api.js';
 
-export interface EndpointResult {
-  endpoint: string;
-  resource: string;
-  state: 'subscribed' | 'queued' | 'pending-registration';
-  note?: string;
-}
+export type EndpointResult = SubscriptionResult & { name?: string };
 
 export interface ConnectorOutput {
   host: string;
   callbackUrl: string;
   replaced: string | null;
+  /** The rules this tool added (an identical rule that was already there is not ours). */
   rules: OurRule[];
   endpoints: EndpointResult[];
 }
 
+/**
+ * Subscriptions answered 202 whose outcome arrives later as an async response: those
+ * `mbed-tsdb subscribe` recorded (newest), then those setup made.
+ */
+export function pendingSubscriptions(state: StackState): Array<{ endpoint: string; resource: string; asyncId: string }> {
+  const later = state.pending ?? [];
+  const fromSetup = ((state.outputs?.connector as ConnectorOutput | undefined)?.endpoints ?? [])
+    .filter((e) => e.state === 'pending' && e.asyncId)
+    .map((e) => ({ endpoint: e.endpoint, resource: e.resource, asyncId: e.asyncId! }))
+    .filter((e) => !later.some((l) => l.endpoint === e.endpoint && l.resource === e.resource));
+  return [...later, ...fromSetup];
+}
+
 export function connectorClient(ctx: StepContext): ConnectorClient {
-  if (!ctx.apiKey) throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked', { code: "NO_API_KEY" });
+  if (!ctx.apiKey) {
+    throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked', { code: 'NO_API_KEY' });
+  }
   return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
+}
+
+/** The callback this stack registers: its URL, the secret header, and Izuma's serialization. */
+export function wantedCallback(ctx: StepContext, url: string, legacy: boolean): Callback {
+  return { url, headers: { [DEFAULT_SECRET_HEADER]: ctx.state.webhookSecret! }, ...(legacy ? {} : { serialization: IZUMA_SERIALIZATION }) };
+}
+
+function sameCallback(a: Callback | null, b: Callback): boolean {
+  return Boolean(a && a.url === b.url && a.headers[DEFAULT_SECRET_HEADER] === b.headers[DEFAULT_SECRET_HEADER] && JSON.stringify(a.serialization ?? null) === JSON.stringify(b.serialization ?? null));
+}
+
+/** The URL this stack's webhook has, or will have once the API exists (for comparing only). */
+function ourUrl(ctx: StepContext): string | undefined {
+  const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
+  const api = ctx.state.outputs?.api as ApiOutput | undefined;
+  return saved?.callbackUrl ?? (api ? reachableUrl(ctx, api.url) : undefined);
+}
+
+/**
+ * The callback the key has now, when it belongs to something other than this stack: replacing
+ * it would cut that application off, so setup asks first.
+ */
+export async function foreignCallback(ctx: StepContext): Promise<string | null> {
+  if (!ctx.apiKey) return null;
+  const current = await connectorClient(ctx).getCallback();
+  if (!current) return null;
+  const ours = ourUrl(ctx);
+  // Ours when it is our URL — or carries our secret (the API was made again, with a new URL).
+  const mine = current.url === ours || (ctx.state.webhookSecret !== undefined && current.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret);
+  return mine ? null : current.url;
 }
 
 export const connectorStep: Step<ConnectorOutput> = {
@@ -35,79 +80,92 @@ export const connectorStep: Step<ConnectorOutput> = {
   after: ['api', 'function'],
 
   async plan(ctx) {
-    const endpoints = ctx.answers.endpoints.length ? ctx.answers.endpoints.join(', ') : 'no endpoints yet';
-    return [
-      { step: 'connector', resource: `Connector webhook at ${ctx.answers.connectorHost}`, action: 'update', detail: 'registered with a secret header' },
+    const endpoints = ctx.answers.endpoints.length ? ctx.answers.endpoints.join(', ') : 'no devices yet';
+    const elsewhere = await foreignCallback(ctx);
+    const items: PlanItem[] = [
+      {
+        step: 'connector',
+        resource: `Connector webhook at ${ctx.answers.connectorHost}`,
+        action: 'update',
+        detail: elsewhere ? `REPLACES the callback ${elsewhere}, which another application receives` : 'registered with a secret header',
+        ...(elsewhere ? { replaces: elsewhere } : {}),
+      },
       { step: 'connector', resource: `subscriptions to ${ctx.answers.resource}`, action: 'update', detail: `${endpoints} (plus pre-subscription rules)` },
     ];
+    return items;
   },
 
   async apply(ctx) {
     const client = connectorClient(ctx);
     const api = ctx.state.outputs!.api as ApiOutput;
     const url = reachableUrl(ctx, api.url);
-    const headers = { [DEFAULT_SECRET_HEADER]: ctx.state.webhookSecret! };
+    const wanted = wantedCallback(ctx, url, client.legacy);
     const task = ctx.progress.task('Connector', 'checking the webhook');
     const current = await client.getCallback();
-    const same = current?.url === url && current.headers[DEFAULT_SECRET_HEADER] === headers[DEFAULT_SECRET_HEADER];
+    const same = sameCallback(current, wanted);
+    const elsewhere = current && !same && current.url !== url && current.headers[DEFAULT_SECRET_HEADER] !== ctx.state.webhookSecret ? current.url : null;
+    if (elsewhere && !ctx.answers.replaceCallback) {
+      throw new UserFacingError(
+        `the Connector's callback points at ${elsewhere}, which another application receives: run setup in a terminal to be asked, or pass --replace-callback to replace it`,
+        { code: 'CALLBACK_ELSEWHERE' },
+      );
+    }
     if (!same) {
-      task.update('registering the webhook (the Connector checks it with a PUT)');
-      await client.registerCallback({ url, headers });
+      task.update('registering the webhook (the service checks it with a PUT)');
+      await client.registerCallback(wanted);
     }
-    const rules = ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource }));
-    const merged = changeRules(await client.preSubscriptions(), rules, 'add');
-    if (merged) await client.setPreSubscriptions(merged);
-    const endpoints: EndpointResult[] = [];
-    for (const { endpoint, resource } of rules) {
-      task.update(`subscribing ${endpoint}`);
-      try {
-        if ((await client.subscriptions(endpoint)).includes(resource)) {
-          endpoints.push({ endpoint, resource, state: 'subscribed' });
-          continue;
-        }
-        const result = await client.subscribe(endpoint, resource);
-        endpoints.push(
-          result.state === 'subscribed'
-            ? { endpoint, resource, state: 'subscribed' }
-            : { endpoint, resource, state: 'queued', note: 'the device is asleep; the subscription applies when it wakes' },
-        );
-      } catch (error) {
-        if (error instanceof ConnectorError && [404, 502, 503, 504].includes(error.status)) {
-          endpoints.push({ endpoint, resource, state: 'pending-registration', note: `${error.message}; the pre-subscription rule subscribes it when it registers` });
-          continue;
-        }
-        throw error;
-      }
-    }
-    task.done(`webhook ${same ? 'already registered' : 'registered'}; ${endpoints.filter((e) => e.state === 'subscribed').length}/${endpoints.length} subscribed`);
-    return { host: ctx.answers.connectorHost, callbackUrl: url, replaced: !same && current && current.url !== url ? current.url : null, rules, endpoints };
+
+    const previous = (ctx.state.outputs?.connector as ConnectorOutput | undefined)?.rules ?? [];
+    const devices = await Promise.all(ctx.answers.endpoints.map((given) => resolveDevice(client, given)));
+    const pairs = devices.map((d) => ({ endpoint: d.id, resource: ctx.answers.resource }));
+    task.update(`subscribing ${pairs.length} device(s)`);
+    const { added, results } = await subscribeAll(client, pairs, {
+      // Saved with the state when the step fails, so teardown removes it.
+      onRulesKept: (kept) => void (ctx.state.rules = [...(ctx.state.rules ?? []), ...kept]),
+    });
+    const endpoints: EndpointResult[] = results.map((r, i) => {
+      const device = devices[i]!;
+      const named = device.name && device.name !== r.endpoint ? { name: device.name } : {};
+      return device.registered || r.state !== 'waiting-for-device' ? { ...r, ...named } : { ...r, note: `not registered with the service yet; ${r.note}` };
+    });
+    const rules = [...previous, ...added].filter((r, i, all) => all.findIndex((o) => o.endpoint === r.endpoint && o.resource === r.resource) === i);
+    const summary = endpoints.map((e) => e.state).reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+    task.done(`webhook ${same ? 'already registered' : 'registered'}; ${Object.entries(summary).map(([s, n]) => `${n} ${s}`).join(', ') || 'no devices'}`);
+    return { host: ctx.answers.connectorHost, callbackUrl: url, replaced: elsewhere ?? null, rules, endpoints };
   },
 
-  /** Our subscriptions and rules, and the webhook if it is still ours; everyone else's stay. */
   async remove(ctx) {
-    const client = connectorClient(ctx);
-    const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
-    // Those setup made, and those added since with mbed-tsdb subscribe.
-    const all = [
-      ...(saved?.rules ?? []),
-      ...ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource })),
-      ...(ctx.state.subscribed ?? []),
-    ];
-    const rules = all.filter((r, i) => all.findIndex((o) => o.endpoint === r.endpoint && o.resource === r.resource) === i);
-    const task = ctx.progress.task('Connector', 'removing subscriptions');
-    for (const rule of rules) await client.unsubscribe(rule.endpoint, rule.resource).catch(ignoreGone);
-    const kept = changeRules(await client.preSubscriptions(), rules, 'remove');
-    if (kept) await client.setPreSubscriptions(kept);
-    const api = ctx.state.outputs?.api as ApiOutput | undefined;
-    const ours = saved?.callbackUrl ?? (api ? reachableUrl(ctx, api.url) : undefined);
-    const current = await client.getCallback();
-    const removeCallback = current !== null && ours !== undefined && current.url === ours;
-    if (removeCallback) await client.deleteCallback();
-    task.done(`${rules.length} subscription(s) and rule(s) removed${removeCallback ? ', webhook removed' : current ? ', webhook left (it points elsewhere)' : ''}`);
+    await removeConnector(ctx);
   },
 };
 
-function ignoreGone(error: unknown): void {
-  if (error instanceof ConnectorError && (error.status === 404 || error.status === 502 || error.status === 503)) return;
-  throw error;
+/**
+ * Our subscriptions and rules, and the webhook if it is still ours; everyone else's stay. A
+ * busy service does not stop the rest of a teardown: what it kept refusing is returned.
+ */
+export async function removeConnector(ctx: StepContext): Promise<{ left: string[] }> {
+  const client = connectorClient(ctx);
+  const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
+  // Those setup subscribed, and those added since with mbed-tsdb subscribe (which records a
+  // device on the stack's resource among the answers' endpoints).
+  const subscribed = [
+    ...(saved?.endpoints ?? []).map(({ endpoint, resource }) => ({ endpoint, resource })),
+    ...ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource })),
+    ...(ctx.state.subscribed ?? []),
+  ];
+  const pairs = subscribed.filter((r, i) => subscribed.findIndex((o) => o.endpoint === r.endpoint && o.resource === r.resource) === i);
+  const ours = [...(saved?.rules ?? []), ...(ctx.state.rules ?? [])];
+  const task = ctx.progress.task('Connector', 'removing subscriptions');
+  const remover = patientRemover(ctx.sleep);
+  await unsubscribeAll(client, pairs, ours, remover);
+  const api = ctx.state.outputs?.api as ApiOutput | undefined;
+  const url = saved?.callbackUrl ?? (api ? reachableUrl(ctx, api.url) : undefined);
+  const current = await remover.patiently('the webhook', () => client.getCallback());
+  const removeCallback = Boolean(current && url !== undefined && current.url === url);
+  const removed = removeCallback && (await remover.patiently('the webhook', async () => (await client.deleteCallback(), true)));
+  const { left } = remover;
+  const webhook = removed ? ', webhook removed' : current && !removeCallback ? ', webhook left (it points elsewhere)' : '';
+  if (left.length === 0) task.done(`${pairs.length} subscription(s) and ${ours.length} rule(s) of ours removed${webhook}`);
+  else task.fail(`the service is busy; left for now: ${left.join('; ')}. Run mbed-tsdb teardown again later to remove them`);
+  return { left };
 }

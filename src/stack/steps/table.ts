@@ -4,7 +4,7 @@
 
 import { InvokeCommand, ResourceConflictException, ResourceNotReadyException } from '@aws-sdk/client-lambda';
 import { createConnection } from 'mysql2/promise';
-import { createTableSql } from '../../../templates/lambda/schema.js';
+import { migrate } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/wait.js';
@@ -63,13 +63,20 @@ export const tableStep: Step<TableOutput> = {
   after: ['configure'],
 
   async plan(ctx) {
-    return [{ step: 'table', resource: `table ${ctx.names.dbName}.${ctx.names.table}`, action: 'create', detail: 'if it does not exist; an existing one is kept' }];
+    return [
+      {
+        step: 'table',
+        resource: `table ${ctx.names.dbName}.${ctx.names.table}`,
+        action: 'create',
+        detail: `if it does not exist (an existing one is kept; it gets a uid column so a redelivered reading is stored once), with ${ctx.names.table}_devices and ${ctx.names.table}_async_responses`,
+      },
+    ];
   },
 
   async apply(ctx) {
     const task = ctx.progress.task(`table ${ctx.names.table}`, 'creating if missing');
     if (ctx.answers.access === 'my-ip') {
-      await withDesktopConnection(ctx, (query) => query(createTableSql(ctx.names.table)));
+      await withDesktopConnection(ctx, (query) => migrate(query, ctx.names.table));
       task.done('ready (from this computer, over TLS)');
       return { table: ctx.names.table, via: 'desktop' };
     }

@@ -1,0 +1,91 @@
+// status's look at the service: whether the key's callback is this stack's (and asks for the
+// fields that store every reading once, at the right time), and each subscription — subscribed,
+// pending the device's answer, failed, or waiting for the device to register.
+
+import { ConnectorClient, IZUMA_SERIALIZATION } from '../connector/client.js';
+import { explainAsyncStatus } from '../connector/statuses.js';
+import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
+import type { StatusRow } from './status.js';
+import { pendingSubscriptions } from './steps/connector.js';
+import type { StepContext } from './step.js';
+
+export interface SubscriptionStatus {
+  endpoint: string;
+  name?: string;
+  resource: string;
+  state: 'subscribed' | 'pending' | 'failed' | 'waiting-for-device' | 'not-subscribed';
+  subscribed: boolean;
+  note?: string;
+}
+
+export interface ConnectorStatus {
+  callbackUrl: string | null;
+  ours: boolean;
+  /** The callback asks for uid, timestamp and original-ep (Izuma). */
+  serialization: boolean;
+  subscriptions: SubscriptionStatus[];
+}
+
+export async function lookAtConnector(
+  ctx: StepContext,
+  ourUrl: string | undefined,
+  outcomes: Map<string, { status: number; error: string | null }> | null,
+): Promise<{ connector: ConnectorStatus; rows: StatusRow[] }> {
+  const client = new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey!, sleep: ctx.sleep });
+  const callback = await client.getCallback();
+  // Without the state file the secret is unknown: the URL alone says whether it is ours.
+  const secretMatches = ctx.state.webhookSecret === undefined || callback?.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret;
+  const ours = Boolean(callback && callback.url === ourUrl && secretMatches);
+  const cfg = callback?.serialization?.cfg;
+  const serialization = Boolean(cfg?.include_uid && cfg.include_timestamp && cfg.include_original_ep);
+  const rows: StatusRow[] = [];
+  rows.push({
+    step: '§7 Connector',
+    resource: 'webhook',
+    state: !callback ? 'missing' : ours ? 'ours' : 'points elsewhere',
+    ok: ours,
+    ...(callback && !ours ? { note: `the callback is ${callback.url}` } : {}),
+  });
+  if (ours && !client.legacy && !serialization) {
+    rows.push({
+      step: '§7 Connector',
+      resource: 'webhook serialization',
+      state: 'drifted',
+      ok: false,
+      note: `without ${Object.keys(IZUMA_SERIALIZATION.cfg!).join(', ')}, redeliveries may be stored twice and readings stamped late: run mbed-tsdb setup`,
+    });
+  }
+  const pairs = [
+    ...ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource })),
+    ...(ctx.state.subscribed ?? []),
+  ].filter((p, i, all) => all.findIndex((o) => o.endpoint === p.endpoint && o.resource === p.resource) === i);
+  const rules = await client.preSubscriptions().catch(() => []);
+  const subscriptions: SubscriptionStatus[] = [];
+  for (const { endpoint, resource } of pairs) {
+    const live = (await client.subscriptions(endpoint)).includes(resource);
+    const pending = pendingSubscriptions(ctx.state).find((p) => p.endpoint === endpoint && p.resource === resource);
+    const outcome = pending && outcomes?.get(pending.asyncId);
+    let entry: SubscriptionStatus;
+    if (live) entry = { endpoint, resource, state: 'subscribed', subscribed: true };
+    else if (outcome && outcome.status !== 200) entry = { endpoint, resource, state: 'failed', subscribed: false, note: `the device refused: ${explainAsyncStatus(outcome.status, outcome.error ?? undefined)}` };
+    else if (pending && !outcome) entry = { endpoint, resource, state: 'pending', subscribed: false, note: outcomes ? 'waiting for the device’s answer' : 'its outcome is in the database, which is not reachable from here' };
+    else {
+      const ruled = rules.some((r) => r['endpoint-name'] === endpoint && (r['resource-path'] ?? []).includes(resource));
+      const registered = client.legacy ? true : Boolean(await client.findDevice(endpoint).catch(() => true));
+      entry =
+        ruled && !registered
+          ? { endpoint, resource, state: 'waiting-for-device', subscribed: false, note: 'the rule subscribes it when the device registers' }
+          : { endpoint, resource, state: 'not-subscribed', subscribed: false, note: ruled ? 'the device re-registered without it: it is subscribed again when it next registers, or run mbed-tsdb subscribe' : 'run mbed-tsdb subscribe' };
+    }
+    subscriptions.push(entry);
+    rows.push({
+      step: '§7 Connector',
+      resource: `${endpoint} ${resource}`,
+      state: entry.state.replace(/-/g, ' '),
+      // Pending and waiting are where things stand, not faults.
+      ok: entry.state === 'subscribed' || entry.state === 'pending' || entry.state === 'waiting-for-device',
+      ...(entry.note ? { note: entry.note } : {}),
+    });
+  }
+  return { connector: { callbackUrl: callback?.url ?? null, ours, serialization, subscriptions }, rows };
+}
