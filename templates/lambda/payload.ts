@@ -19,9 +19,61 @@ export interface TextColumn {
   charset: string;
 }
 
+/** What the `value` column holds, as read from the table (users change the tutorial's DOUBLE). */
+export interface NumberColumn {
+  /** The column's type as the server shows it, e.g. `float`, `decimal(6,2)`, `int(10) unsigned`. */
+  type: string;
+  min: number;
+  max: number;
+  /** Digits the column keeps after the point (DECIMAL, and 0 for integers): the server rounds to them first. */
+  scale?: number;
+}
+
 export interface ReadingColumns {
   board: TextColumn;
   sensor: TextColumn;
+  /** Absent: DOUBLE, which holds every finite number. */
+  value?: NumberColumn;
+}
+
+// MariaDB's numeric types (mariadb.com/kb/en/numeric-data-type-overview): FLOAT is single
+// precision up to ±3.402823466E+38; the integers by their byte widths.
+const FLOAT_MAX = 3.402823466e38;
+const INTEGER_BITS: Record<string, number> = { tinyint: 8, smallint: 16, mediumint: 24, int: 32, integer: 32, bigint: 64 };
+
+/** The range of a numeric column from information_schema (DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE). */
+export function numberColumn(dataType: string, columnType: string, precision: number | null, scale: number | null): NumberColumn {
+  const type = columnType.toLowerCase();
+  const unsigned = /\bunsigned\b/.test(type);
+  const data = dataType.toLowerCase();
+  let max = Number.MAX_VALUE;
+  let roundTo: number | undefined;
+  if (data === 'float') max = FLOAT_MAX;
+  else if (data === 'decimal' || data === 'numeric') {
+    roundTo = scale ?? 0;
+    max = 10 ** ((precision ?? 10) - roundTo) - 10 ** -roundTo;
+  } else if (INTEGER_BITS[data] !== undefined) {
+    roundTo = 0;
+    const bits = INTEGER_BITS[data]!;
+    // 2^63 - 1 is not a double: the largest double below 2^63 stands for it.
+    max = unsigned ? 2 ** bits - (bits === 64 ? 2048 : 1) : 2 ** (bits - 1) - (bits === 64 ? 1024 : 1);
+    return { type, min: unsigned ? 0 : -(2 ** (bits - 1)), max, scale: roundTo };
+  } else if (data !== 'double' && data !== 'real') {
+    return { type, min: -Number.MAX_VALUE, max: Number.MAX_VALUE };
+  }
+  return { type, min: unsigned ? 0 : -max, max, ...(roundTo !== undefined ? { scale: roundTo } : {}) };
+}
+
+/** Whether the server stores the value in the column, after rounding it as the column does. */
+export function fitsColumn(value: number, column: NumberColumn | undefined): boolean {
+  if (!column) return true;
+  let stored = value;
+  if (column.scale !== undefined) {
+    const factor = 10 ** column.scale;
+    // Half away from zero, as the server rounds exact values.
+    stored = (Math.sign(value) * Math.round(Math.abs(value) * factor)) / factor;
+  }
+  return stored >= column.min && stored <= column.max;
 }
 
 /**
@@ -106,6 +158,7 @@ export function readingParser(columns: ReadingColumns = SERVICE_LIMITS, now: Dat
     if (typeof sensor !== 'string') return sensor;
     const value = decodeNumber(payload);
     if (typeof value !== 'number') return value;
+    if (!fitsColumn(value, columns.value)) return { ok: false, reason: `value ${value} does not fit the value column (${columns.value!.type})` };
     const reading: Reading = { board, sensor, value };
     const id = messageId(uid);
     if (id) reading.uid = id;

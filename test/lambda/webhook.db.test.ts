@@ -190,6 +190,24 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
     expect(webhook.logs.some((l) => l.msg === 'table changed; reading its shape again')).toBe(true);
   });
 
+  // MariaDB's numeric types (mariadb.com/kb: FLOAT is single precision, at most ±3.402823466E+38;
+  // DECIMAL(M,D) holds M digits, D after the point; UNSIGNED no negatives): a value that does not
+  // fit fails the whole INSERT in strict mode ("Out of range value"), so it is turned away alone.
+  it.each([
+    ['FLOAT', ['3.4e38', '-1.5'], ['1e39', '3.4028235e38', '-1e39']],
+    ['DECIMAL(6,2)', ['9999.99', '-9999.994', '0.001'], ['10000', '-10000', '9999.996']],
+    ['DOUBLE UNSIGNED', ['0', '1e300'], ['-0.5']],
+    ['SMALLINT', ['32767', '-32768', '12.4'], ['32768', '-32769', '32767.6']],
+    ['INT UNSIGNED', ['4294967295'], ['4294967296', '-1']],
+  ])('stores what fits a %s value column and turns away, one by one, what does not', async (type, fit, misfit) => {
+    await db.query(`ALTER TABLE events MODIFY value ${type} NOT NULL`);
+    const reply = await webhook.put({ notifications: [...fit, ...misfit].map((v) => notification(EP, BUTTON, b64(v))) });
+    expect(reply.status, JSON.stringify(reply.json)).toBe(200);
+    expect(reply.json).toMatchObject({ stored: fit.length, rejected: misfit.length });
+    expect((await events(db)).length).toBe(fit.length);
+    expect(webhook.logs.filter((l) => String(l.reason ?? '').includes('does not fit the value column'))).toHaveLength(misfit.length);
+  });
+
   it('never lets one request’s rollback undo another’s rows (two at once on one container)', async () => {
     await db.query(
       "CREATE TRIGGER refuse_666 BEFORE INSERT ON events FOR EACH ROW IF NEW.value = 666 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF",
