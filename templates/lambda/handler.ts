@@ -11,15 +11,19 @@ import { boundedJson, rejectedLog } from './log.js';
 import { asyncOutcome, deviceFact, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type TableShape } from './store.js';
 
-/** The fields of API Gateway's proxy event that the function reads. */
+/**
+ * The fields the function reads of API Gateway's proxy event: a REST API's (payload format
+ * 1.0, `httpMethod`), or an HTTP API's or Function URL's (2.0, `requestContext.http.method`).
+ */
 export interface ProxyEvent {
   httpMethod?: string;
+  version?: string;
   /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate" or "ping". */
   'mbed-tsdb'?: string;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
-  requestContext?: { requestId?: string } | null;
+  requestContext?: { requestId?: string; http?: { method?: string } } | null;
 }
 
 export interface ProxyResult {
@@ -69,11 +73,14 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
     const config = deps.config.config;
     const storeFor = (db: DbConfig) => (store ??= deps.store(db, config));
 
-    if (event.httpMethod === undefined) {
+    const method = event.httpMethod ?? event.requestContext?.http?.method;
+    if (method === undefined) {
       // Invoked directly with IAM credentials (private mode: the desktop cannot reach the database).
       // A ping wakes an idle (Inactive) function without touching the database.
       if (event['mbed-tsdb'] === 'ping') return reply(200, { pong: true });
-      if (event['mbed-tsdb'] !== 'migrate') return reply(400, { error: 'unknown direct invocation' });
+      if (event['mbed-tsdb'] !== 'migrate') {
+        return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
+      }
       if (!config.db) return reply(503, { error: 'the database is not configured yet (DB_HOST)' });
       try {
         await storeFor(config.db).migrate();
@@ -84,7 +91,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
         return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
       }
     }
-    if (event.httpMethod.toUpperCase() !== 'PUT') {
+    if (method.toUpperCase() !== 'PUT') {
       return reply(405, { error: 'use PUT' }, { allow: 'PUT' });
     }
     if (config.secret && !hasSecret(event.headers, config.secret)) {

@@ -4,7 +4,7 @@ import { events, freshDatabase, hasDatabase, TUTORIAL_TABLE_SQL } from '../suppo
 import { b64, functionTarget, notification, webhookFor, type TestWebhook } from '../support/function.js';
 import { counts } from '../support/function.js';
 import type { TestDatabase } from '../support/mariadb.js';
-import { proxyEvent } from '../support/apigw.js';
+import { httpApiEvent, proxyEvent } from '../support/apigw.js';
 
 const RECEIVED = new Date('2026-11-28T10:15:30.456Z');
 const RECEIVED_TS = '2026-11-28 10:15:30';
@@ -220,6 +220,22 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
     expect((await events(db)).map((r) => r.board)).toEqual(Array(200).fill(EP));
   });
 
+  it.each([
+    ['an HTTP API (API Gateway v2)', false],
+    ['a Lambda Function URL', true],
+  ])('takes the payload format 2.0 event of %s the same way', async (_name, functionUrl) => {
+    const secured = await open({ WEBHOOK_SECRET: 'v2-secret-0123456789' });
+    const body = JSON.stringify({ notifications: [notification(EP, BUTTON, b64('7'))] });
+    const put = await secured.handler(httpApiEvent({ functionUrl, headers: { 'Content-Type': 'application/json', 'X-Mbed-Tsdb-Secret': 'v2-secret-0123456789' }, body }) as never);
+    expect(put.statusCode, put.body).toBe(200);
+    expect(JSON.parse(put.body)).toMatchObject({ stored: 1 });
+    const encoded = await secured.handler(httpApiEvent({ functionUrl, headers: { 'X-Mbed-Tsdb-Secret': 'v2-secret-0123456789' }, body: Buffer.from(body).toString('base64'), isBase64Encoded: true }) as never);
+    expect(JSON.parse(encoded.body)).toMatchObject({ stored: 1 });
+    expect((await secured.handler(httpApiEvent({ functionUrl, body }) as never)).statusCode).toBe(401);
+    expect((await secured.handler(httpApiEvent({ functionUrl, method: 'GET' }) as never)).statusCode).toBe(405);
+    expect((await events(db)).map((r) => r.value)).toEqual([7, 7]);
+  });
+
   it('answers methods other than PUT with 405', async () => {
     const result = await webhook.handler(proxyEvent({ method: 'POST', body: '{}' }));
     expect(result.statusCode).toBe(405);
@@ -373,7 +389,9 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
 
     it('refuses any other direct invocation', async () => {
       expect((await webhook.handler({ 'mbed-tsdb': 'drop' } as never)).statusCode).toBe(400);
-      expect((await webhook.handler({} as never)).statusCode).toBe(400);
+      const unknown = await webhook.handler({} as never);
+      expect(unknown.statusCode).toBe(400);
+      expect(JSON.parse(unknown.body).error).toContain('not an HTTP request of API Gateway (REST or HTTP API) or a Function URL');
     });
   });
 

@@ -45,6 +45,37 @@ export function proxyEvent(init: {
   return event;
 }
 
+/**
+ * The payload format 2.0 event of an HTTP API (API Gateway v2) or a Lambda Function URL (AWS
+ * docs, "Create AWS Lambda proxy integrations for HTTP APIs": version, routeKey, rawPath,
+ * lower-case headers, requestContext.http.method; Function URLs use routeKey "$default").
+ */
+export function httpApiEvent(init: { method?: string; headers?: Record<string, string>; body?: string | null; isBase64Encoded?: boolean; functionUrl?: boolean }) {
+  const headers = Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const method = init.method ?? 'PUT';
+  const routeKey = init.functionUrl ? '$default' : `${method} /webhook`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: '/webhook',
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: init.functionUrl ? 'abcdefghijklmnopqrstuvwxyz012345' : 'a1b2c3d4e5',
+      domainName: init.functionUrl ? 'abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-west-2.on.aws' : 'a1b2c3d4e5.execute-api.us-west-2.amazonaws.com',
+      http: { method, path: '/webhook', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: headers['user-agent'] ?? 'test' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: '28/Nov/2026:12:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    ...(init.body !== undefined && init.body !== null ? { body: init.body } : {}),
+    isBase64Encoded: init.isBase64Encoded ?? false,
+  };
+}
+
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
