@@ -2,7 +2,7 @@
 
 import { UsageError } from '../errors.js';
 import { AGGREGATES, type Aggregate, type SeriesRequest } from '../db/series.js';
-import { BUCKET_UNITS, isValidTimeZone, parseInstant, type BucketUnit } from './time.js';
+import { BUCKET_UNITS, isValidTimeZone, MAX_BUCKETS, parseInstant, UNIT_SECONDS, type BucketUnit } from './time.js';
 
 export interface RawChartOptions {
   since?: unknown;
@@ -33,6 +33,28 @@ export function resolveTimeZone(tz: string): string {
   return tz;
 }
 
+/** The stored times a chart can cover: from 1970 (local midnight anywhere) to the end of MySQL's DATETIME. */
+const EARLIEST = -86400;
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000 + 1;
+
+/** The range lies where stored times can (NaN included: the comparisons are written to refuse it). */
+export function checkBounds(since: number, until: number): void {
+  if (!(since >= EARLIEST)) throw new UsageError('--since is before 1970: no reading can be that old');
+  if (!(until <= LATEST)) throw new UsageError('--until is after the year 9999, the last a DATETIME holds');
+}
+
+/**
+ * Bounds a range before anything loops over it: the dashboard answers any web page's GET, and a
+ * range of a million years of minutes must cost a comparison, not the process's memory.
+ */
+export function checkRange(since: number, until: number, bucket: BucketUnit): void {
+  checkBounds(since, until);
+  // Two extra: the first and last buckets may be partial, and a DST change adds one.
+  if ((until - since) / UNIT_SECONDS[bucket] > MAX_BUCKETS + 2) {
+    throw new UsageError(`that range has more than ${MAX_BUCKETS} ${bucket}s: choose a larger --bucket or a shorter range`);
+  }
+}
+
 export function chartRequest(raw: RawChartOptions, table: string, nowSeconds: number): SeriesRequest {
   const tz = resolveTimeZone(text(raw.tz, CHART_DEFAULTS.tz));
   const bucket = text(raw.bucket, CHART_DEFAULTS.bucket);
@@ -45,6 +67,7 @@ export function chartRequest(raw: RawChartOptions, table: string, nowSeconds: nu
   // "now" includes the current second: a row stored a moment ago is on the chart.
   const until = untilText.toLowerCase() === 'now' ? now + 1 : parseInstant(untilText, now, tz, '--until');
   if (until <= since) throw new UsageError('--until must be later than --since');
+  checkRange(since, until, bucket as BucketUnit);
   return {
     since,
     until,

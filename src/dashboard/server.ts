@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Pool } from 'mysql2/promise';
-import { chartRequest, type RawChartOptions } from '../chart/request.js';
+import { chartRequest, checkBounds, type RawChartOptions } from '../chart/request.js';
 import { parseInstant } from '../chart/time.js';
 import { querySeries, querySources } from '../db/series.js';
 import { UsageError } from '../errors.js';
@@ -99,6 +99,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         const t = now();
         const since = parseInstant(query.since || '30d', t, 'UTC', 'since');
         const until = parseInstant(query.until || 'now', t, 'UTC', 'until');
+        checkBounds(since, until);
         return json(response, 200, await querySources(options.pool, options.table, since, until + 1));
       } catch (error) {
         if (error instanceof UsageError) return json(response, 400, { error: error.message });

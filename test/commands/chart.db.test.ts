@@ -82,6 +82,8 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
     [['--bucket', 'week'], "argument 'week' is invalid"],
     [['--agg', 'median'], "argument 'median' is invalid"],
     [['--bucket', 'minute', '--since', '200d'], 'more than 100000 minutes'],
+    [['--since', '99999999999w'], 'before 1970'],
+    [['--bucket', 'day', '--since', '2026-01-01', '--until', '10000-01-01'], 'neither a duration'],
   ])('refuses %j with exit 2', async (flags, message) => {
     const run = await runCli(['chart', '--db-url', url, ...flags]);
     expect(run.code).toBe(2);

@@ -71,6 +71,15 @@ describe.skipIf(!hasDatabase)('dashboard server', () => {
     ['/api/series?agg=median', 400, '--agg must be one of'],
     ['/api/series?tz=Nowhere/Else', 400, 'not a time zone'],
     ['/api/series?bucket=minute&since=300d', 400, 'more than 100000'],
+    // Found by a hostile-input run: a cross-site <img> could send these; they once ran the
+    // process out of memory (36500d of minutes) or kept it busy for minutes (99999999999w).
+    ['/api/series?since=36500d&bucket=minute', 400, 'before 1970'],
+    ['/api/series?since=3650d&bucket=minute', 400, 'more than 100000 minutes'],
+    ['/api/series?since=99999999999w&bucket=day', 400, 'before 1970'],
+    ['/api/series?since=99999999999w', 400, 'before 1970'],
+    ['/api/series?since=2026-01-01&until=99999-01-01', 400, 'neither a duration'],
+    ['/api/series?since=2026-01-01&until=9999-12-31T23:59:59Z', 400, 'more than 100000 hours'],
+    ['/api/sources?since=99999999999w', 400, 'before 1970'],
     ['/api/nothing', 404, 'not found'],
   ])('%s → %i', async (path, status, message) => {
     const response = await fetch(new URL(path, dashboard.url));
