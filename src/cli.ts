@@ -124,6 +124,9 @@ const COMMANDS: CommandSpec[] = [
       ...dataOptions(),
       new Option('--port <number>', 'port to listen on (0: any free port)').default('8787'),
       new Option('--host <address>', 'address to listen on; anything but loopback shows your data to the network').default('127.0.0.1'),
+      new Option('--allow-host <name>', 'another name the dashboard is reached by, e.g. behind a proxy (repeatable); other Host headers are refused').argParser(
+        (value: string, previous: string[] = []) => [...previous, value],
+      ),
       new Option('--no-open', 'do not open the browser'),
       new Option('--refresh <seconds>', 'how often the page reloads the data').default('5'),
     ],

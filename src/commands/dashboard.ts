@@ -19,6 +19,10 @@ export async function run(context: CommandContext): Promise<number> {
   const port = integer(options.port, '--port', 0, 65535);
   const refreshSeconds = integer(options.refresh, '--refresh', 1, 3600);
   const host = String(options.host);
+  const allowHosts = (options.allowHost as string[] | undefined) ?? [];
+  for (const name of allowHosts) {
+    if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(name)) throw new UsageError(`--allow-host ${JSON.stringify(name)} is not a host name (with an optional :port)`);
+  }
   const target = dataTarget(context);
   // Bad chart options fail here, before anything starts.
   chartRequest(options, target.config.table, Date.now() / 1000);
@@ -34,6 +38,7 @@ export async function run(context: CommandContext): Promise<number> {
       refreshSeconds,
       host,
       port,
+      allowHosts,
       explain: (error) => explainDbError(error, target).message,
       log: (message) => out.warn(message),
     });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'mysql2/promise';
 import { chartRequest, checkBounds, type RawChartOptions } from '../chart/request.js';
@@ -24,6 +25,8 @@ export interface DashboardOptions {
   explain: (error: unknown) => string;
   now?: () => number;
   log?: (message: string) => void;
+  /** More names the dashboard may be reached by (`--allow-host`), e.g. behind a proxy. */
+  allowHosts?: string[];
 }
 
 export interface RunningDashboard {
@@ -52,6 +55,40 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * The Host headers the dashboard answers (DNS rebinding: a page elsewhere may point a name of its
+ * own at this machine): its own address, this machine's names and addresses when it listens on
+ * every interface, and the names given — each with the port.
+ */
+export function allowedHostHeaders(host: string, port: number, extra: string[] = []): Set<string> {
+  const names = new Set<string>([host, ...extra].map((n) => n.toLowerCase()));
+  if (isLoopback(host) || isWildcard(host)) for (const n of ['127.0.0.1', 'localhost', '::1']) names.add(n);
+  if (isWildcard(host)) {
+    names.add(hostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) names.add(i.address.toLowerCase());
+  }
+  const allowed = new Set<string>();
+  for (const name of names) {
+    const withPort = /:\d+$/.test(name) && !name.includes('::') && !name.startsWith('[') ? name : null;
+    if (withPort) allowed.add(withPort);
+    else allowed.add(`${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port}`);
+  }
+  return allowed;
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
+
+/**
+ * Fetch Metadata and Origin (w3.org/TR/fetch-metadata): a request a browser sent for a page of
+ * another origin — another site, or another port here — gets no data. Tools send neither header.
+ */
+function fromElsewhere(request: IncomingMessage): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = request.headers.origin;
+  return origin !== undefined && origin !== `http://${request.headers.host ?? ''}`;
+}
+
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const dir = assetsDir();
   const files = new Map<string, Buffer>();
@@ -69,9 +106,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    // A page elsewhere may point a name of its own at 127.0.0.1 (DNS rebinding): answer only our names.
-    if (allowedHosts.size > 0 && !allowedHosts.has((request.headers.host ?? '').toLowerCase())) {
-      return json(response, 421, { error: 'unexpected Host header' });
+    // A page elsewhere may point a name of its own at this machine (DNS rebinding): answer only our names.
+    if (!allowedHosts.has((request.headers.host ?? '').toLowerCase())) {
+      return json(response, 421, { error: 'unexpected Host header: add the name with --allow-host' });
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
@@ -82,6 +119,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const asset = ASSETS[url.pathname];
     if (asset) return send(response, 200, asset.type, files.get(asset.file)!);
     const query = Object.fromEntries(url.searchParams);
+    if (url.pathname.startsWith('/api/') && fromElsewhere(request)) {
+      return json(response, 403, { error: 'the data is for the dashboard’s own page, not for pages of other origins' });
+    }
     if (url.pathname === '/api/series') {
       let series;
       try {
@@ -120,9 +160,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  if (isLoopback(options.host)) {
-    allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${options.host}:${port}`]);
-  }
+  allowedHosts = allowedHostHeaders(options.host, port, options.allowHosts);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   return {
     url: `http://${shownHost}:${port}/`,

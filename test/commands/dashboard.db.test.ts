@@ -37,6 +37,32 @@ describe.skipIf(!hasDatabase)('mbed-tsdb dashboard', () => {
     await expect(fetch(address)).rejects.toThrow();
   });
 
+  it('answers a name given with --allow-host, and no other', async () => {
+    let stop!: () => void;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    let announced!: (url: string) => void;
+    const served = new Promise<string>((resolve) => (announced = resolve));
+    const running = runCli(['dashboard', '--db-url', url, '--port', '0', '--no-open', '--allow-host', 'tsdb.home.arpa'], {
+      interrupted,
+      onStdout: (text) => text.includes('\n') && announced(text.trim()),
+    });
+    const address = new URL(await served);
+    const { request } = await import('node:http');
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: address.hostname, port: address.port, path: '/api/sources', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await status(`tsdb.home.arpa:${address.port}`)).toBe(200);
+    expect(await status(`other.home.arpa:${address.port}`)).toBe(421);
+    stop();
+    expect((await running).code).toBe(0);
+  });
+
   it('refuses a port in use with exit 2', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -51,6 +77,7 @@ describe.skipIf(!hasDatabase)('mbed-tsdb dashboard', () => {
     [['--port', '70000'], '--port must be a whole number from 0 to 65535'],
     [['--refresh', '0'], '--refresh must be a whole number'],
     [['--since', 'later'], '--since "later"'],
+    [['--allow-host', 'evil.example/path'], '--allow-host "evil.example/path" is not a host name'],
   ])('refuses %j before starting, with exit 2', async (flags, message) => {
     const run = await runCli(['dashboard', '--db-url', url, '--no-open', ...flags]);
     expect(run.code).toBe(2);

@@ -92,16 +92,61 @@ describe.skipIf(!hasDatabase)('dashboard server', () => {
     expect(response.status).toBe(405);
   });
 
-  it('refuses requests for another host name (DNS rebinding)', async () => {
+  const wideOptions = () => ({ pool: fixture.pool, table: 'events', defaults: {}, refreshSeconds: 5, port: 0, explain: String });
+
+  /** A GET with exactly these headers (fetch would set some of its own). */
+  const rawGet = async (base: string, path: string, headers: Record<string, string>) => {
     const { request } = await import('node:http');
-    const status = await new Promise<number>((resolve, reject) => {
-      const url = new URL(dashboard.url);
-      request({ host: url.hostname, port: url.port, path: '/api/series', headers: { host: 'evil.example:80' } }, (res) => {
+    return new Promise<number>((resolve, reject) => {
+      const url = new URL(base);
+      request({ host: url.hostname, port: url.port, path, headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
-    expect(status).toBe(421);
+  };
+
+  it('refuses requests for another host name (DNS rebinding)', async () => {
+    expect(await rawGet(dashboard.url, '/api/series', { host: 'evil.example:80' })).toBe(421);
+  });
+
+  // Fetch Metadata (w3.org/TR/fetch-metadata): browsers mark each request with where it came
+  // from. A page elsewhere — another site, or another port of this machine (same-site) — may
+  // send a GET (an <img>, a form) but must not be answered with data.
+  it.each([
+    [{ 'sec-fetch-site': 'cross-site' }, 403],
+    [{ 'sec-fetch-site': 'same-site' }, 403],
+    [{ origin: 'https://evil.example' }, 403],
+    [{ origin: 'http://localhost:1' }, 403],
+    [{ 'sec-fetch-site': 'same-origin' }, 200],
+    [{ 'sec-fetch-site': 'none' }, 200],
+  ])('answers /api/* with %j: %i', async (headers, status) => {
+    const host = new URL(dashboard.url).host;
+    expect(await rawGet(dashboard.url, '/api/series?since=1h', { host, ...headers })).toBe(status);
+    expect(await rawGet(dashboard.url, '/api/sources', { host, ...headers })).toBe(status);
+  });
+
+  it('takes an Origin that is the dashboard itself', async () => {
+    const { host, origin } = new URL(dashboard.url);
+    expect(await rawGet(dashboard.url, '/api/series?since=1h', { host, origin, 'sec-fetch-site': 'same-origin' })).toBe(200);
+  });
+
+  it('keeps the Host allow-list when listening on every interface: this machine’s names and --allow-host only', async () => {
+    const { hostname } = await import('node:os');
+    const open = await startDashboard({ ...wideOptions(), host: '0.0.0.0', allowHosts: ['dash.example'] });
+    try {
+      const port = new URL(open.url).port;
+      const local = `http://127.0.0.1:${port}/`;
+      expect(await rawGet(local, '/api/series?since=1h', { host: 'evil.example' })).toBe(421);
+      expect(await rawGet(local, '/api/series?since=1h', { host: `evil.example:${port}` })).toBe(421);
+      for (const name of [`127.0.0.1:${port}`, `localhost:${port}`, `${hostname().toLowerCase()}:${port}`, `dash.example:${port}`, `DASH.example:${port}`]) {
+        expect(await rawGet(local, '/api/series?since=1h', { host: name }), name).toBe(200);
+      }
+    } finally {
+      await open.close();
+    }
   });
 
   it('says 503 with the reason when the database fails, in the words the command gives it', async () => {

@@ -46,6 +46,7 @@ export async function seededDashboard(options: { refreshSeconds: number }) {
   });
   return {
     db,
+    pool,
     dashboard,
     async close() {
       await dashboard.close();
