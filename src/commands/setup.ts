@@ -7,13 +7,17 @@ import { askSetup, type SavedAnswers } from './setup/ask.js';
 import { databaseCa } from './setup/database-ca.js';
 import { applySetup, describeSummary } from './setup/apply.js';
 import { describePlan, planSetup } from './setup/plan.js';
-import { validateSetupFlags, type SetupFlags } from './setup/validate.js';
+import { checkDbPassword, validateSetupFlags, type SetupFlags } from './setup/validate.js';
 import { connectorApiKey, promptsFor, stackContext } from './stack-context.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
   const flags = context.options as SetupFlags;
   const checked = validateSetupFlags(flags);
+  const dbPassword = flags.dbPassword ?? checkDbPassword(context.env.MBED_TSDB_DB_PASSWORD || undefined, 'MBED_TSDB_DB_PASSWORD');
+  if (flags.dbPassword !== undefined) {
+    out.warn('--db-password on the command line is visible to other users of this computer (ps) and stays in your shell history: set MBED_TSDB_DB_PASSWORD instead, or let setup generate one');
+  }
 
   const saved = readState(context.env, settings.stack);
   const prompter = promptsFor(context);
@@ -58,7 +62,7 @@ export async function run(context: CommandContext): Promise<number> {
     throw new UserFacingError('Nothing was changed.', { code: 'DECLINED' });
   }
 
-  const summary = await applySetup(context, ctx, { region, dbPassword: flags.dbPassword });
+  const summary = await applySetup(context, ctx, { region, dbPassword });
   if (summary.replacedCallback) out.warn(`the Connector's callback pointed at ${summary.replacedCallback}; it now points here`);
   out.result(summary, describeSummary(summary, answers));
   return 0;

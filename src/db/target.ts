@@ -61,7 +61,7 @@ function fromUrl(text: string, ca: string | undefined, tableFlag: string | undef
     throw new UsageError('the database URL is not a URL: use mysql://user:password@host:3306/tsdb');
   }
   if (url.protocol !== 'mysql:') throw new UsageError('the database URL must start with mysql://');
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'tsdb';
+  const database = decode(url.pathname.replace(/^\//, ''), 'database name') || 'tsdb';
   const tlsParam = url.searchParams.get('tls') ?? (ca ? 'ca' : 'rds');
   let tls: TlsMode;
   if (tlsParam === 'off') tls = { kind: 'off' };
@@ -75,13 +75,21 @@ function fromUrl(text: string, ca: string | undefined, tableFlag: string | undef
   return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
+    user: decode(url.username, 'user name'),
+    password: decode(url.password, 'password'),
     database,
     table,
     tls,
     connectTimeoutMs: 10_000,
   };
+}
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new UsageError(`the database URL has a malformed %-escape in its ${what}: write % as %25 (and other reserved characters as %XX)`);
+  }
 }
 
 function checkTable(table: string): void {

@@ -26,7 +26,7 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
   afterAll(async () => db?.drop());
 
   it('draws the tutorial chart: SUM(value) per hour, one line per bucket, empty hours empty', async () => {
-    const run = await runCli(['chart', '--db-url', url, ...window]);
+    const run = await runCli(['chart', ...window], { env: { MBED_TSDB_DB_URL: url } });
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('SUM(value) per hour (UTC)');
@@ -92,9 +92,9 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
   });
 
   it('says clearly when the database cannot be reached', async () => {
-    const run = await runCli(['chart', '--db-url', 'mysql://u:p@127.0.0.1:1/tsdb?tls=off']);
+    const run = await runCli(['chart'], { env: { MBED_TSDB_DB_URL: 'mysql://u:p@127.0.0.1:1/tsdb?tls=off' } });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^mbed-tsdb: the database at 127\.0\.0\.1:1 \(from --db-url\) refused the connection\n$/);
+    expect(run.stderr).toMatch(/^mbed-tsdb: the database at 127\.0\.0\.1:1 \(from MBED_TSDB_DB_URL\) refused the connection\n$/);
   });
 
   it('says what to do when no database is known for the stack', async () => {
@@ -141,9 +141,30 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
     expect(text.stdout.split('\n')[0]).toBe(`COUNT(*) per hour (UTC) · board kitchen-button (${old}, ${replacement})`);
   });
 
+  it('warns that a password in --db-url is visible to other users, and points to MBED_TSDB_DB_URL', async () => {
+    const run = await runCli(['chart', '--db-url', url, ...window, '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('a password in --db-url is visible to other users of this computer');
+    expect(run.stderr).toContain('MBED_TSDB_DB_URL');
+    expect(run.stderr).not.toContain(db.login.password);
+  });
+
+  it.each([
+    ['mysql://user:%zz@127.0.0.1/tsdb', 'a malformed %-escape in its password'],
+    ['mysql://us%e0er:pw@127.0.0.1/tsdb', 'a malformed %-escape in its user name'],
+    ['mysql://user:pw@127.0.0.1/ts%db', 'a malformed %-escape in its database name'],
+  ])('refuses %s as a usage error (exit 2), not a crash', async (bad, message) => {
+    const run = await runCli(['chart', '--db-url', bad]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain('write % as %25');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('reads MBED_TSDB_DB_URL', async () => {
     const run = await runCli(['chart', ...window, '--json'], { env: { MBED_TSDB_DB_URL: url } });
     expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout).points).toHaveLength(24);
   });
 });

@@ -63,6 +63,21 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(modify).toEqual([{ DBInstanceIdentifier: 'tsdb', MasterUserPassword: 'Another-password-2026', ApplyImmediately: true }]);
     expect(run.stderr).toContain('resetting-master-credentials');
     expect(readStateFile(world).database).toMatchObject({ password: 'Another-password-2026', passwordApplied: true });
+    // On the command line it is visible to every user of this computer (ps) and in the shell's history.
+    expect(run.stderr).toContain('--db-password on the command line is visible to other users of this computer');
+    expect(run.stderr).toContain('MBED_TSDB_DB_PASSWORD');
+    expect(run.stderr).not.toContain('Another-password-2026');
+  });
+
+  it('takes the new database password from MBED_TSDB_DB_PASSWORD, without a warning', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const run = await world.setup([], { env: { MBED_TSDB_DB_PASSWORD: 'From-the-environment-1' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.aws.callsOf('ModifyDBInstance')).toEqual([expect.objectContaining({ MasterUserPassword: 'From-the-environment-1' })]);
+    expect(run.stderr).not.toContain('visible to other users');
+    const bad = await world.setup([], { env: { MBED_TSDB_DB_PASSWORD: 'short' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('MBED_TSDB_DB_PASSWORD must be 8 to 41');
   });
 
   // Lambda keeps 4 KB of environment for all variables together (Lambda quotas): a CA bundle of

@@ -34,10 +34,16 @@ export interface CheckedFlags {
   dbCaPem: string | undefined;
 }
 
-export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): CheckedFlags {
-  if (flags.dbPassword !== undefined && (!RDS_PASSWORD.test(flags.dbPassword) || /[/"@]/.test(flags.dbPassword))) {
-    throw new UsageError('--db-password must be 8 to 41 printable ASCII characters without / " @ or spaces');
+/** The master password RDS accepts (CreateDBInstance's MasterUserPassword): 8 to 41 printable ASCII, none of / " @ or space. */
+export function checkDbPassword(password: string | undefined, name: string): string | undefined {
+  if (password !== undefined && (!RDS_PASSWORD.test(password) || /[/"@]/.test(password))) {
+    throw new UsageError(`${name} must be 8 to 41 printable ASCII characters without / " @ or spaces`);
   }
+  return password;
+}
+
+export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): CheckedFlags {
+  checkDbPassword(flags.dbPassword, '--db-password');
   if (flags.connectorHost !== undefined) checkConnectorHost(flags.connectorHost, '--connector-host');
   let dbCaPem: string | undefined;
   if (flags.dbCa !== undefined) {
