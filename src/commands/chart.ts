@@ -7,6 +7,7 @@ import { openDatabase, explainDbError } from '../db/connect.js';
 import { planSeries, querySeries } from '../db/series.js';
 import { readState } from '../stack/state.js';
 import type { CommandContext } from './context.js';
+import { stateNotices } from './stack-context.js';
 import { dataTarget } from './data-target.js';
 
 export async function run(context: CommandContext): Promise<number> {
@@ -15,7 +16,7 @@ export async function run(context: CommandContext): Promise<number> {
 
   if (options.quicksight) {
     const { host, port, database, table, user } = target.config;
-    const region = settings.region ?? readState(context.env, settings.stack)?.region ?? settings.profileRegion;
+    const region = settings.region ?? readState(context.env, settings.stack, stateNotices(context))?.region ?? settings.profileRegion;
     out.result({ host, port, database, table, user, region: region ?? null }, quickSightSteps({ host, port, database, table, user, region }));
     return 0;
   }

@@ -8,7 +8,7 @@ import { databaseCa } from './setup/database-ca.js';
 import { applySetup, describeSummary } from './setup/apply.js';
 import { describePlan, planSetup } from './setup/plan.js';
 import { checkDbPassword, validateSetupFlags, type SetupFlags } from './setup/validate.js';
-import { connectorApiKey, promptsFor, stackContext } from './stack-context.js';
+import { connectorApiKey, promptsFor, stackContext, stateNotices } from './stack-context.js';
 
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
@@ -19,7 +19,7 @@ export async function run(context: CommandContext): Promise<number> {
     out.warn('--db-password on the command line is visible to other users of this computer (ps) and stays in your shell history: set MBED_TSDB_DB_PASSWORD instead, or let setup generate one');
   }
 
-  const saved = readState(context.env, settings.stack);
+  const saved = readState(context.env, settings.stack, stateNotices(context));
   const prompter = promptsFor(context);
   const mode = { interactive: context.terminal.interactive, prompter };
   const { region, answers } = await askSetup({

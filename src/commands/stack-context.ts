@@ -3,7 +3,7 @@
 import { createAwsClients } from '../aws/clients.js';
 import { stackNames, stackTags } from '../stack/naming.js';
 import type { SetupAnswers, StepContext } from '../stack/step.js';
-import type { StackState } from '../stack/state.js';
+import type { StackState, StateNotices } from '../stack/state.js';
 import { createProgress, shouldAnimate, type Progress } from '../ui/progress.js';
 import { realSleep } from '../util/wait.js';
 import { UsageError } from '../errors.js';
@@ -50,6 +50,11 @@ export function stackContext(context: CommandContext, input: { region: string; s
 }
 
 /** The command's questions: scripted in tests, the terminal otherwise (on stderr). */
+/** State files or folders others could read are reported as warnings. */
+export function stateNotices(context: CommandContext): StateNotices {
+  return { warn: (message) => context.out.warn(message) };
+}
+
 export function promptsFor(context: CommandContext): Prompter {
   return context.hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
 }

@@ -6,7 +6,7 @@ import { detectPublicIp } from '../net/public-ip.js';
 import { readState } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
 import type { CommandContext } from './context.js';
-import { savedAnswers, stackContext } from './stack-context.js';
+import { savedAnswers, stackContext, stateNotices } from './stack-context.js';
 
 function table(report: StatusReport): string {
   const header = ['STEP', 'RESOURCE', 'STATE', 'NOTE'];
@@ -26,7 +26,7 @@ function table(report: StatusReport): string {
 
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
-  const state = readState(context.env, settings.stack);
+  const state = readState(context.env, settings.stack, stateNotices(context));
   // The stack's own region before the profile's: a stack lives where it was made.
   const region = settings.region ?? state?.region ?? settings.profileRegion;
   if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);

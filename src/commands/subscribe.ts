@@ -15,7 +15,7 @@ import { readState, writeState, type StackState } from '../stack/state.js';
 import { pendingSubscriptions, type ConnectorOutput } from '../stack/steps/connector.js';
 import { realSleep } from '../util/wait.js';
 import type { CommandContext } from './context.js';
-import { connectorApiKey, promptsFor } from './stack-context.js';
+import { connectorApiKey, promptsFor, stateNotices } from './stack-context.js';
 
 interface Flags {
   resource?: string[];
@@ -32,7 +32,7 @@ export async function run(context: CommandContext): Promise<number> {
   const resources = [...new Set((flags.resource?.length ? flags.resource : [DEFAULT_RESOURCE]).map(checkResource))];
   if (flags.remove && flags.list) throw new UsageError('--remove and --list do not go together');
   if (flags.connectorHost !== undefined) checkConnectorHost(flags.connectorHost, '--connector-host');
-  const state = readState(context.env, settings.stack);
+  const state = readState(context.env, settings.stack, stateNotices(context));
   const savedHost = (state?.answers as { connectorHost?: string } | undefined)?.connectorHost;
   const host = chosenConnectorHost(flags.connectorHost, settings) ?? savedHost ?? settings.connectorHost;
   const apiKey = await connectorApiKey(context, promptsFor(context));
@@ -88,13 +88,13 @@ export async function run(context: CommandContext): Promise<number> {
       onRulesKept: (kept) => {
         if (!state) return;
         state.rules = [...(state.rules ?? []), ...kept];
-        writeState(context.env, state);
+        writeState(context.env, state, stateNotices(context));
       },
     });
     results = done.results.map((r) => ({ resource: r.resource, state: r.state, words: words(r) }));
     if (state) record(state, pairs, done.added, done.results, 'add');
   }
-  if (state) writeState(context.env, state);
+  if (state) writeState(context.env, state, stateNotices(context));
   out.result({ endpoint, name: device.name ?? null, results }, results.map((r) => `${endpoint} ${r.resource}: ${r.words}`).join('\n'));
   return 0;
 }

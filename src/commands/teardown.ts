@@ -8,7 +8,7 @@ import { readState, statePath, writeState } from '../stack/state.js';
 import { connectorRecord, teardownStack } from '../stack/teardown.js';
 import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
-import { promptsFor, savedAnswers, stackContext, untilInterrupted } from './stack-context.js';
+import { promptsFor, savedAnswers, stackContext, stateNotices, untilInterrupted } from './stack-context.js';
 
 interface Flags {
   dryRun?: boolean;
@@ -29,7 +29,7 @@ export async function run(context: CommandContext): Promise<number> {
   const waitMinutes = flags.waitMinutes === undefined ? 60 : Number(flags.waitMinutes);
   if (!Number.isInteger(waitMinutes) || waitMinutes < 1 || waitMinutes > 24 * 60) throw new UsageError('--wait-minutes must be a whole number from 1 to 1440');
 
-  const state = readState(context.env, settings.stack);
+  const state = readState(context.env, settings.stack, stateNotices(context));
   // The stack's own region before the profile's: a stack lives where it was made.
   const region = settings.region ?? state?.region ?? settings.profileRegion;
   if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
@@ -90,7 +90,7 @@ export async function run(context: CommandContext): Promise<number> {
   if (error) throw error;
   if (remaining!.length > 0) throw new UserFacingError('some resources are left: run teardown again to finish', { code: 'RESOURCES_LEFT' });
   // The AWS side is gone; what the busy Connector kept stays on record for the next run.
-  if (connectorLeft.length > 0) writeState(context.env, connectorRecord(ctx.state));
+  if (connectorLeft.length > 0) writeState(context.env, connectorRecord(ctx.state), stateNotices(context));
   else rmSync(statePath(context.env, settings.stack), { force: true });
   out.result(
     { stack: settings.stack, region, deleted: found, remaining: [], ...(connectorLeft.length ? { connectorLeft } : {}) },

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { DbConfig, TlsMode } from '../../templates/lambda/config.js';
 import { DEFAULT_TABLE, isValidTableName } from '../../templates/lambda/schema.js';
 import { UsageError, UserFacingError } from '../errors.js';
-import { databaseConfig, readState, statePath } from '../stack/state.js';
+import { databaseConfig, readState, statePath, type StateNotices } from '../stack/state.js';
 
 export interface DbTarget {
   config: DbConfig;
@@ -21,6 +21,7 @@ export interface DbTargetInput {
   table?: string;
   stack: string;
   env: Record<string, string | undefined>;
+  notices?: StateNotices;
 }
 
 export function resolveDbTarget(input: DbTargetInput): DbTarget {
@@ -28,7 +29,7 @@ export function resolveDbTarget(input: DbTargetInput): DbTarget {
   const ca = input.dbCa ? readCa(input.dbCa) : undefined;
   if (url) return { config: fromUrl(url, ca, input.table), source: input.dbUrl ? '--db-url' : 'MBED_TSDB_DB_URL' };
 
-  const state = readState(input.env, input.stack);
+  const state = readState(input.env, input.stack, input.notices);
   if (!state?.database) {
     throw new UserFacingError(
       `no database known for stack ${input.stack} on this machine (${statePath(input.env, input.stack)}): ` +

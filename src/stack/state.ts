@@ -1,7 +1,7 @@
 // The per-stack state file: what setup created and how to reach it. Owner-only, since it
 // holds the database password; never the Connector API key.
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { DbConfig } from '../../templates/lambda/config.js';
@@ -54,9 +54,15 @@ export function statePath(env: Record<string, string | undefined>, stack: string
   return join(stateDir(env), `${stack}.json`);
 }
 
-/** The stack's saved state, or null when this machine has none. */
-export function readState(env: Record<string, string | undefined>, stack: string): StackState | null {
+/** Where a state file or folder that others could read is reported. */
+export interface StateNotices {
+  warn?: (message: string) => void;
+}
+
+/** The stack's saved state, or null when this machine has none. A file others could read is made owner-only again. */
+export function readState(env: Record<string, string | undefined>, stack: string, notices: StateNotices = {}): StackState | null {
   const path = statePath(env, stack);
+  secureFile(path, notices);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -93,12 +99,38 @@ export function databaseConfig(db: DatabaseState, options: { caPem?: string | un
   };
 }
 
-/** Group or others can read the file: the database password is exposed. */
-export function stateIsExposed(env: Record<string, string | undefined>, stack: string): boolean {
+const ownedByMe = (uid: number) => typeof process.getuid !== 'function' || uid === process.getuid();
+
+function secureFile(path: string, notices: StateNotices): void {
+  let mode: number;
+  let uid: number;
   try {
-    return (statSync(statePath(env, stack)).mode & 0o077) !== 0;
+    ({ mode, uid } = statSync(path));
   } catch {
-    return false;
+    return;
+  }
+  if ((mode & 0o077) === 0 || !ownedByMe(uid)) return;
+  chmodSync(path, 0o600);
+  notices.warn?.(
+    `${path} was readable by other users of this computer; it is owner-only now. It holds the database's master password: ` +
+      'if others may have read it, set a new one (MBED_TSDB_DB_PASSWORD=… mbed-tsdb setup)',
+  );
+}
+
+/**
+ * The state folder, entered by the owner only. A folder of ours (state files only) that others
+ * could enter is tightened; a shared folder someone chose is left as it is, with a word.
+ */
+const warnedFolders = new Set<string>();
+
+function secureFolder(dir: string, notices: StateNotices): void {
+  const { mode, uid } = statSync(dir);
+  if ((mode & 0o077) === 0 || warnedFolders.has(dir)) return;
+  const ours = ownedByMe(uid) && readdirSync(dir).every((name) => /\.json(\.\d+\.tmp)?$/.test(name));
+  if (ours) chmodSync(dir, 0o700);
+  else if (notices.warn) {
+    warnedFolders.add(dir);
+    notices.warn(`other users can list the state folder ${dir} (its state files are owner-only): a folder of its own (MBED_TSDB_STATE_DIR) is safer`);
   }
 }
 
@@ -106,9 +138,10 @@ export function stateIsExposed(env: Record<string, string | undefined>, stack: s
  * Saves the state atomically (a crash leaves the old file or the new one, never half of
  * one), readable by the owner only, in a folder only the owner can enter.
  */
-export function writeState(env: Record<string, string | undefined>, state: StackState): string {
+export function writeState(env: Record<string, string | undefined>, state: StackState, notices: StateNotices = {}): string {
   const dir = stateDir(env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  secureFolder(dir, notices);
   const path = statePath(env, state.stack);
   const temporary = `${path}.${process.pid}.tmp`;
   try {

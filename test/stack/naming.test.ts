@@ -1,10 +1,6 @@
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ownedBy, stackNames, stackTags } from '../../src/stack/naming.js';
 import { generateDbPassword, generateWebhookSecret } from '../../src/stack/secrets.js';
-import { readState, stateIsExposed, writeState } from '../../src/stack/state.js';
 
 describe('stack names', () => {
   it("are the tutorial's for the default stack", () => {
@@ -51,21 +47,5 @@ describe('secrets', () => {
     expect(passwords.size).toBe(50);
     for (const p of passwords) expect(p).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(generateWebhookSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
-  });
-});
-
-describe('state file', () => {
-  it('is written atomically, owner-only, and read back', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'state-')), 'nested');
-    const env = { MBED_TSDB_STATE_DIR: dir };
-    const path = writeState(env, { version: 1, stack: 'demo', region: 'us-west-2' });
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(readState(env, 'demo')).toEqual({ version: 1, stack: 'demo', region: 'us-west-2' });
-    expect(readdirSync(dir)).toEqual(['demo.json']);
-    expect(stateIsExposed(env, 'demo')).toBe(false);
-    writeState(env, { version: 1, stack: 'demo', region: 'eu-west-1' });
-    expect(readState(env, 'demo')?.region).toBe('eu-west-1');
-    expect(readState(env, 'other')).toBeNull();
   });
 });

@@ -12,7 +12,7 @@ import type { DatabaseOutput } from '../../stack/steps/database.js';
 import { SETUP_STEPS } from '../../stack/steps/index.js';
 import { InterruptedError } from '../../ui/prompts.js';
 import type { CommandContext } from '../context.js';
-import { untilInterrupted, type StackContext } from '../stack-context.js';
+import { stateNotices, untilInterrupted, type StackContext } from '../stack-context.js';
 
 export interface SetupSummary {
   stack: string;
@@ -45,7 +45,7 @@ export async function applySetup(context: CommandContext, ctx: StackContext, inp
   const { settings } = context;
   const state = prepareState(ctx.state, { region: input.region, answers: ctx.answers, dbPassword: input.dbPassword });
   // Every save says when this run last acted: teardown gives AWS time to list what it made.
-  const save = (s: StackState) => writeState(context.env, { ...s, actedAt: ctx.now() });
+  const save = (s: StackState) => writeState(context.env, { ...s, actedAt: ctx.now() }, stateNotices(context));
   save(state);
 
   const run = applyStack(SETUP_STEPS, ctx, save).catch((error: unknown) => {
