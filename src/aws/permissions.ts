@@ -77,6 +77,7 @@ export const COMMAND_ACTIONS = {
     PutMethodResponse: ['apigateway:PUT'],
     PutIntegrationResponse: ['apigateway:PUT'],
     CreateDeployment: ['apigateway:POST'],
+    UpdateStage: ['apigateway:PATCH'],
     DeleteRestApi: ['apigateway:DELETE'],
   },
 } as const satisfies Record<string, Record<string, readonly string[]>>;

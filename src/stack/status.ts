@@ -12,7 +12,7 @@ import { functionPackage } from './package.js';
 import { reachableUrl, type StepContext } from './step.js';
 import { pendingSubscriptions, type ConnectorOutput } from './steps/connector.js';
 import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
-import { webhookUrl } from './steps/api.js';
+import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
@@ -91,9 +91,11 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       const api = has('api');
       if (!api) return missing('§6 API', names.api);
       const stage = await apigw.send(new GetStageCommand({ restApiId: api.id, stageName: names.apiStage })).catch(absent);
-      return stage
-        ? { step: '§6 API', resource: `${names.api} (${api.id})`, state: `deployed (${names.apiStage})`, ok: true }
-        : { step: '§6 API', resource: `${names.api} (${api.id})`, state: 'not deployed', ok: false };
+      if (!stage) return { step: '§6 API', resource: `${names.api} (${api.id})`, state: 'not deployed', ok: false };
+      const drift = throttleDrift(stage);
+      return drift
+        ? { step: '§6 API', resource: `${names.api} (${api.id})`, state: 'drifted', ok: false, note: `throttle: ${drift}` }
+        : { step: '§6 API', resource: `${names.api} (${api.id})`, state: `deployed (${names.apiStage})`, ok: true, note: `throttled at ${API_THROTTLE.rateLimit}/s` };
     })(),
   ];
   const rows = await Promise.all(rowChecks);

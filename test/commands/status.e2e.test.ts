@@ -138,6 +138,11 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
       'not subscribed',
     ],
     ['the API is gone', async (w: World) => void w.aws.apigateway.apis.clear(), 'missing'],
+    [
+      'the API’s throttle was removed',
+      async (w: World) => void ([...w.aws.apigateway.apis.values()][0]!.stages.get('test')!.methodSettings = {}),
+      'throttle: no throttle, not 25 requests/s (burst 50)',
+    ],
     ['the database is being deleted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
   ])('is degraded when %s (exit 1)', async (_name, drift, message) => {
     expect((await world.setup()).code).toBe(0);

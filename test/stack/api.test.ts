@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiStep } from '../../src/stack/steps/api.js';
+import { API_THROTTLE, apiStep } from '../../src/stack/steps/api.js';
 import { ConflictError } from '../../src/stack/step.js';
 import { FakeAws, SimulatedCrash, type CrashMode } from '../support/aws-fake.js';
 import { stepContext } from '../support/step-context.js';
@@ -51,6 +51,23 @@ describe('§6 API step', () => {
     expect(api.deployments.map((d) => d.stageName)).toEqual(['test']);
   });
 
+  // Every unauthenticated PUT runs the function: the stage's default method throttling (API
+  // Gateway, "Throttle requests to your REST APIs": UpdateStage /*/*/throttling/rateLimit and
+  // burstLimit) bounds what a stranger can run up, well above one Connector channel's pace.
+  it('throttles the stage, and puts the limits back when they were changed', async () => {
+    const ctx = ready();
+    await apiStep.apply(ctx);
+    const api = [...aws.apigateway.apis.values()][0]!;
+    expect(api.stages.get('test')!.methodSettings['*/*']).toEqual({ throttlingRateLimit: API_THROTTLE.rateLimit, throttlingBurstLimit: API_THROTTLE.burstLimit });
+    expect(API_THROTTLE.rateLimit).toBeGreaterThanOrEqual(10);
+    expect(API_THROTTLE.rateLimit).toBeLessThanOrEqual(100);
+    api.stages.get('test')!.methodSettings['*/*'] = { throttlingRateLimit: 10_000, throttlingBurstLimit: 5000 };
+    await apiStep.apply(ctx);
+    expect(api.stages.get('test')!.methodSettings['*/*']).toEqual({ throttlingRateLimit: API_THROTTLE.rateLimit, throttlingBurstLimit: API_THROTTLE.burstLimit });
+    expect(aws.callsOf('UpdateStage')).toHaveLength(2);
+    expect((await apiStep.plan(ctx))[0]!.detail ?? '').toContain(`${API_THROTTLE.rateLimit} requests/s`);
+  });
+
   it('changes and redeploys nothing when run again', async () => {
     const ctx = ready();
     await apiStep.apply(ctx);
@@ -62,7 +79,7 @@ describe('§6 API step', () => {
   // A clean apply's mutating calls, in order: each is a crash point.
   const CHANGES = [
     'CreateRestApi', 'CreateResource', 'PutMethod', 'PutIntegration', 'PutMethodResponse', 'PutIntegrationResponse',
-    'PutMethod', 'PutIntegration', 'AddPermission', 'CreateDeployment',
+    'PutMethod', 'PutIntegration', 'AddPermission', 'CreateDeployment', 'UpdateStage',
   ];
 
   it('makes exactly these changes on a clean apply', async () => {
@@ -82,7 +99,8 @@ describe('§6 API step', () => {
       const api = [...aws.apigateway.apis.values()][0]!;
       expect([...api.resources.values()].map((r) => r.path).sort()).toEqual(['/', '/webhook']);
       expect([...api.resources.values()].find((r) => r.path === '/webhook')!.methods.size).toBe(2);
-      expect(api.stages).toEqual(new Set(['test']));
+      expect([...api.stages.keys()]).toEqual(['test']);
+      expect(api.stages.get('test')!.methodSettings['*/*']).toEqual({ throttlingRateLimit: API_THROTTLE.rateLimit, throttlingBurstLimit: API_THROTTLE.burstLimit });
       expect(aws.lambda.functions.get('mbed_time_series_webhook')!.policy).toHaveLength(1);
     });
   });
@@ -110,7 +128,7 @@ describe('§6 API step', () => {
   });
 
   it('finds its API behind many pages of others, and makes no second one', async () => {
-    for (let i = 0; i < 250; i++) aws.apigateway.apis.set(`other${i}`, { id: `other${i}`, name: `someone's api ${i}`, tags: {}, request: {}, resources: new Map(), deployments: [], stages: new Set() });
+    for (let i = 0; i < 250; i++) aws.apigateway.apis.set(`other${i}`, { id: `other${i}`, name: `someone's api ${i}`, tags: {}, request: {}, resources: new Map(), deployments: [], stages: new Map() });
     const ctx = ready();
     await apiStep.apply(ctx);
     // Ours is now last of 251: pages of 100 (the fake's) hide it from a first-page-only lookup.
@@ -121,7 +139,7 @@ describe('§6 API step', () => {
 
   it('never adopts an API of the same name it did not make', async () => {
     const ctx = ready();
-    aws.apigateway.apis.set('hand', { id: 'hand', name: 'mbed time series database webhook', tags: {}, request: {}, resources: new Map(), deployments: [], stages: new Set() });
+    aws.apigateway.apis.set('hand', { id: 'hand', name: 'mbed time series database webhook', tags: {}, request: {}, resources: new Map(), deployments: [], stages: new Map() });
     await expect(apiStep.plan(ctx)).rejects.toThrow(ConflictError);
     await apiStep.remove(ctx);
     expect(aws.apigateway.apis.has('hand')).toBe(true);

@@ -147,7 +147,8 @@ export interface RestApi {
   request: Record<string, unknown>;
   resources: Map<string, { id: string; path: string; pathPart?: string; parentId?: string; methods: Map<string, ApiMethod> }>;
   deployments: Array<{ stageName?: string; at: number }>;
-  stages: Set<string>;
+  /** By stage name: its method settings, keyed as GetStage shows them (all methods, or ~1webhook/PUT). */
+  stages: Map<string, { methodSettings: Record<string, { throttlingRateLimit?: number; throttlingBurstLimit?: number }> }>;
 }
 
 export interface DbCluster {

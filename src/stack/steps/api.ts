@@ -17,6 +17,7 @@ import {
   PutMethodCommand,
   PutMethodResponseCommand,
   TooManyRequestsException,
+  UpdateStageCommand,
   type APIGatewayClient,
   type Method,
   type RestApi,
@@ -118,6 +119,27 @@ async function getMethod(apigw: APIGatewayClient, restApiId: string, resourceId:
   }
 }
 
+/**
+ * The stage's throttle. One Connector channel sends one batch at a time (each a round trip
+ * through API Gateway, Lambda and the database, rarely under 100 ms): a few requests a second.
+ * A stranger's flood is held to this, about 2 million requests a day at worst.
+ */
+export const API_THROTTLE = { rateLimit: 25, burstLimit: 50 } as const;
+const THROTTLE_KEY = '*/*';
+
+const throttled = (stage: { methodSettings?: Record<string, { throttlingRateLimit?: number; throttlingBurstLimit?: number }> } | undefined) => {
+  const settings = stage?.methodSettings?.[THROTTLE_KEY];
+  return settings?.throttlingRateLimit === API_THROTTLE.rateLimit && settings.throttlingBurstLimit === API_THROTTLE.burstLimit;
+};
+
+/** The stage's throttle as status reports it: null when it is this stack's. */
+export function throttleDrift(stage: Parameters<typeof throttled>[0]): string | null {
+  if (throttled(stage)) return null;
+  const settings = stage?.methodSettings?.[THROTTLE_KEY];
+  const now = settings?.throttlingRateLimit !== undefined ? `${settings.throttlingRateLimit} requests/s (burst ${settings.throttlingBurstLimit ?? '–'})` : 'no throttle';
+  return `${now}, not ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit}): run mbed-tsdb setup to set it`;
+}
+
 export const apiStep: Step<ApiOutput> = {
   id: 'api',
   title: '§6 API Gateway',
@@ -127,8 +149,13 @@ export const apiStep: Step<ApiOutput> = {
     const api = await findApi(await ctx.aws.apiGateway(), ctx);
     return [
       api
-        ? { step: 'api', resource: `REST API ${ctx.names.api} (${api.id})`, action: 'keep' }
-        : { step: 'api', resource: `REST API ${ctx.names.api}`, action: 'create', detail: `/${ctx.names.apiResource}: GET mock, PUT → function; stage ${ctx.names.apiStage}` },
+        ? { step: 'api', resource: `REST API ${ctx.names.api} (${api.id})`, action: 'keep', detail: `throttled at ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit})` }
+        : {
+            step: 'api',
+            resource: `REST API ${ctx.names.api}`,
+            action: 'create',
+            detail: `/${ctx.names.apiResource}: GET mock, PUT → function; stage ${ctx.names.apiStage}, throttled at ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit})`,
+          },
     ];
   },
 
@@ -193,16 +220,28 @@ export const apiStep: Step<ApiOutput> = {
     // Lambda permission, scoped to this API's PUT /webhook on any stage.
     await ensurePermission(ctx, fn, `arn:${partitionOf(region).partition}:execute-api:${region}:${account}:${restApiId}/*/PUT/${ctx.names.apiResource}`, task);
 
-    let deployed = true;
-    try {
-      await apigw.send(new GetStageCommand({ restApiId, stageName: ctx.names.apiStage }));
-    } catch (error) {
-      if (!(error instanceof NotFoundException)) throw error;
-      deployed = false;
+    const stageName = ctx.names.apiStage;
+    let stage = await apigw.send(new GetStageCommand({ restApiId, stageName })).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return undefined;
+      throw error;
+    });
+    if (changed || !stage) {
+      task.update(`deploying to stage ${stageName}`);
+      await apigw.send(new CreateDeploymentCommand({ restApiId, stageName, description: 'mbed-tsdb setup' }));
+      stage ??= await apigw.send(new GetStageCommand({ restApiId, stageName }));
     }
-    if (changed || !deployed) {
-      task.update(`deploying to stage ${ctx.names.apiStage}`);
-      await apigw.send(new CreateDeploymentCommand({ restApiId, stageName: ctx.names.apiStage, description: 'mbed-tsdb setup' }));
+    if (!throttled(stage)) {
+      task.update(`throttling stage ${stageName}`);
+      await apigw.send(
+        new UpdateStageCommand({
+          restApiId,
+          stageName,
+          patchOperations: [
+            { op: 'replace', path: `/${THROTTLE_KEY}/throttling/rateLimit`, value: String(API_THROTTLE.rateLimit) },
+            { op: 'replace', path: `/${THROTTLE_KEY}/throttling/burstLimit`, value: String(API_THROTTLE.burstLimit) },
+          ],
+        }),
+      );
     }
     const url = webhookUrl(restApiId, region, ctx.names.apiStage, ctx.names.apiResource);
     task.done(url);

@@ -17,6 +17,7 @@ import {
   PutMethodCommand,
   PutMethodResponseCommand,
   TooManyRequestsException,
+  UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
 import { mockClient } from 'aws-sdk-client-mock';
 import { meta } from '../aws-fake.js';
@@ -61,7 +62,7 @@ export function installApiGateway(fake: FakeAws): void {
       request: input as unknown as Record<string, unknown>,
       resources: new Map([[rootId, { id: rootId, path: '/', methods: new Map() }]]),
       deployments: [],
-      stages: new Set(),
+      stages: new Map(),
     });
     return { id, name: input.name, tags: input.tags, rootResourceId: rootId };
   });
@@ -119,16 +120,37 @@ export function installApiGateway(fake: FakeAws): void {
     m.integrationResponses.push(input.statusCode!);
     return { statusCode: input.statusCode };
   });
+  const stage = (input: { restApiId?: string; stageName?: string }) => {
+    const found = api(input.restApiId).stages.get(input.stageName!);
+    if (!found) throw new NotFoundException({ ...meta, message: 'Invalid stage identifier specified' });
+    return found;
+  };
   fake.handle(apigw, GetStageCommand, { service: 'apigateway', name: 'GetStage', mutating: false }, async (input) => {
-    if (!api(input.restApiId).stages.has(input.stageName!)) throw new NotFoundException({ ...meta, message: 'Invalid stage identifier specified' });
-    return { stageName: input.stageName };
+    return { stageName: input.stageName, methodSettings: structuredClone(stage(input).methodSettings) };
+  });
+  // Patch operations on a stage (API Gateway reference, "Patch operations", Stage): method
+  // settings at /{resourcePath}/{httpMethod}/throttling/{rateLimit|burstLimit}, `*/*` for every
+  // method; values are strings; a bad path is a BadRequestException.
+  fake.handle(apigw, UpdateStageCommand, { service: 'apigateway', name: 'UpdateStage', mutating: true }, async (input) => {
+    const s = stage(input);
+    for (const op of input.patchOperations ?? []) {
+      const match = /^\/(\*|~1[^/]*)\/(\*|[A-Z]+)\/throttling\/(rateLimit|burstLimit)$/.exec(op.path ?? '');
+      if (!match || (op.op !== 'replace' && op.op !== 'add')) throw new BadRequestException({ ...meta, message: `Invalid patch path  '${op.path}' specified for op '${op.op}'. Must be one of: [...]` });
+      const value = Number(op.value);
+      if (op.value === undefined || !Number.isFinite(value) || value < 0) throw new BadRequestException({ ...meta, message: `Invalid value for ${op.path}: ${op.value}` });
+      const key = `${match[1]}/${match[2]}`;
+      const settings = (s.methodSettings[key] ??= {});
+      if (match[3] === 'rateLimit') settings.throttlingRateLimit = value;
+      else settings.throttlingBurstLimit = Math.floor(value);
+    }
+    return { stageName: input.stageName, methodSettings: structuredClone(s.methodSettings) };
   });
   fake.handle(apigw, CreateDeploymentCommand, { service: 'apigateway', name: 'CreateDeployment', mutating: true }, async (input) => {
     const a = api(input.restApiId);
     const incomplete = [...a.resources.values()].some((r) => [...r.methods.values()].some((m) => !m.integration));
     if (incomplete) throw new BadRequestException({ ...meta, message: 'No integration defined for method' });
     a.deployments.push({ stageName: input.stageName, at: fake.clock() });
-    if (input.stageName) a.stages.add(input.stageName);
+    if (input.stageName && !a.stages.has(input.stageName)) a.stages.set(input.stageName, { methodSettings: {} });
     return { id: newId() };
   });
 }
