@@ -1,5 +1,6 @@
 // The function's configuration comes from its Lambda environment; setup writes it.
 
+import { lambdaIamAuth, type IamAuth } from './iam-token.js';
 import { DEFAULT_TABLE, isValidTableName } from './schema.js';
 
 export type TlsMode = { kind: 'rds' } | { kind: 'off' } | { kind: 'ca'; pem: string };
@@ -8,7 +9,10 @@ export interface DbConfig {
   host: string;
   port: number;
   user: string;
+  /** Empty with IAM authentication: each connection signs a token instead. */
   password: string;
+  /** RDS IAM database authentication (DB_AUTH=iam): the role's credentials sign each connection's token. */
+  iam?: IamAuth;
   database: string;
   table: string;
   tls: TlsMode;
@@ -43,6 +47,7 @@ export const ENV = {
   port: 'DB_PORT',
   user: 'DB_USER',
   password: 'DB_PASSWORD',
+  auth: 'DB_AUTH',
   database: 'DB_NAME',
   table: 'DB_TABLE',
   tls: 'DB_TLS',
@@ -92,6 +97,18 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
     tls = { kind: 'ca', pem };
   } else if (tlsName !== 'rds') errors.push(`${ENV.tls} must be rds, ca-file, ca or off, not ${JSON.stringify(tlsName)}`);
 
+  // iam: no password anywhere in the configuration; the Lambda role's credentials sign a token.
+  const authName = text(ENV.auth, 'password');
+  let iam: IamAuth | undefined;
+  if (authName === 'iam') {
+    const found = lambdaIamAuth(env);
+    if ('missing' in found) errors.push(`${ENV.auth}=iam needs the Lambda environment's ${found.missing.join(', ')}`);
+    else iam = found;
+    // The token travels as clear text: only inside TLS.
+    if (tls.kind === 'off') errors.push(`${ENV.auth}=iam needs TLS (${ENV.tls} other than off)`);
+    if (env[ENV.password]) errors.push(`${ENV.auth}=iam and ${ENV.password} do not go together: remove the password`);
+  } else if (authName !== 'password') errors.push(`${ENV.auth} must be password or iam, not ${JSON.stringify(authName)}`);
+
   const secretValue = env[ENV.secret];
   const hasDatabase = Boolean(env[ENV.host]);
   const config: FunctionConfig = {
@@ -99,7 +116,8 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
       host: text(ENV.host),
       port: integer(ENV.port, 3306, 1, 65535),
       user: text(ENV.user),
-      password: text(ENV.password, ''),
+      password: iam ? '' : text(ENV.password, ''),
+      ...(iam ? { iam } : {}),
       database: text(ENV.database, 'tsdb'),
       table,
       tls,

