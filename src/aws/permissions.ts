@@ -16,6 +16,11 @@ export const COMMAND_ACTIONS = {
     AttachRolePolicy: ['iam:AttachRolePolicy'],
     DetachRolePolicy: ['iam:DetachRolePolicy'],
     DeleteRole: ['iam:DeleteRole'],
+    // The role's inline policy: rds-db:connect as the webhook's database user.
+    PutRolePolicy: ['iam:PutRolePolicy'],
+    GetRolePolicy: ['iam:GetRolePolicy'],
+    ListRolePolicies: ['iam:ListRolePolicies'],
+    DeleteRolePolicy: ['iam:DeleteRolePolicy'],
   },
   ec2: {
     DescribeVpcs: ['ec2:DescribeVpcs'],
@@ -129,7 +134,21 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
       {
         Sid: 'TheWebhookRole',
         Effect: 'Allow',
-        Action: ['iam:CreateRole', 'iam:TagRole', 'iam:GetRole', 'iam:ListRoleTags', 'iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
+        Action: [
+          'iam:CreateRole',
+          'iam:TagRole',
+          'iam:GetRole',
+          'iam:ListRoleTags',
+          'iam:ListAttachedRolePolicies',
+          'iam:DetachRolePolicy',
+          'iam:DeleteRole',
+          // Its one inline policy, rds-db:connect as the webhook's database user. (IAM cannot limit
+          // what an inline policy says: only which role it is put on.)
+          'iam:PutRolePolicy',
+          'iam:GetRolePolicy',
+          'iam:ListRolePolicies',
+          'iam:DeleteRolePolicy',
+        ],
         Resource: role,
       },
       {

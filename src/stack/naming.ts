@@ -13,6 +13,8 @@ export interface StackNames {
   dbSubnetGroup: string;
   dbName: string;
   dbUser: string;
+  /** The function's own database user: RDS IAM authentication, INSERT on the readings only. */
+  dbWebhookUser: string;
   desktopSecurityGroup: string;
   functionSecurityGroup: string;
   function: string;
@@ -35,6 +37,7 @@ export function stackNames(stack: string): StackNames {
     dbSubnetGroup: first ? 'mbed-tsdb' : `mbed-tsdb-${id}`,
     dbName: 'tsdb',
     dbUser: 'tsdbuser',
+    dbWebhookUser: 'tsdb_webhook',
     desktopSecurityGroup: first ? 'desktop-RDS-access' : `desktop-RDS-access-${stack}`,
     functionSecurityGroup: first ? 'mbed-tsdb-webhook' : `mbed-tsdb-webhook-${stack}`,
     function: fn,

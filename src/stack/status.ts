@@ -14,6 +14,8 @@ import { pendingSubscriptions, type ConnectorOutput } from './steps/connector.js
 import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
 import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
+import { currentDbConnectPolicy, DB_CONNECT_POLICY } from './steps/db-access.js';
+import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
 import { lookAtData, type DataSummary } from './status-data.js';
@@ -49,15 +51,19 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
     (async () => {
       if (!has('role')) return missing('§1 role', names.role);
       const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: names.role }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
-      const lacking = rolePolicies(ctx.aws.region).filter((p) => !attached.includes(p));
+      const lacking = rolePolicies(ctx.aws.region).filter((p) => !attached.includes(p)).map((p) => p.split('/').pop()!);
+      if (!(await currentDbConnectPolicy(iam, names.role))) lacking.push(`${DB_CONNECT_POLICY} (the database login)`);
       return lacking.length
-        ? { step: '§1 role', resource: names.role, state: 'drifted', ok: false, note: `missing ${lacking.map((p) => p.split('/').pop()).join(', ')}` }
+        ? { step: '§1 role', resource: names.role, state: 'drifted', ok: false, note: `missing ${lacking.join(', ')}: run mbed-tsdb setup` }
         : { step: '§1 role', resource: names.role, state: 'ok', ok: true };
     })(),
     (async () => {
       const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: names.dbInstance })).catch(absent))?.DBInstances?.[0];
       if (!instance || !has('db-instance')) return missing('§2 database', names.dbInstance);
       const endpoint = instance.Endpoint?.Address ? `${instance.Endpoint.Address}:${instance.Endpoint.Port}` : undefined;
+      if (iamAuthState(instance) === 'off') {
+        return { step: '§2 database', resource: names.dbInstance, state: 'drifted', ok: false, note: 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup' };
+      }
       return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(endpoint ? { note: endpoint } : {}) };
     })(),
     (async () => {
@@ -84,7 +90,11 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (fn.Configuration?.CodeSha256 !== (await functionPackage(ctx.answers.dbCaPem)).sha256) {
         return { step: '§5 function', resource: names.function, state, ok: false, note: "its code differs from this version's bundle: run mbed-tsdb setup to update it" };
       }
-      if (!fn.Configuration?.Environment?.Variables?.DB_HOST) return { step: '§5 function', resource: names.function, state, ok: false, note: 'not connected to the database yet' };
+      const variables = fn.Configuration?.Environment?.Variables ?? {};
+      if (!variables.DB_HOST) return { step: '§5 function', resource: names.function, state, ok: false, note: 'not connected to the database yet' };
+      if (variables.DB_PASSWORD !== undefined || variables.DB_AUTH !== 'iam') {
+        return { step: '§5 function', resource: names.function, state: 'drifted', ok: false, note: 'it logs in with a password kept in its configuration: run mbed-tsdb setup to move it to IAM authentication' };
+      }
       return { step: '§5 function', resource: names.function, state, ok: state === 'Active' };
     })(),
     (async () => {

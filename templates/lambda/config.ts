@@ -22,6 +22,8 @@ export interface DbConfig {
 export interface FunctionConfig {
   /** null until setup knows the database (DB_HOST unset): the URL check works, readings get 503. */
   db: DbConfig | null;
+  /** Where and how to reach the database whoever logs in: for migrate, with the master user's login it is given. */
+  database: Pick<DbConfig, 'database' | 'table' | 'tls' | 'connectTimeoutMs'>;
   /** When set, every request must carry this header with this value. */
   secret: { header: string; value: string } | null;
   /** At most this many rows per INSERT statement (statements are also kept under a size). */
@@ -111,18 +113,19 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
 
   const secretValue = env[ENV.secret];
   const hasDatabase = Boolean(env[ENV.host]);
+  const database = { database: text(ENV.database, 'tsdb'), table, tls, connectTimeoutMs: integer(ENV.connectTimeoutMs, 5000, 100, 60000) };
   const config: FunctionConfig = {
-    db: hasDatabase ? {
-      host: text(ENV.host),
-      port: integer(ENV.port, 3306, 1, 65535),
-      user: text(ENV.user),
-      password: iam ? '' : text(ENV.password, ''),
-      ...(iam ? { iam } : {}),
-      database: text(ENV.database, 'tsdb'),
-      table,
-      tls,
-      connectTimeoutMs: integer(ENV.connectTimeoutMs, 5000, 100, 60000),
-    } : null,
+    db: hasDatabase
+      ? {
+          host: text(ENV.host),
+          port: integer(ENV.port, 3306, 1, 65535),
+          user: text(ENV.user),
+          password: iam ? '' : text(ENV.password, ''),
+          ...(iam ? { iam } : {}),
+          ...database,
+        }
+      : null,
+    database,
     secret: secretValue ? { header: text(ENV.secretHeader, DEFAULT_SECRET_HEADER).toLowerCase(), value: secretValue } : null,
     chunkRows: integer(ENV.chunkRows, DEFAULT_CHUNK_ROWS, 1, 50000),
   };

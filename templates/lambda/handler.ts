@@ -20,6 +20,12 @@ export interface ProxyEvent {
   version?: string;
   /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate" or "ping". */
   'mbed-tsdb'?: string;
+  /**
+   * migrate: the master user's login, for this invocation only (private mode: the desktop
+   * cannot reach the database, and the function keeps no password), and the webhook's user to make.
+   */
+  admin?: unknown;
+  webhookUser?: unknown;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
@@ -81,15 +87,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       if (event['mbed-tsdb'] !== 'migrate') {
         return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
       }
-      if (!config.db) return reply(503, { error: 'the database is not configured yet (DB_HOST)' });
-      try {
-        await storeFor(config.db).migrate();
-        log({ level: 'info', msg: 'tables ready', table: config.db.table, requestId });
-        return reply(200, { table: config.db.table });
-      } catch (error) {
-        log({ level: 'error', msg: 'migrate failed', error: describe(error), requestId });
-        return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
-      }
+      return migrateAs(event, config, deps, log, requestId, config.db ? () => storeFor(config.db!) : null);
     }
     if (method.toUpperCase() !== 'PUT') {
       return reply(405, { error: 'use PUT' }, { allow: 'PUT' });
@@ -146,6 +144,36 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       return reply(unavailable ? 503 : 500, { error: unavailable ? 'database unavailable; retry later' : 'storing failed; retry later' });
     }
   };
+}
+
+/** The master user's login a migrate invocation carries; never logged, never kept. */
+function adminLogin(raw: unknown): Pick<DbConfig, 'host' | 'port' | 'user' | 'password'> | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { host, port, user, password } = raw as Record<string, unknown>;
+  if (typeof host !== 'string' || typeof user !== 'string' || typeof password !== 'string' || !Number.isInteger(port)) return null;
+  return { host, port: port as number, user, password };
+}
+
+/**
+ * Creates or updates the tables (and the webhook's user) as the master user whose login the
+ * invocation carries, on a connection of its own closed straight after. Without one (an older
+ * mbed-tsdb), as the function's own user.
+ */
+async function migrateAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined, own: (() => Store) | null): Promise<ProxyResult> {
+  const admin = adminLogin(event.admin);
+  const webhookUser = typeof event.webhookUser === 'string' ? event.webhookUser : undefined;
+  if (!admin && !own) return reply(503, { error: 'the database is not configured yet (DB_HOST), and no login was given' });
+  const store = admin ? deps.store({ ...config.database, ...admin }, config) : own!();
+  try {
+    await store.migrate(admin ? webhookUser : undefined);
+    log({ level: 'info', msg: 'tables ready', table: config.database.table, ...(admin && webhookUser ? { user: webhookUser } : {}), requestId });
+    return reply(200, { table: config.database.table });
+  } catch (error) {
+    log({ level: 'error', msg: 'migrate failed', error: describe(error), requestId });
+    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
+  } finally {
+    if (admin) await store.close();
+  }
 }
 
 /** What of a message goes into which table; rejected items are reported (bounded) as they are met. */

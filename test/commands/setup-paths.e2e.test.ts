@@ -1,6 +1,7 @@
 // setup's other paths on the fakes: private mode, Aurora, prompts, bad input, refusals, Ctrl+C.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unzip } from '../support/zip.js';
 import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
@@ -24,11 +25,53 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect([...world.aws.rds.instances.values()][0]!.publicly).toBe(false);
     const db = [...world.aws.ec2.groups.values()].find((g) => g.name === 'desktop-RDS-access')!;
     expect(db.rules.every((r) => r.UserIdGroupPairs)).toBe(true);
-    expect(world.aws.callsOf('Invoke')).toEqual([{ FunctionName: 'mbed_time_series_webhook', Payload: '{"mbed-tsdb":"migrate"}' }]);
-    expect(run.stderr).toContain('ready (created by the function inside the VPC)');
+    // The master login travels in that one invocation, never in the function's configuration.
+    const state = readStateFile(world) as { database: { password: string; host: string; port: number } };
+    expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload)))).toEqual([
+      { 'mbed-tsdb': 'migrate', admin: { host: state.database.host, port: state.database.port, user: 'tsdbuser', password: state.database.password }, webhookUser: 'tsdb_webhook' },
+    ]);
+    const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
+    expect(JSON.stringify(fn.environment)).not.toContain(state.database.password);
+    expect(fn.environment).toMatchObject({ DB_AUTH: 'iam', DB_USER: 'tsdb_webhook' });
+    expect(run.stderr).toContain('ready, with user tsdb_webhook (made by the function inside the VPC)');
     expect(run.stdout).toContain('from inside the VPC only');
     // The self-test went through the real URL and left no row (the desktop could not remove one).
     expect(await world.rows()).toEqual([]);
+  });
+
+  // Stacks set up before mbed-tsdb used IAM authentication: the function has the master user and
+  // password in its environment, the database has IAM authentication off, the role no login.
+  it('moves a stack made before IAM authentication onto it: no password left in the function, readings still stored', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const state = readStateFile(world) as { database: { password: string } };
+    const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
+    const { DB_AUTH: _iam, ...rest } = fn.environment;
+    fn.environment = { ...rest, DB_USER: 'tsdbuser', DB_PASSWORD: state.database.password };
+    world.aws.rds.instances.get('tsdb')!.iamAuth = false;
+    world.aws.iam.roles.get('mbed_time_series_database')!.inline.clear();
+    const admin = await createConnection(world.db.address());
+    await admin.query("DROP USER 'tsdb_webhook'@'%'");
+    await admin.end();
+    world.rdsFront.iamUsers.clear();
+
+    const callsBefore = world.aws.calls.length;
+    const plan = await world.setup(['--dry-run']);
+    expect(plan.stderr).toContain('turn on IAM database authentication');
+    const run = await world.setup();
+    expect(run.code, run.stderr).toBe(0);
+    expect(fn.environment).toMatchObject({ DB_AUTH: 'iam', DB_USER: 'tsdb_webhook' });
+    expect(fn.environment).not.toHaveProperty('DB_PASSWORD');
+    expect(world.aws.rds.instances.get('tsdb')!.iamAuth).toBe(true);
+    expect(world.aws.iam.roles.get('mbed_time_series_database')!.inline.has('mbed-tsdb-db-connect')).toBe(true);
+    // The function was switched only after its user and its permission were there.
+    const order = world.aws.calls.slice(callsBefore).map((c) => c.command);
+    expect(order.indexOf('UpdateFunctionConfiguration')).toBeGreaterThan(order.indexOf('PutRolePolicy'));
+    expect(order.indexOf('PutRolePolicy')).toBeGreaterThan(order.indexOf('ModifyDBInstance'));
+    const refused = world.rdsFront.refusals.length;
+    expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '9' }])).status).toBe(200);
+    expect(await world.rows()).toEqual([{ board: 'dev-1', sensor: '/3200/0/5501', value: 9 }]);
+    expect(world.rdsFront.refusals.length).toBe(refused);
+    expect((await world.cli(['status', '--region', 'us-west-2'], { env: { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' } })).stdout).not.toContain('password kept in its configuration');
   });
 
   it('private mode weeks later: wakes the Inactive function before the table is checked through it', async () => {
@@ -37,7 +80,7 @@ describe.skipIf(!canRun)('setup paths', () => {
     const run = await world.setup(['--access', 'private']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('Inactive after weeks unused: waking it');
-    expect(world.aws.callsOf('Invoke').map((c) => c.Payload)).toEqual(['{"mbed-tsdb":"migrate"}', '{"mbed-tsdb":"ping"}', '{"mbed-tsdb":"migrate"}']);
+    expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toEqual(['migrate', 'ping', 'migrate']);
   });
 
   it('Aurora: a Serverless v2 cluster that can scale to zero, and its instance', async () => {
@@ -293,7 +336,7 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   it('refuses to adopt a resource with its name that it did not make, changing nothing', async () => {
-    world.aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags: [], attached: new Set() });
+    world.aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags: [], attached: new Set(), inline: new Map() });
     const run = await world.setup(['--json']);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).error.code).toBe('CONFLICT');

@@ -48,7 +48,7 @@ describe.skipIf(!canRun)('setup resumes after stopping at any mutating call', ()
       new Set([
         'CreateRole', 'AttachRolePolicy', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'CreateDBSubnetGroup', 'CreateDBInstance',
         'CreateLogGroup', 'PutRetentionPolicy', 'CreateFunction', 'CreateRestApi', 'CreateResource', 'PutMethod', 'PutIntegration',
-        'PutMethodResponse', 'PutIntegrationResponse', 'AddPermission', 'CreateDeployment', 'UpdateStage', 'UpdateFunctionConfiguration',
+        'PutMethodResponse', 'PutIntegrationResponse', 'AddPermission', 'CreateDeployment', 'UpdateStage', 'UpdateFunctionConfiguration', 'PutRolePolicy',
       ]),
     );
     expect(new Set(mutating.aurora)).toEqual(new Set([...mutating.mysql!, 'CreateDBCluster']));

@@ -41,6 +41,18 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     // The self-test's row was removed again.
     expect(await world.rows()).toEqual([]);
 
+    // The function logs in as its own user with RDS IAM authentication: no password anywhere in it.
+    const fn = aws.lambda.functions.get('mbed_time_series_webhook')!;
+    expect(fn.environment).toMatchObject({ DB_AUTH: 'iam', DB_USER: 'tsdb_webhook', DB_HOST: 'localhost' });
+    expect(fn.environment).not.toHaveProperty('DB_PASSWORD');
+    const instance = aws.rds.instances.get('tsdb')!;
+    expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ EnableIAMDatabaseAuthentication: true });
+    const policy = JSON.parse(aws.iam.roles.get('mbed_time_series_database')!.inline.get('mbed-tsdb-db-connect')!.document);
+    expect(policy.Statement).toEqual([{ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:us-west-2:123456789012:dbuser:${instance.resourceId}/tsdb_webhook` }]);
+    expect([...world.rdsFront.iamUsers]).toEqual(['tsdb_webhook']);
+    // The self-test rode out the new permission's way to RDS (IAM is eventually consistent).
+    expect(world.rdsFront.refusals.map((r) => r.reason).filter((r) => r !== 'the policy has not reached RDS yet')).toEqual([]);
+
     const state = readStateFile(world);
     expect(statSync(join(world.stateDir, 'mbed-tsdb.json')).mode & 0o777).toBe(0o600);
     expect(JSON.stringify(state)).not.toContain(API_KEY);
@@ -48,10 +60,12 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     expect(run.stdout + run.stderr).not.toContain(state.webhookSecret as string);
   });
 
-  it('stores what the Connector then delivers', async () => {
+  it('stores what the Connector then delivers, through the front door with a token', async () => {
+    const refusedBefore = world.rdsFront.refusals.length;
     const delivery = await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '7' }]);
     expect(delivery.status).toBe(200);
     expect(await world.rows()).toEqual([{ board: 'dev-1', sensor: '/3200/0/5501', value: 7 }]);
+    expect(world.rdsFront.refusals.slice(refusedBefore)).toEqual([]);
   });
 
   it('changes nothing in AWS or the Connector when run again', async () => {

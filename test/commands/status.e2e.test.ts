@@ -143,6 +143,17 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
       async (w: World) => void ([...w.aws.apigateway.apis.values()][0]!.stages.get('test')!.methodSettings = {}),
       'throttle: no throttle, not 25 requests/s (burst 50)',
     ],
+    [
+      'the function still logs in with the master password (a stack from before IAM authentication)',
+      async (w: World) => {
+        const fn = w.aws.lambda.functions.get('mbed_time_series_webhook')!;
+        const { DB_AUTH: _iam, ...rest } = fn.environment;
+        fn.environment = { ...rest, DB_USER: 'tsdbuser', DB_PASSWORD: 'the-master-password' };
+      },
+      'it logs in with a password kept in its configuration',
+    ],
+    ['IAM authentication was turned off on the database', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.iamAuth = false), 'IAM database authentication is off'],
+    ['the role lost its database login', async (w: World) => void w.aws.iam.roles.get('mbed_time_series_database')!.inline.clear(), 'missing mbed-tsdb-db-connect (the database login)'],
     ['the database is being deleted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
   ])('is degraded when %s (exit 1)', async (_name, drift, message) => {
     expect((await world.setup()).code).toBe(0);

@@ -117,6 +117,27 @@ describe.skipIf(!canRun)('the function on RDS IAM database authentication', () =
     }
   });
 
+  it('makes the tables and its user when invoked with the master login (private mode), keeping no trace of it', async () => {
+    const fresh = await createTestDatabase(server.address());
+    const logs: unknown[] = [];
+    const { createHandler } = await import('../../templates/lambda/handler.js');
+    const config = readConfig({ DB_USER: USER, DB_NAME: fresh.name, DB_TLS: 'ca', DB_TLS_CA: caPem, WEBHOOK_SECRET: 's' });
+    const handler = createHandler({ config, store: (db, c) => createStore(db, c.chunkRows), log: (line) => logs.push(line) });
+    const admin = { host: 'localhost', port: standIn.port, user: 'root', password: 'no-such-password' };
+    const refused = await handler({ 'mbed-tsdb': 'migrate', admin, webhookUser: 'tsdb_private' } as never);
+    expect(refused.statusCode).toBe(503);
+    const made = await handler({ 'mbed-tsdb': 'migrate', admin: { ...admin, password: '' }, webhookUser: 'tsdb_private' } as never);
+    expect(made.statusCode, made.body).toBe(200);
+    expect((await fresh.query<{ t: string }>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY t', [fresh.name])).map((r) => r.t)).toEqual([
+      'events',
+      'events_async_responses',
+      'events_devices',
+    ]);
+    expect(standIn.iamUsers.has('tsdb_private')).toBe(true);
+    expect(JSON.stringify(logs)).not.toContain('no-such-password');
+    await fresh.drop();
+  });
+
   it('refuses IAM authentication without TLS, and a password beside it', () => {
     expect(readConfig({ DB_HOST: 'h', DB_USER: USER, DB_AUTH: 'iam', DB_TLS: 'off', AWS_REGION: 'r', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' })).toEqual({
       ok: false,

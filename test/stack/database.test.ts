@@ -43,9 +43,11 @@ describe('§2 database step', () => {
       VpcSecurityGroupIds: [access.databaseGroupId],
       BackupRetentionPeriod: 1,
       DeletionProtection: false,
+      EnableIAMDatabaseAuthentication: true,
     });
     expect(aws.callsOf('CreateDBSubnetGroup')[0]).toMatchObject({ DBSubnetGroupName: 'mbed-tsdb', SubnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'] });
-    expect(output).toEqual({ identifier: 'tsdb', engine: 'mysql', host: 'tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com', port: 3306 });
+    expect(output).toEqual({ identifier: 'tsdb', engine: 'mysql', host: 'tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com', port: 3306, resourceId: aws.rds.instances.get('tsdb')!.resourceId });
+    expect(aws.rds.instances.get('tsdb')!.resourceId).toMatch(/^db-[A-Z0-9]{26}$/);
     expect(ctx.clock.now).toBeGreaterThanOrEqual(300_000);
     expect(ctx.log()).toMatch(/… database tsdb: creating \(\d+s\)/);
     expect(ctx.log()).toContain('✓ database tsdb: available at tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com:3306');
@@ -86,9 +88,35 @@ describe('§2 database step', () => {
       DatabaseName: 'tsdb',
       StorageEncrypted: true,
       ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2 },
+      EnableIAMDatabaseAuthentication: true,
     });
+    // Aurora keeps IAM authentication on the cluster: an instance given it is refused.
+    expect(aws.callsOf('CreateDBInstance')[0]).toEqual(expect.not.objectContaining({ EnableIAMDatabaseAuthentication: expect.anything() }));
     expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ DBClusterIdentifier: 'tsdb-cluster', DBInstanceClass: 'db.serverless', Engine: 'aurora-mysql' });
     expect(output.host).toContain('tsdb-cluster.cluster');
+    expect(output.resourceId).toBe(aws.rds.clusters.get('tsdb-cluster')!.resourceId);
+    expect(output.resourceId).toMatch(/^cluster-[A-Z0-9]{26}$/);
+  });
+
+  // ModifyDBInstance/ModifyDBCluster EnableIAMDatabaseAuthentication with ApplyImmediately: the
+  // database is `modifying` for a while, the change shown in PendingModifiedValues until applied.
+  it.each(['mysql', 'aurora-mysql'] as const)('turns IAM authentication on for a %s database made before it was used, and waits until it applies', async (engine) => {
+    const ctx = await ready({ engine });
+    await databaseStep.apply(ctx);
+    const holder = engine === 'mysql' ? aws.rds.instances.get('tsdb')! : aws.rds.clusters.get('tsdb-cluster')!;
+    holder.iamAuth = false;
+    expect((await databaseStep.plan(ctx))[0]).toMatchObject({ action: 'update', detail: expect.stringContaining('turn on IAM database authentication') });
+    const started = ctx.clock.now;
+    await databaseStep.apply(ctx);
+    const modify = aws.callsOf(engine === 'mysql' ? 'ModifyDBInstance' : 'ModifyDBCluster');
+    expect(modify).toEqual([{ [engine === 'mysql' ? 'DBInstanceIdentifier' : 'DBClusterIdentifier']: engine === 'mysql' ? 'tsdb' : 'tsdb-cluster', EnableIAMDatabaseAuthentication: true, ApplyImmediately: true }]);
+    expect(holder.iamAuth).toBe(true);
+    expect(ctx.clock.now - started).toBeGreaterThanOrEqual(aws.rds.modifyMs);
+    expect(ctx.log()).toContain('turning on IAM database authentication');
+    // …and once on, nothing more.
+    const before = aws.mutatingCalls().length;
+    await databaseStep.apply(ctx);
+    expect(aws.mutatingCalls()).toHaveLength(before);
   });
 
   it('settles for a minimum of 0.5 ACU, and says so in the plan, where no version can pause', async () => {
@@ -185,7 +213,7 @@ describe('§2 database step', () => {
   it('never adopts an instance of the same name it did not make', async () => {
     const ctx = await ready();
     aws.rds.subnetGroups.set('default', { subnets: [], tags: [] });
-    aws.rds.instances.set('tsdb', { id: 'tsdb', engine: 'mysql', instanceClass: 'db.t3.micro', createdAt: -1e9, publicly: false, securityGroups: [], subnetGroup: 'default', deletionProtection: false, tags: [] });
+    aws.rds.instances.set('tsdb', { id: 'tsdb', engine: 'mysql', instanceClass: 'db.t3.micro', createdAt: -1e9, publicly: false, securityGroups: [], subnetGroup: 'default', deletionProtection: false, tags: [], resourceId: 'db-HANDMADE', iamAuth: false });
     await expect(databaseStep.plan(ctx)).rejects.toThrow(ConflictError);
     await expect(databaseStep.apply(ctx)).rejects.toThrow('RDS instance tsdb already exists and was not made by mbed-tsdb');
     await databaseStep.remove(ctx);

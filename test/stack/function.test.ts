@@ -43,7 +43,7 @@ describe('§5 function step', () => {
       Handler: 'index.handler',
       Role: 'arn:aws:iam::123456789012:role/mbed_time_series_database',
       VpcConfig: { SubnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'], SecurityGroupIds: [access.functionGroupId] },
-      Environment: { Variables: { WEBHOOK_SECRET: 'secret-123', DB_NAME: 'tsdb', DB_USER: 'tsdbuser', DB_TABLE: 'events' } },
+      Environment: { Variables: { WEBHOOK_SECRET: 'secret-123', DB_NAME: 'tsdb', DB_USER: 'tsdb_webhook', DB_TABLE: 'events', DB_TLS: 'rds' } },
       LoggingConfig: { LogFormat: 'Text', LogGroup: '/aws/lambda/mbed_time_series_webhook' },
       Tags: ctx.tags,
     });
@@ -95,21 +95,22 @@ describe('§5 function step', () => {
     expect(ctx.log()).toContain('Inactive');
   });
 
-  it('gives the function the database settings once the database is there', async () => {
+  it('gives the function the database settings once the database is there: its own user, IAM authentication, no password', async () => {
     const ctx = await ready();
     await functionStep.apply(ctx);
-    ctx.state.outputs!.database = { identifier: 'tsdb', engine: 'mysql', host: 'tsdb.x.rds.amazonaws.com', port: 3306 };
+    ctx.state.outputs!.database = { identifier: 'tsdb', engine: 'mysql', host: 'tsdb.x.rds.amazonaws.com', port: 3306, resourceId: 'db-ABC' };
     await configureStep.apply(ctx);
     expect(aws.lambda.functions.get('mbed_time_series_webhook')!.environment).toEqual({
       WEBHOOK_SECRET: 'secret-123',
       DB_NAME: 'tsdb',
-      DB_USER: 'tsdbuser',
+      DB_USER: 'tsdb_webhook',
       DB_TABLE: 'events',
       DB_HOST: 'tsdb.x.rds.amazonaws.com',
       DB_PORT: '3306',
-      DB_PASSWORD: 'pw12345678',
+      DB_AUTH: 'iam',
       DB_TLS: 'rds',
     });
+    expect(JSON.stringify(aws.lambda.functions.get('mbed_time_series_webhook')!.environment)).not.toContain('pw12345678');
     const before = aws.mutatingCalls().length;
     await configureStep.apply(ctx);
     expect(aws.mutatingCalls()).toHaveLength(before);

@@ -78,7 +78,7 @@ describe('§1 role step', () => {
     ['another stack’s', [{ Key: 'mbed-tsdb:stack', Value: 'other' }], 'belongs to another mbed-tsdb stack'],
     ['an untagged (hand-made)', [], 'was not made by mbed-tsdb'],
   ])('never adopts or deletes %s role of the same name', async (_name, tags, message) => {
-    aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags, attached: new Set(['x']) });
+    aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags, attached: new Set(['x']), inline: new Map() });
     const ctx = stepContext();
     await expect(roleStep.plan(ctx)).rejects.toThrow(ConflictError);
     await expect(roleStep.apply(ctx)).rejects.toThrow(message);

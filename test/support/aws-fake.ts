@@ -78,6 +78,8 @@ export interface Role {
   attached: Set<string>;
   /** When each policy was attached: its permissions reach other services some seconds later. */
   attachedAt?: Map<string, number>;
+  /** Inline policies by name (PutRolePolicy), with when each was put. */
+  inline: Map<string, { document: string; putAt: number }>;
 }
 
 /** What every fake error carries, as the SDK's deserialised errors do. */
@@ -110,6 +112,11 @@ export interface DbInstance {
   password?: string;
   /** A master password reset in progress: RDS shows the new one pending until then. */
   reset?: { until: number };
+  /** DbiResourceId: what rds-db:connect policies name. */
+  resourceId: string;
+  /** IAM database authentication as applied (a change is `modifying` until `iamPending.until`). */
+  iamAuth: boolean;
+  iamPending?: { value: boolean; until: number };
 }
 
 export interface LambdaFunction {
@@ -161,6 +168,10 @@ export interface DbCluster {
   engineVersion: string;
   scaling?: { MinCapacity?: number; MaxCapacity?: number };
   reset?: { until: number };
+  /** DbClusterResourceId. */
+  resourceId: string;
+  iamAuth: boolean;
+  iamPending?: { value: boolean; until: number };
 }
 
 export interface EngineVersion {
@@ -263,6 +274,8 @@ export class FakeAws {
      */
     resetMs: 60_000,
     passwordLagMs: 10_000,
+    /** ModifyDB* with ApplyImmediately: `modifying` this long, the change pending meanwhile. */
+    modifyMs: 90_000,
     /** An Aurora cluster is available after this, and stays `deleting` this long (minutes). */
     clusterBootMs: 120_000,
     clusterDeleteMs: 240_000,

@@ -1,12 +1,14 @@
-// Everything `setup` talks to, on this machine: the AWS fake, a MariaDB with TLS standing in
-// for RDS, the webhook function served as API Gateway would serve the fake's deployed API
-// (with the fake function's current environment), and the Connector fake.
+// Everything `setup` talks to, on this machine: the AWS fake, a MariaDB with TLS behind a
+// stand-in for RDS's front door (IAM database authentication), the webhook function served as
+// API Gateway would serve the fake's deployed API (with the fake function's current
+// environment and its role's credentials), and the Connector fake.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import type { ProxyResult } from '../../templates/lambda/handler.js';
 import { FakeAws, type LambdaFunction } from './aws-fake.js';
@@ -14,6 +16,7 @@ import { runCli, type CliRun } from './cli.js';
 import { startConnectorFake, type ConnectorFake } from './connector-fake.js';
 import { loadFunction, type WebhookFunction } from './function.js';
 import { LocalMariaDb, makeTlsFiles } from './mariadb.js';
+import { startRdsStandIn, type RdsStandIn } from './rds-standin.js';
 import { proxyEvent } from './apigw.js';
 import { unzip } from './zip.js';
 
@@ -23,6 +26,8 @@ export interface World {
   aws: FakeAws;
   connector: ConnectorFake;
   db: LocalMariaDb;
+  /** RDS's front door: what the fake's database endpoints point at. */
+  rdsFront: RdsStandIn;
   caFile: string;
   stateDir: string;
   clock: { now: number };
@@ -38,6 +43,58 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** A role's temporary credentials as Lambda hands them to its function (one key per role). */
+export function roleCredentials(roleArn: string) {
+  const digest = createHash('sha256').update(roleArn).digest('hex');
+  return { accessKeyId: `ASIA${digest.slice(0, 16).toUpperCase()}`, secretAccessKey: digest.slice(16, 56), sessionToken: `session-${digest.slice(56)}` };
+}
+
+function lambdaRuntimeEnv(f: LambdaFunction): Record<string, string> {
+  const keys = roleCredentials(f.role);
+  return { AWS_REGION: f.arn.split(':')[3]!, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_SESSION_TOKEN: keys.sessionToken };
+}
+
+/** IAM changes reach RDS some seconds after they are made (IAM is eventually consistent). */
+export const RDS_POLICY_DELAY_MS = 10_000;
+
+/**
+ * The stand-in for RDS's front door, judging by the fake: IAM authentication in effect on the
+ * instance (or its Aurora cluster), and a policy of the caller's role, old enough to have
+ * reached RDS, allowing rds-db:connect as that user on that database.
+ */
+async function startRdsFront(aws: FakeAws, db: LocalMariaDb, tls: Awaited<ReturnType<typeof makeTlsFiles>>[number]): Promise<RdsStandIn> {
+  const roleOf = (accessKeyId: string) => [...aws.iam.roles.values()].find((r) => roleCredentials(r.arn).accessKeyId === accessKeyId);
+  const inEffect = (t: { iamAuth: boolean; iamPending?: { value: boolean; until: number } }) => (t.iamPending && t.iamPending.until <= aws.clock() ? t.iamPending.value : t.iamAuth);
+  const databases = () =>
+    [...aws.rds.instances.values()].filter((i) => i.deletingAt === undefined).map((i) => (i.clusterId ? aws.rds.clusters.get(i.clusterId) : i)).filter((t) => t !== undefined);
+  return startRdsStandIn({
+    backend: { host: '127.0.0.1', port: db.port },
+    tls,
+    host: 'localhost',
+    get region() {
+      return aws.region;
+    },
+    secretOf: (id) => {
+      const role = roleOf(id);
+      return role ? roleCredentials(role.arn) : undefined;
+    },
+    iamEnabled: () => databases().some((t) => inEffect(t!)),
+    refuse: (id, user) => {
+      const role = roleOf(id);
+      if (!role) return `no role has the access key ${id}`;
+      const wanted = databases().map((t) => `arn:${aws.partition}:rds-db:${aws.region}:${aws.account}:dbuser:${t!.resourceId}/${user}`);
+      for (const policy of role.inline.values()) {
+        const statements = (JSON.parse(policy.document) as { Statement: Array<{ Effect: string; Action: string | string[]; Resource: string | string[] }> }).Statement;
+        const allows = statements.some(
+          (s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a === 'rds-db:connect' || a === 'rds-db:*') && [s.Resource].flat().some((r) => wanted.includes(r)),
+        );
+        if (allows) return aws.clock() - policy.putAt >= RDS_POLICY_DELAY_MS ? null : 'the policy has not reached RDS yet';
+      }
+      return `role ${role.arn} may not rds-db:connect as ${user}`;
+    },
+  });
+}
+
 export async function startWorld(): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-world-'));
   const [tls] = await makeTlsFiles(dir, ['localhost']);
@@ -46,14 +103,17 @@ export async function startWorld(): Promise<World> {
   const connector = await startConnectorFake({ keys: [API_KEY] });
   const clock = { now: 0 };
   aws.clock = () => clock.now;
-  aws.rds.endpoint = () => ({ Address: 'localhost', Port: db.port });
+  const rdsFront = await startRdsFront(aws, db, tls!);
+  aws.rds.endpoint = () => ({ Address: 'localhost', Port: rdsFront.port });
   aws.rds.onPassword = async (user, password, database) => {
     const admin = await createConnection(db.address());
     try {
       await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
       await admin.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, '%', password]);
       await admin.query('ALTER USER ?@? IDENTIFIED BY ?', [user, '%', password]);
-      await admin.query(`GRANT ALL ON \`${database}\`.* TO ?@?`, [user, '%']);
+      // RDS's master user may make users and grant what it has on the database.
+      await admin.query(`GRANT ALL ON \`${database}\`.* TO ?@? WITH GRANT OPTION`, [user, '%']);
+      await admin.query('GRANT CREATE USER ON *.* TO ?@?', [user, '%']);
     } finally {
       await admin.end();
     }
@@ -68,8 +128,9 @@ export async function startWorld(): Promise<World> {
     if (!entry) {
       const stores: Array<{ close(): Promise<void> }> = [];
       const handle = fn.createHandler({
-        // Its own package's files too (the stack's database CA travels in the zip).
-        config: fn.readConfig(f.environment, (name) => unzip(f.zip).get(name)?.data.toString('utf8')),
+        // Its own package's files too (the stack's database CA travels in the zip), and what
+        // Lambda adds to the environment: the region and its role's credentials.
+        config: fn.readConfig({ ...f.environment, ...lambdaRuntimeEnv(f) }, (name) => unzip(f.zip).get(name)?.data.toString('utf8')),
         store: (dbConfig, config) => {
           const store = fn.createStore(dbConfig, config.chunkRows);
           stores.push(store);
@@ -150,6 +211,7 @@ export async function startWorld(): Promise<World> {
     aws,
     connector,
     db,
+    rdsFront,
     caFile,
     stateDir,
     clock,
@@ -185,10 +247,13 @@ export async function startWorld(): Promise<World> {
       connector.requests.length = 0;
       await Promise.all([...handlers.values()].map((h) => h.close()));
       handlers.clear();
+      rdsFront.iamUsers.clear();
+      rdsFront.refusals.length = 0;
       const admin = await createConnection(db.address());
       try {
         await admin.query('DROP DATABASE IF EXISTS tsdb');
         await admin.query("DROP USER IF EXISTS 'tsdbuser'@'%'");
+        await admin.query("DROP USER IF EXISTS 'tsdb_webhook'@'%'");
       } finally {
         await admin.end();
       }
@@ -197,6 +262,7 @@ export async function startWorld(): Promise<World> {
     async close() {
       aws.restore();
       await connector.close();
+      await rdsFront.close();
       await new Promise<void>((resolve) => {
         gateway.closeAllConnections();
         gateway.close(() => resolve());

@@ -1,5 +1,6 @@
-// Tells the function where the database is, once it is available. Until then the function
-// already answers the Connector's URL check, so registration need not wait for the database.
+// Tells the function where the database is and to log in as its own user with IAM
+// authentication, once that user exists and the role may log in as it. Until then the
+// function already answers the Connector's URL check, so registration need not wait.
 
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { Step, StepContext } from '../step.js';
@@ -11,9 +12,8 @@ export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Rec
     ...baseEnvironment(ctx),
     DB_HOST: database.host,
     DB_PORT: String(database.port),
-    DB_PASSWORD: ctx.state.database!.password,
-    // A CA of the stack's own travels in the function's zip (Lambda's environment holds 4 KB).
-    DB_TLS: ctx.answers.dbCaPem ? 'ca-file' : 'rds',
+    // No password: each connection signs a short-lived token with the function's role.
+    DB_AUTH: 'iam',
   };
 }
 
@@ -25,10 +25,10 @@ function same(a: Record<string, string> | undefined, b: Record<string, string>):
 export const configureStep: Step<{ environment: 'database' }> = {
   id: 'configure',
   title: '§5 function ← database settings',
-  after: ['function', 'database'],
+  after: ['function', 'database', 'table', 'db-access'],
 
   async plan(ctx) {
-    return [{ step: 'configure', resource: `environment of ${ctx.names.function}`, action: 'update', detail: 'database host, user and password, once available' }];
+    return [{ step: 'configure', resource: `environment of ${ctx.names.function}`, action: 'update', detail: `database host; logs in as ${ctx.names.dbWebhookUser} with IAM authentication, no password` }];
   },
 
   async apply(ctx) {

@@ -33,6 +33,7 @@ import { tagMap } from '../naming.js';
 import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import { AURORA_MAX_ACU, auroraVersions, chooseAuroraVersion, clusterEndpoint, findCluster, type AuroraChoice } from './database-aurora.js';
+import { iamAuthState, iamHolder, resourceIdOf, turnOnIamAuth } from './database-iam.js';
 import type { NetworkOutput } from './network.js';
 
 /** Cheapest first; the first the region offers for MySQL is used. */
@@ -47,6 +48,8 @@ export interface DatabaseOutput {
   engine: 'mysql' | 'aurora-mysql';
   host: string;
   port: number;
+  /** What rds-db:connect names: DbiResourceId, or the Aurora cluster's DbClusterResourceId. */
+  resourceId: string;
 }
 
 const tagList = (ctx: StepContext) => Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value }));
@@ -113,10 +116,12 @@ async function waitSettled(rds: RDSClient, ctx: StepContext, task: Task, first: 
       const status = current.DBInstanceStatus ?? 'creating';
       if (status !== 'available') return notYet(status);
       if (current.PendingModifiedValues?.MasterUserPassword) return notYet('applying the new master password');
+      if (iamAuthState(current) === 'pending') return notYet('turning on IAM database authentication');
       if (ctx.answers.engine === 'aurora-mysql') {
         const cluster = await findCluster(rds, ctx);
         if (cluster?.Status !== 'available' || !cluster.Endpoint) return notYet(`cluster ${cluster?.Status ?? 'missing'}`);
         if (cluster.PendingModifiedValues?.MasterUserPassword) return notYet('applying the new master password');
+        if (iamAuthState(cluster) === 'pending') return notYet('turning on IAM database authentication');
       }
       return done(current);
     },
@@ -140,7 +145,12 @@ export const databaseStep: Step<DatabaseOutput> = {
     const rds = await ctx.aws.rds();
     const found = await findInstance(rds, ctx);
     const resource = `RDS instance ${ctx.names.dbInstance}`;
-    if (found) return [{ step: 'database', resource, action: 'keep', detail: `${found.Engine}, ${found.DBInstanceStatus}` }];
+    if (found) {
+      const holder = iamHolder(ctx, found, ctx.answers.engine === 'aurora-mysql' ? await findCluster(rds, ctx) : null);
+      return iamAuthState(holder) === 'off'
+        ? [{ step: 'database', resource, action: 'update', detail: 'turn on IAM database authentication (the function logs in without a password)' }]
+        : [{ step: 'database', resource, action: 'keep', detail: `${found.Engine}, ${found.DBInstanceStatus}` }];
+    }
     const detail =
       ctx.answers.engine === 'mysql'
         ? `MySQL, ${ctx.answers.dbClass ?? 'smallest class offered'}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
@@ -181,6 +191,7 @@ export const databaseStep: Step<DatabaseOutput> = {
               VpcSecurityGroupIds: [access.databaseGroupId],
               DBSubnetGroupName: ctx.names.dbSubnetGroup,
               StorageEncrypted: true,
+              EnableIAMDatabaseAuthentication: true,
               ...(choice ? { ServerlessV2ScalingConfiguration: { MinCapacity: choice.minCapacity, MaxCapacity: AURORA_MAX_ACU } } : {}),
               Tags: tagList(ctx),
             }),
@@ -209,6 +220,7 @@ export const databaseStep: Step<DatabaseOutput> = {
               VpcSecurityGroupIds: [access.databaseGroupId],
               BackupRetentionPeriod: 1,
               DeletionProtection: false,
+              EnableIAMDatabaseAuthentication: true,
             }),
           )
         ).DBInstance!;
@@ -236,14 +248,23 @@ export const databaseStep: Step<DatabaseOutput> = {
       instance = null;
     }
 
-    const available = await waitSettled(rds, ctx, task, instance);
-    const endpoint =
-      ctx.answers.engine === 'aurora-mysql'
-        ? clusterEndpoint(await findCluster(rds, ctx))
-        : available.Endpoint?.Address
-          ? { host: available.Endpoint.Address, port: available.Endpoint.Port ?? 3306 }
-          : null;
+    // A database made before mbed-tsdb used IAM authentication: turned on (minutes of `modifying`).
+    let available = await waitSettled(rds, ctx, task, instance);
+    const aurora = ctx.answers.engine === 'aurora-mysql';
+    if (iamAuthState(iamHolder(ctx, available, aurora ? await findCluster(rds, ctx) : null)) === 'off') {
+      task.update('turning on IAM database authentication');
+      await turnOnIamAuth(rds, ctx, BOOT_LIMIT_MS, POLL_MS);
+      available = await waitSettled(rds, ctx, task, null);
+    }
+    const cluster = aurora ? await findCluster(rds, ctx) : null;
+    const endpoint = aurora
+      ? clusterEndpoint(cluster)
+      : available.Endpoint?.Address
+        ? { host: available.Endpoint.Address, port: available.Endpoint.Port ?? 3306 }
+        : null;
     if (!endpoint) throw new UserFacingError(`the database ${ctx.names.dbInstance} is available but has no endpoint yet; run setup again`, { code: 'WAIT_TIMEOUT' });
+    const resourceId = resourceIdOf(ctx, available, cluster);
+    if (!resourceId) throw new UserFacingError(`RDS did not say the resource ID of ${ctx.names.dbInstance}; run setup again`, { code: 'AWS_ERROR' });
     ctx.state.database = {
       ...ctx.state.database!,
       host: endpoint.host,
@@ -255,7 +276,7 @@ export const databaseStep: Step<DatabaseOutput> = {
       ...(publicly && ctx.answers.cidr ? { cidr: ctx.answers.cidr } : {}),
     };
     task.done(`available at ${endpoint.host}:${endpoint.port}`);
-    return { identifier: ctx.names.dbInstance, engine: ctx.answers.engine, host: endpoint.host, port: endpoint.port };
+    return { identifier: ctx.names.dbInstance, engine: ctx.answers.engine, host: endpoint.host, port: endpoint.port, resourceId };
   },
 
   async remove(ctx) {

@@ -49,7 +49,14 @@ export interface FunctionOutput {
 export function baseEnvironment(ctx: StepContext): Record<string, string> {
   const secret = ctx.state.webhookSecret;
   if (!secret) throw new Error('the webhook secret must be saved in the state before the function is made');
-  return { WEBHOOK_SECRET: secret, DB_NAME: ctx.names.dbName, DB_USER: ctx.names.dbUser, DB_TABLE: ctx.names.table };
+  return {
+    WEBHOOK_SECRET: secret,
+    DB_NAME: ctx.names.dbName,
+    DB_USER: ctx.names.dbWebhookUser,
+    DB_TABLE: ctx.names.table,
+    // A CA of the stack's own travels in the function's zip (Lambda's environment holds 4 KB).
+    DB_TLS: ctx.answers.dbCaPem ? 'ca-file' : 'rds',
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { apiStep } from './api.js';
 import { configureStep } from './configure.js';
 import { connectorStep } from './connector.js';
 import { databaseStep } from './database.js';
+import { dbAccessStep } from './db-access.js';
 import { functionStep } from './function.js';
 import { networkStep } from './network.js';
 import { roleStep } from './role.js';
@@ -15,6 +16,7 @@ export const SETUP_STEPS: Step[] = [
   roleStep,
   networkStep,
   databaseStep,
+  dbAccessStep,
   accessStep,
   tableStep,
   functionStep,

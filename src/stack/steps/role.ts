@@ -5,9 +5,11 @@ import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
   DeleteRoleCommand,
+  DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
   ListRoleTagsCommand,
   NoSuchEntityException,
   type IAMClient,
@@ -106,6 +108,12 @@ export const roleStep: Step<RoleOutput> = {
     if (!found) return;
     for (const policy of found.attached) {
       await iam.send(new DetachRolePolicyCommand({ RoleName: ctx.names.role, PolicyArn: policy }));
+    }
+    // IAM deletes a role only without policies, its inline ones (the database login) included.
+    for (const name of (await iam.send(new ListRolePoliciesCommand({ RoleName: ctx.names.role }))).PolicyNames ?? []) {
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: ctx.names.role, PolicyName: name })).catch((error: unknown) => {
+        if (!(error instanceof NoSuchEntityException)) throw error;
+      });
     }
     await iam.send(new DeleteRoleCommand({ RoleName: ctx.names.role }));
   },

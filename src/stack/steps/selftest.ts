@@ -46,8 +46,10 @@ export const selftestStep: Step<SelftestOutput> = {
       },
       {
         what: 'the webhook to store a reading',
-        delay: { baseMs: 2_000, maxMs: 10_000, random: ctx.random },
-        attempts: 6,
+        // …and a new rds-db:connect permission some more to reach RDS (IAM is eventually consistent).
+        delay: { baseMs: 2_000, maxMs: 15_000, random: ctx.random },
+        attempts: 20,
+        timeoutMs: 3 * 60_000,
         sleep: ctx.sleep,
         now: ctx.now,
         shouldRetry: (e) => ((e as { status?: number }).status ?? 500) >= 500 || (e as { status?: number }).status === 403,

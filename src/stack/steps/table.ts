@@ -1,10 +1,12 @@
 // Tutorial §4: the `events` table, CREATE TABLE IF NOT EXISTS (a user's existing table is
-// kept as it is). From this desktop over verified TLS in my-ip mode; in private mode the
-// desktop cannot reach the database, so the function creates it when invoked.
+// kept as it is), and the webhook's own database user (IAM authentication, INSERT on the
+// readings only). As the master user: from this desktop over verified TLS in my-ip mode; in
+// private mode the desktop cannot reach the database, so the function does it when invoked,
+// with the master login in that one invocation (never in its configuration).
 
 import { InvokeCommand, ResourceConflictException, ResourceNotReadyException } from '@aws-sdk/client-lambda';
 import { createConnection } from 'mysql2/promise';
-import { migrate } from '../../../templates/lambda/schema.js';
+import { ensureWebhookUser, migrate } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/wait.js';
@@ -60,7 +62,7 @@ export async function withDesktopConnection<T>(
 export const tableStep: Step<TableOutput> = {
   id: 'table',
   title: '§4 events table',
-  after: ['configure'],
+  after: ['function', 'database'],
 
   async plan(ctx) {
     return [
@@ -70,21 +72,27 @@ export const tableStep: Step<TableOutput> = {
         action: 'create',
         detail: `if it does not exist (an existing one is kept; it gets a uid column so a redelivered reading is stored once), with ${ctx.names.table}_devices and ${ctx.names.table}_async_responses`,
       },
+      { step: 'table', resource: `database user ${ctx.names.dbWebhookUser}`, action: 'update', detail: 'for the function: IAM authentication over TLS, may add readings and nothing else' },
     ];
   },
 
   async apply(ctx) {
     const task = ctx.progress.task(`table ${ctx.names.table}`, 'creating if missing');
     if (ctx.answers.access === 'my-ip') {
-      await withDesktopConnection(ctx, (query) => migrate(query, ctx.names.table));
-      task.done('ready (from this computer, over TLS)');
+      await withDesktopConnection(ctx, async (query) => {
+        await migrate(query, ctx.names.table);
+        await ensureWebhookUser(query, ctx.names.dbWebhookUser, ctx.names.table);
+      });
+      task.done(`ready, with user ${ctx.names.dbWebhookUser} (from this computer, over TLS)`);
       return { table: ctx.names.table, via: 'desktop' };
     }
+    const db = ctx.state.database!;
+    const payload = { 'mbed-tsdb': 'migrate', admin: { host: db.host, port: db.port, user: db.user, password: db.password }, webhookUser: ctx.names.dbWebhookUser };
     const lambda = await ctx.aws.lambda();
     // Weeks after setup the function may have gone Inactive: woken and waited for first.
     await waitUntilReady(lambda, ctx, (status) => task.update(status));
     const result = await retry(
-      () => lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify({ 'mbed-tsdb': 'migrate' })) })),
+      () => lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify(payload)) })),
       {
         what: `${ctx.names.function} to run`,
         delay: { everyMs: 5_000 },
@@ -99,7 +107,7 @@ export const tableStep: Step<TableOutput> = {
     if (result.FunctionError || reply.statusCode !== 200) {
       throw new UserFacingError(`the function could not create the table: ${reply.body ?? result.FunctionError ?? 'no answer'}`, { code: "FUNCTION_FAILED" });
     }
-    task.done('ready (created by the function inside the VPC)');
+    task.done(`ready, with user ${ctx.names.dbWebhookUser} (made by the function inside the VPC)`);
     return { table: ctx.names.table, via: 'function' };
   },
 

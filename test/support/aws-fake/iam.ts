@@ -4,6 +4,10 @@ import {
   CreateRoleCommand,
   DeleteConflictException,
   DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRolePolicyCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
   DetachRolePolicyCommand,
   EntityAlreadyExistsException,
   GetRoleCommand,
@@ -44,7 +48,14 @@ export function installIam(fake: FakeAws): void {
     } catch {
       throw new MalformedPolicyDocumentException({ ...meta, message: 'This policy contains invalid Json' });
     }
-    const created: Role = { createdAt: fake.clock(), arn: `arn:${fake.partition}:iam::${fake.account}:role/${name}`, trust: input.AssumeRolePolicyDocument!, tags: input.Tags ?? [], attached: new Set() };
+    const created: Role = {
+      createdAt: fake.clock(),
+      arn: `arn:${fake.partition}:iam::${fake.account}:role/${name}`,
+      trust: input.AssumeRolePolicyDocument!,
+      tags: input.Tags ?? [],
+      attached: new Set(),
+      inline: new Map(),
+    };
     fake.iam.roles.set(name, created);
     return { Role: { RoleName: name, Arn: created.arn, Path: '/', RoleId: 'AROA000', CreateDate: new Date(0) } };
   });
@@ -59,9 +70,36 @@ export function installIam(fake: FakeAws): void {
     if (!found.attached.delete(input.PolicyArn!)) throw new NoSuchEntityException({ ...meta, message: `Policy ${input.PolicyArn} was not found.` });
     return {};
   });
+  // Inline policies (IAM API reference: PutRolePolicy, GetRolePolicy — whose document comes back
+  // URL-encoded —, ListRolePolicies, DeleteRolePolicy).
+  fake.handle(iam, PutRolePolicyCommand, { service: 'iam', name: 'PutRolePolicy', mutating: true }, async (input) => {
+    const found = role(input.RoleName);
+    if (!/^[\w+=,.@-]{1,128}$/.test(input.PolicyName ?? '')) throw new MalformedPolicyDocumentException({ ...meta, message: `Invalid policy name ${input.PolicyName}` });
+    try {
+      const document = JSON.parse(input.PolicyDocument ?? '') as { Statement?: unknown[] };
+      if (!Array.isArray(document.Statement)) throw new Error('no Statement');
+    } catch {
+      throw new MalformedPolicyDocumentException({ ...meta, message: 'Syntax errors in policy.' });
+    }
+    found.inline.set(input.PolicyName!, { document: input.PolicyDocument!, putAt: fake.clock() });
+    return {};
+  });
+  fake.handle(iam, GetRolePolicyCommand, { service: 'iam', name: 'GetRolePolicy', mutating: false }, async (input) => {
+    const policy = role(input.RoleName).inline.get(input.PolicyName!);
+    if (!policy) throw new NoSuchEntityException({ ...meta, message: `The role policy with name ${input.PolicyName} cannot be found.` });
+    return { RoleName: input.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(policy.document) };
+  });
+  fake.handle(iam, ListRolePoliciesCommand, { service: 'iam', name: 'ListRolePolicies', mutating: false }, async (input) => {
+    return { PolicyNames: [...role(input.RoleName).inline.keys()], IsTruncated: false };
+  });
+  fake.handle(iam, DeleteRolePolicyCommand, { service: 'iam', name: 'DeleteRolePolicy', mutating: true }, async (input) => {
+    if (!role(input.RoleName).inline.delete(input.PolicyName!)) throw new NoSuchEntityException({ ...meta, message: `The role policy with name ${input.PolicyName} cannot be found.` });
+    return {};
+  });
   fake.handle(iam, DeleteRoleCommand, { service: 'iam', name: 'DeleteRole', mutating: true }, async (input) => {
     const found = role(input.RoleName);
     if (found.attached.size > 0) throw new DeleteConflictException({ ...meta, message: 'Cannot delete entity, must detach all policies first.' });
+    if (found.inline.size > 0) throw new DeleteConflictException({ ...meta, message: 'Cannot delete entity, must delete policies first.' });
     fake.iam.roles.delete(input.RoleName!);
     return {};
   });

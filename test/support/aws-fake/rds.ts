@@ -34,6 +34,25 @@ function rdsInvalidParameter(message: string): RDSServiceException {
   return rdsError('InvalidParameterValue', message);
 }
 
+/** RDS resource IDs: db-/cluster- and 26 upper-case letters and digits. */
+export function rdsResourceId(prefix: 'db' | 'cluster'): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return `${prefix}-${Array.from({ length: 26 }, () => chars[Math.floor(Math.random() * chars.length)]).join('')}`;
+}
+
+/**
+ * IAM database authentication as ModifyDBInstance/ModifyDBCluster change it: with
+ * ApplyImmediately the target is `modifying`, the new value in PendingModifiedValues, then
+ * applied; without, it waits for the maintenance window (never, here).
+ */
+function settleIam(target: { iamAuth: boolean; iamPending?: { value: boolean; until: number } }, now: number): boolean {
+  if (target.iamPending && target.iamPending.until <= now) {
+    target.iamAuth = target.iamPending.value;
+    delete target.iamPending;
+  }
+  return Boolean(target.iamPending);
+}
+
 function rdsError(name: string, message: string): RDSServiceException {
   return new RDSServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 }
@@ -51,6 +70,7 @@ export function installRds(fake: FakeAws): void {
     const now = fake.clock();
     if (i.deletingAt !== undefined) return 'deleting';
     if (i.reset && i.reset.until > now) return 'resetting-master-credentials';
+    if (settleIam(i, now) && i.iamPending!.until !== Infinity) return 'modifying';
     const age = now - i.createdAt;
     return age >= fake.rds.bootMs ? 'available' : age >= fake.rds.bootMs * 0.9 ? 'backing-up' : 'creating';
   };
@@ -71,8 +91,18 @@ export function installRds(fake: FakeAws): void {
       VpcSecurityGroups: i.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup },
       TagList: i.tags,
-      ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
-      ...(i.reset && i.reset.until > fake.clock() ? { PendingModifiedValues: { MasterUserPassword: '****' } } : {}),
+      DbiResourceId: i.resourceId,
+      // An Aurora instance shows its cluster's setting.
+      IAMDatabaseAuthenticationEnabled: i.clusterId ? (fake.rds.clusters.get(i.clusterId)?.iamAuth ?? false) : i.iamAuth,
+      ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' || st === 'modifying' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
+      ...((i.reset && i.reset.until > fake.clock()) || i.iamPending
+        ? {
+            PendingModifiedValues: {
+              ...(i.reset && i.reset.until > fake.clock() ? { MasterUserPassword: '****' } : {}),
+              ...(i.iamPending ? { IAMDatabaseAuthenticationEnabled: i.iamPending.value } : {}),
+            },
+          }
+        : {}),
     };
   };
   fake.handle(rds, DescribeDBInstancesCommand, { service: 'rds', name: 'DescribeDBInstances', mutating: false }, async (input) => {
@@ -87,6 +117,10 @@ export function installRds(fake: FakeAws): void {
     if (!fake.rds.offeredClasses.has(input.DBInstanceClass!)) throw rdsInvalidParameter(`${input.DBInstanceClass} is not offered`);
     if (input.DBClusterIdentifier) {
       if (!fake.rds.clusters.has(input.DBClusterIdentifier)) throw new DBClusterNotFoundFault({ ...meta, message: 'cluster not found' });
+      // Aurora: "mapping IAM accounts to database accounts is managed by the DB cluster".
+      if (input.EnableIAMDatabaseAuthentication !== undefined) {
+        throw rdsError('InvalidParameterCombination', 'The requested DB Instance will be a member of a DB Cluster. Set IAM database authentication for the DB Cluster.');
+      }
     } else {
       const pw = input.MasterUserPassword ?? '';
       if (pw.length < 8 || pw.length > 41 || /[/"@ ]/.test(pw)) throw rdsInvalidParameter('The parameter MasterUserPassword is not a valid password.');
@@ -104,6 +138,8 @@ export function installRds(fake: FakeAws): void {
       deletionProtection: input.DeletionProtection ?? false,
       tags: input.Tags ?? [],
       ...(input.MasterUserPassword ? { password: input.MasterUserPassword } : {}),
+      resourceId: rdsResourceId('db'),
+      iamAuth: input.EnableIAMDatabaseAuthentication ?? false,
     };
     fake.rds.instances.set(id, created);
     if (input.MasterUserPassword) await fake.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword, input.DBName ?? 'tsdb');
@@ -124,6 +160,10 @@ export function installRds(fake: FakeAws): void {
   fake.handle(rds, ModifyDBInstanceCommand, { service: 'rds', name: 'ModifyDBInstance', mutating: true }, async (input) => {
     const found = instance(input.DBInstanceIdentifier);
     if (status(found) !== 'available') throw new InvalidDBInstanceStateFault({ ...meta, message: `Database instance is not in available state (${status(found)}).` });
+    if (input.EnableIAMDatabaseAuthentication !== undefined) {
+      if (found.clusterId) throw rdsError('InvalidParameterCombination', 'IAM database authentication of an Aurora DB instance is set on its DB cluster.');
+      found.iamPending = { value: input.EnableIAMDatabaseAuthentication, until: input.ApplyImmediately ? fake.clock() + fake.rds.modifyMs : Infinity };
+    }
     if (input.MasterUserPassword) resetPassword(found, input.MasterUserPassword);
     if (input.DeletionProtection !== undefined) found.deletionProtection = input.DeletionProtection;
     return { DBInstance: describe(found) };
@@ -181,6 +221,7 @@ export function installRds(fake: FakeAws): void {
   const clusterStatus = (c: DbCluster): string => {
     if (c.deletingAt !== undefined) return 'deleting';
     if (c.reset && c.reset.until > fake.clock()) return 'resetting-master-credentials';
+    if (settleIam(c, fake.clock()) && c.iamPending!.until !== Infinity) return 'modifying';
     return fake.clock() - c.createdAt >= fake.rds.clusterBootMs ? 'available' : 'creating';
   };
   function sweepClusters(): void {
@@ -200,7 +241,16 @@ export function installRds(fake: FakeAws): void {
       DBSubnetGroup: c.subnetGroup,
       // The endpoint exists once the cluster has been created.
       ...(st !== 'creating' ? { Endpoint: fake.rds.endpoint(`${c.id}.cluster`).Address, Port: fake.rds.endpoint(c.id).Port } : {}),
-      ...(c.reset && c.reset.until > fake.clock() ? { PendingModifiedValues: { MasterUserPassword: '****' } } : {}),
+      DbClusterResourceId: c.resourceId,
+      IAMDatabaseAuthenticationEnabled: c.iamAuth,
+      ...((c.reset && c.reset.until > fake.clock()) || c.iamPending
+        ? {
+            PendingModifiedValues: {
+              ...(c.reset && c.reset.until > fake.clock() ? { MasterUserPassword: '****' } : {}),
+              ...(c.iamPending ? { IAMDatabaseAuthenticationEnabled: c.iamPending.value } : {}),
+            },
+          }
+        : {}),
       ServerlessV2ScalingConfiguration: c.scaling,
     };
   };
@@ -235,6 +285,8 @@ export function installRds(fake: FakeAws): void {
       subnetGroup: input.DBSubnetGroupName!,
       engineVersion: version.EngineVersion,
       ...(input.ServerlessV2ScalingConfiguration ? { scaling: input.ServerlessV2ScalingConfiguration } : {}),
+      resourceId: rdsResourceId('cluster'),
+      iamAuth: input.EnableIAMDatabaseAuthentication ?? false,
     });
     await fake.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword!, input.DatabaseName ?? 'tsdb');
     return { DBCluster: describeCluster(fake.rds.clusters.get(input.DBClusterIdentifier!)!) };
@@ -242,6 +294,9 @@ export function installRds(fake: FakeAws): void {
   fake.handle(rds, ModifyDBClusterCommand, { service: 'rds', name: 'ModifyDBCluster', mutating: true }, async (input) => {
     const c = cluster(input.DBClusterIdentifier);
     if (clusterStatus(c) !== 'available') throw new InvalidDBClusterStateFault({ ...meta, message: `DB cluster is not in available state: ${clusterStatus(c)}` });
+    if (input.EnableIAMDatabaseAuthentication !== undefined) {
+      c.iamPending = { value: input.EnableIAMDatabaseAuthentication, until: input.ApplyImmediately ? fake.clock() + fake.rds.modifyMs : Infinity };
+    }
     if (input.MasterUserPassword) resetPassword(c, input.MasterUserPassword);
     return { DBCluster: describeCluster(c) };
   });
