@@ -89,6 +89,38 @@ async function ingest(server: ServerAddress): Promise<void> {
     const [fnMedian, rawMedian] = await alternate(viaFunction, viaMysql2, repeats);
     emit(`ingest_${n}`, fnMedian, 'ms', rawMedian);
   }
+
+  // Izuma's deliveries carry a uid per reading: INSERT IGNORE in a transaction (redeliveries
+  // skipped with INSERT rights alone), against a plain INSERT of the same rows.
+  let batch = 0;
+  for (const [n, repeats] of [[1, 200], [1000, 80]] as const) {
+    const events = Array.from({ length: repeats * 2 + 2 }, () => {
+      batch += 1;
+      const notifications = Array.from({ length: n }, (_, i) => ({
+        ep: `cccdb1b6-9502-4001-9a5a-${String(i % 1000).padStart(12, '0')}`,
+        path: '/3200/0/5501',
+        ct: 'text/plain',
+        payload: Buffer.from(String(i)).toString('base64'),
+        'max-age': 0,
+        uid: `fn-${batch}-${i}`,
+        timestamp: Date.now(),
+      }));
+      return proxyEvent({ headers: { 'content-type': 'application/json', 'x-mbed-tsdb-secret': 'bench-secret' }, body: JSON.stringify({ notifications }) });
+    });
+    const ts = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    let next = 0;
+    const viaFunction = async () => {
+      const result = await handler(events[next++]!);
+      if (result.statusCode !== 200) throw new Error(`function answered ${result.statusCode}: ${result.body}`);
+    };
+    const rawBatches = Array.from({ length: repeats + 1 }, (_, b) =>
+      Array.from({ length: n }, (_, i) => [ts, i, `cccdb1b6-9502-4001-9a5a-${String(i % 1000).padStart(12, '0')}`, '/3200/0/5501', `raw-${n}-${b}-${i}`]),
+    );
+    let rawNext = 0;
+    const viaMysql2 = () => raw.query('INSERT INTO `events` (`ts`, `value`, `board`, `sensor`, `uid`) VALUES ?', [rawBatches[rawNext++]]);
+    const [fnMedian, rawMedian] = await alternate(viaFunction, viaMysql2, repeats);
+    emit(`ingest_uid_${n}`, fnMedian, 'ms', rawMedian);
+  }
   await raw.end();
   await store?.close();
   await db.drop();

@@ -177,9 +177,11 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
       const withUid = tableShape.uid;
       // IGNORE skips a row whose uid is stored (a redelivery) with no right but INSERT: the
       // webhook's user may add readings, never change one. Any other warning IGNORE would
-      // hide (a value cut short, clipped) undoes the request: see writeAll.
+      // hide (a value cut short, clipped) undoes the request: see writeAll. Readings without
+      // a uid (the legacy Connector) cannot be duplicates: a plain INSERT, no IGNORE needed.
+      const ignoring = withUid && batch.readings.some((r) => r.uid !== undefined);
       const sql = withUid
-        ? `INSERT IGNORE INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ?`
+        ? `INSERT${ignoring ? ' IGNORE' : ''} INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ?`
         : `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`) VALUES ?`;
       let start = 0;
       for (const end of chunkEnds(batch.readings, chunkRows, MAX_STATEMENT_BYTES)) {
@@ -189,7 +191,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
           const ts = sqlTime(r.at ?? received);
           rows[i - start] = withUid ? [ts, r.value, r.board, r.sensor, r.uid ?? null] : [ts, r.value, r.board, r.sensor];
         }
-        out.push({ sql, rows, counts: true, ignoring: withUid });
+        out.push({ sql, rows, counts: true, ignoring });
         start = end;
       }
     }

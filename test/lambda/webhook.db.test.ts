@@ -135,6 +135,16 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
       );
     });
 
+    // INSERT IGNORE (needed to skip a redelivery with INSERT rights alone) would also let a value
+    // through cut short, as a warning: a warning that is not a duplicate undoes the request.
+    it('never lets IGNORE store a name cut short when the table narrowed under the container', async () => {
+      expect((await webhook.put({ notifications: [notification('first', BUTTON, b64('1'), { uid: 'n-1' })] })).status).toBe(200);
+      await db.query('ALTER TABLE events MODIFY board varchar(20) NOT NULL');
+      const reply = await webhook.put({ notifications: [notification(EP, BUTTON, b64('2'), { uid: 'n-2' }), notification('short-board', BUTTON, b64('3'), { uid: 'n-3' }), notification('first', BUTTON, b64('1'), { uid: 'n-1' })] });
+      expect(reply.json).toEqual(counts({ stored: 1, duplicates: 1, rejected: 1, devices: 2 }));
+      expect((await events(db)).map((r) => r.board)).toEqual(['first', 'short-board']);
+    });
+
     it('stamps each reading with the time the service received it, when plausible', async () => {
       const reply = await webhook.put({
         notifications: [
