@@ -13,6 +13,8 @@ export interface DbConfig {
   password: string;
   /** RDS IAM database authentication (DB_AUTH=iam): the role's credentials sign each connection's token. */
   iam?: IamAuth;
+  /** Keep the chart rollup (DB_ROLLUP=on), once it exists. */
+  rollup?: boolean;
   database: string;
   table: string;
   tls: TlsMode;
@@ -50,6 +52,7 @@ export const ENV = {
   user: 'DB_USER',
   password: 'DB_PASSWORD',
   auth: 'DB_AUTH',
+  rollup: 'DB_ROLLUP',
   database: 'DB_NAME',
   table: 'DB_TABLE',
   tls: 'DB_TLS',
@@ -122,6 +125,7 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
           user: text(ENV.user),
           password: iam ? '' : text(ENV.password, ''),
           ...(iam ? { iam } : {}),
+          ...(env[ENV.rollup] === 'on' ? { rollup: true } : {}),
           ...database,
         }
       : null,

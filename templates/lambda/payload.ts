@@ -70,7 +70,8 @@ export function numberColumn(dataType: string, columnType: string, precision: nu
  */
 export function columnValue(value: number, column: NumberColumn | undefined): number | null {
   if (!column) return value;
-  let stored = value;
+  // FLOAT keeps single precision: the value as the column will give it back (and the rollup sums).
+  let stored = column.type.startsWith('float') ? Math.fround(value) : value;
   if (column.scale !== undefined) {
     const factor = 10 ** column.scale;
     // Half away from zero, as the server rounds exact values; toFixed drops binary noise.

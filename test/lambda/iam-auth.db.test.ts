@@ -132,6 +132,7 @@ describe.skipIf(!canRun)('the function on RDS IAM database authentication', () =
       'events',
       'events_async_responses',
       'events_devices',
+      'events_rollup',
     ]);
     expect(standIn.iamUsers.has('tsdb_private')).toBe(true);
     expect(JSON.stringify(logs)).not.toContain('no-such-password');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkEnds } from '../../templates/lambda/store.js';
+import { chunkEnds } from '../../templates/lambda/statements.js';
 
 const reading = (board: string, sensor = '/3200/0/5501') => ({ board, sensor, value: 1 });
 

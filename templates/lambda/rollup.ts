@@ -1,0 +1,118 @@
+// The chart rollup: per series (board, sensor) and 15-minute bucket, the count, sum, minimum and
+// maximum of the readings stored — enough for every aggregate the chart draws. 15 minutes
+// because every UTC offset is a multiple of it, so an hour or a day in any time zone is a sum
+// of whole buckets. The function adds each request's readings to it in the same transaction
+// as the rows themselves; setup fills it from the rows stored before it existed. Pure SQL and
+// arithmetic: the function, setup and the chart share it.
+
+import type { Reading } from './payload.js';
+import { companionTables, quoteTable } from './schema-names.js';
+
+export const ROLLUP_SECONDS = 900;
+
+const rollupTable = (table: string): string => companionTables(table).rollup;
+
+/** The rollup's table comment once it holds every stored reading: the chart then reads it. */
+export const ROLLUP_COMPLETE = 'mbed-tsdb rollup: complete';
+/** …and while setup is still filling it, how far (epoch seconds) it has got. */
+export const rollupProgress = (upTo: number): string => `mbed-tsdb rollup: filled before ${upTo}`;
+
+export function readRollupComment(comment: string | null | undefined): { complete: boolean; filledBefore: number | null } {
+  if (comment === ROLLUP_COMPLETE) return { complete: true, filledBefore: null };
+  const match = /^mbed-tsdb rollup: filled before (-?\d+)$/.exec(comment ?? '');
+  return { complete: false, filledBefore: match ? Number(match[1]) : null };
+}
+
+/** Board and sensor compare in the rollup as in the events table: the same character set and collation. */
+export interface TextCollation {
+  charset: string;
+  collation: string;
+}
+
+export function createRollupTableSql(table: string, board: TextCollation, sensor: TextCollation): string {
+  const name = (n: string) => {
+    if (!/^[a-z0-9_]{1,64}$/i.test(n)) throw new Error(`invalid character set or collation ${JSON.stringify(n)}`);
+    return n;
+  };
+  const text = (c: TextCollation) => `CHARACTER SET ${name(c.charset)} COLLATE ${name(c.collation)}`;
+  return (
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(rollupTable(table))} (` +
+    '`bucket` datetime NOT NULL, ' +
+    `\`board\` varchar(64) ${text(board)} NOT NULL, ` +
+    `\`sensor\` varchar(128) ${text(sensor)} NOT NULL, ` +
+    '`n` bigint unsigned NOT NULL, ' +
+    '`total` double NOT NULL, ' +
+    '`lo` double NOT NULL, ' +
+    '`hi` double NOT NULL, ' +
+    'PRIMARY KEY (`bucket`, `board`, `sensor`)' +
+    `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='${rollupProgress(0)}'`
+  );
+}
+
+const sqlTime = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** The start of the 15-minute bucket of an instant (epoch ms), as a DATETIME literal's text. */
+export const bucketOf = (ms: number): string => sqlTime(Math.floor(ms / 1000 / ROLLUP_SECONDS) * ROLLUP_SECONDS);
+
+/**
+ * One request's readings as rollup rows: [bucket, board, sensor, n, total, lo, hi], one per
+ * series and bucket touched. `at` is each reading's stored time (epoch ms).
+ */
+export function rollupRows(readings: readonly Reading[], at: (reading: Reading) => number): unknown[][] {
+  const rows = new Map<string, [string, string, string, number, number, number, number]>();
+  for (const reading of readings) {
+    const bucket = bucketOf(at(reading));
+    const key = `${bucket}\u0000${reading.board}\u0000${reading.sensor}`;
+    const row = rows.get(key);
+    if (row) {
+      row[3] += 1;
+      row[4] += reading.value;
+      if (reading.value < row[5]) row[5] = reading.value;
+      if (reading.value > row[6]) row[6] = reading.value;
+    } else rows.set(key, [bucket, reading.board, reading.sensor, 1, reading.value, reading.value, reading.value]);
+  }
+  return [...rows.values()];
+}
+
+/** Adds rows to the rollup: counts and sums add up, the extremes widen. */
+export function rollupUpsertSql(table: string): string {
+  return (
+    `INSERT INTO ${quoteTable(rollupTable(table))} (\`bucket\`, \`board\`, \`sensor\`, \`n\`, \`total\`, \`lo\`, \`hi\`) VALUES ? ` +
+    'ON DUPLICATE KEY UPDATE `n` = `n` + VALUES(`n`), `total` = `total` + VALUES(`total`), `lo` = LEAST(`lo`, VALUES(`lo`)), `hi` = GREATEST(`hi`, VALUES(`hi`))'
+  );
+}
+
+/**
+ * Fills the rollup for [from, to) (epoch seconds on bucket boundaries) from the stored rows, in
+ * one transaction, replacing what it had there. Events are locked first (a locking read of the
+ * range), the rollup second — the order the function takes them in — so a reading stored
+ * meanwhile waits, then adds itself on top; the two never deadlock over it.
+ */
+export function rollupFillStatements(table: string, from: number, to: number): Array<{ sql: string; values: unknown[] }> {
+  const range = [sqlTime(from), sqlTime(to)];
+  const events = quoteTable(table);
+  const rollup = quoteTable(rollupTable(table));
+  return [
+    { sql: `SELECT COUNT(*) AS n FROM ${events} WHERE \`ts\` >= ? AND \`ts\` < ? LOCK IN SHARE MODE`, values: range },
+    { sql: `DELETE FROM ${rollup} WHERE \`bucket\` >= ? AND \`bucket\` < ?`, values: range },
+    {
+      sql:
+        `INSERT INTO ${rollup} (\`bucket\`, \`board\`, \`sensor\`, \`n\`, \`total\`, \`lo\`, \`hi\`) ` +
+        // DATETIME arithmetic only: the session's time zone never enters.
+        `SELECT CAST('1970-01-01' AS DATETIME) + INTERVAL ((TO_SECONDS(\`ts\`) - 62167219200) DIV ${ROLLUP_SECONDS}) * ${ROLLUP_SECONDS} SECOND AS b, ` +
+        `\`board\`, \`sensor\`, COUNT(*), SUM(\`value\`), MIN(\`value\`), MAX(\`value\`) FROM ${events} ` +
+        'WHERE `ts` >= ? AND `ts` < ? GROUP BY b, `board`, `sensor`',
+      values: range,
+    },
+  ];
+}
+
+/** Marks how far the rollup is filled (setup resumes there), or that it is complete. */
+export const rollupCommentSql = (table: string, comment: string): string => `ALTER TABLE ${quoteTable(rollupTable(table))} COMMENT = '${comment}'`;
+
+/** The rollup's comment and whether it exists, from information_schema. */
+export async function rollupStatus(query: (sql: string, values?: unknown[]) => Promise<unknown>, table: string): Promise<{ exists: boolean; complete: boolean; filledBefore: number | null }> {
+  const rows = (await query('SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [rollupTable(table)])) as Array<{ c: string }>;
+  if (rows.length === 0) return { exists: false, complete: false, filledBefore: null };
+  return { exists: true, ...readRollupComment(rows[0]!.c) };
+}

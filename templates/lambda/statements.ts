@@ -1,0 +1,129 @@
+// What one request writes, as statements: the new readings (chunked to fit a packet), the
+// rollup rows they add to, the device facts and the subscription outcomes. Pure: the store
+// runs them in one transaction.
+
+import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
+import { rollupRows, rollupUpsertSql } from './rollup.js';
+import { companionTables, quoteTable } from './schema-names.js';
+
+export interface Batch {
+  readings: readonly Reading[];
+  devices: readonly DeviceFact[];
+  outcomes: readonly AsyncOutcome[];
+}
+
+/** The parts of the tables' shape that decide the statements. */
+export interface WriteShape {
+  uid: boolean;
+  devices: boolean;
+  asyncResponses: boolean;
+  /** Add to the chart rollup (it exists, and the function is told to keep it). */
+  rollup: boolean;
+}
+
+export interface Statement {
+  sql: string;
+  rows: unknown[][];
+  /** Its affected rows are readings stored. */
+  counts?: boolean;
+}
+
+export const sqlTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * A statement must fit the server's max_allowed_packet: 16 MB on MariaDB and 64 MB on
+ * RDS MySQL by default. 4 MB of estimated worst case leaves room for escaping.
+ */
+export const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+const ROW_OVERHEAD_BYTES = 48;
+/** uids looked up per query: an IN list the server resolves on the unique index. */
+export const UID_LOOKUP_CHUNK = 1000;
+
+/**
+ * Where each INSERT statement ends: at most maxRows rows and about maxBytes of SQL each.
+ * Bytes are estimated on the safe side (3 UTF-8 bytes per UTF-16 unit, every character escaped).
+ */
+export function chunkEnds(readings: readonly Reading[], maxRows: number, maxBytes: number): number[] {
+  const ends: number[] = [];
+  let rows = 0;
+  let bytes = 0;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i]!;
+    const size = ROW_OVERHEAD_BYTES + 6 * (r.board.length + r.sensor.length) + 2 * (r.uid?.length ?? 0);
+    if (rows > 0 && (rows === maxRows || bytes + size > maxBytes)) {
+      ends.push(i);
+      rows = 0;
+      bytes = 0;
+    }
+    rows++;
+    bytes += size;
+  }
+  if (rows > 0) ends.push(readings.length);
+  return ends;
+}
+
+/** The uids to look up: each once. */
+export function batchUids(readings: readonly Reading[]): string[] {
+  const uids = new Set<string>();
+  for (const r of readings) if (r.uid !== undefined) uids.add(r.uid);
+  return [...uids];
+}
+
+export const uidLookupSql = (table: string): string => `SELECT \`uid\` FROM ${quoteTable(table)} WHERE \`uid\` IN (?)`;
+
+/** The readings to store: not already stored (by uid), and each uid once. */
+export function freshReadings(readings: readonly Reading[], stored: ReadonlySet<string>): Reading[] {
+  if (stored.size === 0 && !readings.some((r) => r.uid !== undefined)) return readings as Reading[];
+  const seen = new Set<string>();
+  return readings.filter((r) => {
+    if (r.uid === undefined) return true;
+    if (stored.has(r.uid) || seen.has(r.uid)) return false;
+    seen.add(r.uid);
+    return true;
+  });
+}
+
+export function writeStatements(table: string, batch: Batch, shape: WriteShape, receivedMs: number, chunkRows: number): Statement[] {
+  const out: Statement[] = [];
+  const companions = companionTables(table);
+  const at = (r: Reading) => r.at ?? receivedMs;
+  if (batch.readings.length > 0) {
+    const sql = shape.uid
+      ? `INSERT INTO ${quoteTable(table)} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ?`
+      : `INSERT INTO ${quoteTable(table)} (\`ts\`, \`value\`, \`board\`, \`sensor\`) VALUES ?`;
+    let start = 0;
+    for (const end of chunkEnds(batch.readings, chunkRows, MAX_STATEMENT_BYTES)) {
+      const rows = new Array(end - start);
+      for (let i = start; i < end; i++) {
+        const r = batch.readings[i]!;
+        const ts = sqlTime(at(r));
+        rows[i - start] = shape.uid ? [ts, r.value, r.board, r.sensor, r.uid ?? null] : [ts, r.value, r.board, r.sensor];
+      }
+      out.push({ sql, rows, counts: true });
+      start = end;
+    }
+    if (shape.rollup) {
+      const rows = rollupRows(batch.readings, at);
+      for (let i = 0; i < rows.length; i += chunkRows) out.push({ sql: rollupUpsertSql(table), rows: rows.slice(i, i + chunkRows) });
+    }
+  }
+  if (batch.devices.length > 0 && shape.devices) {
+    out.push({
+      sql:
+        `INSERT INTO ${quoteTable(companions.devices)} (\`device_id\`, \`endpoint_name\`, \`endpoint_type\`, \`registered_at\`, \`last_seen\`) VALUES ? ` +
+        'ON DUPLICATE KEY UPDATE `endpoint_name` = COALESCE(VALUES(`endpoint_name`), `endpoint_name`), ' +
+        '`endpoint_type` = COALESCE(VALUES(`endpoint_type`), `endpoint_type`), ' +
+        '`registered_at` = COALESCE(VALUES(`registered_at`), `registered_at`), `last_seen` = GREATEST(`last_seen`, VALUES(`last_seen`))',
+      rows: batch.devices.map((d) => [d.id, d.name ?? null, d.type ?? null, d.registeredAt === undefined ? null : sqlTime(d.registeredAt), sqlTime(d.seenAt)]),
+    });
+  }
+  if (batch.outcomes.length > 0 && shape.asyncResponses) {
+    out.push({
+      sql:
+        `INSERT INTO ${quoteTable(companions.asyncResponses)} (\`id\`, \`status\`, \`error\`, \`received_at\`) VALUES ? ` +
+        'ON DUPLICATE KEY UPDATE `status` = VALUES(`status`), `error` = VALUES(`error`), `received_at` = VALUES(`received_at`)',
+      rows: batch.outcomes.map((o) => [o.id, o.status, o.error ?? null, sqlTime(o.at)]),
+    });
+  }
+  return out;
+}
