@@ -4,16 +4,10 @@
 import type { Pool } from 'mysql2/promise';
 import { quoteTable } from '../../templates/lambda/schema.js';
 import { boardsNamed, deviceNames, poolQuery } from './devices.js';
-import {
-  bucketsBetween,
-  formatWithOffset,
-  formatOffset,
-  offsetSegments,
-  toSqlDateTime,
-  UNIT_SECONDS,
-  type Bucket,
-  type BucketUnit,
-} from '../chart/time.js';
+import { formatWithOffset, formatOffset, toSqlDateTime, type Bucket, type BucketUnit } from '../chart/time.js';
+import { rollupStatus } from '../../templates/lambda/rollup.js';
+import { groupedQuery, seriesRange } from './series-sql.js';
+import { mergeRollupRows, planRollupSeries } from './series-rollup.js';
 
 export type Aggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
 export const AGGREGATES: readonly Aggregate[] = ['sum', 'avg', 'min', 'max', 'count'];
@@ -72,43 +66,10 @@ export interface SeriesPlan {
   values: unknown[];
 }
 
-// Seconds since 1970 from DATETIME arithmetic alone, so the session time zone never matters.
-// TO_SECONDS counts from year 0; it is several times faster than TIMESTAMPDIFF over a million rows.
-const EPOCH_SECONDS = '(TO_SECONDS(`ts`) - 62167219200)';
-
-/** The buckets and the one parameterised query that fills them. */
+/** The buckets and the one parameterised query over the stored rows that fills them. */
 export function planSeries(request: SeriesRequest): SeriesPlan {
-  const buckets = bucketsBetween(request.since, request.until, request.bucket, request.tz);
-  const from = buckets[0]?.start ?? request.since;
-  const to = request.until;
-  // Each row's UTC offset, by which stretch of the range it falls in (DST changes included).
-  const segments = offsetSegments(request.tz, from, Math.max(to, from + 1));
-  let offsetSql = '?';
-  let offsetValues: unknown[] = [segments[0]!.offset];
-  if (segments.length > 1) {
-    offsetSql = `CASE ${segments.slice(0, -1).map(() => 'WHEN `ts` < ? THEN ?').join(' ')} ELSE ? END`;
-    offsetValues = [...segments.slice(0, -1).flatMap((s) => [toSqlDateTime(s.to), s.offset]), segments.at(-1)!.offset];
-  }
-  const size = UNIT_SECONDS[request.bucket];
-  const perOffset = request.bucket !== 'day';
-  const filters = ['`ts` >= ?', '`ts` < ?'];
-  const filterValues: unknown[] = [toSqlDateTime(from), toSqlDateTime(to)];
-  if (request.board !== undefined) {
-    const boards = request.boardIds?.length ? request.boardIds : [request.board];
-    filters.push(boards.length === 1 ? '`board` = ?' : `\`board\` IN (${boards.map(() => '?').join(', ')})`);
-    filterValues.push(...boards);
-  }
-  if (request.sensor !== undefined) {
-    filters.push('`sensor` = ?');
-    filterValues.push(request.sensor);
-  }
-  const sql =
-    // DIV is integer division: floor for the positive values here, without FLOOR's decimal arithmetic.
-    `SELECT (${EPOCH_SECONDS} + ${offsetSql}) DIV ? AS k, ${perOffset ? `${offsetSql} AS o, ` : ''}` +
-    `${AGGREGATE_SQL[request.agg]} AS v, COUNT(*) AS n FROM ${quoteTable(request.table)} ` +
-    // ORDER BY NULL: the buckets are put in order here, so the server need not sort them.
-    `WHERE ${filters.join(' AND ')} GROUP BY k${perOffset ? ', o' : ''} ORDER BY NULL`;
-  const values = [...offsetValues, size, ...(perOffset ? offsetValues : []), ...filterValues];
+  const { buckets, from, to, segments } = seriesRange(request);
+  const { sql, values } = groupedQuery(request, { table: request.table, timeColumn: 'ts', from, to, segments, aggregates: `${AGGREGATE_SQL[request.agg]} AS v, COUNT(*) AS n` });
   return { buckets, sql, values };
 }
 
@@ -154,12 +115,21 @@ export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: 
   };
 }
 
-/** The series; a `board` is first looked up as a device name too (one small query). */
+/**
+ * The series; a `board` is first looked up as a device name too (one small query). Hours and
+ * days come from the rollup once setup has filled it, the edges of the range from the rows.
+ */
 export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequest, plan?: SeriesPlan): Promise<Series> {
   let resolved = request;
   if (request.board !== undefined && request.boardIds === undefined) {
     resolved = { ...request, boardIds: await boardsNamed(poolQuery(pool), request.table, request.board) };
     plan = undefined;
+  }
+  const rollupPlan = planRollupSeries(resolved);
+  if (rollupPlan && (await rollupStatus(poolQuery(pool), resolved.table)).complete) {
+    const parts = [];
+    for (const part of rollupPlan.parts) parts.push((await pool.query(part.sql, part.values))[0] as never[]);
+    return assembleSeries(resolved, rollupPlan.buckets, mergeRollupRows(resolved, parts));
   }
   plan ??= planSeries(resolved);
   const [rows] = await pool.query(plan.sql, plan.values);

@@ -116,3 +116,58 @@ export async function rollupStatus(query: (sql: string, values?: unknown[]) => P
   if (rows.length === 0) return { exists: false, complete: false, filledBefore: null };
   return { exists: true, ...readRollupComment(rows[0]!.c) };
 }
+
+/** A connection that runs statements, in transactions when asked (mysql2's, rows first). */
+export interface FillConnection {
+  query(sql: string, values?: unknown[]): Promise<unknown>;
+  beginTransaction(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** A day of buckets per transaction: short enough not to hold the function's writes for long. */
+export const FILL_CHUNK_SECONDS = 86_400;
+
+export interface FillProgress {
+  complete: boolean;
+  /** Buckets before this (epoch seconds) are filled. */
+  filledBefore: number | null;
+  /** Where the stored rows end (exclusive, on a bucket boundary): the fill is done there. */
+  end: number | null;
+}
+
+/**
+ * Fills the rollup from the stored rows, a chunk at a time, from where an earlier run stopped
+ * (the rollup's comment says), until done or `stop()` says so; then marks it complete. The
+ * function must already be adding new readings to it: what is stored meanwhile, in a chunk
+ * already filled or not, then counts exactly once.
+ */
+export async function fillRollup(connection: FillConnection, table: string, options: { stop?: () => boolean; onChunk?: (progress: FillProgress) => void } = {}): Promise<FillProgress> {
+  const query = async (sql: string, values?: unknown[]) => ((await connection.query(sql, values)) as [unknown])[0];
+  const status = await rollupStatus(query, table);
+  if (!status.exists) throw new Error(`the rollup of ${table} does not exist (run the migration first)`);
+  if (status.complete) return { complete: true, filledBefore: null, end: null };
+  const [range] = (await query(`SELECT TO_SECONDS(MIN(\`ts\`)) - 62167219200 AS lo, TO_SECONDS(MAX(\`ts\`)) - 62167219200 AS hi FROM ${quoteTable(table)}`)) as Array<{ lo: number | null; hi: number | null }>;
+  let filledBefore = status.filledBefore;
+  if (range?.lo !== null && range?.lo !== undefined && range.hi !== null) {
+    const end = (Math.floor(Number(range.hi) / ROLLUP_SECONDS) + 1) * ROLLUP_SECONDS;
+    let from = Math.max(Math.floor(Number(range.lo) / ROLLUP_SECONDS) * ROLLUP_SECONDS, filledBefore ?? -Infinity);
+    while (from < end) {
+      if (options.stop?.()) return { complete: false, filledBefore: from, end };
+      const to = Math.min(from + FILL_CHUNK_SECONDS, end);
+      await connection.beginTransaction();
+      try {
+        for (const statement of rollupFillStatements(table, from, to)) await connection.query(statement.sql, statement.values);
+        await connection.commit();
+      } catch (error) {
+        await connection.rollback().catch(() => undefined);
+        throw error;
+      }
+      await connection.query(rollupCommentSql(table, rollupProgress(to)));
+      filledBefore = from = to;
+      options.onChunk?.({ complete: false, filledBefore, end });
+    }
+  }
+  await connection.query(rollupCommentSql(table, ROLLUP_COMPLETE));
+  return { complete: true, filledBefore, end: null };
+}

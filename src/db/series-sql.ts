@@ -1,0 +1,56 @@
+// The SQL of the chart's series: the range a request covers, and one grouped query over a
+// time column (the stored rows' `ts`, or the rollup's `bucket`).
+
+import { quoteTable } from '../../templates/lambda/schema.js';
+import { bucketsBetween, offsetSegments, toSqlDateTime, UNIT_SECONDS, type Bucket, type Segment } from '../chart/time.js';
+import type { SeriesRequest } from './series.js';
+
+/** The range a request's buckets cover: from the first bucket's start to `until`. */
+export function seriesRange(request: SeriesRequest): { buckets: Bucket[]; from: number; to: number; segments: Segment[] } {
+  const buckets = bucketsBetween(request.since, request.until, request.bucket, request.tz);
+  const from = buckets[0]?.start ?? request.since;
+  const to = request.until;
+  // The UTC offsets over the range, split where they change (DST and the like).
+  return { buckets, from, to, segments: offsetSegments(request.tz, from, Math.max(to, from + 1)) };
+}
+
+/**
+ * One grouped query over a time column: the bucket key of each row (its local time by the
+ * offset of the stretch it falls in, divided by the bucket's size), the given aggregates, for
+ * rows in [from, to) that pass the request's board and sensor filters.
+ */
+export function groupedQuery(
+  request: SeriesRequest,
+  input: { table: string; timeColumn: 'ts' | 'bucket'; from: number; to: number; segments: Segment[]; aggregates: string },
+): { sql: string; values: unknown[] } {
+  const time = `\`${input.timeColumn}\``;
+  const { segments } = input;
+  let offsetSql = '?';
+  let offsetValues: unknown[] = [segments[0]!.offset];
+  if (segments.length > 1) {
+    offsetSql = `CASE ${segments.slice(0, -1).map(() => `WHEN ${time} < ? THEN ?`).join(' ')} ELSE ? END`;
+    offsetValues = [...segments.slice(0, -1).flatMap((s) => [toSqlDateTime(s.to), s.offset]), segments.at(-1)!.offset];
+  }
+  const perOffset = request.bucket !== 'day';
+  const filters = [`${time} >= ?`, `${time} < ?`];
+  const filterValues: unknown[] = [toSqlDateTime(input.from), toSqlDateTime(input.to)];
+  if (request.board !== undefined) {
+    const boards = request.boardIds?.length ? request.boardIds : [request.board];
+    filters.push(boards.length === 1 ? '`board` = ?' : `\`board\` IN (${boards.map(() => '?').join(', ')})`);
+    filterValues.push(...boards);
+  }
+  if (request.sensor !== undefined) {
+    filters.push('`sensor` = ?');
+    filterValues.push(request.sensor);
+  }
+  // Seconds since 1970 from DATETIME arithmetic alone, so the session time zone never matters.
+  // TO_SECONDS counts from year 0; it is several times faster than TIMESTAMPDIFF over a million rows.
+  const epochSeconds = `(TO_SECONDS(${time}) - 62167219200)`;
+  const sql =
+    // DIV is integer division: floor for the positive values here, without FLOOR's decimal arithmetic.
+    `SELECT (${epochSeconds} + ${offsetSql}) DIV ? AS k, ${perOffset ? `${offsetSql} AS o, ` : ''}` +
+    `${input.aggregates} FROM ${quoteTable(input.table)} ` +
+    // ORDER BY NULL: the buckets are put in order here, so the server need not sort them.
+    `WHERE ${filters.join(' AND ')} GROUP BY k${perOffset ? ', o' : ''} ORDER BY NULL`;
+  return { sql, values: [...offsetValues, UNIT_SECONDS[request.bucket], ...(perOffset ? offsetValues : []), ...filterValues] };
+}
