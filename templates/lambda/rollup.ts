@@ -88,9 +88,10 @@ export function rollupUpsertSql(table: string): string {
  * range), the rollup second — the order the function takes them in — so a reading stored
  * meanwhile waits, then adds itself on top; the two never deadlock over it.
  */
-export function rollupFillStatements(table: string, from: number, to: number): Array<{ sql: string; values: unknown[] }> {
+export function rollupFillStatements(table: string, from: number, to: number, options: { tsIndex?: boolean } = {}): Array<{ sql: string; values: unknown[] }> {
   const range = [sqlTime(from), sqlTime(to)];
-  const events = quoteTable(table);
+  // Through the index on ts: the locks then cover the range, not every row the server scans.
+  const events = `${quoteTable(table)}${options.tsIndex ? ' FORCE INDEX (`ts`)' : ''}`;
   const rollup = quoteTable(rollupTable(table));
   return [
     { sql: `SELECT COUNT(*) AS n FROM ${events} WHERE \`ts\` >= ? AND \`ts\` < ? LOCK IN SHARE MODE`, values: range },
@@ -142,26 +143,36 @@ export interface FillProgress {
  * function must already be adding new readings to it: what is stored meanwhile, in a chunk
  * already filled or not, then counts exactly once.
  */
-export async function fillRollup(connection: FillConnection, table: string, options: { stop?: () => boolean; onChunk?: (progress: FillProgress) => void } = {}): Promise<FillProgress> {
+export async function fillRollup(
+  connection: FillConnection,
+  table: string,
+  options: { stop?: () => boolean; onChunk?: (progress: FillProgress) => void; chunkSeconds?: number } = {},
+): Promise<FillProgress> {
   const query = async (sql: string, values?: unknown[]) => ((await connection.query(sql, values)) as [unknown])[0];
   const status = await rollupStatus(query, table);
   if (!status.exists) throw new Error(`the rollup of ${table} does not exist (run the migration first)`);
   if (status.complete) return { complete: true, filledBefore: null, end: null };
   const [range] = (await query(`SELECT TO_SECONDS(MIN(\`ts\`)) - 62167219200 AS lo, TO_SECONDS(MAX(\`ts\`)) - 62167219200 AS hi FROM ${quoteTable(table)}`)) as Array<{ lo: number | null; hi: number | null }>;
   let filledBefore = status.filledBefore;
+  const tsIndex = ((await query("SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'ts' AND SEQ_IN_INDEX = 1 AND COLUMN_NAME = 'ts'", [table])) as unknown[]).length > 0;
   if (range?.lo !== null && range?.lo !== undefined && range.hi !== null) {
     const end = (Math.floor(Number(range.hi) / ROLLUP_SECONDS) + 1) * ROLLUP_SECONDS;
     let from = Math.max(Math.floor(Number(range.lo) / ROLLUP_SECONDS) * ROLLUP_SECONDS, filledBefore ?? -Infinity);
     while (from < end) {
       if (options.stop?.()) return { complete: false, filledBefore: from, end };
-      const to = Math.min(from + FILL_CHUNK_SECONDS, end);
-      await connection.beginTransaction();
-      try {
-        for (const statement of rollupFillStatements(table, from, to)) await connection.query(statement.sql, statement.values);
-        await connection.commit();
-      } catch (error) {
-        await connection.rollback().catch(() => undefined);
-        throw error;
+      const to = Math.min(from + (options.chunkSeconds ?? FILL_CHUNK_SECONDS), end);
+      // A deadlock with a write of the function's (or a lock wait too long) undoes the chunk: again.
+      for (let attempt = 1; ; attempt++) {
+        await connection.beginTransaction();
+        try {
+          for (const statement of rollupFillStatements(table, from, to, { tsIndex })) await connection.query(statement.sql, statement.values);
+          await connection.commit();
+          break;
+        } catch (error) {
+          await connection.rollback().catch(() => undefined);
+          const code = (error as { code?: string }).code;
+          if (attempt >= 5 || (code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT')) throw error;
+        }
       }
       await connection.query(rollupCommentSql(table, rollupProgress(to)));
       filledBefore = from = to;

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 import { b64, counts, functionTarget, notification, webhookFor, type TestWebhook } from '../support/function.js';
 import type { TestDatabase } from '../support/mariadb.js';
+import { fillRollup } from '../../templates/lambda/rollup.js';
 
 const RECEIVED = new Date('2026-11-28T10:15:30.456Z');
 const DEVICE = '015f3850a657000000000001001002ab';
@@ -72,6 +73,36 @@ describe.skipIf(!hasDatabase)(`chart rollup kept by the function (${functionTarg
     const reply = await webhook.put({ notifications: [notification(DEVICE, BUTTON, b64('1'), { uid: 'x-1' }), notification(DEVICE, BUTTON, b64('666'), { uid: 'x-2' })] });
     expect(reply.status).toBe(500);
     expect(await agree()).toEqual([]);
+  });
+
+  it('is filled from the rows stored before, while the webhook keeps writing, every reading counted once', async () => {
+    const received = RECEIVED.getTime();
+    const old: unknown[][] = [];
+    for (let i = 0; i < 20_000; i++) old.push([new Date(received - 20 * 3600_000 + i * 3_500).toISOString().slice(0, 19).replace('T', ' '), i % 17, `dev-${i % 4}`, BUTTON]);
+    await db.query('INSERT INTO events (ts, value, board, sensor) VALUES ?', [old]);
+    const connection = await (await import('mysql2/promise')).createConnection({ ...db.login, database: db.name });
+    let writing = true;
+    let sent = 0;
+    const hook = webhook;
+    // The service's deliveries meanwhile: late readings into hours being filled, and new ones.
+    const writer = (async () => {
+      while (writing || sent < 40) {
+        const batch = Array.from({ length: 25 }, (_, i) =>
+          notification(`dev-${i % 4}`, BUTTON, b64(String(i)), { uid: `w-${sent}-${i}`, timestamp: received - Math.floor(((sent * 25 + i) % 80) * 15 * 60_000) }),
+        );
+        // A deadlock or lock wait answers 503: the service sends the batch again.
+        for (let attempt = 0; attempt < 5; attempt++) if ((await hook.put({ notifications: batch })).status === 200) break;
+        sent += 1;
+      }
+    })();
+    const fill = await fillRollup(connection, 'events', { chunkSeconds: 3600 }).finally(async () => {
+      writing = false;
+      await writer;
+      await connection.end();
+    });
+    expect(fill.complete).toBe(true);
+    expect(sent).toBeGreaterThanOrEqual(40);
+    await agree();
   });
 
   it('leaves the rollup alone unless told to keep it (DB_ROLLUP)', async () => {
