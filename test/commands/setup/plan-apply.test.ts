@@ -27,6 +27,7 @@ describe('planSetup', () => {
       'update database user tsdb_webhook',
       'create Lambda function mbed_time_series_webhook',
       'update environment of mbed_time_series_webhook',
+      'update table events_rollup',
       'create REST API mbed time series database webhook',
       'update Connector webhook at https://api.us-east-1.mbedcloud.com',
       'update subscriptions to /3200/0/5501',
