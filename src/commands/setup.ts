@@ -1,6 +1,7 @@
 // mbed-tsdb setup: Validate → Ask → Plan → Apply (./setup/), each a function of its own.
 
-import { readState } from '../stack/state.js';
+import { readState, recordsNothingMade, writeState, type StackState } from '../stack/state.js';
+import { smallestMysqlClass } from '../stack/steps/database.js';
 import { UserFacingError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import { askSetup, type SavedAnswers } from './setup/ask.js';
@@ -8,7 +9,9 @@ import { databaseCa } from './setup/database-ca.js';
 import { applySetup, describeSummary } from './setup/apply.js';
 import { describePlan, planSetup } from './setup/plan.js';
 import { checkDbPassword, validateSetupFlags, type SetupFlags } from './setup/validate.js';
-import { connectorApiKey, promptsFor, stackContext, stateNotices } from './stack-context.js';
+import { awsClientsFor, connectorApiKey, promptsFor, stackContext, stateNotices } from './stack-context.js';
+
+const kept = (early: StackState | null) => (early ? ' Your answers are kept for the next run (a flag such as --engine changes one).' : '');
 
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
@@ -22,6 +25,14 @@ export async function run(context: CommandContext): Promise<number> {
   const saved = readState(context.env, settings.stack, stateNotices(context));
   const prompter = promptsFor(context);
   const mode = { interactive: context.terminal.interactive, prompter };
+  // Until the stack has anything, answers are kept as they are given (never secrets), so a run
+  // that stops before its first change (a failed lookup, a declined plan, Ctrl+C) loses none.
+  let early: StackState | null = saved && recordsNothingMade(saved) ? saved : saved ? null : { version: 1, stack: settings.stack };
+  const remember = (given: SavedAnswers) => {
+    if (!early) return;
+    early = { ...early, ...(given.region ? { region: given.region } : {}), answers: { ...(early.answers ?? {}), ...given } };
+    writeState(context.env, early, stateNotices(context));
+  };
   const { region, answers } = await askSetup({
     flags,
     checked,
@@ -29,13 +40,17 @@ export async function run(context: CommandContext): Promise<number> {
     saved: (saved?.answers ?? {}) as SavedAnswers,
     mode,
     ipEchoUrl: context.env.MBED_TSDB_IP_ECHO_URL || undefined,
+    mysqlClass: (where) => smallestMysqlClass(awsClientsFor(context, where)),
+    remember,
+    say: (text) => out.info(text),
   });
   const ca = await databaseCa(region, answers, context.env.MBED_TSDB_RDS_TRUSTSTORE_URL || undefined);
   answers.dbCaPem = ca.pem;
   answers.dbCaSource = ca.source;
+  remember({ dbCaPem: ca.pem, dbCaSource: ca.source });
   // A dry run calls nothing at the Connector, so it needs no key.
   const apiKey = flags.dryRun ? settings.apiKey : await connectorApiKey(context, prompter);
-  const ctx = stackContext(context, { region, state: saved ?? { version: 1, stack: settings.stack }, answers, apiKey });
+  const ctx = stackContext(context, { region, state: early ?? saved ?? { version: 1, stack: settings.stack }, answers, apiKey });
 
   out.info(`Plan for stack ${settings.stack} in ${region}:`);
   const plan = await planSetup(ctx);
@@ -55,11 +70,11 @@ export async function run(context: CommandContext): Promise<number> {
       );
     }
     const replace = await prompter.confirm({ message: `The Connector sends this key's notifications to ${replaces}. Replace that with this stack's webhook (it then gets nothing)?`, default: false });
-    if (!replace) throw new UserFacingError('Nothing was changed: the callback stays as it is.', { code: 'DECLINED' });
+    if (!replace) throw new UserFacingError(`Nothing was changed: the callback stays as it is.${kept(early)}`, { code: 'DECLINED' });
   }
   answers.replaceCallback = Boolean(replaces);
   if (mode.interactive && !(await prompter.confirm({ message: 'Create and change these?', default: true }))) {
-    throw new UserFacingError('Nothing was changed.', { code: 'DECLINED' });
+    throw new UserFacingError(`Nothing was changed.${kept(early)}`, { code: 'DECLINED' });
   }
 
   const summary = await applySetup(context, ctx, { region, dbPassword });

@@ -16,6 +16,11 @@ export interface StackContext extends StepContext {
   abort: AbortController;
 }
 
+/** AWS clients for a region, before the stack's context exists (what setup looks up while asking). */
+export function awsClientsFor(context: CommandContext, region: string): StepContext['aws'] {
+  return createAwsClients({ region, profile: context.settings.profile, env: context.env });
+}
+
 export function stackContext(context: CommandContext, input: { region: string; state: StackState; answers: SetupAnswers; apiKey: string | undefined }): StackContext {
   const { settings, out, hooks } = context;
   const now = hooks.now ?? Date.now;
@@ -33,7 +38,7 @@ export function stackContext(context: CommandContext, input: { region: string; s
     reachable: hooks.reachable,
     names: stackNames(settings.stack),
     tags: stackTags(settings.stack),
-    aws: createAwsClients({ region: input.region, profile: settings.profile, env: context.env }),
+    aws: awsClientsFor(context, input.region),
     state: input.state,
     progress: createProgress({
       stream: context.stderr,

@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { UsageError, UserFacingError } from '../errors.js';
 import { describeItem, inventory } from '../stack/inventory.js';
-import { readState, statePath, writeState } from '../stack/state.js';
+import { readState, recordsNothingMade, statePath, writeState } from '../stack/state.js';
 import { connectorRecord, teardownStack } from '../stack/teardown.js';
 import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
@@ -48,8 +48,11 @@ export async function run(context: CommandContext): Promise<number> {
     task.done('ready');
   }
   const found = await inventory(ctx);
-  const hasConnector = Boolean(state?.outputs?.connector) || ctx.answers.endpoints.length > 0;
-  if (found.length === 0 && !state) {
+  // Answers kept by a setup that stopped before changing anything: nothing was made with them.
+  const answersOnly = state !== null && recordsNothingMade(state);
+  const hasConnector = !answersOnly && (Boolean(state?.outputs?.connector) || ctx.answers.endpoints.length > 0);
+  if (found.length === 0 && (!state || answersOnly)) {
+    if (answersOnly && !flags.dryRun) rmSync(statePath(context.env, settings.stack), { force: true });
     out.result({ stack: settings.stack, region, deleted: [], remaining: [] }, `Nothing of stack ${settings.stack} exists in ${region}.`);
     return 0;
   }

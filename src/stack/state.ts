@@ -48,6 +48,11 @@ export interface StackState {
   [other: string]: unknown;
 }
 
+/** A state that records answers only (a setup that stopped before its first change): nothing exists because of it. */
+export function recordsNothingMade(state: StackState): boolean {
+  return Object.keys(state.outputs ?? {}).length === 0 && !state.database?.host && state.actedAt === undefined && !state.rules?.length && !state.pending?.length;
+}
+
 export function stateDir(env: Record<string, string | undefined>): string {
   return env.MBED_TSDB_STATE_DIR || join(env.HOME || homedir(), '.mbed-tsdb');
 }

@@ -14,7 +14,8 @@ export interface Question<T> {
   saved?: T | undefined;
   /** Used without asking in non-interactive runs; offered as the default when asking. */
   default?: T | undefined;
-  ask: (prompter: Prompter, fallback: T | undefined) => Promise<T>;
+  /** `sofar`: the answers to the questions before this one. */
+  ask: (prompter: Prompter, fallback: T | undefined, sofar: Record<string, unknown>) => Promise<T>;
 }
 
 export interface AskMode {
@@ -31,7 +32,7 @@ export async function answer<T extends Record<string, unknown>>(
   for (const [key, q] of Object.entries(questions) as Array<[string, Question<unknown>]>) {
     const known = q.given ?? q.saved;
     if (known !== undefined) result[key] = known;
-    else if (mode.interactive) result[key] = await q.ask(mode.prompter, q.default);
+    else if (mode.interactive) result[key] = await q.ask(mode.prompter, q.default, result);
     else if (q.default !== undefined) result[key] = q.default;
     else missing.push(q.flag);
   }

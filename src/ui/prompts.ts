@@ -49,10 +49,11 @@ export function terminalPrompter(streams: PromptStreams): Prompter {
   };
 }
 
-/** Answers given in order, for tests; records every question asked. */
-export function scriptedPrompter(answers: unknown[]): Prompter & { asked: string[] } {
+/** Answers given in order, for tests; records every question asked, and the choices offered. */
+export function scriptedPrompter(answers: unknown[]): Prompter & { asked: string[]; choices: Record<string, string[]> } {
   const queue = [...answers];
   const asked: string[] = [];
+  const choices: Record<string, string[]> = {};
   const next = <T>(message: string, validate?: (value: string) => true | string): T => {
     asked.push(message);
     if (queue.length === 0) throw new Error(`no scripted answer for: ${message}`);
@@ -66,9 +67,13 @@ export function scriptedPrompter(answers: unknown[]): Prompter & { asked: string
   };
   return {
     asked,
+    choices,
     input: async (q) => next<string>(q.message, q.validate),
     password: async (q) => next<string>(q.message, q.validate),
-    select: async <T>(q: { message: string }) => next<T>(q.message),
+    select: async <T>(q: { message: string; choices: Choice<T>[] }) => {
+      choices[q.message] = q.choices.map((c) => c.name);
+      return next<T>(q.message);
+    },
     confirm: async (q) => next<boolean>(q.message),
   };
 }

@@ -252,34 +252,46 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   it('asks what no flag answers on a terminal, with the key masked, and saves the answers (not the key)', async () => {
-    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9/32', world.connector.url, 'dev-1', '/3200/0/5501', API_KEY, true]);
+    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9', world.connector.url, 'dev-1', '/3200/0/5501', API_KEY, new InterruptedError()]);
     const run = await runCli(['setup', '--db-ca', world.caFile], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' },
       hooks: { ...hooksOf(world), prompter },
       isTTY: true,
       stdinIsTTY: true,
-    }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
-    // The IP lookup fails (nothing listens there): setup says to use --cidr, before asking anything more.
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('--cidr');
-
-    const again = await runCli(['setup', '--db-ca', world.caFile, '--cidr', '203.0.113.9/32'], {
-      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
-      hooks: { ...hooksOf(world), prompter: (prompter2 = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', world.connector.url, 'dev-1', '/3200/0/5501', API_KEY, true])) },
-      isTTY: true,
-      stdinIsTTY: true,
     });
-    expect(again.code, again.stderr).toBe(0);
-    expect(prompter2.asked).toEqual([
+    // The IP lookup fails (nothing listens there): the wizard says so and asks for the address.
+    expect(prompter.asked).toEqual([
       'AWS region (e.g. us-west-2)',
       'Database engine (§2)',
       'Who may reach the database (§3)',
+      'Your public IPv4 address for the database security group (e.g. 203.0.113.7, or a block such as 203.0.113.0/24)',
       'Connector REST API host (§7)',
       'Device endpoint name(s) to subscribe, comma-separated (empty: later, with mbed-tsdb subscribe)',
       'Resource path to record',
       'Connector API key (not saved, not shown)',
       'Create and change these?',
     ]);
+    expect(run.stderr).toMatch(/Could not detect your public IP address: .*127\.0\.0\.1:1/);
+    // The class the engine question names is the one the plan shows, the region's first offered.
+    expect(prompter.choices['Database engine (§2)']![0]).toBe('MySQL: one small instance (db.t4g.micro)');
+    expect(run.stderr).toMatch(/RDS instance tsdb: MySQL, db\.t4g\.micro, 20 GB/);
+    // Ctrl+C at the confirmation: nothing changed, but what was answered is kept (never the key or a secret).
+    expect(run.code).toBe(130);
+    expect(world.aws.mutatingCalls()).toEqual([]);
+    const early = readStateFile(world);
+    expect(early.answers).toMatchObject({ region: 'us-west-2', engine: 'mysql', access: 'my-ip', connectorHost: world.connector.url, endpoints: ['dev-1'], resource: '/3200/0/5501' });
+    expect(early).not.toHaveProperty('webhookSecret');
+    expect(early).not.toHaveProperty('database');
+    expect(JSON.stringify(early)).not.toContain(API_KEY);
+
+    const again = await runCli(['setup', '--db-ca', world.caFile, '--cidr', '203.0.113.9/32'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      hooks: { ...hooksOf(world), prompter: (prompter2 = scriptedPrompter([API_KEY, true])) },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(prompter2.asked).toEqual(['Connector API key (not saved, not shown)', 'Create and change these?']);
     const state = readStateFile(world);
     expect(state.answers).toMatchObject({ region: 'us-west-2', engine: 'mysql', access: 'my-ip', endpoints: ['dev-1'] });
     expect(JSON.stringify(state)).not.toContain(API_KEY);
@@ -305,9 +317,18 @@ describe.skipIf(!canRun)('setup paths', () => {
       stdinIsTTY: true,
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('Nothing was changed.');
+    expect(run.stderr).toContain('Nothing was changed. Your answers are kept for the next run');
     expect(prompter.asked).toEqual(['Create and change these?']);
     expect(world.aws.mutatingCalls()).toEqual([]);
+    expect(readStateFile(world).answers).toMatchObject({ region: 'us-west-2', endpoints: ['dev-1'] });
+    // A stack that never got anything is nothing to tear down (and its answers are forgotten).
+    const connectorCalls = world.connector.requests.length;
+    const teardown = await world.cli(['teardown', '--yes'], { env: { MBED_CLOUD_SDK_API_KEY: API_KEY } });
+    expect(teardown.code, teardown.stderr).toBe(0);
+    expect(teardown.stdout).toContain('Nothing of stack mbed-tsdb exists in us-west-2.');
+    expect(world.aws.mutatingCalls()).toEqual([]);
+    expect(world.connector.requests.slice(connectorCalls)).toEqual([]);
+    expect(() => readStateFile(world)).toThrow(/ENOENT/);
   });
 
   it('stops cleanly on Ctrl+C at a prompt (exit 130), changing nothing', async () => {

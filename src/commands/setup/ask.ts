@@ -3,7 +3,8 @@
 
 import { checkEndpoint, checkResource, DEFAULT_RESOURCE } from '../../connector/names.js';
 import { chosenConnectorHost, isValidRegion, type Settings } from '../../config/settings.js';
-import { detectPublicIp, parseCidr, requireIpv4 } from '../../net/public-ip.js';
+import { UserFacingError } from '../../errors.js';
+import { detectPublicIp, parseCidr, requireIpv4, type Cidr } from '../../net/public-ip.js';
 import type { SetupAnswers } from '../../stack/step.js';
 import { answer, type AskMode, type Question } from '../../ui/ask.js';
 import type { CheckedFlags, SetupFlags } from './validate.js';
@@ -18,11 +19,47 @@ export interface AskInput {
   mode: AskMode;
   /** Where this computer's public address is looked up (tests point it at a local server). */
   ipEchoUrl?: string | undefined;
+  /** The MySQL instance class a region offers (the one setup would create), to name it when asking. */
+  mysqlClass?: (region: string) => Promise<string>;
+  /** Keeps each group of answers as soon as it is given, so a run that stops before changing anything does not lose them. */
+  remember?: (answers: SavedAnswers) => void;
+  /** Tells the user something while asking (why a question is asked). */
+  say?: (text: string) => void;
 }
 
 export interface Asked {
   region: string;
   answers: SetupAnswers;
+}
+
+const addressCheck = (text: string): true | string => {
+  try {
+    requireIpv4(parseCidr(text, 'the address'), 'the address');
+    return true;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+
+/**
+ * This computer's public address for the security group: looked up, then confirmed on a
+ * terminal; asked for (with the reason) when the lookup fails — without a terminal that failure
+ * is the error.
+ */
+async function yourAddress(input: AskInput): Promise<string> {
+  const { mode } = input;
+  let detected: Cidr;
+  try {
+    detected = await detectPublicIp({ url: input.ipEchoUrl });
+  } catch (error) {
+    if (!mode.interactive || !(error instanceof UserFacingError)) throw error;
+    input.say?.(`Could not detect your public IP address: ${error.message}`);
+    const typed = await mode.prompter.input({ message: 'Your public IPv4 address for the database security group (e.g. 203.0.113.7, or a block such as 203.0.113.0/24)', validate: addressCheck });
+    return requireIpv4(parseCidr(typed, 'the address'), 'the address').cidr;
+  }
+  if (!mode.interactive) return requireIpv4(detected, 'this computer’s public address').cidr;
+  const typed = await mode.prompter.input({ message: 'Your public IP for the database security group', default: detected.cidr, validate: addressCheck });
+  return requireIpv4(parseCidr(typed, 'the address'), 'the address').cidr;
 }
 
 export async function askSetup(input: AskInput): Promise<Asked> {
@@ -41,15 +78,18 @@ export async function askSetup(input: AskInput): Promise<Asked> {
         given: flags.engine,
         saved: saved.engine,
         default: 'mysql',
-        ask: (p, d) =>
-          p.select({
+        ask: async (p, d, sofar) => {
+          // The class the region actually offers, as the database step will choose it.
+          const offered = await input.mysqlClass?.(String(sofar.region)).catch(() => undefined);
+          return p.select({
             message: 'Database engine (§2)',
             default: d,
             choices: [
-              { name: 'MySQL: one small instance (db.t4g.micro)', value: 'mysql' as const },
+              { name: `MySQL: one small instance (${flags.dbClass ?? offered ?? 'the smallest class the region offers'})`, value: 'mysql' as const },
               { name: 'Aurora MySQL Serverless v2: scales to zero when idle', value: 'aurora-mysql' as const },
             ],
-          }),
+          });
+        },
       },
       access: {
         flag: '--access',
@@ -70,13 +110,11 @@ export async function askSetup(input: AskInput): Promise<Asked> {
     mode,
   );
 
+  input.remember?.({ region: first.region, engine: first.engine, access: first.access });
+
+  // Looked up on every run (not saved): the address changes, and a re-run follows it.
   let cidr = checked.cidr;
-  if (first.access === 'my-ip' && !cidr) {
-    const detected = await detectPublicIp({ url: input.ipEchoUrl });
-    cidr = mode.interactive
-      ? requireIpv4(parseCidr(await mode.prompter.input({ message: 'Your public IP for the database security group', default: detected.cidr })), 'the address').cidr
-      : requireIpv4(detected, 'this computer’s public address').cidr;
-  }
+  if (first.access === 'my-ip' && !cidr) cidr = await yourAddress(input);
 
   const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string }>(
     {
@@ -107,6 +145,8 @@ export async function askSetup(input: AskInput): Promise<Asked> {
     },
     mode,
   );
+
+  input.remember?.({ connectorHost: second.connectorHost, endpoints: second.endpoints, resource: second.resource });
 
   return {
     region: first.region,

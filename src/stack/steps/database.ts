@@ -26,6 +26,7 @@ import {
   type DBInstance,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import type { AwsClients } from '../../aws/clients.js';
 import { UserFacingError } from '../../errors.js';
 import type { Task } from '../../ui/progress.js';
 import { done, notYet, retry, waitFor } from '../../util/wait.js';
@@ -82,6 +83,11 @@ async function ensureSubnetGroup(rds: RDSClient, ctx: StepContext, network: Netw
       Tags: tagList(ctx),
     }),
   );
+}
+
+/** The MySQL class a new database gets in the clients' region: the first of MYSQL_CLASSES it offers. */
+export async function smallestMysqlClass(aws: AwsClients): Promise<string> {
+  return cheapestClass(await aws.rds());
 }
 
 async function cheapestClass(rds: RDSClient): Promise<string> {
@@ -153,7 +159,7 @@ export const databaseStep: Step<DatabaseOutput> = {
     }
     const detail =
       ctx.answers.engine === 'mysql'
-        ? `MySQL, ${ctx.answers.dbClass ?? 'smallest class offered'}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
+        ? `MySQL, ${ctx.answers.dbClass ?? (await cheapestClass(rds))}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
         : serverless(ctx)
           ? describeAurora(chooseAuroraVersion(await auroraVersions(rds), ctx.aws.region))
           : `Aurora MySQL on ${ctx.answers.dbClass}, encrypted`;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askSetup, type AskInput } from '../../../src/commands/setup/ask.js';
 import { resolveSettings } from '../../../src/config/settings.js';
-import { scriptedPrompter } from '../../../src/ui/prompts.js';
+import { InterruptedError, scriptedPrompter } from '../../../src/ui/prompts.js';
 
 const settings = (flags: Record<string, string> = {}, env: Record<string, string> = {}) => resolveSettings({ flags, env, dotenv: {}, isTTY: false });
 const none = { cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined };
@@ -84,6 +84,66 @@ describe('askSetup', () => {
     expect(given.prompter.asked[0]).toBe('Your public IP for the database security group');
     expect(asked.answers.cidr).toBe('198.51.100.0/24');
     expect(asked.answers.endpoints).toEqual([]);
+  });
+
+  describe('when the public address cannot be looked up', () => {
+    const failingLookup = async () => {
+      server = createServer((_q, r) => r.writeHead(503).end());
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    };
+    const flagsToAddress = { engine: 'mysql', access: 'my-ip' } as const;
+
+    it('asks for it on a terminal, saying why and giving an example', async () => {
+      const said: string[] = [];
+      const given = input({
+        interactive: true,
+        checked: none,
+        settings: settings({ region: 'us-west-2' }),
+        flags: flagsToAddress,
+        answers: ['198.51.100.23', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501'],
+        ipEchoUrl: await failingLookup(),
+        say: (text) => said.push(text),
+      });
+      const asked = await askSetup(given);
+      expect(said.join('\n')).toMatch(/Could not detect your public IP address: .*503/);
+      expect(given.prompter.asked[0]).toMatch(/^Your public IPv4 address for the database security group \(e\.g\. 203\.0\.113\.7/);
+      expect(asked.answers.cidr).toBe('198.51.100.23/32');
+    });
+
+    it.each(['not-an-address', '2001:db8::1', '10.0.0.0/4'])('refuses the answer %j at the prompt', async (typed) => {
+      const given = input({ interactive: true, checked: none, settings: settings({ region: 'us-west-2' }), flags: flagsToAddress, answers: [typed], ipEchoUrl: await failingLookup() });
+      await expect(askSetup(given)).rejects.toThrow(/is invalid: /);
+    });
+
+    it('keeps the error (pass it with --cidr) without a terminal', async () => {
+      const given = input({ checked: none, settings: settings({ region: 'us-west-2' }), flags: flagsToAddress, ipEchoUrl: await failingLookup() });
+      await expect(askSetup(given)).rejects.toThrow(/--cidr/);
+      expect(given.prompter.asked).toEqual([]);
+    });
+  });
+
+  it('names the MySQL class the region offers in the engine question', async () => {
+    const regions: string[] = [];
+    const given = input({
+      interactive: true,
+      settings: settings({ region: 'ap-south-2' }),
+      answers: ['mysql', 'private', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501'],
+      mysqlClass: async (region) => {
+        regions.push(region);
+        return 'db.t3.micro';
+      },
+    });
+    await askSetup(given);
+    expect(regions).toEqual(['ap-south-2']);
+    expect(given.prompter.choices['Database engine (§2)']![0]).toBe('MySQL: one small instance (db.t3.micro)');
+  });
+
+  it('hands over each group of answers as soon as it is given', async () => {
+    const remembered: unknown[] = [];
+    const given = input({ interactive: true, answers: ['us-east-2', 'mysql', 'private', new InterruptedError()], remember: (a) => remembered.push(a) });
+    await expect(askSetup(given)).rejects.toBeInstanceOf(InterruptedError);
+    expect(remembered).toEqual([{ region: 'us-east-2', engine: 'mysql', access: 'private' }]);
   });
 
   it('uses the defaults without a terminal, and names every flag it still needs', async () => {
