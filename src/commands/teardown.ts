@@ -82,13 +82,13 @@ export async function run(context: CommandContext): Promise<number> {
   const attempt = teardownStack(ctx, { connector: hasConnector && Boolean(apiKey) }).then(
     (result) => ({ ...result, error: null }),
     // Whatever stopped it, say exactly what is still there.
-    async (error: unknown) => ({ remaining: await inventory(ctx).catch(() => null), connectorLeft: [], error }),
+    async (error: unknown) => ({ remaining: await inventory(ctx).catch(() => null), connectorLeft: [], removed: ctx.removed ?? [], error }),
   );
   const outcome = await untilInterrupted(context, ctx, attempt);
   if (!outcome.done) throw new InterruptedError();
-  const { remaining, connectorLeft, error } = outcome.value;
+  const { remaining, connectorLeft, removed, error } = outcome.value;
   if (remaining && remaining.length > 0) {
-    out.result({ stack: settings.stack, region, remaining }, `Still there:\n${remaining.map((r) => `  - ${describeItem(r)}`).join('\n')}`);
+    out.result({ stack: settings.stack, region, deleted: removed, remaining }, `Still there:\n${remaining.map((r) => `  - ${describeItem(r)}`).join('\n')}`);
   }
   if (error) throw error;
   if (remaining!.length > 0) throw new UserFacingError('some resources are left: run teardown again to finish', { code: 'RESOURCES_LEFT' });
@@ -96,7 +96,7 @@ export async function run(context: CommandContext): Promise<number> {
   if (connectorLeft.length > 0) writeState(context.env, connectorRecord(ctx.state), stateNotices(context));
   else rmSync(statePath(context.env, settings.stack), { force: true });
   out.result(
-    { stack: settings.stack, region, deleted: found, remaining: [], ...(connectorLeft.length ? { connectorLeft } : {}) },
+    { stack: settings.stack, region, deleted: removed, remaining: [], ...(connectorLeft.length ? { connectorLeft } : {}) },
     `Nothing of stack ${settings.stack} remains in ${region} (checked by tag).` +
       (connectorLeft.length ? `\nThe Connector still has ${connectorLeft.length} item(s) of it (the service was busy): run mbed-tsdb teardown again later.` : ''),
   );

@@ -3,7 +3,7 @@
 
 import type { AwsClients } from '../aws/clients.js';
 import { UserFacingError } from '../errors.js';
-import type { Progress } from '../ui/progress.js';
+import type { Progress, Task } from '../ui/progress.js';
 import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
 import { ownedBy } from './naming.js';
@@ -47,6 +47,8 @@ export interface StepContext {
   sleep: (ms: number) => Promise<void>;
   /** Teardown: how long to wait for resources that linger (a VPC function's network interfaces). */
   waitLimitMs?: number;
+  /** Teardown: what was deleted, in the order it went. */
+  removed?: string[];
   /** Teardown: keep a final snapshot of the database under this name. */
   finalSnapshot?: string | undefined;
   /** Aborted on Ctrl+C: no new step starts and waits end at once. */
@@ -55,6 +57,12 @@ export interface StepContext {
   now: () => number;
   /** The back-off's jitter, 0..1 (default Math.random); tests fix it so runs repeat exactly. */
   random?: () => number;
+}
+
+/** Teardown: a resource is gone — a ✓ line (its own task's, when it had one to wait on) and a record, in order. */
+export function reportRemoved(ctx: StepContext, what: string, task?: Task): void {
+  (ctx.removed ??= []).push(what);
+  (task ?? ctx.progress.task(what)).done('deleted');
 }
 
 /** What planning found for one resource. */

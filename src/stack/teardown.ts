@@ -16,6 +16,8 @@ export interface TeardownResult {
   remaining: InventoryItem[];
   /** Connector subscriptions, rules or the webhook the busy service kept for now. */
   connectorLeft: string[];
+  /** What was deleted, in the order it went. */
+  removed: string[];
 }
 
 /**
@@ -29,6 +31,7 @@ export function connectorRecord(state: StackState): StackState {
 }
 
 export async function teardownStack(ctx: StepContext, options: { connector: boolean }): Promise<TeardownResult> {
+  ctx.removed = [];
   const { left: connectorLeft } = options.connector ? await removeConnector(ctx) : { left: [] };
   await apiStep.remove(ctx);
   await functionStep.remove(ctx);
@@ -39,5 +42,5 @@ export async function teardownStack(ctx: StepContext, options: { connector: bool
   if (failed) throw (failed as PromiseRejectedResult).reason;
   // Lambda needs the role to remove the network interfaces: it goes last.
   await roleStep.remove(ctx);
-  return { remaining: await inventory(ctx), connectorLeft };
+  return { remaining: await inventory(ctx), connectorLeft, removed: ctx.removed };
 }

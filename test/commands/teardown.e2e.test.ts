@@ -56,6 +56,33 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     expect(roleGone).toBeGreaterThan(lastGroup);
   });
 
+  it('says what it deleted, one ✓ line per resource in the order they went, and lists them in --json', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const apiId = [...world.aws.apigateway.apis.keys()][0]!;
+    const run = await teardown(['--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const deleted = JSON.parse(run.stdout).deleted as string[];
+    expect(deleted.slice(0, 4)).toEqual([
+      'Connector: 1 subscription(s), 1 pre-subscription rule(s) and the webhook',
+      `REST API mbed time series database webhook (${apiId})`,
+      'Lambda function mbed_time_series_webhook',
+      'log group /aws/lambda/mbed_time_series_webhook',
+    ]);
+    // The database and the groups go side by side; the role last.
+    expect([...deleted.slice(4, -1)].sort()).toEqual([
+      'DB subnet group mbed-tsdb',
+      'RDS instance tsdb',
+      expect.stringMatching(/^security group desktop-RDS-access \(sg-/),
+      expect.stringMatching(/^security group mbed-tsdb-webhook \(sg-/),
+    ].sort());
+    expect(deleted.at(-1)).toBe('IAM role mbed_time_series_database');
+    expect(deleted.indexOf('RDS instance tsdb')).toBeLessThan(deleted.indexOf('DB subnet group mbed-tsdb'));
+    // On stderr, the same, in the same order.
+    const ticks = run.stderr.split('\n').filter((l) => l.startsWith('✓') && l.includes('deleted')).map((l) => l.replace(/^✓ /, '').replace(/: deleted.*$/, ''));
+    expect(ticks).toEqual(deleted.slice(1));
+    expect(run.stderr).toMatch(/✓ Connector: 1 subscription\(s\) and 1 rule\(s\) of ours removed, webhook removed/);
+  });
+
   it('rides out a busy Connector on deletes (429/502/503/504): retries, then warns, goes on, and keeps what is left on record', async () => {
     expect((await world.setup()).code).toBe(0);
     await world.connector.deliver(API_KEY);

@@ -16,7 +16,7 @@ import { UserFacingError } from '../../errors.js';
 import { canonicalCidr } from '../../net/public-ip.js';
 import { done, notYet, retry, waitFor, WaitTimeoutError } from '../../util/wait.js';
 import { TAG_STACK, tagMap } from '../naming.js';
-import { checkOwner, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, reportRemoved, type PlanItem, type Step, type StepContext } from '../step.js';
 import { networkStep, type NetworkOutput } from './network.js';
 
 export const DESKTOP_RULE = 'mbed-tsdb: desktop';
@@ -168,7 +168,7 @@ export const accessStep: Step<AccessOutput> = {
     const order = [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup];
     const groups = tagged.filter((g) => order.includes(g.GroupName!)).sort((a, b) => order.indexOf(a.GroupName!) - order.indexOf(b.GroupName!));
     for (const group of groups) {
-      const task = ctx.progress.task(`security group ${group.GroupName}`, 'deleting');
+      const task = ctx.progress.task(`security group ${group.GroupName} (${group.GroupId})`, 'deleting');
       // A VPC function's network interfaces outlive it by 20–45 minutes, and a database being
       // deleted still holds its group: DependencyViolation until they are gone.
       await retry(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })), {
@@ -189,7 +189,7 @@ export const accessStep: Step<AccessOutput> = {
             )
           : error;
       });
-      task.done('deleted');
+      reportRemoved(ctx, `security group ${group.GroupName} (${group.GroupId})`, task);
     }
   },
 };

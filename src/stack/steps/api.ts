@@ -26,7 +26,7 @@ import { AddPermissionCommand, GetPolicyCommand, RemovePermissionCommand, Resour
 import { retry } from '../../util/wait.js';
 import type { Task } from '../../ui/progress.js';
 import { partitionOf } from '../../aws/partition.js';
-import { checkOwner, ownOrNull, type Step, type StepContext } from '../step.js';
+import { checkOwner, reportRemoved, ownOrNull, type Step, type StepContext } from '../step.js';
 import type { FunctionOutput } from './function.js';
 
 export interface ApiOutput {
@@ -261,5 +261,6 @@ export const apiStep: Step<ApiOutput> = {
       now: ctx.now,
       shouldRetry: (error) => error instanceof TooManyRequestsException && 'DeleteRestApi is rate-limited: waiting',
     });
+    reportRemoved(ctx, `REST API ${ctx.names.api} (${api.id})`);
   },
 };

@@ -165,6 +165,8 @@ export async function removeConnector(ctx: StepContext): Promise<{ left: string[
   const removed = removeCallback && (await remover.patiently('the webhook', async () => (await client.deleteCallback(), true)));
   const { left } = remover;
   const webhook = removed ? ', webhook removed' : current && !removeCallback ? ', webhook left (it points elsewhere)' : '';
+  const parts = [`${pairs.length} subscription(s)`, `${ours.length} pre-subscription rule(s)`, ...(removed ? ['the webhook'] : [])];
+  (ctx.removed ??= []).push(`Connector: ${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`);
   if (left.length === 0) task.done(`${pairs.length} subscription(s) and ${ours.length} rule(s) of ours removed${webhook}`);
   else task.fail(`the service is busy; left for now: ${left.join('; ')}. Run mbed-tsdb teardown again later to remove them`);
   return { left };

@@ -31,7 +31,7 @@ import { UserFacingError } from '../../errors.js';
 import type { Task } from '../../ui/progress.js';
 import { done, notYet, retry, waitFor } from '../../util/wait.js';
 import { tagMap } from '../naming.js';
-import { checkOwner, ConflictError, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, ConflictError, reportRemoved, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import { AURORA_MAX_ACU, auroraVersions, chooseAuroraVersion, clusterEndpoint, findCluster, type AuroraChoice } from './database-aurora.js';
 import { iamAuthState, iamHolder, resourceIdOf, turnOnIamAuth } from './database-iam.js';
@@ -297,7 +297,7 @@ export const databaseStep: Step<DatabaseOutput> = {
     }
     const budget = { delay: { everyMs: POLL_MS }, timeoutMs: ctx.waitLimitMs ?? DELETE_LIMIT_MS, sleep: ctx.sleep, now: ctx.now };
     if (instance) {
-      const task = ctx.progress.task(`database ${ctx.names.dbInstance}`, 'deleting');
+      const task = ctx.progress.task(`RDS instance ${ctx.names.dbInstance}`, 'deleting');
       if (instance.DBInstanceStatus !== 'deleting') {
         if (instance.DeletionProtection) {
           await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, DeletionProtection: false, ApplyImmediately: true }));
@@ -320,11 +320,11 @@ export const databaseStep: Step<DatabaseOutput> = {
         what: `database ${ctx.names.dbInstance} to be deleted`,
         onWait: ({ status }) => task.update(status),
       });
-      task.done('deleted');
+      reportRemoved(ctx, `RDS instance ${ctx.names.dbInstance}${ctx.finalSnapshot && !instance.DBClusterIdentifier ? ` (kept as snapshot ${ctx.finalSnapshot})` : ''}`, task);
     }
     if (cluster) {
       // An Aurora cluster is `deleting` for minutes, and holds its subnet group until it is gone.
-      const task = ctx.progress.task(`cluster ${ctx.names.dbCluster}`, cluster.Status === 'deleting' ? 'deleting' : 'deleting its cluster');
+      const task = ctx.progress.task(`Aurora cluster ${ctx.names.dbCluster}`, cluster.Status === 'deleting' ? 'deleting' : 'deleting its cluster');
       if (cluster.Status !== 'deleting') {
         await retry(
           () =>
@@ -351,14 +351,17 @@ export const databaseStep: Step<DatabaseOutput> = {
         what: `cluster ${ctx.names.dbCluster} to be deleted`,
         onWait: ({ status }) => task.update(status),
       });
-      task.done('deleted');
+      reportRemoved(ctx, `Aurora cluster ${ctx.names.dbCluster}${ctx.finalSnapshot ? ` (kept as snapshot ${ctx.finalSnapshot})` : ''}`, task);
     }
     await retry(() => rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: ctx.names.dbSubnetGroup })), {
       ...budget,
       what: `subnet group ${ctx.names.dbSubnetGroup} to be free`,
       shouldRetry: (error) => error instanceof InvalidDBSubnetGroupStateFault && 'waiting for the database to let go of its subnet group',
-    }).catch((error: unknown) => {
-      if (!(error instanceof DBSubnetGroupNotFoundFault)) throw error;
-    });
+    }).then(
+      () => reportRemoved(ctx, `DB subnet group ${ctx.names.dbSubnetGroup}`),
+      (error: unknown) => {
+        if (!(error instanceof DBSubnetGroupNotFoundFault)) throw error;
+      },
+    );
   },
 };

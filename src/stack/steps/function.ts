@@ -31,7 +31,7 @@ import { explainAwsError, isAccessDenied } from '../../aws/errors.js';
 import { UserFacingError } from '../../errors.js';
 import { done, notYet, retry, waitFor } from '../../util/wait.js';
 import { functionPackage } from '../package.js';
-import { checkOwner, ConflictError, type Step, type StepContext } from '../step.js';
+import { checkOwner, reportRemoved, ConflictError, type Step, type StepContext } from '../step.js';
 import type { AccessOutput } from './access.js';
 import type { NetworkOutput } from './network.js';
 import type { RoleOutput } from './role.js';
@@ -250,13 +250,17 @@ export const functionStep: Step<FunctionOutput> = {
   async remove(ctx) {
     const lambda = await ctx.aws.lambda();
     try {
-      if (await findFunction(lambda, ctx)) await lambda.send(new DeleteFunctionCommand({ FunctionName: ctx.names.function }));
+      if (await findFunction(lambda, ctx)) {
+        await lambda.send(new DeleteFunctionCommand({ FunctionName: ctx.names.function }));
+        reportRemoved(ctx, `Lambda function ${ctx.names.function}`);
+      }
     } catch (error) {
       if (error instanceof ConflictError) return; // somebody else's: neither it nor its logs are touched
       throw error;
     }
     try {
       await (await ctx.aws.logs()).send(new DeleteLogGroupCommand({ logGroupName: ctx.names.logGroup }));
+      reportRemoved(ctx, `log group ${ctx.names.logGroup}`);
     } catch (error) {
       if (!(error instanceof LogGroupNotFound)) throw error;
     }

@@ -17,7 +17,7 @@ import {
 import { partitionOf, partitionOfArn } from '../../aws/partition.js';
 import { UserFacingError } from '../../errors.js';
 import { tagMap } from '../naming.js';
-import { checkOwner, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, reportRemoved, ownOrNull, type PlanItem, type Step, type StepContext } from '../step.js';
 
 /** The two AWS managed policies the role carries, in the region's partition. */
 export function rolePolicies(region: string): string[] {
@@ -116,5 +116,6 @@ export const roleStep: Step<RoleOutput> = {
       });
     }
     await iam.send(new DeleteRoleCommand({ RoleName: ctx.names.role }));
+    reportRemoved(ctx, `IAM role ${ctx.names.role}`);
   },
 };
