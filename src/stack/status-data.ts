@@ -2,6 +2,8 @@
 // (with the name each device gave itself), whether redeliveries are stored once, and the
 // outcomes of subscriptions still pending.
 
+import { SERVICE_LIMITS } from '../../templates/lambda/payload.js';
+import { rollupStatus } from '../../templates/lambda/rollup.js';
 import { quoteTable, type Query } from '../../templates/lambda/schema.js';
 import { deviceNames } from '../db/devices.js';
 import { outcomesOf, type Outcome } from '../db/outcomes.js';
@@ -14,8 +16,48 @@ export interface DataSummary {
   series: Array<{ board: string; name?: string; sensor: string; rows: number; lastValue: number; lastTs: string }>;
 }
 
+/** §4: the table as the function will find it. */
+export interface TableCheck {
+  state: 'ok' | 'missing' | 'no uid column' | 'missing columns';
+  ok: boolean;
+  note: string;
+}
+
+export interface ColumnInfo {
+  name: string;
+  dataType: string;
+  columnType: string;
+  width: number | null;
+}
+
+/**
+ * The function works with any table that has ts, value, board and sensor; narrower text columns
+ * or another number type cost readings that do not fit (skipped and logged), which is said.
+ */
+export function checkTable(columns: readonly ColumnInfo[], rows: number | null, rollup: 'complete' | 'filling' | 'none'): TableCheck {
+  if (columns.length === 0) return { state: 'missing', ok: false, note: 'the function cannot store readings: run mbed-tsdb setup to create it' };
+  const byName = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
+  const absent = ['ts', 'value', 'board', 'sensor'].filter((n) => !byName.has(n));
+  if (absent.length > 0) return { state: 'missing columns', ok: false, note: `no ${absent.join(', ')}: the function cannot store readings` };
+  const notes: string[] = [];
+  for (const [name, limit] of [['board', SERVICE_LIMITS.board.maxChars], ['sensor', SERVICE_LIMITS.sensor.maxChars]] as const) {
+    const width = Number(byName.get(name)!.width ?? 0);
+    if (width < limit) notes.push(`${name} ${byName.get(name)!.columnType}, narrower than the service's ${limit}: longer ones are skipped`);
+  }
+  const value = byName.get('value')!;
+  if (!['double', 'real'].includes(value.dataType.toLowerCase())) notes.push(`value ${value.columnType}: readings it cannot hold are skipped${/int|decimal|numeric/i.test(value.dataType) ? ', others rounded' : ''}`);
+  const counted = rows === null ? [] : [`${rows.toLocaleString('en')} rows`];
+  const chart = rollup === 'complete' ? [] : rollup === 'filling' ? ['chart rollup still filling (run mbed-tsdb setup)'] : ['no chart rollup: charts read every row (run mbed-tsdb setup)'];
+  if (!byName.has('uid')) {
+    return { state: 'no uid column', ok: false, note: ['a reading the service delivers again is stored twice: run mbed-tsdb setup to add it', ...counted, ...notes].join('; ') };
+  }
+  return { state: 'ok', ok: true, note: [...counted, ...(notes.length ? notes : ['columns as the function expects']), ...chart].join('; ') };
+}
+
 export interface DataLook {
-  data: DataSummary;
+  /** null: the table is missing (or lacks what the data summary reads). */
+  data: DataSummary | null;
+  table: TableCheck;
   /** Outcomes of the pending subscriptions' async responses, by id. */
   outcomes: Map<string, Outcome>;
 }
@@ -23,19 +65,27 @@ export interface DataLook {
 const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : new Date(`${t}Z`).toISOString());
 
 export async function lookAtData(query: Query, table: string, pendingIds: string[]): Promise<DataLook> {
-  const uid = (await query("SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'uid'", [table])) as unknown[];
+  const columns = (await query(
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, CHARACTER_MAXIMUM_LENGTH AS width FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  )) as ColumnInfo[];
+  const outcomes = await outcomesOf(query, table, pendingIds);
+  const shape = checkTable(columns, null, 'none');
+  if (shape.state === 'missing' || shape.state === 'missing columns') return { data: null, table: shape, outcomes };
+  const rollup = await rollupStatus(query, table);
   const t = quoteTable(table);
   const [total] = (await query(`SELECT COUNT(*) AS n, MAX(ts) AS newest FROM ${t}`)) as Array<{ n: number; newest: Date | string | null }>;
   const series = (await query(
     `SELECT e.board, e.sensor, m.n, e.value, e.ts FROM ${t} e JOIN (SELECT board, sensor, COUNT(*) AS n, MAX(id) AS id FROM ${t} GROUP BY board, sensor) m ON e.id = m.id ORDER BY e.board, e.sensor LIMIT 100`,
   )) as Array<{ board: string; sensor: string; n: number; value: number; ts: Date | string }>;
   const names = await deviceNames(query, table, series.map((s) => s.board));
-  const outcomes = await outcomesOf(query, table, pendingIds);
+  const rows = Number(total?.n ?? 0);
   return {
+    table: checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none'),
     data: {
-      rows: Number(total?.n ?? 0),
+      rows,
       newest: total?.newest ? iso(total.newest) : null,
-      deduplicated: uid.length > 0,
+      deduplicated: columns.some((c) => c.name.toLowerCase() === 'uid'),
       series: series.map((s) => ({
         board: s.board,
         ...(names.get(s.board) ? { name: names.get(s.board)! } : {}),

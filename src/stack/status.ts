@@ -119,11 +119,11 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   else if (db?.host && rows.find((r) => r.step === '§2 database')?.ok) {
     try {
       const look = await withDesktopConnection(ctx, (query) => lookAtData(query, names.table, pendingSubscriptions(ctx.state).map((p) => p.asyncId)), { patient: false });
-      data = look.data;
+      data = look.data ?? { unavailable: `table ${names.table}: ${look.table.state}` };
       outcomes = look.outcomes;
-      if (!look.data.deduplicated) {
-        rows.push({ step: '§4 table', resource: names.table, state: 'no uid column', ok: false, note: 'a reading the service delivers again is stored twice: run mbed-tsdb setup to add it' });
-      }
+      // In the tutorial's order: after §3.
+      const at = rows.findIndex((r) => r.step >= '§5');
+      rows.splice(at === -1 ? rows.length : at, 0, { step: '§4 table', resource: `${names.dbName}.${names.table}`, ...look.table });
     } catch (error) {
       data = { unavailable: describeError(error) };
     }

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { Ajv } from 'ajv';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, startWorld, type World } from '../support/setup-world.js';
@@ -115,7 +116,9 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '3' }, { ep: 'dev-1', path: '/3200/0/5501', value: '4' }]);
     const run = await status();
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    for (const step of ['§1 role', '§2 database', '§3 access', '§5 function', '§6 API', '§7 Connector']) expect(run.stdout).toContain(step);
+    const steps = run.stdout.split('\n').map((l) => /^(§\d [a-zA-Z]+)/.exec(l)?.[1]).filter(Boolean);
+    expect([...new Set(steps)]).toEqual(['§1 role', '§2 database', '§3 access', '§4 table', '§5 function', '§6 API', '§7 Connector']);
+    expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+ok\s+2 rows; columns as the function expects\n/);
     expect(run.stdout).toContain('Data: 2 rows');
     expect(run.stdout).toContain('dev-1 /3200/0/5501: 2 rows, last 4');
     expect(run.stdout).toContain('Stack mbed-tsdb is healthy.');
@@ -154,6 +157,15 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     ],
     ['IAM authentication was turned off on the database', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.iamAuth = false), 'IAM database authentication is off'],
     ['the role lost its database login', async (w: World) => void w.aws.iam.roles.get('mbed_time_series_database')!.inline.clear(), 'missing mbed-tsdb-db-connect (the database login)'],
+    [
+      'the table was dropped',
+      async (w: World) => {
+        const admin = await createConnection({ ...w.db.address(), database: 'tsdb' });
+        await admin.query('DROP TABLE events');
+        await admin.end();
+      },
+      'the function cannot store readings: run mbed-tsdb setup to create it',
+    ],
     ['the database is being deleted', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.deletingAt = w.clock.now), 'deleting'],
   ])('is degraded when %s (exit 1)', async (_name, drift, message) => {
     expect((await world.setup()).code).toBe(0);

@@ -1,0 +1,75 @@
+// status's §4 row, read from real tables: the one setup makes, the tutorial's own, and the ways
+// a user's table can differ from what the function expects.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lookAtData } from '../../src/stack/status-data.js';
+import { fillRollup } from '../../templates/lambda/rollup.js';
+import { migrate } from '../../templates/lambda/schema.js';
+import { freshDatabase, hasDatabase, TUTORIAL_TABLE_SQL } from '../support/db.js';
+import type { TestDatabase } from '../support/mariadb.js';
+
+describe.skipIf(!hasDatabase)('status: the table (§4)', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await freshDatabase({ table: 'none' });
+  });
+  afterEach(async () => db.drop());
+
+  const look = async () => {
+    const admin = await db.admin();
+    try {
+      return await lookAtData(async (sql, values) => (await admin.query(sql, values))[0], 'events', []);
+    } finally {
+      await admin.end();
+    }
+  };
+  const insert = (n: number) => db.query(`INSERT INTO events (ts, value, board, sensor) SELECT NOW(), seq, 'dev-1', '/3200/0/5501' FROM seq_1_to_${n}`);
+
+  it('is ok for the table setup makes, with its rows counted, once the rollup is filled', async () => {
+    const admin = await db.admin();
+    await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
+    await insert(1234);
+    expect((await look()).table).toEqual({ state: 'ok', ok: true, note: '1,234 rows; columns as the function expects; chart rollup still filling (run mbed-tsdb setup)' });
+    await fillRollup(admin, 'events');
+    await admin.end();
+    expect((await look()).table).toEqual({ state: 'ok', ok: true, note: '1,234 rows; columns as the function expects' });
+  });
+
+  it('says a missing table stops the function (and reads no data)', async () => {
+    const seen = await look();
+    expect(seen.table).toMatchObject({ state: 'missing', ok: false, note: expect.stringContaining('run mbed-tsdb setup') });
+    expect(seen.data).toBeNull();
+  });
+
+  it('names the narrow columns of the tutorial’s own table, and its missing uid', async () => {
+    await db.query(TUTORIAL_TABLE_SQL);
+    await insert(3);
+    const { table } = await look();
+    expect(table.state).toBe('no uid column');
+    expect(table.ok).toBe(false);
+    expect(table.note).toContain('3 rows');
+    expect(table.note).toContain("board varchar(36), narrower than the service's 64: longer ones are skipped");
+    expect(table.note).toContain("sensor varchar(45), narrower than the service's 128");
+  });
+
+  it.each([
+    ['float', 'value float: readings it cannot hold are skipped'],
+    ['decimal(8,2)', 'value decimal(8,2): readings it cannot hold are skipped, others rounded'],
+    ['int(10) unsigned', 'value int(10) unsigned: readings it cannot hold are skipped, others rounded'],
+  ])('says what a value column of type %s costs', async (type, note) => {
+    const admin = await db.admin();
+    await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
+    await admin.query(`ALTER TABLE events MODIFY value ${type} NOT NULL`);
+    await admin.end();
+    const { table } = await look();
+    expect(table).toMatchObject({ state: 'ok', ok: true });
+    expect(table.note).toContain(note);
+  });
+
+  it('refuses a table without a column the function writes', async () => {
+    const admin = await db.admin();
+    await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
+    await admin.query('ALTER TABLE events DROP COLUMN sensor');
+    await admin.end();
+    expect((await look()).table).toMatchObject({ state: 'missing columns', ok: false, note: expect.stringContaining('no sensor') });
+  });
+});
