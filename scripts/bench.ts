@@ -2,15 +2,17 @@
 // {"bench","value","unit","baseline","ratio"}, ratio = value / baseline measured side by side.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection, createPool } from 'mysql2/promise';
+import { createConnection, createPool, type Connection } from 'mysql2/promise';
 import { proxyEvent } from '../test/support/apigw.js';
 import { addressFromUrl, createTestDatabase, LocalMariaDb, type ServerAddress } from '../test/support/mariadb.js';
-import { createTableSql } from '../templates/lambda/schema.js';
+import { migrate } from '../templates/lambda/schema.js';
 import type * as FunctionModule from '../templates/lambda/index.js';
-import { planSeries, querySeries, type SeriesRequest } from '../src/db/series.js';
+import { assembleSeries, planSeries, querySeries, type Series, type SeriesRequest, type SeriesRow } from '../src/db/series.js';
+import { fillRollup } from '../templates/lambda/rollup.js';
 // @ts-expect-error plain JavaScript helper shared with the test runner
 import { lambdaNode } from './lambda-node.mjs';
 
@@ -57,7 +59,10 @@ async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>, r
 
 async function ingest(server: ServerAddress): Promise<void> {
   const db = await createTestDatabase(server, 'bench');
-  await db.query(createTableSql());
+  // As setup leaves it: the rows' table and the chart rollup the function keeps with them.
+  const admin = await db.admin();
+  await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
+  await admin.end();
   const fn = createRequire(import.meta.url)(join(dist, 'index.js')) as typeof FunctionModule;
   const config = fn.readConfig({
     DB_HOST: db.login.host,
@@ -67,14 +72,17 @@ async function ingest(server: ServerAddress): Promise<void> {
     DB_NAME: db.name,
     DB_TLS: 'off',
     WEBHOOK_SECRET: 'bench-secret',
+    DB_ROLLUP: 'on',
   });
   const store = config.ok && config.config.db ? fn.createStore(config.config.db, config.config.chunkRows) : null;
   const handler = fn.createHandler({ config, store: () => store!, log: () => undefined });
   const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
   const rawInsert = 'INSERT INTO `events` (`ts`, `value`, `board`, `sensor`) VALUES ?';
 
-  for (const [n, repeats] of [[1, 200], [100, 100], [1000, 80], [10000, 21]] as const) {
-    const readings = Array.from({ length: n }, (_, i) => ({ ep: `cccdb1b6-9502-4001-9a5a-${String(i % 1000).padStart(12, '0')}`, path: '/3200/0/5501', value: i }));
+  // Batches from 1 000 boards touch 1 000 rollup rows; from one board, one.
+  const cases = [[1, 200, 1000], [100, 100, 1000], [1000, 80, 1000], [10000, 21, 1000], [1000, 80, 1], [10000, 21, 1]] as const;
+  for (const [n, repeats, boards] of cases) {
+    const readings = Array.from({ length: n }, (_, i) => ({ ep: `cccdb1b6-9502-4001-9a5a-${String(i % boards).padStart(12, '0')}`, path: '/3200/0/5501', value: i }));
     const body = JSON.stringify({
       notifications: readings.map((r) => ({ ep: r.ep, path: r.path, ct: 'text/plain', payload: Buffer.from(String(r.value)).toString('base64'), 'max-age': 0 })),
     });
@@ -87,7 +95,7 @@ async function ingest(server: ServerAddress): Promise<void> {
     };
     const viaMysql2 = () => raw.query(rawInsert, [rows]);
     const [fnMedian, rawMedian] = await alternate(viaFunction, viaMysql2, repeats);
-    emit(`ingest_${n}`, fnMedian, 'ms', rawMedian);
+    emit(boards === 1 ? `ingest_${n}_one_board` : `ingest_${n}`, fnMedian, 'ms', rawMedian);
   }
 
   // Izuma's deliveries carry a uid per reading: INSERT IGNORE in a transaction (redeliveries
@@ -126,11 +134,11 @@ async function ingest(server: ServerAddress): Promise<void> {
   await db.drop();
 }
 
-/** Chart queries over a million rows spread over 30 days, against the same GROUP BY run raw. */
+/** Chart queries over a million rows spread over 30 days (rollup filled), against the raw GROUP BY. */
 async function chart(server: ServerAddress): Promise<void> {
   const db = await createTestDatabase(server, 'chart');
-  await db.query(createTableSql());
   const connection = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
+  await migrate(async (sql, values) => (await connection.query(sql, values))[0]);
   const now = Math.floor(Date.now() / 1000);
   const total = 1_000_000;
   const span = 30 * 86400;
@@ -143,6 +151,7 @@ async function chart(server: ServerAddress): Promise<void> {
     }
     await connection.query('INSERT INTO events (ts, value, board, sensor) VALUES ?', [rows]);
   }
+  await fillRollup(connection, 'events');
   await connection.query('ANALYZE TABLE events');
   const pool = createPool({ ...db.login, database: db.name, connectionLimit: 1, dateStrings: true });
   for (const [name, seconds] of [['24h', 86400], ['7d', 7 * 86400], ['30d', 30 * 86400]] as const) {
@@ -156,6 +165,88 @@ async function chart(server: ServerAddress): Promise<void> {
   await pool.end();
   await connection.end();
   await db.drop();
+}
+
+/** The generated tables of `chart_10m_30d` and `chart_100m_365d`: rows, days, name. */
+const LARGE_CHARTS = [
+  { name: 'chart_10m_30d', table: 'events_10m', rows: 10_000_000, days: 30, rawRepeats: 5 },
+  { name: 'chart_100m_365d', table: 'events_100m', rows: 100_000_000, days: 365, rawRepeats: 3 },
+] as const;
+/** Where the generated rows end: charts are asked for the month or year before this instant. */
+const LARGE_END = Date.parse('2026-11-01T00:00:00Z') / 1000;
+
+/**
+ * Ten boards' readings, `rows` of them spread evenly over `days`, made by the server itself
+ * (the Sequence engine's seq_1_to_N) into a table made as the function makes it, then the
+ * rollup filled as setup fills it. Kept between runs: `bench_generated` says which are done.
+ */
+async function generateLarge(connection: Connection, spec: (typeof LARGE_CHARTS)[number]): Promise<void> {
+  await connection.query('CREATE TABLE IF NOT EXISTS bench_generated (name varchar(64) PRIMARY KEY, rows_made bigint NOT NULL)');
+  const [done] = (await connection.query('SELECT rows_made FROM bench_generated WHERE name = ?', [spec.table])) as unknown as [Array<{ rows_made: number }>];
+  if (Number(done[0]?.rows_made) === spec.rows) return;
+  const started = Date.now();
+  await connection.query(`DROP TABLE IF EXISTS ${spec.table}, ${spec.table}_rollup, ${spec.table}_devices, ${spec.table}_async_responses`);
+  await migrate(async (sql, values) => (await connection.query(sql, values))[0], spec.table);
+  const span = spec.days * 86400;
+  const chunk = 1_000_000;
+  for (let first = 1; first <= spec.rows; first += chunk) {
+    const last = Math.min(first + chunk - 1, spec.rows);
+    await connection.query(
+      `INSERT INTO ${spec.table} (ts, value, board, sensor) ` +
+        `SELECT FROM_UNIXTIME(? + FLOOR(seq * ? / ?)), (seq * 7919 MOD 1000) / 10, CONCAT('0173a4e2c5a0000000000000000000', LPAD(seq MOD 10, 2, '0')), '/3303/0/5700' ` +
+        `FROM seq_${first}_to_${last}`,
+      [LARGE_END - span, span, spec.rows],
+    );
+    process.stderr.write(`\r${spec.table}: ${last.toLocaleString('en')} of ${spec.rows.toLocaleString('en')} rows (${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+  await fillRollup(connection, spec.table, {
+    onChunk: (p) => process.stderr.write(`\r${spec.table}: rollup filled to ${new Date(p.filledBefore! * 1000).toISOString().slice(0, 10)} (${Math.round((Date.now() - started) / 1000)} s)    `),
+  });
+  await connection.query('ANALYZE TABLE ' + spec.table);
+  await connection.query('REPLACE INTO bench_generated VALUES (?, ?)', [spec.table, spec.rows]);
+  process.stderr.write(`\n${spec.table}: generated in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+
+function checkSameSeries(name: string, a: Series, b: Series): void {
+  const close = (x: number | null, y: number | null) => x === y || (x !== null && y !== null && Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)));
+  const same = a.points.length === b.points.length && a.points.every((p, i) => p.start === b.points[i]!.start && p.count === b.points[i]!.count && close(p.value, b.points[i]!.value));
+  if (!same || !a.points.some((p) => p.count > 0)) throw new Error(`${name}: the chart's answer differs from the raw query's`);
+}
+
+/**
+ * The month and the year by hour over 10 and 100 million rows: `chart` (the rollup, raw rows at
+ * the edges) against today's raw GROUP BY on the same rows. The server has the buffer pool of
+ * the db.t4g.micro setup creates (RDS gives InnoDB 3/4 of its 1 GB).
+ */
+async function chartLarge(server: ServerAddress): Promise<void> {
+  const login = { ...server, database: 'mbed_tsdb_bench_chart', timezone: 'Z' as const };
+  const admin = await createConnection({ ...server });
+  await admin.query('CREATE DATABASE IF NOT EXISTS mbed_tsdb_bench_chart');
+  await admin.end();
+  const connection = await createConnection(login);
+  for (const spec of LARGE_CHARTS) await generateLarge(connection, spec);
+  await connection.end();
+  const pool = createPool({ ...login, connectionLimit: 1, dateStrings: true });
+  for (const spec of LARGE_CHARTS) {
+    // "Now" a little after the last row, as a chart of the last month or year would ask.
+    const until = LARGE_END + 437;
+    const request: SeriesRequest = { since: until - spec.days * 86400, until, bucket: 'hour', tz: 'UTC', agg: 'avg', table: spec.table };
+    const plan = planSeries(request);
+    const viaChart = () => querySeries(pool, request);
+    const raw = () => pool.query(plan.sql, plan.values);
+    // Both answer the same before either is timed.
+    const fromChart = await viaChart();
+    const fromRaw = assembleSeries(request, plan.buckets, (await raw())[0] as SeriesRow[]);
+    checkSameSeries(spec.name, fromChart, fromRaw);
+    const charted: number[] = [];
+    const rawTimes: number[] = [];
+    for (let i = 0; i < spec.rawRepeats; i++) {
+      rawTimes.push(await time(raw));
+      for (let j = 0; j < 7; j++) charted.push(await time(viaChart));
+    }
+    emit(spec.name, median(charted), 'ms', median(rawTimes));
+  }
+  await pool.end();
 }
 
 /**
@@ -209,7 +300,38 @@ function sideBySide(a: [string, string[]], b: [string, string[]], repeats: numbe
   return [median(ta), median(tb)];
 }
 
+/** `npm run bench -- ingest chart`: only these groups (sizes, ingest, chart, chart-large, setup); all by default. */
+const groups = new Set(process.argv.slice(2));
+const wanted = (group: string) => groups.size === 0 || groups.has(group);
+
+/** Where the large charts' generated rows are kept between runs (some GB). */
+const largeDataDir = () => process.env.MBED_TSDB_BENCH_DATA ?? join(homedir(), '.cache', 'mbed-tsdb', 'bench-mariadb');
+
 async function main(): Promise<void> {
+  if (wanted('sizes')) await sizes();
+  const external = process.env.MBED_TSDB_TEST_MYSQL_URL;
+  if (wanted('ingest') || wanted('chart')) {
+    const local = external ? null : await LocalMariaDb.create();
+    try {
+      const server = external ? addressFromUrl(external) : local!.address();
+      if (wanted('ingest')) await ingest(server);
+      if (wanted('chart')) await chart(server);
+    } finally {
+      await local?.destroy();
+    }
+  }
+  if (wanted('chart-large')) {
+    const local = external ? null : await LocalMariaDb.create({ dir: largeDataDir(), bufferPool: '768M' });
+    try {
+      await chartLarge(external ? addressFromUrl(external) : local!.address());
+    } finally {
+      await local?.destroy();
+    }
+  }
+  if (wanted('setup')) await setupTimeline();
+}
+
+async function sizes(): Promise<void> {
   const manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8')) as { zipBytes: number; jsBytes: number };
   emit('lambda_zip_bytes', manifest.zipBytes, 'bytes');
   emit('lambda_js_bytes', manifest.jsBytes, 'bytes');
@@ -221,17 +343,6 @@ async function main(): Promise<void> {
 
   const [help, bareHere] = sideBySide([process.execPath, ['bin/mbed-tsdb.js', '--help']], [process.execPath, ['-e', '0']], 25);
   emit('cli_help_ms', help, 'ms', bareHere);
-
-  const external = process.env.MBED_TSDB_TEST_MYSQL_URL;
-  const local = external ? null : await LocalMariaDb.create();
-  try {
-    const server = external ? addressFromUrl(external) : local!.address();
-    await ingest(server);
-    await chart(server);
-    await setupTimeline();
-  } finally {
-    await local?.destroy();
-  }
 }
 
 await main();

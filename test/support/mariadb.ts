@@ -2,7 +2,7 @@
 // or the server named by MBED_TSDB_TEST_MYSQL_URL.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,8 @@ export class LocalMariaDb {
     readonly port: number,
     private readonly binary: string,
     private tls: TlsFiles | null,
+    private readonly bufferPool = '128M',
+    private readonly keep = false,
   ) {}
 
   /** Restarts the server with other certificate files. */
@@ -86,10 +88,20 @@ export class LocalMariaDb {
 
   readonly address = (): ServerAddress => ({ host: '127.0.0.1', port: this.port, user: 'root', password: '' });
 
-  static async create(options: { tls?: TlsFiles } = {}): Promise<LocalMariaDb> {
+  /**
+   * `dir`: a folder kept between runs (the bench's generated tables), made on first use;
+   * `bufferPool`: InnoDB's buffer pool (128M: small, like the smallest RDS class's share).
+   */
+  static async create(options: { tls?: TlsFiles; dir?: string; bufferPool?: string } = {}): Promise<LocalMariaDb> {
     const binary = findMariadbd();
     if (!binary) throw new Error('mariadbd not found: install mariadb-server or set MBED_TSDB_TEST_MYSQL_URL');
-    const dir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-mariadb-'));
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mbed-tsdb-mariadb-'));
+    const server = new LocalMariaDb(dir, await freePort(), binary, options.tls ?? null, options.bufferPool, options.dir !== undefined);
+    if (options.dir && existsSync(join(dir, 'data', 'mysql'))) {
+      await server.start();
+      return server;
+    }
+    mkdirSync(dir, { recursive: true });
     const installer = join(binary, '..', '..', 'bin', 'mariadb-install-db');
     const args = [
       '--no-defaults',
@@ -99,7 +111,6 @@ export class LocalMariaDb {
       ...(process.getuid?.() === 0 ? ['--user=root'] : []),
     ];
     await run(existsSync(installer) ? installer : 'mariadb-install-db', args, { timeout: 60_000 });
-    const server = new LocalMariaDb(dir, await freePort(), binary, options.tls ?? null);
     await server.start();
     return server;
   }
@@ -115,7 +126,7 @@ export class LocalMariaDb {
       `--port=${this.port}`,
       '--bind-address=127.0.0.1',
       '--skip-log-bin',
-      '--innodb-buffer-pool-size=128M',
+      `--innodb-buffer-pool-size=${this.bufferPool}`,
       '--innodb-flush-log-at-trx-commit=2',
       '--max-connections=200',
       ...(process.getuid?.() === 0 ? ['--user=root'] : []),
@@ -149,8 +160,10 @@ export class LocalMariaDb {
     await exited;
   }
 
+  /** Stops the server and removes its files, unless they are kept between runs. */
   async destroy(): Promise<void> {
     await this.stop();
+    if (this.keep) return;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
