@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   FUNCTION_FAILED: 'Lambda could not prepare or run the webhook function',
   SELFTEST_FAILED: 'a reading sent through the webhook did not arrive',
   AWS_UNREACHABLE: 'AWS (or the endpoint given) cannot be reached',
+  PROXY: 'the HTTP proxy named by HTTPS_PROXY/HTTP_PROXY refused or failed a connection',
   AWS_NO_CREDENTIALS: 'no AWS credentials were found',
   AWS_CREDENTIALS_EXPIRED: 'the AWS credentials have expired',
   AWS_CREDENTIALS_REJECTED: 'AWS did not accept the credentials',

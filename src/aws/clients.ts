@@ -7,6 +7,8 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { UsageError } from '../errors.js';
 import type { ClientName } from './permissions.js';
 
@@ -15,6 +17,8 @@ export interface AwsSettings {
   profile: string | undefined;
   /** Flags, environment and .env merged: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are read here. */
   env: Record<string, string | undefined>;
+  /** Agents that go through the proxy (HTTPS_PROXY/NO_PROXY), when one is set. */
+  agents?: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | undefined;
 }
 
 export interface AwsClients {
@@ -73,6 +77,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
       maxAttempts: MAX_ATTEMPTS,
       ...(settings.profile ? { profile: settings.profile } : {}),
       ...(endpoint ? { endpoint } : {}),
+      ...(settings.agents ? { requestHandler: settings.agents } : {}),
     };
   };
   const once = <T extends Named>(client: ClientName, make: () => Promise<T>): (() => Promise<T>) => {

@@ -9,7 +9,7 @@ import { databaseCa } from './setup/database-ca.js';
 import { applySetup, describeSummary } from './setup/apply.js';
 import { describePlan, planSetup } from './setup/plan.js';
 import { checkDbPassword, validateSetupFlags, type SetupFlags } from './setup/validate.js';
-import { awsClientsFor, connectorApiKey, promptsFor, stackContext, stateNotices } from './stack-context.js';
+import { awsClientsFor, connectorApiKey, netOf, promptsFor, stackContext, stateNotices } from './stack-context.js';
 
 const kept = (early: StackState | null) => (early ? ' Your answers are kept for the next run (a flag such as --engine changes one).' : '');
 
@@ -43,8 +43,9 @@ export async function run(context: CommandContext): Promise<number> {
     mysqlClass: (where) => smallestMysqlClass(awsClientsFor(context, where)),
     remember,
     say: (text) => out.info(text),
+    fetch: netOf(context).fetch,
   });
-  const ca = await databaseCa(region, answers, context.env.MBED_TSDB_RDS_TRUSTSTORE_URL || undefined);
+  const ca = await databaseCa(region, answers, context.env.MBED_TSDB_RDS_TRUSTSTORE_URL || undefined, netOf(context).fetch);
   answers.dbCaPem = ca.pem;
   answers.dbCaSource = ca.source;
   remember({ dbCaPem: ca.pem, dbCaSource: ca.source });

@@ -1,6 +1,7 @@
 // The StepContext the stack commands share: clients, names, tags, progress, time.
 
 import { createAwsClients } from '../aws/clients.js';
+import { createNet, type Net } from '../net/http.js';
 import { stackNames, stackTags } from '../stack/naming.js';
 import type { SetupAnswers, StepContext } from '../stack/step.js';
 import type { StackState, StateNotices } from '../stack/state.js';
@@ -16,9 +17,21 @@ export interface StackContext extends StepContext {
   abort: AbortController;
 }
 
+const nets = new WeakMap<CommandContext, Net>();
+
+/** The command's network: every HTTP(S) request through the proxy the environment names; --verbose says which. */
+export function netOf(context: CommandContext): Net {
+  let net = nets.get(context);
+  if (!net) {
+    net = createNet(context.env, (origin, proxy) => context.out.debug(proxy ? `${origin}: through the proxy ${proxy}` : `${origin}: direct (NO_PROXY)`));
+    nets.set(context, net);
+  }
+  return net;
+}
+
 /** AWS clients for a region, before the stack's context exists (what setup looks up while asking). */
 export function awsClientsFor(context: CommandContext, region: string): StepContext['aws'] {
-  return createAwsClients({ region, profile: context.settings.profile, env: context.env });
+  return createAwsClients({ region, profile: context.settings.profile, env: context.env, agents: netOf(context).awsAgents() });
 }
 
 export function stackContext(context: CommandContext, input: { region: string; state: StackState; answers: SetupAnswers; apiKey: string | undefined }): StackContext {
@@ -39,6 +52,7 @@ export function stackContext(context: CommandContext, input: { region: string; s
     names: stackNames(settings.stack),
     tags: stackTags(settings.stack),
     aws: awsClientsFor(context, input.region),
+    net: netOf(context),
     state: input.state,
     progress: createProgress({
       stream: context.stderr,

@@ -6,7 +6,7 @@ import { detectPublicIp } from '../net/public-ip.js';
 import { readState } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
 import type { CommandContext } from './context.js';
-import { savedAnswers, stackContext, stateNotices } from './stack-context.js';
+import { netOf, savedAnswers, stackContext, stateNotices } from './stack-context.js';
 
 function table(report: StatusReport): string {
   const header = ['STEP', 'RESOURCE', 'STATE', 'NOTE'];
@@ -34,7 +34,7 @@ export async function run(context: CommandContext): Promise<number> {
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers, apiKey: settings.apiKey });
   let currentCidr: string | null = null;
   if (answers.access === 'my-ip' && state) {
-    currentCidr = await detectPublicIp({ url: context.env.MBED_TSDB_IP_ECHO_URL || undefined, timeoutMs: 3000 })
+    currentCidr = await detectPublicIp({ url: context.env.MBED_TSDB_IP_ECHO_URL || undefined, timeoutMs: 3000, fetch: netOf(context).fetch })
       .then((ip) => ip.cidr)
       .catch(() => {
         out.warn('could not find your public IP: the security group was not checked against it');

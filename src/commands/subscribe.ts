@@ -15,7 +15,7 @@ import { readState, writeState, type StackState } from '../stack/state.js';
 import { pendingSubscriptions, type ConnectorOutput } from '../stack/steps/connector.js';
 import { realSleep } from '../util/wait.js';
 import type { CommandContext } from './context.js';
-import { connectorApiKey, promptsFor, stateNotices } from './stack-context.js';
+import { connectorApiKey, promptsFor, stateNotices, netOf } from './stack-context.js';
 
 interface Flags {
   resource?: string[];
@@ -36,7 +36,7 @@ export async function run(context: CommandContext): Promise<number> {
   const savedHost = (state?.answers as { connectorHost?: string } | undefined)?.connectorHost;
   const host = chosenConnectorHost(flags.connectorHost, settings) ?? savedHost ?? settings.connectorHost;
   const apiKey = await connectorApiKey(context, promptsFor(context));
-  const client = new ConnectorClient({ host, apiKey, sleep: hooks.sleep ?? realSleep });
+  const client = new ConnectorClient({ host, apiKey, sleep: hooks.sleep ?? realSleep, fetch: netOf(context).fetch });
 
   const device = await resolveDevice(client, given);
   if (!device.registered && !flags.allowUnregistered && !flags.remove) {

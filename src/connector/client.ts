@@ -2,6 +2,7 @@
 // Connector behind the legacy host — for the calls mbed-tsdb makes, each answer in words
 // (statuses.ts). The OpenAPI spec in shared/reference is the authority.
 
+import { ProxyError } from '../net/proxy-error.js';
 import { UserFacingError } from '../errors.js';
 import { realSleep, retry } from '../util/wait.js';
 import { subscriptionPath } from './names.js';
@@ -245,6 +246,8 @@ export class ConnectorClient {
             signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
           });
         } catch (error) {
+          // The proxy's own words (refused, wants credentials) are the whole story: no retry.
+          if (error instanceof ProxyError) throw error;
           throw new ConnectorError(`cannot reach the service at ${this.host}: ${(error as Error).message}`, 0, error);
         }
         if (serviceTrouble(response.status)) {

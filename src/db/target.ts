@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { DbConfig, TlsMode } from '../../templates/lambda/config.js';
 import { DEFAULT_TABLE, isValidTableName } from '../../templates/lambda/schema.js';
 import { UsageError, UserFacingError } from '../errors.js';
+import { proxyConfigured } from '../net/proxy.js';
 import { databaseConfig, readState, statePath, type StateNotices } from '../stack/state.js';
 
 export interface DbTarget {
@@ -27,7 +28,7 @@ export interface DbTargetInput {
 export function resolveDbTarget(input: DbTargetInput): DbTarget {
   const url = input.dbUrl ?? input.env.MBED_TSDB_DB_URL;
   const ca = input.dbCa ? readCa(input.dbCa) : undefined;
-  if (url) return { config: fromUrl(url, ca, input.table), source: input.dbUrl ? '--db-url' : 'MBED_TSDB_DB_URL' };
+  if (url) return { config: fromUrl(url, ca, input.table), source: input.dbUrl ? '--db-url' : 'MBED_TSDB_DB_URL', ...withHint([proxyHint(input.env)]) };
 
   const state = readState(input.env, input.stack, input.notices);
   if (!state?.database) {
@@ -42,16 +43,24 @@ export function resolveDbTarget(input: DbTargetInput): DbTarget {
   const savedCa = (state.answers as { dbCaPem?: string } | undefined)?.dbCaPem;
   const stackCa = ca ?? savedCa;
   checkTable(table);
-  return {
-    config: databaseConfig(db, { caPem: stackCa, table, connectTimeoutMs: 10_000 }),
-    source: `stack ${input.stack}`,
-    hint:
-      db.access === 'private'
-        ? `the database of stack ${input.stack} is private (reachable only inside its VPC)`
-        : db.cidr
-          ? `its security group admits only ${db.cidr}: if your IP changed, run mbed-tsdb setup again to update it`
-          : undefined,
-  };
+  const why =
+    db.access === 'private'
+      ? `the database of stack ${input.stack} is private (reachable only inside its VPC)`
+      : db.cidr
+        ? `its security group admits only ${db.cidr}: if your IP changed, run mbed-tsdb setup again to update it`
+        : undefined;
+  return { config: databaseConfig(db, { caPem: stackCa, table, connectTimeoutMs: 10_000 }), source: `stack ${input.stack}`, ...withHint([why, proxyHint(input.env)]) };
+}
+
+/** A MySQL connection is not HTTP: a proxy the user relies on does not carry it. */
+function proxyHint(env: Record<string, string | undefined>): string | undefined {
+  const proxy = proxyConfigured(env);
+  return proxy ? `a MySQL connection does not go through the HTTP proxy (${proxy}): the database must be reachable directly from this network` : undefined;
+}
+
+function withHint(hints: Array<string | undefined>): { hint?: string } {
+  const given = hints.filter((h): h is string => Boolean(h));
+  return given.length ? { hint: given.join('; ') } : {};
 }
 
 function fromUrl(text: string, ca: string | undefined, tableFlag: string | undefined): DbConfig {

@@ -84,6 +84,8 @@ export async function detectPublicIp(options: { url?: string; timeoutMs?: number
     if (!response.ok) throw new Error(`it answered ${response.status}`);
     text = (await response.text()).trim();
   } catch (error) {
+    // The proxy's own words (it refused, it wants credentials) say more than "could not find".
+    if (error instanceof UserFacingError) throw error;
     throw new UserFacingError(
       `could not find this computer's public IP address at ${url} (${(error as Error).message}): pass it with --cidr 203.0.113.7/32`, { code: "PUBLIC_IP", cause: error }
     );

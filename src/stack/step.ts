@@ -2,6 +2,7 @@
 // describe and delete its own resources, talking to AWS only through the client factory.
 
 import type { AwsClients } from '../aws/clients.js';
+import type { Net } from '../net/http.js';
 import { UserFacingError } from '../errors.js';
 import type { Progress, Task } from '../ui/progress.js';
 import type { StackNames } from './naming.js';
@@ -41,6 +42,8 @@ export interface StepContext {
   names: StackNames;
   tags: Record<string, string>;
   aws: AwsClients;
+  /** HTTP(S) beyond AWS (Connector, webhook), through the proxy when one is set; default: the built-in fetch. */
+  net?: Net;
   /** The state as saved so far; steps read earlier outputs from it. */
   state: StackState;
   progress: Progress;

@@ -25,6 +25,8 @@ export interface AskInput {
   remember?: (answers: SavedAnswers) => void;
   /** Tells the user something while asking (why a question is asked). */
   say?: (text: string) => void;
+  /** The public-IP lookup's fetch (through the proxy when one is set). */
+  fetch?: typeof fetch;
 }
 
 export interface Asked {
@@ -50,7 +52,7 @@ async function yourAddress(input: AskInput): Promise<string> {
   const { mode } = input;
   let detected: Cidr;
   try {
-    detected = await detectPublicIp({ url: input.ipEchoUrl });
+    detected = await detectPublicIp({ url: input.ipEchoUrl, ...(input.fetch ? { fetch: input.fetch } : {}) });
   } catch (error) {
     if (!mode.interactive || !(error instanceof UserFacingError)) throw error;
     input.say?.(`Could not detect your public IP address: ${error.message}`);

@@ -12,7 +12,7 @@ export interface DatabaseCa {
   source: SetupAnswers['dbCaSource'];
 }
 
-export async function databaseCa(region: string, answers: SetupAnswers, truststoreUrl: string | undefined): Promise<DatabaseCa> {
+export async function databaseCa(region: string, answers: SetupAnswers, truststoreUrl: string | undefined, fetch?: typeof globalThis.fetch): Promise<DatabaseCa> {
   if (answers.dbCaPem) {
     return {
       pem: answers.dbCaPem,
@@ -21,6 +21,6 @@ export async function databaseCa(region: string, answers: SetupAnswers, truststo
     };
   }
   if (bundledRegions().has(region)) return { pem: undefined, source: undefined, description: `the Amazon RDS CAs bundled with mbed-tsdb (they cover ${region})` };
-  const pem = await fetchRegionBundle(region, { baseUrl: truststoreUrl });
+  const pem = await fetchRegionBundle(region, { baseUrl: truststoreUrl, ...(fetch ? { fetch } : {}) });
   return { pem, source: 'region-bundle', description: `the Amazon RDS ${region} bundle from ${regionBundleUrl(region, truststoreUrl)}, kept with the stack` };
 }

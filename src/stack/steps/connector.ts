@@ -41,7 +41,7 @@ export function connectorClient(ctx: StepContext): ConnectorClient {
   if (!ctx.apiKey) {
     throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked', { code: 'NO_API_KEY' });
   }
-  return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep });
+  return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep, ...(ctx.net ? { fetch: ctx.net.fetch } : {}) });
 }
 
 /** The callback this stack registers: its URL, the secret header, and Izuma's serialization. */

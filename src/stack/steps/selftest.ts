@@ -39,7 +39,7 @@ export const selftestStep: Step<SelftestOutput> = {
     // A fresh deployment or configuration can take a few seconds to serve.
     const reply = await retry(
       async () => {
-        const response = await fetch(url, { method: 'PUT', headers, body, signal: AbortSignal.timeout(30_000) });
+        const response = await (ctx.net?.fetch ?? fetch)(url, { method: 'PUT', headers, body, signal: AbortSignal.timeout(30_000) });
         const text = await response.text();
         if (response.status !== 200) throw Object.assign(new Error(`the webhook answered ${response.status}: ${text.slice(0, 200)}`), { status: response.status });
         return JSON.parse(text) as { stored?: number; selftest?: boolean };

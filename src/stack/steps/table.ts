@@ -50,7 +50,9 @@ export async function withDesktopConnection<T>(
   }).catch((error: unknown) => {
     throw new UserFacingError(
       `cannot reach the database at ${db.host}:${db.port} from here (${describe(error)})` +
-        (db.cidr ? `; its security group admits ${db.cidr}: if that is no longer your address, pass --cidr` : ''), { code: "DB_UNREACHABLE", cause: error }
+        (db.cidr ? `; its security group admits ${db.cidr}: if that is no longer your address, pass --cidr` : '') +
+        (ctx.net?.proxy ? `; a MySQL connection does not go through the HTTP proxy (${ctx.net.proxy}): the database must be reachable directly from this network, or use --access private` : ''),
+      { code: 'DB_UNREACHABLE', cause: error },
     );
   });
   try {
