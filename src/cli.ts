@@ -134,6 +134,26 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/dashboard.js'),
   },
   {
+    name: 'simulate',
+    description: "stand in for the Connector and a set of boards: send readings to the stack's webhook as the service does, then count what arrived",
+    options: () => [
+      new Option('--devices <n>', 'how many boards (device IDs like the service\'s, each with a name)').default('3'),
+      new Option('--resource <path>', 'what they report: /3200/0/5501 the button counter (counts up), /3303/0/5700 a temperature').default('/3200/0/5501'),
+      new Option('--rate <per-second>', 'notifications per second, over all boards').default('1'),
+      new Option('--duration <time>', 'how long to send: 30s, 10m, 1h').default('30s'),
+      new Option('--batch <n>', 'most notifications per request (the service sends everything queued since its last answer, up to 10000)').default('10000'),
+      new Option('--url <url>', "webhook to send to instead of the stack's (with --secret)"),
+      new Option('--secret <value>', "the webhook's secret header value, with --url (visible in ps: prefer the stack's own)"),
+      new Option('--legacy', 'send as the older Connector did: without uid, timestamp and original-ep'),
+      new Option('--verify', 'read the rows back and fail (exit 1) if any reading is missing or stored twice'),
+      new Option('--db-url <url>', "database to read the rows back from instead of the stack's (env MBED_TSDB_DB_URL)"),
+      new Option('--db-ca <file>', 'PEM file of the CA that signed the database certificate (default: the Amazon RDS CA)'),
+      new Option('--table <name>', "table to read back (default: the stack's, events)"),
+    ],
+    examples: ['mbed-tsdb simulate', 'mbed-tsdb simulate --devices 10 --rate 20 --duration 2m --verify', 'mbed-tsdb simulate --resource /3303/0/5700 --rate 0.2 --duration 1h'],
+    load: () => import('./commands/simulate.js'),
+  },
+  {
     name: 'policy',
     description: 'print the least-privilege IAM policy that setup, status, subscribe and teardown need (JSON)',
     examples: [

@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   DB_MISSING: 'the database or table does not exist',
   DB_ERROR: 'the database refused a statement',
   NO_DATABASE: 'no database is known for the stack on this machine',
+  NO_WEBHOOK: 'no webhook is known for the stack on this machine',
+  VERIFY_FAILED: 'simulate --verify found readings missing or stored twice',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
