@@ -134,6 +134,17 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/dashboard.js'),
   },
   {
+    name: 'logs',
+    description: "what the webhook function did, from its CloudWatch log group: one line per delivery, each rejected notification whole",
+    options: () => [
+      new Option('--since <when>', 'from: a duration back from now (10m, 2h, 1d) or a time (2026-11-28T08:00Z)').default('10m'),
+      new Option('--follow', 'keep printing what arrives (live tail where the region offers it, else polling) until Ctrl+C'),
+      new Option('--filter <which>', 'which lines').choices(['all', 'rejected', 'errors']).default('all'),
+    ],
+    examples: ['mbed-tsdb logs', 'mbed-tsdb logs --since 2h --filter rejected', 'mbed-tsdb logs --follow', 'mbed-tsdb logs --since 1d --json | jq .notification'],
+    load: () => import('./commands/logs.js'),
+  },
+  {
     name: 'simulate',
     description: "stand in for the Connector and a set of boards: send readings to the stack's webhook as the service does, then count what arrived",
     options: () => [

@@ -69,6 +69,9 @@ export const COMMAND_ACTIONS = {
     CreateLogGroup: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup'],
     PutRetentionPolicy: ['logs:PutRetentionPolicy'],
     DeleteLogGroup: ['logs:DeleteLogGroup'],
+    // mbed-tsdb logs
+    FilterLogEvents: ['logs:FilterLogEvents'],
+    StartLiveTail: ['logs:StartLiveTail'],
   },
   'api-gateway': {
     GetRestApis: ['apigateway:GET'],
@@ -249,7 +252,7 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
       {
         Sid: 'TheFunctionsLogGroup',
         Effect: 'Allow',
-        Action: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'],
+        Action: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup', 'logs:FilterLogEvents', 'logs:StartLiveTail'],
         Resource: `arn:${p}:logs:*:*:log-group:/aws/lambda/mbed_time_series_webhook*`,
       },
       {

@@ -12,6 +12,8 @@ export interface Streams {
 export interface Output {
   /** A command's result: text, or with --json a JSON document. */
   result(value: unknown, text?: string): void;
+  /** One result of a stream (log lines): text, or with --json one compact JSON object per line. */
+  record(value: unknown, text: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -33,6 +35,9 @@ export function createOutput(streams: Streams, options: { json: boolean; color: 
     result(value, text) {
       if (options.json) streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
       else streams.stdout.write(`${text ?? String(value)}\n`);
+    },
+    record(value, text) {
+      streams.stdout.write(`${options.json ? JSON.stringify(value) : text}\n`);
     },
     info: (message) => line(message),
     warn: (message) => line(colors.yellow(`warning: ${message}`)),

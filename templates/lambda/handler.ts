@@ -71,6 +71,8 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
 
   return async (event) => {
     const receivedAt = now();
+    // How long the request took, in its log line (`mbed-tsdb logs` shows it per delivery).
+    const started = Date.now();
     const requestId = event.requestContext?.requestId;
     if (!deps.config.ok) {
       log({ level: 'error', msg: 'function is misconfigured', errors: deps.config.errors, requestId });
@@ -131,7 +133,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
             devices: shape.devices ? batch.devices.length : 0,
             outcomes: shape.asyncResponses ? batch.outcomes.length : 0,
           });
-          log({ level: 'info', msg: selftest ? 'self-test stored and rolled back' : 'stored', ...result, requestId });
+          log({ level: 'info', msg: selftest ? 'self-test stored and rolled back' : 'stored', ...result, ms: Date.now() - started, requestId });
           return reply(200, selftest ? { ...result, selftest: true } : result);
         } catch (error) {
           // The table was altered since its shape was read: check the readings against it once more.
@@ -141,7 +143,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       }
     } catch (error) {
       const unavailable = error instanceof DatabaseUnavailableError;
-      log({ level: 'error', msg: unavailable ? 'database unavailable' : 'storing failed', error: describe(error), items: pending, requestId });
+      log({ level: 'error', msg: unavailable ? 'database unavailable' : 'storing failed', error: describe(error), items: pending, ms: Date.now() - started, requestId });
       return reply(unavailable ? 503 : 500, { error: unavailable ? 'database unavailable; retry later' : 'storing failed; retry later' });
     }
   };

@@ -83,6 +83,15 @@ export interface Role {
 }
 
 /** What every fake error carries, as the SDK's deserialised errors do. */
+export interface LogRecord {
+  timestamp: number;
+  message: string;
+  eventId: string;
+  logStreamName: string;
+  /** On the fake's clock: FilterLogEvents finds it from then on. */
+  searchableAt: number;
+}
+
 export const meta = { $metadata: { httpStatusCode: 400 } };
 
 export interface Group {
@@ -258,7 +267,33 @@ export class FakeAws {
     /** DeleteRestApi is allowed about once per 30 s per account. */
     lastDeleteAt: -Infinity,
   };
-  readonly logs = { groups: new Map<string, { retention?: number; tags: Record<string, string> }>() };
+  readonly logs = {
+    groups: new Map<string, { retention?: number; tags: Record<string, string>; events: LogRecord[] }>(),
+    /** How long an event takes to become searchable (CloudWatch ingests with a delay, not always in order). */
+    ingestionDelayMs: 0,
+    /** Whether the region offers Live Tail (StartLiveTail). */
+    liveTail: true,
+    /** Open live tail sessions: each gets the events written after it started. */
+    tails: new Set<{ group: string; push: (record: LogRecord) => void }>(),
+    nextEventId: 0,
+  };
+
+  /** What Lambda does with a line the function writes: an event in its log group (made if missing, as Lambda does). */
+  writeLog(group: string, message: string, options: { timestamp?: number; delayMs?: number; stream?: string } = {}): LogRecord {
+    let found = this.logs.groups.get(group);
+    if (!found) this.logs.groups.set(group, (found = { tags: {}, events: [] }));
+    const timestamp = options.timestamp ?? this.clock();
+    const record: LogRecord = {
+      timestamp,
+      message,
+      eventId: String(++this.logs.nextEventId).padStart(12, '0'),
+      logStreamName: options.stream ?? '2026/11/28/[$LATEST]0123456789abcdef',
+      searchableAt: this.clock() + (options.delayMs ?? this.logs.ingestionDelayMs),
+    };
+    found.events.push(record);
+    for (const tail of this.logs.tails) if (tail.group === group) tail.push(record);
+    return record;
+  }
   /** Milliseconds, shared with the test's fake clock so waits are instant. */
   clock: () => number = () => 0;
   readonly rds = {
@@ -312,6 +347,9 @@ export class FakeAws {
     this.rds.subnetGroups.clear();
     this.lambda.functions.clear();
     this.logs.groups.clear();
+    this.logs.tails.clear();
+    this.logs.ingestionDelayMs = 0;
+    this.logs.liveTail = true;
     this.apigateway.apis.clear();
     this.apigateway.lastDeleteAt = -Infinity;
   }

@@ -35,7 +35,7 @@ export interface World {
   hooks: { sleep: (ms: number) => Promise<void>; now: () => number; reachable: (url: string) => string; random: () => number };
   /** Runs `mbed-tsdb setup --yes` with the world's flags, plus any given. */
   setup(extra?: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
-  cli(argv: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
+  cli(argv: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']>; interrupted?: Promise<void> }): Promise<CliRun>;
   /** Rows in tsdb.events, as the administrator sees them. */
   rows(): Promise<Array<{ board: string; sensor: string; value: number }>>;
   /** A new account, Connector key, database server contents and state folder. */
@@ -136,7 +136,8 @@ export async function startWorld(): Promise<World> {
           stores.push(store);
           return store;
         },
-        log: () => undefined,
+        // What the function writes goes to its log group, as Lambda sends stdout there.
+        log: (line) => void aws.writeLog(`/aws/lambda/${f.name}`, JSON.stringify(line)),
         // The function's clock is the service's: its timestamps are judged on one timeline.
         now: () => new Date(connector.clock.now),
       });
@@ -145,7 +146,20 @@ export async function startWorld(): Promise<World> {
     }
     return entry.handle;
   };
-  aws.lambda.invoke = (f, payload) => handlerFor(f)(payload as never);
+  // Each invocation framed by Lambda's own START/END/REPORT lines in the log group.
+  let invocations = 0;
+  const invoke = async (f: LambdaFunction, payload: unknown) => {
+    const id = `0000000${++invocations}-aaaa-bbbb-cccc-dddddddddddd`.slice(-36);
+    const group = `/aws/lambda/${f.name}`;
+    aws.writeLog(group, `START RequestId: ${id} Version: $LATEST`);
+    try {
+      return await handlerFor(f)(payload as never);
+    } finally {
+      aws.writeLog(group, `END RequestId: ${id}`);
+      aws.writeLog(group, `REPORT RequestId: ${id}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 81 MB`);
+    }
+  };
+  aws.lambda.invoke = invoke;
 
   // API Gateway: only a deployed API whose PUT /webhook integrates a function that allows it.
   const gateway = createServer((request, response) => {
@@ -173,7 +187,7 @@ export async function startWorld(): Promise<World> {
       const headers: Record<string, string> = {};
       for (let i = 0; i < request.rawHeaders.length; i += 2) headers[request.rawHeaders[i]!] = request.rawHeaders[i + 1]!;
       const body = Buffer.concat(chunks);
-      const result = (await handlerFor(target)(proxyEvent({ method: request.method ?? 'PUT', headers, body: body.length ? body.toString() : null }))) as ProxyResult;
+      const result = (await invoke(target, proxyEvent({ method: request.method ?? 'PUT', headers, body: body.length ? body.toString() : null }))) as ProxyResult;
       response.writeHead(result.statusCode, result.headers).end(result.body);
     });
   });
@@ -204,8 +218,8 @@ export async function startWorld(): Promise<World> {
     // Fixed jitter: a run makes the same calls in the same order every time.
     random: () => 0.5,
   };
-  const cli = (argv: string[], options: { env?: Record<string, string>; hooks?: Partial<typeof hooks> } = {}) =>
-    runCli(argv, { env: { ...baseEnv(), ...options.env }, hooks: { ...hooks, ...options.hooks } });
+  const cli = (argv: string[], options: { env?: Record<string, string>; hooks?: Partial<typeof hooks>; interrupted?: Promise<void> } = {}) =>
+    runCli(argv, { env: { ...baseEnv(), ...options.env }, hooks: { ...hooks, ...options.hooks }, ...(options.interrupted ? { interrupted: options.interrupted } : {}) });
 
   return {
     aws,
