@@ -13,6 +13,9 @@ import { migrate } from '../templates/lambda/schema.js';
 import type * as FunctionModule from '../templates/lambda/index.js';
 import { assembleSeries, planSeries, querySeries, type Series, type SeriesRequest, type SeriesRow } from '../src/db/series.js';
 import { fillRollup } from '../templates/lambda/rollup.js';
+import { simulatedDevices } from '../src/simulate/readings.js';
+import { percentile, simulate } from '../src/simulate/run.js';
+import { serveFunction } from '../test/support/apigw.js';
 // @ts-expect-error plain JavaScript helper shared with the test runner
 import { lambdaNode } from './lambda-node.mjs';
 
@@ -167,6 +170,68 @@ async function chart(server: ServerAddress): Promise<void> {
   await db.drop();
 }
 
+/**
+ * `simulate` against the function behind the local webhook adapter (real HTTP) into MariaDB:
+ * the time to push N readings at --batch 1 and 1000, against raw mysql2 INSERTs of the same rows
+ * in the same batches; and the requests' p50/p99 latency.
+ */
+async function simulateLocal(server: ServerAddress): Promise<void> {
+  const db = await createTestDatabase(server, 'sim');
+  const admin = await db.admin();
+  await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
+  await admin.end();
+  const fn = createRequire(import.meta.url)(join(dist, 'index.js')) as typeof FunctionModule;
+  const config = fn.readConfig({ DB_HOST: db.login.host, DB_PORT: String(db.login.port), DB_USER: db.login.user, DB_PASSWORD: db.login.password, DB_NAME: db.name, DB_TLS: 'off', WEBHOOK_SECRET: 'bench-secret', DB_ROLLUP: 'on' });
+  const store = config.ok && config.config.db ? fn.createStore(config.config.db, config.config.chunkRows) : null;
+  const handler = fn.createHandler({ config, store: () => store!, log: () => undefined });
+  const served = await serveFunction(handler as never);
+  const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
+  for (const [batch, readings] of [[1, 2000], [1000, 100_000]] as const) {
+    const devices = simulatedDevices(1000);
+    const run = () =>
+      simulate({
+        devices,
+        resource: '/3200/0/5501',
+        // All due within a millisecond: the run is as fast as the webhook answers.
+        rate: readings * 1000,
+        durationMs: 1,
+        batch,
+        izuma: true,
+        runId: `bench${batch}x${Math.random().toString(36).slice(2, 8)}`,
+        now: () => performance.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        put: async (body) => {
+          const response = await fetch(served.url, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-mbed-tsdb-secret': 'bench-secret' }, body });
+          return { status: response.status, text: await response.text() };
+        },
+      });
+    const ts = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    const rows = Array.from({ length: readings }, (_, i) => [ts, i, devices[i % devices.length]!.id, '/3200/0/5501', `raw-${batch}-${Math.random()}-${i}`]);
+    const insertRaw = async () => {
+      for (let i = 0; i < rows.length; i += batch) await raw.query('INSERT INTO `events` (`ts`, `value`, `board`, `sensor`, `uid`) VALUES ?', [rows.slice(i, i + batch).map((r) => [...r.slice(0, 4), `${r[4]}-${Math.random()}`])]);
+    };
+    const viaSimulate: number[] = [];
+    const viaRaw: number[] = [];
+    let latencies: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const stats = await run();
+      viaSimulate.push(performance.now() - started);
+      if (stats.stored !== readings) throw new Error(`simulate_local: ${stats.stored} of ${readings} stored`);
+      latencies = latencies.concat(stats.latencies);
+      viaRaw.push(await time(insertRaw));
+    }
+    emit(`simulate_local_${batch}`, median(viaSimulate), 'ms', median(viaRaw));
+    emit(`simulate_local_${batch}_p50`, percentile(latencies, 50)!, 'ms');
+    emit(`simulate_local_${batch}_p99`, percentile(latencies, 99)!, 'ms');
+    process.stderr.write(`simulate_local_${batch}: ${Math.round(readings / (median(viaSimulate) / 1000))} readings/s (raw INSERT ${Math.round(readings / (median(viaRaw) / 1000))}/s)\n`);
+  }
+  await raw.end();
+  await served.close();
+  await store?.close();
+  await db.drop();
+}
+
 /** The generated tables of `chart_10m_30d` and `chart_100m_365d`: rows, days, name. */
 const LARGE_CHARTS = [
   { name: 'chart_10m_30d', table: 'events_10m', rows: 10_000_000, days: 30, rawRepeats: 5 },
@@ -300,7 +365,7 @@ function sideBySide(a: [string, string[]], b: [string, string[]], repeats: numbe
   return [median(ta), median(tb)];
 }
 
-/** `npm run bench -- ingest chart`: only these groups (sizes, ingest, chart, chart-large, setup); all by default. */
+/** `npm run bench -- ingest chart`: only these groups (sizes, ingest, chart, simulate, chart-large, setup); all by default. */
 const groups = new Set(process.argv.slice(2));
 const wanted = (group: string) => groups.size === 0 || groups.has(group);
 
@@ -310,12 +375,13 @@ const largeDataDir = () => process.env.MBED_TSDB_BENCH_DATA ?? join(homedir(), '
 async function main(): Promise<void> {
   if (wanted('sizes')) await sizes();
   const external = process.env.MBED_TSDB_TEST_MYSQL_URL;
-  if (wanted('ingest') || wanted('chart')) {
+  if (wanted('ingest') || wanted('chart') || wanted('simulate')) {
     const local = external ? null : await LocalMariaDb.create();
     try {
       const server = external ? addressFromUrl(external) : local!.address();
       if (wanted('ingest')) await ingest(server);
       if (wanted('chart')) await chart(server);
+      if (wanted('simulate')) await simulateLocal(server);
     } finally {
       await local?.destroy();
     }
