@@ -60,9 +60,12 @@ async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>, r
   return [median(ta), median(tb)];
 }
 
-async function ingest(server: ServerAddress): Promise<void> {
-  const db = await createTestDatabase(server, 'bench');
-  // As setup leaves it: the rows' table and the chart rollup the function keeps with them.
+/**
+ * A database as setup leaves it (the rows' table and the chart rollup the function keeps with
+ * them) and the bundled function storing into it, as deployed.
+ */
+async function benchFunction(server: ServerAddress, prefix: string) {
+  const db = await createTestDatabase(server, prefix);
   const admin = await db.admin();
   await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
   await admin.end();
@@ -79,6 +82,11 @@ async function ingest(server: ServerAddress): Promise<void> {
   });
   const store = config.ok && config.config.db ? fn.createStore(config.config.db, config.config.chunkRows) : null;
   const handler = fn.createHandler({ config, store: () => store!, log: () => undefined });
+  return { db, handler, close: async () => (await store?.close(), await db.drop()) };
+}
+
+async function ingest(server: ServerAddress): Promise<void> {
+  const { db, handler, close } = await benchFunction(server, 'bench');
   const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
   const rawInsert = 'INSERT INTO `events` (`ts`, `value`, `board`, `sensor`) VALUES ?';
 
@@ -133,8 +141,7 @@ async function ingest(server: ServerAddress): Promise<void> {
     emit(`ingest_uid_${n}`, fnMedian, 'ms', rawMedian);
   }
   await raw.end();
-  await store?.close();
-  await db.drop();
+  await close();
 }
 
 /** Chart queries over a million rows spread over 30 days (rollup filled), against the raw GROUP BY. */
@@ -176,14 +183,7 @@ async function chart(server: ServerAddress): Promise<void> {
  * in the same batches; and the requests' p50/p99 latency.
  */
 async function simulateLocal(server: ServerAddress): Promise<void> {
-  const db = await createTestDatabase(server, 'sim');
-  const admin = await db.admin();
-  await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
-  await admin.end();
-  const fn = createRequire(import.meta.url)(join(dist, 'index.js')) as typeof FunctionModule;
-  const config = fn.readConfig({ DB_HOST: db.login.host, DB_PORT: String(db.login.port), DB_USER: db.login.user, DB_PASSWORD: db.login.password, DB_NAME: db.name, DB_TLS: 'off', WEBHOOK_SECRET: 'bench-secret', DB_ROLLUP: 'on' });
-  const store = config.ok && config.config.db ? fn.createStore(config.config.db, config.config.chunkRows) : null;
-  const handler = fn.createHandler({ config, store: () => store!, log: () => undefined });
+  const { db, handler, close } = await benchFunction(server, 'sim');
   const served = await serveFunction(handler as never);
   const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
   for (const [batch, readings] of [[1, 2000], [1000, 100_000]] as const) {
@@ -228,8 +228,7 @@ async function simulateLocal(server: ServerAddress): Promise<void> {
   }
   await raw.end();
   await served.close();
-  await store?.close();
-  await db.drop();
+  await close();
 }
 
 /** The generated tables of `chart_10m_30d` and `chart_100m_365d`: rows, days, name. */
