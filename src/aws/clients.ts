@@ -9,6 +9,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { UsageError } from '../errors.js';
 import type { ClientName } from './permissions.js';
 
@@ -70,6 +71,16 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   if (!region) {
     throw new UsageError('no AWS region: pass --region (e.g. us-west-2) or set AWS_REGION');
   }
+  // Behind a proxy, the credential chain's own calls (SSO, STS for a role to assume) go through
+  // it too: their inner clients do not inherit the outer client's handler unless told.
+  const agents = settings.agents;
+  let chain: Promise<() => Promise<AwsCredentialIdentity>> | undefined;
+  const credentials = agents
+    ? async () =>
+        (await (chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) =>
+          defaultProvider({ ...(settings.profile ? { profile: settings.profile } : {}), clientConfig: { requestHandler: agents } }),
+        )))()
+    : undefined;
   const config = (service: string) => {
     const endpoint = endpointFor(settings.env, service);
     return {
@@ -77,7 +88,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
       maxAttempts: MAX_ATTEMPTS,
       ...(settings.profile ? { profile: settings.profile } : {}),
       ...(endpoint ? { endpoint } : {}),
-      ...(settings.agents ? { requestHandler: settings.agents } : {}),
+      ...(agents ? { requestHandler: agents, credentials } : {}),
     };
   };
   const once = <T extends Named>(client: ClientName, make: () => Promise<T>): (() => Promise<T>) => {

@@ -3,7 +3,8 @@
 // lower case wins over upper, Basic credentials in the proxy URL, NO_PROXY to go direct) and
 // curl's for NO_PROXY entries (a name covers its subdomains, a leading dot is the same, `*` is
 // everything, `:port` narrows).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { get as httpsGet, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -116,6 +117,40 @@ describe('requests through a local CONNECT proxy', () => {
     // The stub answers nonsense; what matters is the way the request took.
     await (await aws.iam()).send(new GetRoleCommand({ RoleName: 'r' })).catch(() => undefined);
     expect(proxy.tunnels.map((t) => t.target)).toContain(hostOf(echoUrl));
+  });
+
+  // The SDK's SSO provider makes its SSO client from `clientConfig` alone (credential-provider-sso:
+  // resolveSSOCredentials), not from the calling client: without the chain told of the agents,
+  // an SSO login would go around the proxy.
+  it('the credential chain’s own calls too: SSO for a profile signed in with aws sso login', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mbed-tsdb-home-'));
+    const sso = createServer((_q, r) => r.writeHead(500).end());
+    await new Promise<void>((resolve) => sso.listen(0, '127.0.0.1', resolve));
+    const ssoUrl = `http://127.0.0.1:${(sso.address() as AddressInfo).port}/`;
+    const names = ['HOME', 'AWS_CONFIG_FILE', 'AWS_ENDPOINT_URL_SSO', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+    const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+    try {
+      const startUrl = 'https://example.awsapps.com/start';
+      mkdirSync(join(home, '.aws', 'sso', 'cache'), { recursive: true });
+      writeFileSync(join(home, '.aws', 'config'), `[profile sso]\nsso_start_url = ${startUrl}\nsso_region = us-west-2\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = us-west-2\n`);
+      const cacheName = createHash('sha1').update(startUrl).digest('hex');
+      writeFileSync(join(home, '.aws', 'sso', 'cache', `${cacheName}.json`), JSON.stringify({ startUrl, region: 'us-west-2', accessToken: 'token', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }));
+      process.env.HOME = home;
+      process.env.AWS_CONFIG_FILE = join(home, '.aws', 'config');
+      process.env.AWS_ENDPOINT_URL_SSO = ssoUrl;
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      const aws = createAwsClients({ region: 'us-west-2', profile: 'sso', env: { AWS_ENDPOINT_URL: echoUrl }, agents: createNet({ HTTP_PROXY: proxy.url }).awsAgents() });
+      await (await aws.iam()).send(new GetRoleCommand({ RoleName: 'r' })).catch(() => undefined);
+      expect(proxy.tunnels.map((t) => t.target)).toContain(hostOf(ssoUrl));
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await new Promise((resolve) => sso.close(resolve));
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('tunnels TLS end to end: the host’s own certificate is checked through the proxy', async () => {
