@@ -51,18 +51,19 @@ export function createRollupTableSql(table: string, board: TextCollation, sensor
 
 const sqlTime = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
-/** The start of the 15-minute bucket of an instant (epoch ms), as a DATETIME literal's text. */
-export const bucketOf = (ms: number): string => sqlTime(Math.floor(ms / 1000 / ROLLUP_SECONDS) * ROLLUP_SECONDS);
-
 /**
  * One request's readings as rollup rows: [bucket, board, sensor, n, total, lo, hi], one per
  * series and bucket touched. `at` is each reading's stored time (epoch ms).
  */
 export function rollupRows(readings: readonly Reading[], at: (reading: Reading) => number): unknown[][] {
   const rows = new Map<string, [string, string, string, number, number, number, number]>();
+  // A bucket's DATETIME text is made once per bucket, not per reading (most share one).
+  const bucketText = new Map<number, string>();
   for (const reading of readings) {
-    const bucket = bucketOf(at(reading));
-    const key = `${bucket}\u0000${reading.board}\u0000${reading.sensor}`;
+    const number = Math.floor(at(reading) / 1000 / ROLLUP_SECONDS);
+    let bucket = bucketText.get(number);
+    if (bucket === undefined) bucketText.set(number, (bucket = sqlTime(number * ROLLUP_SECONDS)));
+    const key = `${number}\u0000${reading.board}\u0000${reading.sensor}`;
     const row = rows.get(key);
     if (row) {
       row[3] += 1;
