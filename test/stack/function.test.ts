@@ -29,7 +29,7 @@ describe('§5 function step', () => {
     const ctx = await ready();
     const output = await functionStep.apply(ctx);
     const pkg = await functionPackage();
-    expect(aws.logs.groups.get('/aws/lambda/mbed_time_series_webhook')).toEqual({ retention: LOG_RETENTION_DAYS, tags: ctx.tags });
+    expect(aws.logs.groups.get('/aws/lambda/mbed_time_series_webhook')).toEqual({ retention: LOG_RETENTION_DAYS, tags: ctx.tags, events: [] });
     const createLog = aws.calls.findIndex((c) => c.command === 'CreateLogGroup');
     const createFn = aws.calls.findIndex((c) => c.command === 'CreateFunction');
     expect(createLog).toBeLessThan(createFn);
