@@ -4,11 +4,12 @@
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadSharedConfigFiles } from '@smithy/core/config';
 
 export async function profileRegion(env: Record<string, string | undefined>, profile: string | undefined): Promise<{ region: string; profile: string } | null> {
   const name = profile ?? env.AWS_PROFILE ?? 'default';
   try {
+    // Loaded here, not at the top: `--help` and commands that need no region never pay for it.
+    const { loadSharedConfigFiles } = await import('@smithy/core/config');
     const home = env.HOME || homedir();
     const { configFile, credentialsFile } = await loadSharedConfigFiles({
       configFilepath: env.AWS_CONFIG_FILE || join(home, '.aws', 'config'),
