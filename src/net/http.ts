@@ -20,6 +20,7 @@ export interface Net {
 export function createNet(env: Env, log?: (origin: string, proxy: string | null) => void): Net {
   const proxy = proxyConfigured(env);
   if (!proxy) return { fetch: globalThis.fetch, proxy: null, awsAgents: () => undefined };
+  // One decision, logged once per origin, for fetch and the AWS agents alike.
   const seen = new Set<string>();
   const route = (url: URL) => {
     const choice = proxyFor(url, env);
@@ -47,7 +48,7 @@ export function createNet(env: Env, log?: (origin: string, proxy: string | null)
     }
   }) as typeof fetch;
   let agents: ReturnType<typeof proxyAgents> | undefined;
-  return { fetch: proxiedFetch, proxy, awsAgents: () => (agents ??= proxyAgents(env, (origin, shown) => log?.(origin, shown))) };
+  return { fetch: proxiedFetch, proxy, awsAgents: () => (agents ??= proxyAgents(route)) };
 }
 
 /** undici's "fetch failed" turned into what the proxy did, when it was the proxy. */

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ProxyError } from './proxy-error.js';
-import { proxyFor, type Env, type ProxyChoice } from './proxy.js';
+import type { ProxyChoice } from './proxy.js';
 
 type Callback = (error: Error | null, stream: Duplex) => void;
 
@@ -32,26 +32,16 @@ export function tunnel(proxy: ProxyChoice, host: string, port: number, timeoutMs
   });
 }
 
-export interface RouteLog {
-  (host: string, proxy: string | null): void;
-}
-
-/** An http and an https Agent that go through the proxy the environment names for each host. */
-export function proxyAgents(env: Env, onRoute?: RouteLog, options: AgentOptions = { keepAlive: true }): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
-  const seen = new Set<string>();
-  const route = (scheme: 'http' | 'https', host: string, port: number) => {
-    const proxy = proxyFor(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`, env);
-    const key = `${scheme}://${host}:${port}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      onRoute?.(key, proxy?.shown ?? null);
-    }
-    return proxy;
-  };
+/**
+ * An http and an https Agent that reach each host the way `route` says: through the proxy it
+ * returns, or directly (null).
+ */
+export function proxyAgents(route: (target: URL) => ProxyChoice | null, options: AgentOptions = { keepAlive: true }): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const routeTo = (scheme: 'http' | 'https', host: string, port: number) => route(new URL(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`));
 
   class ProxiedHttpAgent extends HttpAgent {
     override createConnection(opts: ClientRequestArgs, callback?: Callback): Duplex | null | undefined {
-      const proxy = route('http', opts.host ?? 'localhost', Number(opts.port ?? 80));
+      const proxy = routeTo('http', opts.host ?? 'localhost', Number(opts.port ?? 80));
       if (!proxy) return super.createConnection(opts, callback);
       tunnel(proxy, opts.host ?? 'localhost', Number(opts.port ?? 80)).then(
         (socket) => callback!(null, socket),
@@ -65,7 +55,7 @@ export function proxyAgents(env: Env, onRoute?: RouteLog, options: AgentOptions 
     override createConnection(opts: RequestOptions, callback?: Callback): Duplex | null | undefined {
       const host = opts.host ?? 'localhost';
       const port = Number(opts.port ?? 443);
-      const proxy = route('https', host, port);
+      const proxy = routeTo('https', host, port);
       if (!proxy) return super.createConnection(opts, callback);
       const fail = (error: Error) => callback!(error, undefined as never);
       tunnel(proxy, host, port).then((socket) => {

@@ -160,7 +160,7 @@ describe('requests through a local CONNECT proxy', () => {
       const server = createHttpsServer({ cert: readFileSync(tls!.cert), key: readFileSync(tls!.key) }, (_q, r) => r.end('over tls'));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as AddressInfo).port;
-      const { httpsAgent } = proxyAgents({ HTTPS_PROXY: proxy.url }, undefined, { ca: readFileSync(tls!.ca) } as never);
+      const { httpsAgent } = proxyAgents((target) => proxyFor(target, { HTTPS_PROXY: proxy.url }), { ca: readFileSync(tls!.ca) } as never);
       const body = await new Promise<string>((resolve, reject) =>
         httpsGet({ host: 'localhost', port, path: '/', agent: httpsAgent }, (res) => {
           let text = '';
