@@ -4,11 +4,12 @@
 
 import { UsageError, UserFacingError } from '../errors.js';
 import { describeEntry, keep, parseSince, toEntry, type LogFilter } from '../logs/entries.js';
-import { findLogGroup, follow, readRange } from '../logs/read.js';
+import { follow, readRange } from '../logs/read.js';
+import { findLogGroup } from '../stack/steps/function.js';
 import { readState } from '../stack/state.js';
 import { realSleep } from '../util/wait.js';
 import type { CommandContext } from './context.js';
-import { savedAnswers, stackContext, stateNotices } from './stack-context.js';
+import { savedAnswers, stackContext, stackRegion, stateNotices } from './stack-context.js';
 
 interface Flags {
   since: string;
@@ -23,8 +24,7 @@ export async function run(context: CommandContext): Promise<number> {
   const since = parseSince(flags.since, now());
   if (since === null) throw new UsageError('--since takes a duration back from now (10m, 2h, 1d) or a time such as 2026-11-28T08:00Z');
   const state = readState(context.env, settings.stack, stateNotices(context));
-  const region = settings.region ?? state?.region ?? settings.profileRegion;
-  if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
+  const region = stackRegion(context, state);
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers: savedAnswers(state, settings.connectorHost), apiKey: undefined });
   const group = ctx.names.logGroup;
   const client = await ctx.aws.logs();

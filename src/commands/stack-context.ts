@@ -85,6 +85,15 @@ export async function connectorApiKey(context: CommandContext, prompter: Prompte
   return prompter.password({ message: 'Connector API key (not saved, not shown)', validate: (v) => /^[\x21-\x7e]+$/.test(v) || 'paste the key' });
 }
 
+/** Where an existing stack's commands act: --region, else where the stack was made, else the profile's region. */
+export function stackRegion(context: CommandContext, state: StackState | null): string {
+  const { settings } = context;
+  // The stack's own region before the profile's: a stack lives where it was made.
+  const region = settings.region ?? state?.region ?? settings.profileRegion;
+  if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
+  return region;
+}
+
 /** Answers for commands other than setup: the saved ones, else neutral defaults. */
 export function savedAnswers(state: StackState | null, connectorHost: string): SetupAnswers {
   const saved = (state?.answers ?? {}) as Partial<SetupAnswers>;

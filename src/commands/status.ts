@@ -1,12 +1,11 @@
 // mbed-tsdb status: one row per step, the Connector, the data. Exit 0 healthy, 1 something
 // missing or drifted, 2 no such stack.
 
-import { UsageError } from '../errors.js';
 import { detectPublicIp } from '../net/public-ip.js';
 import { readState } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
 import type { CommandContext } from './context.js';
-import { netOf, savedAnswers, stackContext, stateNotices } from './stack-context.js';
+import { netOf, savedAnswers, stackContext, stackRegion, stateNotices } from './stack-context.js';
 
 function table(report: StatusReport): string {
   const header = ['STEP', 'RESOURCE', 'STATE', 'NOTE'];
@@ -27,9 +26,7 @@ function table(report: StatusReport): string {
 export async function run(context: CommandContext): Promise<number> {
   const { settings, out } = context;
   const state = readState(context.env, settings.stack, stateNotices(context));
-  // The stack's own region before the profile's: a stack lives where it was made.
-  const region = settings.region ?? state?.region ?? settings.profileRegion;
-  if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
+  const region = stackRegion(context, state);
   const answers = savedAnswers(state, settings.connectorHost);
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers, apiKey: settings.apiKey });
   let currentCidr: string | null = null;

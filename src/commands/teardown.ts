@@ -8,7 +8,7 @@ import { readState, recordsNothingMade, statePath, writeState } from '../stack/s
 import { connectorRecord, teardownStack } from '../stack/teardown.js';
 import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
-import { promptsFor, savedAnswers, stackContext, stateNotices, untilInterrupted } from './stack-context.js';
+import { promptsFor, savedAnswers, stackContext, stackRegion, stateNotices, untilInterrupted } from './stack-context.js';
 
 interface Flags {
   dryRun?: boolean;
@@ -30,9 +30,7 @@ export async function run(context: CommandContext): Promise<number> {
   if (!Number.isInteger(waitMinutes) || waitMinutes < 1 || waitMinutes > 24 * 60) throw new UsageError('--wait-minutes must be a whole number from 1 to 1440');
 
   const state = readState(context.env, settings.stack, stateNotices(context));
-  // The stack's own region before the profile's: a stack lives where it was made.
-  const region = settings.region ?? state?.region ?? settings.profileRegion;
-  if (!region) throw new UsageError(`no region known for stack ${settings.stack}: pass --region`);
+  const region = stackRegion(context, state);
   const prompter = promptsFor(context);
   let apiKey = settings.apiKey;
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers: savedAnswers(state, settings.connectorHost), apiKey });

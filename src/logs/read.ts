@@ -3,18 +3,12 @@
 // that reaches back past CloudWatch's ingestion delay, so late events are not lost, and each
 // event shown once.
 
-import { DescribeLogGroupsCommand, FilterLogEventsCommand, StartLiveTailCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { FilterLogEventsCommand, StartLiveTailCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogEvent } from './entries.js';
 
 /** How far each poll reaches back before the newest event seen: events can arrive this late. */
 export const INGESTION_LAG_MS = 60_000;
 export const POLL_MS = 2_000;
-
-/** The group by its exact name (a prefix query lists it first), with its ARN for live tail. */
-export async function findLogGroup(client: CloudWatchLogsClient, group: string): Promise<{ logGroupArn?: string } | undefined> {
-  const listed = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: group, limit: 1 }));
-  return listed.logGroups?.find((g) => g.logGroupName === group);
-}
 
 export async function readRange(client: CloudWatchLogsClient, group: string, startTime: number, endTime?: number): Promise<LogEvent[]> {
   const events: LogEvent[] = [];
