@@ -2,7 +2,7 @@
 // (with the name each device gave itself), whether redeliveries are stored once, and the
 // outcomes of subscriptions still pending.
 
-import { SERVICE_LIMITS } from '../../templates/lambda/payload.js';
+import { numberColumn, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import { rollupStatus } from '../../templates/lambda/rollup.js';
 import { quoteTable, type Query } from '../../templates/lambda/schema.js';
 import { deviceNames } from '../db/devices.js';
@@ -28,6 +28,8 @@ export interface ColumnInfo {
   dataType: string;
   columnType: string;
   width: number | null;
+  numPrecision: number | null;
+  numScale: number | null;
 }
 
 /**
@@ -45,7 +47,11 @@ export function checkTable(columns: readonly ColumnInfo[], rows: number | null, 
     if (width < limit) notes.push(`${name} ${byName.get(name)!.columnType}, narrower than the service's ${limit}: longer ones are skipped`);
   }
   const value = byName.get('value')!;
-  if (!['double', 'real'].includes(value.dataType.toLowerCase())) notes.push(`value ${value.columnType}: readings it cannot hold are skipped${/int|decimal|numeric/i.test(value.dataType) ? ', others rounded' : ''}`);
+  if (!['double', 'real'].includes(value.dataType.toLowerCase())) {
+    // The function's own reading of the column: a scale means it rounds to it.
+    const range = numberColumn(value.dataType, value.columnType, value.numPrecision === null ? null : Number(value.numPrecision), value.numScale === null ? null : Number(value.numScale));
+    notes.push(`value ${value.columnType}: readings it cannot hold are skipped${range.scale !== undefined ? ', others rounded' : ''}`);
+  }
   const counted = rows === null ? [] : [`${rows.toLocaleString('en')} rows`];
   const chart = rollup === 'complete' ? [] : rollup === 'filling' ? ['chart rollup still filling (run mbed-tsdb setup)'] : ['no chart rollup: charts read every row (run mbed-tsdb setup)'];
   if (!byName.has('uid')) {
@@ -66,7 +72,8 @@ const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : new Dat
 
 export async function lookAtData(query: Query, table: string, pendingIds: string[]): Promise<DataLook> {
   const columns = (await query(
-    'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, CHARACTER_MAXIMUM_LENGTH AS width FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, CHARACTER_MAXIMUM_LENGTH AS width, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale ' +
+      'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
     [table],
   )) as ColumnInfo[];
   const outcomes = await outcomesOf(query, table, pendingIds);
