@@ -27,7 +27,7 @@ export async function run(context: CommandContext): Promise<number> {
   const mode = { interactive: context.terminal.interactive, prompter };
   // Until the stack has anything, answers are kept as they are given (never secrets), so a run
   // that stops before its first change (a failed lookup, a declined plan, Ctrl+C) loses none.
-  let early: StackState | null = saved && recordsNothingMade(saved) ? saved : saved ? null : { version: 1, stack: settings.stack };
+  let early: StackState | null = !saved ? { version: 1, stack: settings.stack } : recordsNothingMade(saved) ? saved : null;
   const remember = (given: SavedAnswers) => {
     if (!early) return;
     early = { ...early, ...(given.region ? { region: given.region } : {}), answers: { ...(early.answers ?? {}), ...given } };
