@@ -2,6 +2,7 @@
 // Pure: instants are epoch seconds; the only clock is the `now` the caller passes.
 
 import { UsageError } from '../errors.js';
+import { sqlTime } from '../../templates/lambda/sql-time.js';
 
 export type BucketUnit = 'minute' | 'hour' | 'day';
 export const BUCKET_UNITS: readonly BucketUnit[] = ['minute', 'hour', 'day'];
@@ -215,7 +216,7 @@ export function formatOffset(offset: number): string {
 
 /** The UTC DATETIME text MySQL compares `ts` with. */
 export function toSqlDateTime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return sqlTime(epochSeconds * 1000);
 }
 
 function pad(n: number): string {

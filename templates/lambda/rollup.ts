@@ -7,6 +7,7 @@
 
 import type { Reading } from './payload.js';
 import { companionTables, quoteTable } from './schema-names.js';
+import { sqlTime } from './sql-time.js';
 
 export const ROLLUP_SECONDS = 900;
 
@@ -49,8 +50,6 @@ export function createRollupTableSql(table: string, board: TextCollation, sensor
   );
 }
 
-const sqlTime = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
-
 /**
  * One request's readings as rollup rows: [bucket, board, sensor, n, total, lo, hi], one per
  * series and bucket touched. `at` is each reading's stored time (epoch ms).
@@ -62,7 +61,7 @@ export function rollupRows(readings: readonly Reading[], at: (reading: Reading) 
   for (const reading of readings) {
     const number = Math.floor(at(reading) / 1000 / ROLLUP_SECONDS);
     let bucket = bucketText.get(number);
-    if (bucket === undefined) bucketText.set(number, (bucket = sqlTime(number * ROLLUP_SECONDS)));
+    if (bucket === undefined) bucketText.set(number, (bucket = sqlTime(number * ROLLUP_SECONDS * 1000)));
     const key = `${number}\u0000${reading.board}\u0000${reading.sensor}`;
     const row = rows.get(key);
     if (row) {
@@ -90,7 +89,7 @@ export function rollupUpsertSql(table: string): string {
  * meanwhile waits, then adds itself on top; the two never deadlock over it.
  */
 export function rollupFillStatements(table: string, from: number, to: number, options: { tsIndex?: boolean } = {}): Array<{ sql: string; values: unknown[] }> {
-  const range = [sqlTime(from), sqlTime(to)];
+  const range = [sqlTime(from * 1000), sqlTime(to * 1000)];
   // Through the index on ts: the locks then cover the range, not every row the server scans.
   const events = `${quoteTable(table)}${options.tsIndex ? ' FORCE INDEX (`ts`)' : ''}`;
   const rollup = quoteTable(rollupTable(table));

@@ -5,6 +5,7 @@
 import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
 import { rollupRows, rollupUpsertSql } from './rollup.js';
 import { companionTables, quoteTable } from './schema-names.js';
+import { sqlTime } from './sql-time.js';
 
 export interface Batch {
   readings: readonly Reading[];
@@ -27,8 +28,6 @@ export interface Statement {
   /** Its affected rows are readings stored. */
   counts?: boolean;
 }
-
-export const sqlTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * A statement must fit the server's max_allowed_packet: 16 MB on MariaDB and 64 MB on
