@@ -11,6 +11,7 @@ import { parseDuration, simulatedDevices } from '../simulate/readings.js';
 import { percentile, simulate, type SimulateStats } from '../simulate/run.js';
 import { checkRows, type RowCheck } from '../simulate/verify.js';
 import { readState } from '../stack/state.js';
+import { reachableUrl } from '../stack/step.js';
 import type { ApiOutput } from '../stack/steps/api.js';
 import { createProgress, shouldAnimate } from '../ui/progress.js';
 import { realSleep } from '../util/wait.js';
@@ -52,7 +53,7 @@ export async function run(context: CommandContext): Promise<number> {
   // The stack's webhook and secret, unless both are given.
   const state = readState(context.env, settings.stack, stateNotices(context));
   const savedUrl = (state?.outputs?.api as ApiOutput | undefined)?.url;
-  const url = flags.url ?? (savedUrl && hooks.reachable ? hooks.reachable(savedUrl) : savedUrl);
+  const url = flags.url ?? (savedUrl ? reachableUrl(hooks, savedUrl) : undefined);
   const secret = flags.secret ?? (flags.url === undefined ? state?.webhookSecret : undefined);
   if (!url) throw new UserFacingError(`no webhook known for stack ${settings.stack} on this machine: run mbed-tsdb setup, or pass --url and --secret`, { code: 'NO_WEBHOOK' });
   if (flags.secret !== undefined) out.warn('--secret on the command line is visible to other users of this computer (ps): without --url, simulate takes the stack\'s own secret');
