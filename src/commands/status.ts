@@ -2,7 +2,7 @@
 // missing or drifted, 2 no such stack.
 
 import { detectPublicIp } from '../net/public-ip.js';
-import { readState } from '../stack/state.js';
+import { readState, recordsNothingMade } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
 import type { CommandContext } from './context.js';
 import { netOf, savedAnswers, stackContext, stackRegion, stateNotices } from './stack-context.js';
@@ -39,7 +39,8 @@ export async function run(context: CommandContext): Promise<number> {
       });
   }
   const report = await stackStatus(ctx, { currentCidr });
-  if (!report.exists && !state) {
+  // Answers kept by a setup that stopped before changing anything are no stack yet.
+  if (!report.exists && (!state || recordsNothingMade(state))) {
     out.result(report, `No stack ${settings.stack} in ${region}: run mbed-tsdb setup.`);
     return 2;
   }

@@ -321,6 +321,10 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(prompter.asked).toEqual(['Create and change these?']);
     expect(world.aws.mutatingCalls()).toEqual([]);
     expect(readStateFile(world).answers).toMatchObject({ region: 'us-west-2', endpoints: ['dev-1'] });
+    // Answers alone are no stack yet: status says so (exit 2), as before the first setup.
+    const status = await world.cli(['status'], { env: { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' } });
+    expect(status.code, status.stdout).toBe(2);
+    expect(status.stdout).toContain('No stack mbed-tsdb in us-west-2: run mbed-tsdb setup.');
     // A stack that never got anything is nothing to tear down (and its answers are forgotten).
     const connectorCalls = world.connector.requests.length;
     const teardown = await world.cli(['teardown', '--yes'], { env: { MBED_CLOUD_SDK_API_KEY: API_KEY } });
