@@ -1,6 +1,11 @@
 // mbed-tsdb logs on the fakes: the function's own log lines (written by the webhook as the
 // Connector delivers) read back from the fake CloudWatch Logs — FilterLogEvents paged by
 // nextToken, ingestion that lags and arrives out of order, StartLiveTail where the region has it.
+// Sources (the SDK's service model, @aws-sdk/client-cloudwatch-logs commands/*.d.ts):
+// FilterLogEventsCommand — "results include a nextToken, there might be more log events", each
+// event with its ingestionTime; StartLiveTailCommand — one LiveTailSessionStart, then "every
+// second, a LiveTailSessionUpdate … an empty array" when nothing came, a session ends after three
+// hours, and it @throws InvalidOperationException (the fake's region without Live Tail).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, startWorld, type World } from '../support/setup-world.js';

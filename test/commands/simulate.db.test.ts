@@ -1,6 +1,7 @@
 // simulate against the function behind the local webhook adapter, storing into MariaDB: the
 // body the service sends, one request at a time, retried as the service retries — through a
-// database outage — and every reading stored exactly once.
+// database outage — and every reading stored exactly once. The service's behaviour is
+// ../shared/reference/connector-api.md §9 (Izuma semantics), as the Connector fake models it.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../templates/lambda/schema.js';
 import { serveFunction } from '../support/apigw.js';
