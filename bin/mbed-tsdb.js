@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Runs the built CLI (npm install builds it into dist/).
+// Runs the bundled CLI (npm install in a checkout builds it into dist/cli; the package carries it).
 // mbed-tsdb supports Node 20; the AWS SDK's notice that its 2027 releases will need Node 22
 // is for this package's maintainers, not for a person running setup.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 let cli;
 try {
-  cli = await import('../dist/src/cli.js');
+  cli = await import('../dist/cli/cli.js');
 } catch (error) {
-  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/src/cli.js')) throw error;
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli/cli.js')) throw error;
   process.stderr.write('mbed-tsdb: this copy is not built yet: run `npm install` (or `npm run build`) in its folder.\n');
   process.exit(1);
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 let cached: { root: string; version: string } | undefined;
 
-/** The package's folder and version, found from here whether running from src/ or dist/src/. */
+/** The package's folder and version, found from here whether running from src/ or the bundle in dist/cli/. */
 function findPackage(): { root: string; version: string } {
   if (cached) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));

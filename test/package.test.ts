@@ -1,14 +1,23 @@
 // The published package: `npm pack`, installed into an empty project, runs and carries
-// the built function.
+// the built function. It is one bundle with no dependencies, so what is checked here is the
+// bundle itself: the commands that load the AWS clients and mysql2 work from the tarball.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsEndpointStub, type StubAnswer } from './support/aws-endpoint-stub.js';
+import { freshDatabase, hasDatabase } from './support/db.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 describe('npm package', () => {
   let dir: string;
@@ -30,9 +39,86 @@ describe('npm package', () => {
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('contains the CLI, the built function and .env.example, and no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/mbed-tsdb.js', 'dist/src/cli.js', 'dist/lambda/function.zip', 'dist/lambda/manifest.json', 'dist/dashboard/app.js', 'dist/dashboard/index.html', '.env.example', 'README.md']));
-    expect(files.filter((f) => /^(src|test|templates|scripts)\/|\.ts$|^\.ci\//.test(f))).toEqual([]);
+  /** The installed command, in a home of its own: no saved stack, no AWS config of this machine. */
+  async function installed(args: string[], env: Record<string, string>): Promise<Ran> {
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const bin = join(dir, 'project', 'node_modules', '.bin', 'mbed-tsdb');
+    return new Promise((resolve) => {
+      execFile(bin, args, {
+        cwd: join(dir, 'project'),
+        timeout: 60_000,
+        env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), ...env },
+      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    });
+  }
+
+  it('contains the bundled CLI, its licences, the built function and .env.example, and no sources or tests', () => {
+    expect(files).toEqual(expect.arrayContaining(['bin/mbed-tsdb.js', 'dist/cli/cli.js', 'dist/cli/THIRD-PARTY-NOTICES.txt', 'dist/lambda/function.zip', 'dist/lambda/manifest.json', 'dist/dashboard/app.js', 'dist/dashboard/index.html', '.env.example', 'README.md']));
+    expect(files.filter((f) => /^(src|test|templates|scripts)\/|\.ts$|^\.ci\/|^dist\/src\//.test(f))).toEqual([]);
+  });
+
+  it('has no dependencies: installing it installs nothing else', () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'project', 'node_modules', 'mbed-tsdb', 'package.json'), 'utf8')) as Record<string, unknown>;
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) expect(manifest[field] ?? {}, field).toEqual({});
+    expect(readdirSync(join(dir, 'project', 'node_modules')).filter((f) => !f.startsWith('.'))).toEqual(['mbed-tsdb']);
+  });
+
+  it('carries the licence of every package bundled into the CLI', () => {
+    const notices = readFileSync(join(dir, 'project', 'node_modules', 'mbed-tsdb', 'dist', 'cli', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    const bundled = Object.entries(JSON.parse(readFileSync(join(root, 'dist', 'cli-bundled-packages.json'), 'utf8')) as Record<string, string>);
+    expect(bundled.map(([name]) => name)).toEqual(expect.arrayContaining(['@aws-sdk/client-rds', '@aws-sdk/client-iam', 'mysql2', 'undici', 'commander', '@inquirer/prompts']));
+    for (const [name, version] of bundled) expect(notices, name).toContain(`\n${name}@${version} (`);
+    expect(notices).toContain('Apache License');
+    expect(notices).toContain('Permission is hereby granted, free of charge');
+  });
+
+  describe('status, from the bundled AWS clients, against a local endpoint (AWS_ENDPOINT_URL)', () => {
+    const credentials = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'eu-west-1' };
+    async function statusAgainst(answer: StubAnswer) {
+      const stub = await startAwsEndpointStub(() => answer);
+      try {
+        return { ran: await installed(['status'], { ...credentials, AWS_ENDPOINT_URL: stub.url }), calls: stub.calls.map((c) => `${c.service}:${c.action}`) };
+      } finally {
+        await stub.close();
+      }
+    }
+
+    it('an account with none of the stack: every service asked, exit 2 and what to run', async () => {
+      const { ran, calls } = await statusAgainst('nothing');
+      expect(ran).toEqual({ code: 2, stdout: 'No stack mbed-tsdb in eu-west-1: run mbed-tsdb setup.\n', stderr: '' });
+      expect(new Set(calls)).toEqual(new Set(['iam:GetRole', 'ec2:DescribeSecurityGroups', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups', 'lambda:GetFunction', 'apigateway:GetRestApis', 'logs:DescribeLogGroups']));
+    });
+
+    it('credentials that may not read it: the refused permission and how to get it, no stack trace', async () => {
+      const { ran } = await statusAgainst('refuse');
+      expect(ran.code).toBe(1);
+      expect(ran.stdout).toBe('');
+      expect(ran.stderr).toMatch(/^mbed-tsdb: AWS refused [a-z]+:[A-Za-z]+: the credentials lack that permission\. `mbed-tsdb policy` prints the policy/);
+      expect(ran.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  it.skipIf(!hasDatabase)('chart, from the bundled mysql2, against MariaDB', async () => {
+    const db = await freshDatabase();
+    try {
+      await db.query("INSERT INTO events (ts, value, board, sensor) VALUES ('2026-11-27 00:10:00', 1, 'dev-1', '/3200/0/5501'), ('2026-11-27 00:20:00', 2, 'dev-1', '/3200/0/5501'), ('2026-11-27 03:59:59', 4.5, 'dev-2', '/3200/0/5501')");
+      const { user, password, host, port } = db.login;
+      const url = `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${db.name}?tls=off`;
+      const ran = await installed(['chart', '--since', '2026-11-27T00:00Z', '--until', '2026-11-27T05:00Z', '--csv'], { MBED_TSDB_DB_URL: url });
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+      expect(ran.stdout.trim().split('\n')).toEqual([
+        'start,end,label,value,count',
+        '2026-11-27T00:00:00.000Z,2026-11-27T01:00:00.000Z,2026-11-27 00:00,3,2',
+        '2026-11-27T01:00:00.000Z,2026-11-27T02:00:00.000Z,2026-11-27 01:00,,0',
+        '2026-11-27T02:00:00.000Z,2026-11-27T03:00:00.000Z,2026-11-27 02:00,,0',
+        '2026-11-27T03:00:00.000Z,2026-11-27T04:00:00.000Z,2026-11-27 03:00,4.5,1',
+        '2026-11-27T04:00:00.000Z,2026-11-27T05:00:00.000Z,2026-11-27 04:00,,0',
+      ]);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('runs `npx mbed-tsdb --help` from an empty project', async () => {

@@ -1,0 +1,132 @@
+// A local HTTP endpoint standing in for AWS (AWS_ENDPOINT_URL) when the CLI runs as its own
+// process — the installed package, the bench — where the in-memory fake cannot reach. It answers
+// only what a test decides: every call refused, or an account holding none of the stack. Each
+// answer is in the wire protocol of its service (the SDK service models' protocol traits):
+// awsQuery for IAM and RDS, ec2Query for EC2, restJson1 for Lambda and API Gateway, awsJson1_1 for
+// CloudWatch Logs — so the real SDK clients parse them as they parse AWS's.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+export interface StubCall {
+  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, logs. */
+  service: string;
+  /** The operation: Action= of the query protocols, X-Amz-Target's name, or the REST route's. */
+  action: string;
+  /** When the request arrived (performance.now() of this process). */
+  at: number;
+}
+
+/** `refuse`: AccessDenied as each service says it; `nothing`: the account has none of it. */
+export type StubAnswer = 'refuse' | 'nothing';
+
+export interface AwsEndpointStub {
+  url: string;
+  calls: StubCall[];
+  /** Resolves at the first request. */
+  firstCall: Promise<StubCall>;
+  close(): Promise<void>;
+}
+
+type Protocol = 'query' | 'ec2' | 'rest-json' | 'json';
+const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', logs: 'json' };
+
+/** The REST routes the CLI's status reads, by method and path. */
+const REST_ROUTES: Array<[service: string, method: string, path: RegExp, action: string]> = [
+  ['lambda', 'GET', /^\/2015-03-31\/functions\/[^/]+$/, 'GetFunction'],
+  ['apigateway', 'GET', /^\/restapis$/, 'GetRestApis'],
+];
+
+/** What "none of it" looks like for each read: a NotFound error, or an empty list. */
+const NOTHING: Record<string, { status: number; error?: string; body?: unknown }> = {
+  'iam:GetRole': { status: 404, error: 'NoSuchEntity' },
+  'rds:DescribeDBInstances': { status: 404, error: 'DBInstanceNotFound' },
+  'rds:DescribeDBClusters': { status: 404, error: 'DBClusterNotFoundFault' },
+  'rds:DescribeDBSubnetGroups': { status: 404, error: 'DBSubnetGroupNotFoundFault' },
+  'ec2:DescribeSecurityGroups': { status: 200, body: '<securityGroupInfo/>' },
+  'lambda:GetFunction': { status: 404, error: 'ResourceNotFoundException' },
+  'apigateway:GetRestApis': { status: 200, body: { item: [] } },
+  'logs:DescribeLogGroups': { status: 200, body: { logGroups: [] } },
+};
+
+/** Each service's AccessDenied name, as the in-memory fake (test/support/aws-fake.ts) uses them. */
+function deniedName(service: string): string {
+  return service === 'ec2' ? 'UnauthorizedOperation' : service === 'iam' || service === 'rds' ? 'AccessDenied' : 'AccessDeniedException';
+}
+
+function identify(request: IncomingMessage, body: string): { service: string; action: string } {
+  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(request.headers.authorization ?? '')?.[1] ?? 'unsigned';
+  const target = request.headers['x-amz-target'];
+  if (typeof target === 'string') return { service, action: target.split('.').pop()! };
+  const action = new URLSearchParams(body).get('Action');
+  if (action) return { service, action };
+  const path = new URL(request.url ?? '/', 'http://stub').pathname;
+  const route = REST_ROUTES.find(([s, method, pattern]) => s === service && method === request.method && pattern.test(path));
+  return { service, action: route?.[3] ?? `${request.method} ${path}` };
+}
+
+function reply(response: ServerResponse, service: string, action: string, answer: { status: number; error?: string; body?: unknown }, message: string): void {
+  const protocol = PROTOCOL[service] ?? 'json';
+  const requestId = 'f0a3b9e2-0000-4000-8000-00000000stub';
+  if (answer.error) {
+    if (protocol === 'query') {
+      response.writeHead(answer.status, { 'content-type': 'text/xml' });
+      response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${answer.error}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+    } else if (protocol === 'ec2') {
+      response.writeHead(answer.status, { 'content-type': 'text/xml' });
+      response.end(`<Response><Errors><Error><Code>${answer.error}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+    } else if (protocol === 'rest-json') {
+      response.writeHead(answer.status, { 'content-type': 'application/json', 'x-amzn-errortype': answer.error, 'x-amzn-requestid': requestId });
+      response.end(JSON.stringify({ message }));
+    } else {
+      response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
+      response.end(JSON.stringify({ __type: answer.error, message }));
+    }
+    return;
+  }
+  if (protocol === 'query' || protocol === 'ec2') {
+    response.writeHead(answer.status, { 'content-type': 'text/xml' });
+    const inner = `${answer.body ?? ''}`;
+    response.end(protocol === 'ec2'
+      ? `<${action}Response><requestId>${requestId}</requestId>${inner}</${action}Response>`
+      : `<${action}Response><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`);
+    return;
+  }
+  response.writeHead(answer.status, { 'content-type': protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json', 'x-amzn-requestid': requestId });
+  response.end(JSON.stringify(answer.body ?? {}));
+}
+
+export async function startAwsEndpointStub(decide: (call: StubCall) => StubAnswer): Promise<AwsEndpointStub> {
+  const calls: StubCall[] = [];
+  let first: (call: StubCall) => void = () => undefined;
+  const firstCall = new Promise<StubCall>((resolve) => (first = resolve));
+  const server = createServer(async (request, response) => {
+    const at = performance.now();
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    const call = { ...identify(request, body), at };
+    calls.push(call);
+    first(call);
+    const key = `${call.service}:${call.action}`;
+    if (decide(call) === 'refuse') {
+      const action = `${call.service}:${call.action}`;
+      reply(response, call.service, call.action, { status: 403, error: deniedName(call.service) },
+        `User: arn:aws:iam::123456789012:user/mbed-setup is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`);
+      return;
+    }
+    const nothing = NOTHING[key];
+    if (!nothing) {
+      // A call this stub was never taught: fail loudly rather than guess an answer.
+      reply(response, call.service, call.action, { status: 400, error: 'ValidationError' }, `the test stub does not know ${key}`);
+      return;
+    }
+    reply(response, call.service, call.action, nothing, `${key}: not found`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    firstCall,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
