@@ -16,6 +16,8 @@ import { fillRollup } from '../templates/lambda/rollup.js';
 import { simulatedDevices } from '../src/simulate/readings.js';
 import { percentile, simulate } from '../src/simulate/run.js';
 import { serveFunction } from '../test/support/apigw.js';
+import { emit, median } from './bench-util.js';
+import { packageBench } from './bench-package.js';
 // @ts-expect-error plain JavaScript helper shared with the test runner
 import { lambdaNode } from './lambda-node.mjs';
 
@@ -24,17 +26,6 @@ process.env.AWS_EC2_METADATA_DISABLED ??= 'true';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'lambda');
 
-function emit(bench: string, value: number, unit: 'ms' | 'bytes' | 'ratio', baseline: number | null = null): void {
-  const round = (n: number) => Math.round(n * 1000) / 1000;
-  const line = { bench, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
@@ -364,7 +355,7 @@ function sideBySide(a: [string, string[]], b: [string, string[]], repeats: numbe
   return [median(ta), median(tb)];
 }
 
-/** `npm run bench -- ingest chart`: only these groups (sizes, ingest, chart, simulate, chart-large, setup); all by default. */
+/** `npm run bench -- ingest chart`: only these groups (sizes, package, ingest, chart, simulate, chart-large, setup); all by default. */
 const groups = new Set(process.argv.slice(2));
 const wanted = (group: string) => groups.size === 0 || groups.has(group);
 
@@ -373,6 +364,7 @@ const largeDataDir = () => process.env.MBED_TSDB_BENCH_DATA ?? join(homedir(), '
 
 async function main(): Promise<void> {
   if (wanted('sizes')) await sizes();
+  if (wanted('package')) await packageBench();
   const external = process.env.MBED_TSDB_TEST_MYSQL_URL;
   if (wanted('ingest') || wanted('chart') || wanted('simulate')) {
     const local = external ? null : await LocalMariaDb.create();

@@ -66,7 +66,7 @@ describe('npm package', () => {
 
   it('carries the licence of every package bundled into the CLI', () => {
     const notices = readFileSync(join(dir, 'project', 'node_modules', 'mbed-tsdb', 'dist', 'cli', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
-    const bundled = Object.entries(JSON.parse(readFileSync(join(root, 'dist', 'cli-bundled-packages.json'), 'utf8')) as Record<string, string>);
+    const bundled = Object.entries((JSON.parse(readFileSync(join(root, 'dist', 'cli-bundled-packages.json'), 'utf8')) as { all: Record<string, string> }).all);
     expect(bundled.map(([name]) => name)).toEqual(expect.arrayContaining(['@aws-sdk/client-rds', '@aws-sdk/client-iam', 'mysql2', 'undici', 'commander', '@inquirer/prompts']));
     for (const [name, version] of bundled) expect(notices, name).toContain(`\n${name}@${version} (`);
     expect(notices).toContain('Apache License');
