@@ -205,16 +205,15 @@ function sortOut(message: Message, shape: TableShape, receivedAt: Date, reject: 
   const parse = readingParser(shape, receivedAt);
   const readings: Reading[] = [];
   const rejected: Array<{ item: unknown; reason: string }> = [];
+  // One fact per device, merged in place: a batch names the same few boards thousands of times.
   const devices = new Map<string, DeviceFact>();
-  const note = (fact: DeviceFact) => {
-    const known = devices.get(fact.id);
-    devices.set(fact.id, {
-      id: fact.id,
-      ...((fact.name ?? known?.name) ? { name: fact.name ?? known?.name } : {}),
-      ...((fact.type ?? known?.type) ? { type: fact.type ?? known?.type } : {}),
-      ...((fact.registeredAt ?? known?.registeredAt) !== undefined ? { registeredAt: Math.max(fact.registeredAt ?? 0, known?.registeredAt ?? 0) } : {}),
-      seenAt: Math.max(fact.seenAt, known?.seenAt ?? 0),
-    });
+  const note = (id: string, seenAt: number, fact?: Omit<DeviceFact, 'id' | 'seenAt'>) => {
+    let known = devices.get(id);
+    if (!known) devices.set(id, (known = { id, seenAt }));
+    else if (seenAt > known.seenAt) known.seenAt = seenAt;
+    if (fact?.name) known.name = fact.name;
+    if (fact?.type) known.type = fact.type;
+    if (fact?.registeredAt !== undefined) known.registeredAt = Math.max(fact.registeredAt, known.registeredAt ?? 0);
   };
   for (const notification of message.notifications) {
     const result = parse(notification);
@@ -224,11 +223,11 @@ function sortOut(message: Message, shape: TableShape, receivedAt: Date, reject: 
     }
     readings.push(result.reading);
     const name = (notification as Record<string, unknown>)['original-ep'];
-    note({ id: result.reading.board, ...(typeof name === 'string' && name.length <= shape.board.maxChars ? { name } : {}), seenAt: result.reading.at ?? received });
+    note(result.reading.board, result.reading.at ?? received, typeof name === 'string' && name.length <= shape.board.maxChars ? { name } : undefined);
   }
   for (const item of message.registrations) {
     const fact = deviceFact(item, received, shape.board);
-    if (fact) note(fact);
+    if (fact) note(fact.id, fact.seenAt, fact);
     else rejected.push({ item, reason: 'registration without a usable device ID' });
   }
   const outcomes: AsyncOutcome[] = [];

@@ -126,7 +126,9 @@ export function parseWebhookBody(body: string | null | undefined): BodyParse {
     const list = key === 'notifications' ? 'notifications' : key === 'registrations' || key === 'reg-updates' ? 'registrations' : key === 'async-responses' ? 'asyncResponses' : null;
     if (list) {
       if (!Array.isArray(items)) return { ok: false, error: `"${key}" must be an array` };
-      message[list].push(...items);
+      // A body holds each list once: taken as it is, not copied item by item.
+      if (message[list].length === 0) message[list] = items;
+      else for (const item of items) message[list].push(item);
     } else {
       message.ignored += Array.isArray(items) ? items.length : 1;
     }

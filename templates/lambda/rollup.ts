@@ -55,23 +55,33 @@ export function createRollupTableSql(table: string, board: TextCollation, sensor
  * series and bucket touched. `at` is each reading's stored time (epoch ms).
  */
 export function rollupRows(readings: readonly Reading[], at: (reading: Reading) => number): unknown[][] {
-  const rows = new Map<string, [string, string, string, number, number, number, number]>();
+  type Row = [string, string, string, number, number, number, number];
+  const rows: Row[] = [];
+  // Found by board, then sensor, then bucket number: no key text is built per reading.
+  const byBoard = new Map<string, Map<string, Map<number, Row>>>();
   // A bucket's DATETIME text is made once per bucket, not per reading (most share one).
   const bucketText = new Map<number, string>();
   for (const reading of readings) {
     const number = Math.floor(at(reading) / 1000 / ROLLUP_SECONDS);
-    let bucket = bucketText.get(number);
-    if (bucket === undefined) bucketText.set(number, (bucket = sqlTime(number * ROLLUP_SECONDS * 1000)));
-    const key = `${number}\u0000${reading.board}\u0000${reading.sensor}`;
-    const row = rows.get(key);
+    let bySensor = byBoard.get(reading.board);
+    if (!bySensor) byBoard.set(reading.board, (bySensor = new Map()));
+    let byBucket = bySensor.get(reading.sensor);
+    if (!byBucket) bySensor.set(reading.sensor, (byBucket = new Map()));
+    const row = byBucket.get(number);
     if (row) {
       row[3] += 1;
       row[4] += reading.value;
       if (reading.value < row[5]) row[5] = reading.value;
       if (reading.value > row[6]) row[6] = reading.value;
-    } else rows.set(key, [bucket, reading.board, reading.sensor, 1, reading.value, reading.value, reading.value]);
+      continue;
+    }
+    let bucket = bucketText.get(number);
+    if (bucket === undefined) bucketText.set(number, (bucket = sqlTime(number * ROLLUP_SECONDS * 1000)));
+    const added: Row = [bucket, reading.board, reading.sensor, 1, reading.value, reading.value, reading.value];
+    byBucket.set(number, added);
+    rows.push(added);
   }
-  return [...rows.values()];
+  return rows;
 }
 
 /** Adds rows to the rollup: counts and sums add up, the extremes widen. */

@@ -86,6 +86,10 @@ export function writeStatements(table: string, batch: Batch, shape: WriteShape, 
   const out: Statement[] = [];
   const companions = companionTables(table);
   const at = (r: Reading) => r.at ?? receivedMs;
+  // Most readings of a request share one time: its DATETIME text is made once.
+  let lastMs = Number.NaN;
+  let lastText = '';
+  const timeText = (ms: number) => (ms === lastMs ? lastText : ((lastMs = ms), (lastText = sqlTime(ms))));
   if (batch.readings.length > 0) {
     const sql = shape.uid
       ? `INSERT INTO ${quoteTable(table)} (\`ts\`, \`value\`, \`board\`, \`sensor\`, \`uid\`) VALUES ?`
@@ -95,7 +99,7 @@ export function writeStatements(table: string, batch: Batch, shape: WriteShape, 
       const rows = new Array(end - start);
       for (let i = start; i < end; i++) {
         const r = batch.readings[i]!;
-        const ts = sqlTime(at(r));
+        const ts = timeText(at(r));
         rows[i - start] = shape.uid ? [ts, r.value, r.board, r.sensor, r.uid ?? null] : [ts, r.value, r.board, r.sensor];
       }
       out.push({ sql, rows, counts: true });

