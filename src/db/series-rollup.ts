@@ -15,7 +15,8 @@ export interface RollupPlan {
 }
 
 const FROM_ROWS = 'COUNT(*) AS n, SUM(`value`) AS s, MIN(`value`) AS lo, MAX(`value`) AS hi';
-const FROM_ROLLUP = 'SUM(`n`) AS n, SUM(`total`) AS s, MIN(`lo`) AS lo, MAX(`hi`) AS hi';
+const ROLLUP_PER_BUCKET = 'SUM(`n`) AS n, SUM(`total`) AS s, MIN(`lo`) AS lo, MAX(`hi`) AS hi';
+const FROM_ROLLUP = 'SUM(n) AS n, SUM(s) AS s, MIN(lo) AS lo, MAX(hi) AS hi';
 
 /** null where the rollup cannot answer: buckets of a minute. */
 export function planRollupSeries(request: SeriesRequest): RollupPlan | null {
@@ -25,7 +26,7 @@ export function planRollupSeries(request: SeriesRequest): RollupPlan | null {
   const middleTo = Math.floor(to / ROLLUP_SECONDS) * ROLLUP_SECONDS;
   const rows = (a: number, b: number) => groupedQuery(request, { table: request.table, timeColumn: 'ts', from: a, to: b, segments, aggregates: FROM_ROWS });
   if (middleTo <= middleFrom) return { buckets, parts: [rows(from, to)] };
-  const parts = [groupedQuery(request, { table: companionTables(request.table).rollup, timeColumn: 'bucket', from: middleFrom, to: middleTo, segments, aggregates: FROM_ROLLUP })];
+  const parts = [groupedQuery(request, { table: companionTables(request.table).rollup, timeColumn: 'bucket', from: middleFrom, to: middleTo, segments, perTime: ROLLUP_PER_BUCKET, aggregates: FROM_ROLLUP })];
   if (from < middleFrom) parts.push(rows(from, middleFrom));
   if (middleTo < to) parts.push(rows(middleTo, to));
   return { buckets, parts };

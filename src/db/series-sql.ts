@@ -21,7 +21,20 @@ export function seriesRange(request: SeriesRequest): { buckets: Bucket[]; from: 
  */
 export function groupedQuery(
   request: SeriesRequest,
-  input: { table: string; timeColumn: 'ts' | 'bucket'; from: number; to: number; segments: Segment[]; aggregates: string },
+  input: {
+    table: string;
+    timeColumn: 'ts' | 'bucket';
+    from: number;
+    to: number;
+    segments: Segment[];
+    aggregates: string;
+    /**
+     * Aggregates per distinct time first (the rollup's 15-minute buckets), then those into the
+     * request's buckets: the first GROUP BY follows the rollup's primary key and streams, so the
+     * per-row arithmetic and the grouping table see one row per bucket instead of one per series.
+     */
+    perTime?: string;
+  },
 ): { sql: string; values: unknown[] } {
   const time = `\`${input.timeColumn}\``;
   const { segments } = input;
@@ -46,11 +59,15 @@ export function groupedQuery(
   // Seconds since 1970 from DATETIME arithmetic alone, so the session time zone never matters.
   // TO_SECONDS counts from year 0; it is several times faster than TIMESTAMPDIFF over a million rows.
   const epochSeconds = `(TO_SECONDS(${time}) - 62167219200)`;
+  const where = `WHERE ${filters.join(' AND ')}`;
+  const source = input.perTime
+    ? `(SELECT ${time}, ${input.perTime} FROM ${quoteTable(input.table)} ${where} GROUP BY ${time}) AS per_time`
+    : `${quoteTable(input.table)} ${where}`;
   const sql =
     // DIV is integer division: floor for the positive values here, without FLOOR's decimal arithmetic.
     `SELECT (${epochSeconds} + ${offsetSql}) DIV ? AS k, ${perOffset ? `${offsetSql} AS o, ` : ''}` +
-    `${input.aggregates} FROM ${quoteTable(input.table)} ` +
+    `${input.aggregates} FROM ${source} ` +
     // ORDER BY NULL: the buckets are put in order here, so the server need not sort them.
-    `WHERE ${filters.join(' AND ')} GROUP BY k${perOffset ? ', o' : ''} ORDER BY NULL`;
+    `GROUP BY k${perOffset ? ', o' : ''} ORDER BY NULL`;
   return { sql, values: [...offsetValues, UNIT_SECONDS[request.bucket], ...(perOffset ? offsetValues : []), ...filterValues] };
 }
