@@ -54,7 +54,7 @@ describe('npm package', () => {
   }
 
   it('contains the bundled CLI, its licences, the built function and .env.example, and no sources or tests', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/mbed-tsdb.js', 'dist/cli/cli.js', 'dist/cli/THIRD-PARTY-NOTICES.txt', 'dist/lambda/function.zip', 'dist/lambda/manifest.json', 'dist/dashboard/app.js', 'dist/dashboard/index.html', '.env.example', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/mbed-tsdb.js', 'dist/cli/cli.js', 'dist/cli/THIRD-PARTY-NOTICES.txt', 'dist/lambda/function.zip', 'dist/lambda/manifest.json', 'dist/dashboard/app.js', 'dist/dashboard/index.html', '.env.example', 'README.md', 'LICENSE']));
     expect(files.filter((f) => /^(src|test|templates|scripts)\/|\.ts$|^\.ci\/|^dist\/src\//.test(f))).toEqual([]);
   });
 
