@@ -204,8 +204,60 @@ export function formatLocal(epochSeconds: number, tz: string, unit: BucketUnit):
 
 /** The same, for an instant whose UTC offset is already known (cheaper than asking Intl). */
 export function formatWithOffset(epochSeconds: number, offset: number, unit: BucketUnit): string {
-  const iso = new Date((epochSeconds + offset) * 1000).toISOString();
-  return unit === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  const local = epochSeconds + offset;
+  if (!inRange(local)) {
+    const iso = new Date(local * 1000).toISOString();
+    return unit === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  }
+  const days = Math.floor(local / 86400);
+  return unit === 'day' ? dayText(days) : `${dayText(days)} ${clockText(local - days * 86400).slice(0, 5)}`;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** The last day written: a chart's buckets come in order, most share their day. */
+let lastDay = { days: NaN, text: '' };
+/** Times of day written so far, by second of the day (a chart has a few distinct ones). */
+const clocks = new Map<number, string>();
+
+function dayText(days: number): string {
+  if (lastDay.days !== days) lastDay = { days, text: civilDay(days) };
+  return lastDay.text;
+}
+
+function clockText(second: number): string {
+  let text = clocks.get(second);
+  if (text === undefined) {
+    text = `${TWO_DIGITS[Math.floor(second / 3600)]}:${TWO_DIGITS[Math.floor((second % 3600) / 60)]}:${TWO_DIGITS[second % 60]}`;
+    if (clocks.size < 4096) clocks.set(second, text);
+  }
+  return text;
+}
+
+const inRange = (epochSeconds: number) => Number.isInteger(epochSeconds) && epochSeconds >= 0 && epochSeconds < 253402300800;
+
+/**
+ * `new Date(epochSeconds * 1000).toISOString()` for whole seconds, by integer arithmetic (the
+ * proleptic Gregorian calendar, days to year, month and day as in Howard Hinnant's
+ * civil_from_days) and texts made once: a chart of a year by hour writes three times per
+ * bucket, and Date#toISOString costs over a microsecond each.
+ */
+export function isoSeconds(epochSeconds: number): string {
+  if (!inRange(epochSeconds)) return new Date(epochSeconds * 1000).toISOString();
+  const days = Math.floor(epochSeconds / 86400);
+  return `${dayText(days)}T${clockText(epochSeconds - days * 86400)}.000Z`;
+}
+
+function civilDay(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
 }
 
 export function formatOffset(offset: number): string {

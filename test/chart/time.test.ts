@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketsBetween, formatLocal, offsetAt, offsetSegments, parseInstant } from '../../src/chart/time.js';
+import { bucketsBetween, formatLocal, isoSeconds, offsetAt, offsetSegments, parseInstant } from '../../src/chart/time.js';
 import { UsageError } from '../../src/errors.js';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -100,5 +100,18 @@ describe('parseInstant', () => {
 
   it.each(['yesterday', '7', '7y', '2026-02-30', '2026-11-01T25:00', ''])('refuses %j with a usage error', (text) => {
     expect(() => parseInstant(text, now, 'UTC', '--since')).toThrow(UsageError);
+  });
+});
+
+describe('isoSeconds', () => {
+  it('writes every instant as Date#toISOString does: leap days, century years, the ends of its range, fractions', () => {
+    const edges = [0, 951782400, 951868800, 4107456000, 4107542400, 253402300799, 253402300800, -1, -62135596800, 1.5, 1796371200.25];
+    for (const s of edges) expect(isoSeconds(s), String(s)).toBe(new Date(s * 1000).toISOString());
+    let x = 12345;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const s = Math.floor((x / 2147483648) * 253402300800);
+      expect(isoSeconds(s)).toBe(new Date(s * 1000).toISOString());
+    }
   });
 });
