@@ -34,6 +34,11 @@ export function groupedQuery(
      * per-row arithmetic and the grouping table see one row per bucket instead of one per series.
      */
     perTime?: string;
+    /**
+     * Group by the time column alone, where each of its values is one of the request's buckets
+     * (the hourly level for an hourly chart): the grouping follows the primary key and streams.
+     */
+    groupByTime?: boolean;
   },
 ): { sql: string; values: unknown[] } {
   const time = `\`${input.timeColumn}\``;
@@ -68,6 +73,6 @@ export function groupedQuery(
     `SELECT (${epochSeconds} + ${offsetSql}) DIV ? AS k, ${perOffset ? `${offsetSql} AS o, ` : ''}` +
     `${input.aggregates} FROM ${source} ` +
     // ORDER BY NULL: the buckets are put in order here, so the server need not sort them.
-    `GROUP BY k${perOffset ? ', o' : ''} ORDER BY NULL`;
+    (input.groupByTime ? `GROUP BY ${time}` : `GROUP BY k${perOffset ? ', o' : ''} ORDER BY NULL`);
   return { sql, values: [...offsetValues, UNIT_SECONDS[request.bucket], ...(perOffset ? offsetValues : []), ...filterValues] };
 }

@@ -4,10 +4,9 @@
 import type { Pool } from 'mysql2/promise';
 import { quoteTable } from '../../templates/lambda/schema.js';
 import { boardsNamed, deviceNames, poolQuery } from './devices.js';
-import { formatWithOffset, formatOffset, toSqlDateTime, type Bucket, type BucketUnit } from '../chart/time.js';
-import { rollupStatus } from '../../templates/lambda/rollup.js';
+import { formatWithOffset, formatOffset, isoSeconds, toSqlDateTime, type Bucket, type BucketUnit } from '../chart/time.js';
 import { groupedQuery, seriesRange } from './series-sql.js';
-import { mergeRollupRows, planRollupSeries } from './series-rollup.js';
+import { mergeRollupRows, planRollupSeries, rollupLevels } from './series-rollup.js';
 
 export type Aggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
 export const AGGREGATES: readonly Aggregate[] = ['sum', 'avg', 'min', 'max', 'count'];
@@ -87,26 +86,27 @@ export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: 
     byKey.set(request.bucket === 'day' ? String(row.k) : `${row.k}:${row.o}`, row);
   }
   const offsets = new Set(buckets.map((b) => b.offset));
+  let previousEnd = '';
   const showOffset = request.bucket !== 'day' && offsets.size > 1;
-  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
   return {
     table: request.table,
     agg: request.agg,
     bucket: request.bucket,
     tz: request.tz,
-    since: iso(request.since),
-    until: iso(request.until),
+    since: isoSeconds(request.since),
+    until: isoSeconds(request.until),
     board: request.board ?? null,
     ...(request.boardIds && request.boardIds.length > 1 ? { boardIds: request.boardIds.slice(1) } : {}),
     sensor: request.sensor ?? null,
-    points: buckets.map((bucket) => {
+    points: buckets.map((bucket, i) => {
       const row = byKey.get(bucket.key);
       const count = row ? Number(row.n) : 0;
       const value = row && row.v !== null ? Number(row.v) : request.agg === 'count' ? 0 : null;
       const label = formatWithOffset(bucket.start, bucket.offset, request.bucket);
       return {
-        start: iso(bucket.start),
-        end: iso(bucket.end),
+        // Buckets follow each other: a start is mostly the end before it, written once.
+        start: i > 0 && buckets[i - 1]!.end === bucket.start ? previousEnd : isoSeconds(bucket.start),
+        end: (previousEnd = isoSeconds(bucket.end)),
         label: showOffset ? `${label} ${formatOffset(bucket.offset)}` : label,
         value,
         count,
@@ -117,16 +117,19 @@ export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: 
 
 /**
  * The series; a `board` is first looked up as a device name too (one small query). Hours and
- * days come from the rollup once setup has filled it, the edges of the range from the rows.
+ * days come from the rollup once setup has filled it (settled hours from its hourly level),
+ * the edges of the range from the rows. Unless told not to, it first sums the hours that have
+ * become settled since (see rollupLevels).
  */
-export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequest, plan?: SeriesPlan): Promise<Series> {
+export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequest, plan?: SeriesPlan, options: { settleHours?: boolean } = {}): Promise<Series> {
   let resolved = request;
   if (request.board !== undefined && request.boardIds === undefined) {
     resolved = { ...request, boardIds: await boardsNamed(poolQuery(pool), request.table, request.board) };
     plan = undefined;
   }
-  const rollupPlan = planRollupSeries(resolved);
-  if (rollupPlan && (await rollupStatus(poolQuery(pool), resolved.table)).complete) {
+  const levels = resolved.bucket === 'minute' ? null : await rollupLevels(poolQuery(pool), resolved.table, options.settleHours === false ? undefined : { key: pool });
+  const rollupPlan = levels?.complete ? planRollupSeries(resolved, levels.hourlyBefore) : null;
+  if (rollupPlan) {
     const parts = [];
     for (const part of rollupPlan.parts) parts.push((await pool.query(part.sql, part.values))[0] as never[]);
     return assembleSeries(resolved, rollupPlan.buckets, mergeRollupRows(resolved, parts));

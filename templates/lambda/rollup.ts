@@ -31,13 +31,18 @@ export interface TextCollation {
 }
 
 export function createRollupTableSql(table: string, board: TextCollation, sensor: TextCollation): string {
+  return rollupShapedTableSql(rollupTable(table), board, sensor, rollupProgress(0));
+}
+
+/** A table of the rollup's shape: per series and bucket start, count, sum, minimum and maximum. */
+export function rollupShapedTableSql(tableName: string, board: TextCollation, sensor: TextCollation, comment: string): string {
   const name = (n: string) => {
     if (!/^[a-z0-9_]{1,64}$/i.test(n)) throw new Error(`invalid character set or collation ${JSON.stringify(n)}`);
     return n;
   };
   const text = (c: TextCollation) => `CHARACTER SET ${name(c.charset)} COLLATE ${name(c.collation)}`;
   return (
-    `CREATE TABLE IF NOT EXISTS ${quoteTable(rollupTable(table))} (` +
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(tableName)} (` +
     '`bucket` datetime NOT NULL, ' +
     `\`board\` varchar(64) ${text(board)} NOT NULL, ` +
     `\`sensor\` varchar(128) ${text(sensor)} NOT NULL, ` +
@@ -46,7 +51,7 @@ export function createRollupTableSql(table: string, board: TextCollation, sensor
     '`lo` double NOT NULL, ' +
     '`hi` double NOT NULL, ' +
     'PRIMARY KEY (`bucket`, `board`, `sensor`)' +
-    `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='${rollupProgress(0)}'`
+    `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='${comment}'`
   );
 }
 

@@ -16,8 +16,11 @@ export function quoteTable(name: string): string {
   return `\`${name}\``;
 }
 
-/** The tables that go with an events table: `events_devices`, `events_async_responses`, `events_rollup`. */
-export function companionTables(table: string): { devices: string; asyncResponses: string; rollup: string } {
-  return { devices: `${table}_devices`, asyncResponses: `${table}_async_responses`, rollup: `${table}_rollup` };
+/**
+ * The tables that go with an events table: `events_devices`, `events_async_responses`,
+ * `events_rollup` and `events_rollup_hour`.
+ */
+export function companionTables(table: string): { devices: string; asyncResponses: string; rollup: string; rollupHour: string } {
+  return { devices: `${table}_devices`, asyncResponses: `${table}_async_responses`, rollup: `${table}_rollup`, rollupHour: `${table}_rollup_hour` };
 }
 

@@ -1,13 +1,16 @@
 // The chart from the rollup answers as the raw query does: a property test over random rows,
-// ranges, time zones (DST changes and 45-minute offsets included), filters and aggregates.
-// Counts, minima and maxima agree exactly; sums and averages to the last bits floating-point
-// addition in another order may change.
+// ranges, time zones (DST changes and 45-minute offsets included), filters and aggregates, with
+// the hourly level settled over the first half of the rows, so ranges start, end and straddle
+// it. Counts, minima and maxima agree exactly; sums and averages to the last bits
+// floating-point addition in another order may change.
 import { createConnection } from 'mysql2/promise';
 import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATES, assembleSeries, planSeries, querySeries, type SeriesRequest, type SeriesRow } from '../../src/db/series.js';
 import { planRollupSeries } from '../../src/db/series-rollup.js';
+import { seriesRange } from '../../src/db/series-sql.js';
 import { fillRollup, rollupStatus } from '../../templates/lambda/rollup.js';
+import { hourlyStatus, SETTLE_AFTER_SECONDS, settleHours } from '../../templates/lambda/rollup-hours.js';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/mariadb.js';
 
@@ -30,6 +33,9 @@ const ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Asia
 const BOARDS = ['board-a', 'board-b', 'Board-A'];
 const SENSORS = ['/3200/0/5501', '/3303/0/5700'];
 const CASES = Number(process.env.ROLLUP_CASES ?? 300);
+/** The hourly level is settled up to here in the property test: the middle of the rows. */
+const MIDDLE = START + SPAN / 2;
+const tablesOf = (plan: ReturnType<typeof planRollupSeries>) => (plan?.parts ?? []).map((p) => /FROM `(\w+)`/.exec(p.sql)![1]);
 
 describe.skipIf(!hasDatabase)('chart from the rollup', () => {
   let db: TestDatabase;
@@ -52,8 +58,13 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const fill = await fillRollup(connection, 'events');
     expect(fill.complete).toBe(true);
     expect((await rollupStatus(query, 'events')).complete).toBe(true);
+    // Settled as it would be at this instant: the hours that ended a day and a quarter before.
+    expect(await settleHours(query, 'events', { now: MIDDLE + SETTLE_AFTER_SECONDS })).toBe(MIDDLE);
+    expect((await hourlyStatus(query, 'events')).settledBefore).toBe(MIDDLE);
     await connection.end();
     pool = createPool({ ...db.login, database: db.name, connectionLimit: 1, dateStrings: true });
+    // As RDS MySQL 8 runs by default: a selected column must be grouped by or aggregated.
+    await pool.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ONLY_FULL_GROUP_BY')");
   }, 120_000);
   afterAll(async () => {
     await pool?.end();
@@ -70,6 +81,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const rand = random(SEED + 1);
     const pick = <T,>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
     let fromRollup = 0;
+    let fromHours = 0;
     for (let c = 0; c < CASES; c++) {
       const since = START - 86400 + Math.floor(rand() * (SPAN + 86400));
       const until = since + 1 + Math.floor(rand() * (rand() < 0.3 ? 3 * 86400 : 30 * 86400));
@@ -84,8 +96,12 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
         table: 'events',
       };
       const expected = await raw(request);
-      const actual = await querySeries(pool, request);
-      if ((planRollupSeries(request)?.parts.length ?? 0) > 0) fromRollup += 1;
+      const actual = await querySeries(pool, request, undefined, { settleHours: false });
+      const tables = tablesOf(planRollupSeries(request, MIDDLE));
+      if (tables.length > 0) fromRollup += 1;
+      if (tables.includes('events_rollup_hour')) fromHours += 1;
+      // Lord Howe's summer (+11:00) is whole hours; its winter (+10:30) and the change are not.
+      if (seriesRange(request).segments.some((s) => s.offset % 3600 !== 0)) expect(tables).not.toContain('events_rollup_hour');
       const where = `case ${c}: ${JSON.stringify(request)}`;
       expect(actual.points.map((p) => [p.start, p.count]), where).toEqual(expected.points.map((p) => [p.start, p.count]));
       for (const [i, point] of actual.points.entries()) {
@@ -95,12 +111,82 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       }
     }
     expect(fromRollup).toBe(CASES);
+    expect(fromHours).toBeGreaterThan(CASES / 5);
+  });
+
+  const hourSums = (table: 'events' | 'events_rollup_hour', before: number) => {
+    const hour = "DATE_FORMAT(ts, '%Y-%m-%d %H:00:00')";
+    const sql =
+      table === 'events'
+        ? `SELECT ${hour} AS h, board, sensor, COUNT(*) AS n, SUM(value) AS total, MIN(value) AS lo, MAX(value) AS hi FROM events WHERE ts < FROM_UNIXTIME(?) GROUP BY h, board, sensor ORDER BY h, board, sensor`
+        : "SELECT DATE_FORMAT(bucket, '%Y-%m-%d %H:%i:%s') AS h, board, sensor, n, total, lo, hi FROM events_rollup_hour WHERE bucket < FROM_UNIXTIME(?) ORDER BY h, board, sensor";
+    // Board names compare as the column's collation says ('board-a' and 'Board-A' are one series):
+    // which spelling a group shows is the server's choice, so both are compared in lower case.
+    const key = (r: Record<string, unknown>) => `${String(r.h)} ${String(r.board)} ${String(r.sensor)}`;
+    return pool.query(`SET time_zone = '+00:00'`).then(() => pool.query(sql, [before])).then(([rows]) =>
+      (rows as Array<Record<string, unknown>>)
+        .map((r) => ({ ...r, board: String(r.board).toLowerCase(), n: Number(r.n), total: Math.round(Number(r.total) * 1e6) / 1e6 }))
+        .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)),
+    );
+  };
+
+  it('holds each settled hour as the rows sum it, and nothing after', async () => {
+    expect(await hourSums('events_rollup_hour', MIDDLE)).toEqual(await hourSums('events', MIDDLE));
+    expect(await hourSums('events_rollup_hour', START + SPAN + 86400)).toEqual(await hourSums('events', MIDDLE));
+  });
+
+  it('answers when settling is refused (a user who may only read), from the 15-minute rollup', async () => {
+    const admin = await createConnection({ ...db.server });
+    const reader = { user: `ro_${process.pid}`, password: 'read-only' };
+    await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [reader.user, '%', reader.password]);
+    await admin.query(`GRANT SELECT ON \`${db.name}\`.* TO ?@?`, [reader.user, '%']);
+    const readOnly = createPool({ ...db.server, ...reader, database: db.name, connectionLimit: 1, dateStrings: true });
+    try {
+      const request: SeriesRequest = { since: START, until: START + SPAN, bucket: 'day', tz: 'UTC', agg: 'sum', table: 'events' };
+      const answer = await querySeries(readOnly, request);
+      expect(answer.points.map((p) => p.count)).toEqual((await raw(request)).points.map((p) => p.count));
+      expect((await hourlyStatus((sql, values) => pool.query(sql, values).then(([rows]) => rows), 'events')).settledBefore).toBe(MIDDLE);
+    } finally {
+      await readOnly.end();
+      await admin.query('DROP USER ?@?', [reader.user, '%']);
+      await admin.end();
+    }
+  });
+
+  it('settles, when charting, the hours that have become settled since (by the database clock)', async () => {
+    const request: SeriesRequest = { since: START - 86400, until: START + SPAN + 86400, bucket: 'hour', tz: 'Europe/Berlin', agg: 'avg', table: 'events' };
+    const answer = await querySeries(pool, request);
+    const query = (sql: string, values?: unknown[]) => pool.query(sql, values).then(([rows]) => rows);
+    const [{ now }] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as [{ now: number }];
+    const settled = (await hourlyStatus(query, 'events')).settledBefore;
+    expect(settled).toBe(Math.floor((Number(now) - SETTLE_AFTER_SECONDS) / 3600) * 3600);
+    expect(tablesOf(planRollupSeries(request, settled))).toEqual(['events_rollup_hour']);
+    expect(await hourSums('events_rollup_hour', settled)).toEqual(await hourSums('events', settled));
+    const expected = await raw(request);
+    expect(answer.points.map((p) => [p.start, p.count])).toEqual(expected.points.map((p) => [p.start, p.count]));
+  });
+
+  it('settles nothing while the 15-minute rollup is not complete', async () => {
+    const fresh = await freshDatabase();
+    try {
+      await fresh.query("INSERT INTO events (ts, value, board, sensor) VALUES ('2026-01-01 10:00:00', 1, 'b', '/1/0/1')");
+      const connection = await createConnection({ ...fresh.login, database: fresh.name });
+      const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
+      expect(await settleHours(query, 'events')).toBeNull();
+      expect((await hourlyStatus(query, 'events')).settledBefore).toBe(0);
+      await connection.end();
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('reads the rollup for whole buckets and the rows only at the edges', () => {
     const request: SeriesRequest = { since: START + 100, until: START + 86400 + 700, bucket: 'hour', tz: 'UTC', agg: 'sum', table: 'events' };
     const plan = planRollupSeries(request)!;
-    expect(plan.parts.map((p) => /FROM `(\w+)`/.exec(p.sql)![1])).toEqual(['events_rollup', 'events']);
+    expect(tablesOf(plan)).toEqual(['events_rollup', 'events']);
     expect(planRollupSeries({ ...request, bucket: 'minute' })).toBeNull();
+    // Settled hours from the hourly level, the rest of the whole buckets from the 15-minute one.
+    expect(tablesOf(planRollupSeries(request, START + 10 * 3600))).toEqual(['events_rollup_hour', 'events_rollup', 'events']);
+    expect(tablesOf(planRollupSeries({ ...request, tz: 'Asia/Kolkata' }, START + 10 * 3600))).not.toContain('events_rollup_hour');
   });
 });

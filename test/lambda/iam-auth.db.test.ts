@@ -133,6 +133,7 @@ describe.skipIf(!canRun)('the function on RDS IAM database authentication', () =
       'events_async_responses',
       'events_devices',
       'events_rollup',
+      'events_rollup_hour',
     ]);
     expect(standIn.iamUsers.has('tsdb_private')).toBe(true);
     expect(JSON.stringify(logs)).not.toContain('no-such-password');

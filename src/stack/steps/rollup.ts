@@ -3,6 +3,7 @@
 // stopped, safe while the webhook keeps writing. Until it is complete, charts read the rows.
 
 import { fillRollup, type FillProgress } from '../../../templates/lambda/rollup.js';
+import { settleHours } from '../../../templates/lambda/rollup-hours.js';
 import type { Step } from '../step.js';
 import { invokeAsMaster, withDesktopConnection } from './table.js';
 
@@ -38,7 +39,11 @@ export const rollupStep: Step<RollupOutput> = {
       await ctx.sleep(waitMs);
     }
     if (ctx.answers.access === 'my-ip') {
-      await withDesktopConnection(ctx, (_query, connection) => fillRollup(connection, ctx.names.table, { onChunk: (progress) => task.update(describeProgress(progress)) }));
+      await withDesktopConnection(ctx, async (query, connection) => {
+        await fillRollup(connection, ctx.names.table, { onChunk: (progress) => task.update(describeProgress(progress)) });
+        // Hourly sums of the hours no reading can arrive in any more; charts keep them up to date.
+        await settleHours(query, ctx.names.table, { onChunk: ({ settledBefore, end }) => task.update(`hourly sums up to ${day(settledBefore)} of ${day(end - 1)}`) });
+      });
     } else {
       // Inside the VPC, a bounded stretch per invocation, until done.
       for (;;) {
