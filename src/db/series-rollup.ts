@@ -3,8 +3,8 @@
 // only for the partial buckets at the edges of the range — the same answer as the raw query
 // (an hour or a day in any time zone is whole 15-minute buckets), at a fraction of the rows.
 
-import { readRollupComment, ROLLUP_SECONDS } from '../../templates/lambda/rollup.js';
-import { HOUR_SECONDS, readHourlyComment, settledBefore, settleHours } from '../../templates/lambda/rollup-hours.js';
+import { ROLLUP_SECONDS } from '../../templates/lambda/rollup.js';
+import { HOUR_SECONDS, rollupLevelStatus, settledBefore, settleHours } from '../../templates/lambda/rollup-hours.js';
 import type { Query } from '../../templates/lambda/schema.js';
 import { companionTables } from '../../templates/lambda/schema.js';
 import type { SeriesRequest, SeriesRow } from './series.js';
@@ -92,12 +92,10 @@ const lastSettled = new WeakMap<object, number>();
  * rollup for those hours instead, with the same answer.
  */
 export async function rollupLevels(query: Query, table: string, settle?: { key: object }): Promise<RollupLevels> {
-  const { rollup, rollupHour } = companionTables(table);
-  const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)', [rollup, rollupHour])) as Array<{ t: string; c: string }>;
-  const comment = (name: string) => rows.find((r) => r.t === name)?.c;
-  if (!readRollupComment(comment(rollup)).complete) return { complete: false, hourlyBefore: null };
-  if (comment(rollupHour) === undefined) return { complete: true, hourlyBefore: null };
-  let before = readHourlyComment(comment(rollupHour)) ?? 0;
+  const status = await rollupLevelStatus(query, table);
+  if (!status.complete) return { complete: false, hourlyBefore: null };
+  if (status.hourly === null) return { complete: true, hourlyBefore: null };
+  let before = status.hourly;
   const now = Date.now();
   if (settle && before < settledBefore(now / 1000) && now - (lastSettled.get(settle.key) ?? -Infinity) >= SETTLE_EVERY_MS) {
     lastSettled.set(settle.key, now);

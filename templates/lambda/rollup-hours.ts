@@ -7,8 +7,10 @@
 // table comment says up to where. Pure SQL and arithmetic, shared by setup and the chart.
 
 import { OLDEST_SERVICE_TIME_MS } from './payload.js';
-import { rollupShapedTableSql, rollupStatus, type TextCollation } from './rollup.js';
+import { readRollupComment, rollupShapedTableSql, type TextCollation } from './rollup.js';
+import type { Query } from './schema.js';
 import { companionTables, quoteTable } from './schema-names.js';
+import { sqlTime } from './sql-time.js';
 
 export const HOUR_SECONDS = 3600;
 /** An hour is settled once it ended this long ago. */
@@ -37,7 +39,6 @@ export const settledBefore = (now: number): number => Math.floor((now - SETTLE_A
  */
 export function settleSql(table: string, from: number, to: number): { sql: string; values: unknown[] } {
   const { rollup, rollupHour } = companionTables(table);
-  const time = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
   return {
     sql:
       `INSERT INTO ${quoteTable(rollupHour)} (\`bucket\`, \`board\`, \`sensor\`, \`n\`, \`total\`, \`lo\`, \`hi\`) ` +
@@ -46,16 +47,20 @@ export function settleSql(table: string, from: number, to: number): { sql: strin
       `\`board\`, \`sensor\`, SUM(\`n\`), SUM(\`total\`), MIN(\`lo\`), MAX(\`hi\`) FROM ${quoteTable(rollup)} ` +
       'WHERE `bucket` >= ? AND `bucket` < ? GROUP BY h, `board`, `sensor` ' +
       'ON DUPLICATE KEY UPDATE `n` = VALUES(`n`), `total` = VALUES(`total`), `lo` = VALUES(`lo`), `hi` = VALUES(`hi`)',
-    values: [time(from), time(to)],
+    values: [sqlTime(from * 1000), sqlTime(to * 1000)],
   };
 }
 
-type Query = (sql: string, values?: unknown[]) => Promise<unknown>;
-
-/** Whether the hourly table exists, and up to where it is settled. */
-export async function hourlyStatus(query: Query, table: string): Promise<{ exists: boolean; settledBefore: number }> {
-  const rows = (await query('SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [companionTables(table).rollupHour])) as Array<{ c: string }>;
-  return rows.length === 0 ? { exists: false, settledBefore: 0 } : { exists: true, settledBefore: readHourlyComment(rows[0]!.c) ?? 0 };
+/**
+ * Both levels' state from their table comments, in one query: whether the 15-minute rollup is
+ * complete, and up to where the hourly level is settled (0: nothing yet; null: no such table).
+ */
+export async function rollupLevelStatus(query: Query, table: string): Promise<{ complete: boolean; hourly: number | null }> {
+  const { rollup, rollupHour } = companionTables(table);
+  const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)', [rollup, rollupHour])) as Array<{ t: string; c: string }>;
+  const comment = (name: string) => rows.find((r) => r.t === name)?.c;
+  const hourly = comment(rollupHour);
+  return { complete: readRollupComment(comment(rollup)).complete, hourly: hourly === undefined ? null : (readHourlyComment(hourly) ?? 0) };
 }
 
 export interface SettleOptions {
@@ -72,8 +77,9 @@ export interface SettleOptions {
  * still change) or the hourly table is missing. Returns how far the hourly table then reaches.
  */
 export async function settleHours(query: Query, table: string, options: SettleOptions = {}): Promise<number | null> {
-  const hourly = await hourlyStatus(query, table);
-  if (!hourly.exists || !(await rollupStatus(query, table)).complete) return null;
+  const status = await rollupLevelStatus(query, table);
+  if (status.hourly === null || !status.complete) return null;
+  const hourly = { settledBefore: status.hourly };
   const now = options.now ?? Number(((await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>)[0]!.now);
   const end = settledBefore(now);
   let from = hourly.settledBefore;

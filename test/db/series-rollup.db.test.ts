@@ -10,7 +10,7 @@ import { AGGREGATES, assembleSeries, planSeries, querySeries, type SeriesRequest
 import { planRollupSeries } from '../../src/db/series-rollup.js';
 import { seriesRange } from '../../src/db/series-sql.js';
 import { fillRollup, rollupStatus } from '../../templates/lambda/rollup.js';
-import { hourlyStatus, SETTLE_AFTER_SECONDS, settleHours } from '../../templates/lambda/rollup-hours.js';
+import { rollupLevelStatus, SETTLE_AFTER_SECONDS, settleHours } from '../../templates/lambda/rollup-hours.js';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/mariadb.js';
 
@@ -60,7 +60,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     expect((await rollupStatus(query, 'events')).complete).toBe(true);
     // Settled as it would be at this instant: the hours that ended a day and a quarter before.
     expect(await settleHours(query, 'events', { now: MIDDLE + SETTLE_AFTER_SECONDS })).toBe(MIDDLE);
-    expect((await hourlyStatus(query, 'events')).settledBefore).toBe(MIDDLE);
+    expect((await rollupLevelStatus(query, 'events')).hourly).toBe(MIDDLE);
     await connection.end();
     pool = createPool({ ...db.login, database: db.name, connectionLimit: 1, dateStrings: true });
     // As RDS MySQL 8 runs by default: a selected column must be grouped by or aggregated.
@@ -145,7 +145,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       const request: SeriesRequest = { since: START, until: START + SPAN, bucket: 'day', tz: 'UTC', agg: 'sum', table: 'events' };
       const answer = await querySeries(readOnly, request);
       expect(answer.points.map((p) => p.count)).toEqual((await raw(request)).points.map((p) => p.count));
-      expect((await hourlyStatus((sql, values) => pool.query(sql, values).then(([rows]) => rows), 'events')).settledBefore).toBe(MIDDLE);
+      expect((await rollupLevelStatus((sql, values) => pool.query(sql, values).then(([rows]) => rows), 'events')).hourly).toBe(MIDDLE);
     } finally {
       await readOnly.end();
       await admin.query('DROP USER ?@?', [reader.user, '%']);
@@ -158,7 +158,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const answer = await querySeries(pool, request);
     const query = (sql: string, values?: unknown[]) => pool.query(sql, values).then(([rows]) => rows);
     const [{ now }] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as [{ now: number }];
-    const settled = (await hourlyStatus(query, 'events')).settledBefore;
+    const settled = (await rollupLevelStatus(query, 'events')).hourly!;
     expect(settled).toBe(Math.floor((Number(now) - SETTLE_AFTER_SECONDS) / 3600) * 3600);
     expect(tablesOf(planRollupSeries(request, settled))).toEqual(['events_rollup_hour']);
     expect(await hourSums('events_rollup_hour', settled)).toEqual(await hourSums('events', settled));
@@ -173,7 +173,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       const connection = await createConnection({ ...fresh.login, database: fresh.name });
       const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
       expect(await settleHours(query, 'events')).toBeNull();
-      expect((await hourlyStatus(query, 'events')).settledBefore).toBe(0);
+      expect((await rollupLevelStatus(query, 'events')).hourly).toBe(0);
       await connection.end();
     } finally {
       await fresh.drop();
