@@ -241,7 +241,7 @@ async function generateLarge(connection: Connection, spec: (typeof LARGE_CHARTS)
   const [done] = (await connection.query('SELECT rows_made FROM bench_generated WHERE name = ?', [spec.table])) as unknown as [Array<{ rows_made: number }>];
   if (Number(done[0]?.rows_made) === spec.rows) return;
   const started = Date.now();
-  await connection.query(`DROP TABLE IF EXISTS ${spec.table}, ${spec.table}_rollup, ${spec.table}_rollup_hour, ${spec.table}_devices, ${spec.table}_async_responses`);
+  await connection.query(`DROP TABLE IF EXISTS ${spec.table}, ${spec.table}_rollup, ${spec.table}_rollup_hour, ${spec.table}_sensor_hours, ${spec.table}_devices, ${spec.table}_async_responses`);
   await migrate(async (sql, values) => (await connection.query(sql, values))[0], spec.table);
   const span = spec.days * 86400;
   const chunk = 1_000_000;

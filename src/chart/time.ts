@@ -104,15 +104,23 @@ export interface Bucket {
   start: number;
   /** Epoch seconds, exclusive. */
   end: number;
-  /** Identity shared with the SQL side: local bucket number, plus the offset below a day. */
-  key: string;
+  /** Identity shared with the SQL side: local bucket number, plus the offset below a day (see bucketKey). */
+  key: number;
   offset: number;
 }
 
+/**
+ * A bucket's identity from the SQL side's `k` (the local bucket number) and, below a day, `o`
+ * (the offset: an hour repeated when DST ends is two buckets): one number, k·2¹⁸ + o + 2¹⁷
+ * (offsets are within ±2¹⁷ s, k·2¹⁸ stays an exact integer for any year to 9999 by minute).
+ */
+export function bucketKeyOf(unit: BucketUnit, k: number, offset: number): number {
+  return unit === 'day' ? k : k * 262_144 + offset + 131_072;
+}
+
 /** The bucket key of an instant under a known offset; the SQL query computes the same. */
-export function bucketKey(unit: BucketUnit, epochSeconds: number, offset: number): string {
-  const k = Math.floor((epochSeconds + offset) / UNIT_SECONDS[unit]);
-  return unit === 'day' ? String(k) : `${k}:${offset}`;
+export function bucketKey(unit: BucketUnit, epochSeconds: number, offset: number): number {
+  return bucketKeyOf(unit, Math.floor((epochSeconds + offset) / UNIT_SECONDS[unit]), offset);
 }
 
 /**

@@ -1,13 +1,14 @@
-// The chart from the rollup: settled whole hours from the hourly level (where the zone's hours
+// The chart from the rollup: settled whole hours from the hourly levels (where the zone's hours
 // are whole UTC hours), other whole 15-minute buckets from the rollup table, the stored rows
 // only for the partial buckets at the edges of the range — the same answer as the raw query
 // (an hour or a day in any time zone is whole 15-minute buckets), at a fraction of the rows.
 
 import { ROLLUP_SECONDS } from '../../templates/lambda/rollup.js';
-import { HOUR_SECONDS, rollupLevelStatus, settledBefore, settleHours } from '../../templates/lambda/rollup-hours.js';
+import { HOUR_LEVELS, HOUR_SECONDS, rollupLevelStatus, settledBefore, settleHours, type HourLevels } from '../../templates/lambda/rollup-hours.js';
 import type { Query } from '../../templates/lambda/schema.js';
 import { companionTables } from '../../templates/lambda/schema.js';
-import type { SeriesRequest, SeriesRow } from './series.js';
+import type { SeriesRequest } from './series.js';
+import { bucketFinder, emptyValues, type BucketValues } from './series-buckets.js';
 import { groupedQuery, seriesRange } from './series-sql.js';
 import type { Bucket } from '../chart/time.js';
 
@@ -38,11 +39,12 @@ function partialSql(agg: Aggregate): { fromRows: string; perBucket: string; from
 }
 
 /**
- * null where the rollup cannot answer: buckets of a minute. `hourlyBefore`: the hourly level is
- * settled before this instant (epoch seconds), or null when there is none; it answers in zones
- * whose offsets, and the instants they change at, are whole hours there.
+ * null where the rollup cannot answer: buckets of a minute. `hours`: up to where each hourly
+ * level is settled (see rollup-hours); they answer in zones whose offsets, and the instants
+ * they change at, are whole hours there. A chart of every board reads the per-sensor level
+ * first, then the per-series one, then the 15-minute rollup; a chart of one board skips the first.
  */
-export function planRollupSeries(request: SeriesRequest, hourlyBefore: number | null = null): RollupPlan | null {
+export function planRollupSeries(request: SeriesRequest, hours: HourLevels | null = null): RollupPlan | null {
   if (request.bucket === 'minute') return null;
   const { buckets, from, to, segments } = seriesRange(request);
   const middleFrom = Math.ceil(from / ROLLUP_SECONDS) * ROLLUP_SECONDS;
@@ -50,33 +52,40 @@ export function planRollupSeries(request: SeriesRequest, hourlyBefore: number | 
   const sql = partialSql(request.agg);
   const rows = (a: number, b: number) => groupedQuery(request, { table: request.table, timeColumn: 'ts', from: a, to: b, segments, aggregates: sql.fromRows });
   if (middleTo <= middleFrom) return { buckets, parts: [rows(from, to)] };
-  const { rollup, rollupHour } = companionTables(request.table);
+  const { rollup, rollupHour, sensorHours } = companionTables(request.table);
   const level = (table: string, a: number, b: number) =>
-    // An hour of the hourly level is one bucket of an hourly chart: its rows group by their
+    // An hour of an hourly level is one bucket of an hourly chart: its rows group by their
     // time alone, along the primary key, with no second grouping.
-    table === rollupHour && request.bucket === 'hour'
+    table !== rollup && request.bucket === 'hour'
       ? groupedQuery(request, { table, timeColumn: 'bucket', from: a, to: b, segments, aggregates: sql.perBucket, groupByTime: true })
       : groupedQuery(request, { table, timeColumn: 'bucket', from: a, to: b, segments, perTime: sql.perBucket, aggregates: sql.fromPerBucket });
   const parts = [];
   const hourFrom = Math.ceil(middleFrom / HOUR_SECONDS) * HOUR_SECONDS;
-  const hourTo = Math.min(Math.floor(middleTo / HOUR_SECONDS) * HOUR_SECONDS, hourlyBefore ?? -Infinity);
+  const hourTo = Math.floor(middleTo / HOUR_SECONDS) * HOUR_SECONDS;
   const wholeHours = segments.every((s, i) => s.offset % HOUR_SECONDS === 0 && (i === segments.length - 1 || s.to % HOUR_SECONDS === 0));
+  // Each level from where the one before stopped, as far as it is settled.
+  let reached = middleFrom;
   if (wholeHours && hourFrom < hourTo) {
-    parts.push(level(rollupHour, hourFrom, hourTo));
-    if (middleFrom < hourFrom) parts.push(level(rollup, middleFrom, hourFrom));
-    if (hourTo < middleTo) parts.push(level(rollup, hourTo, middleTo));
-  } else {
-    parts.push(level(rollup, middleFrom, middleTo));
+    const levels: Array<[string, number | null]> = [[rollupHour, hours?.series ?? null]];
+    if (request.board === undefined) levels.unshift([sensorHours, hours?.sensor ?? null]);
+    for (const [table, before] of levels) {
+      const upTo = Math.min(hourTo, before ?? -Infinity);
+      if (upTo <= Math.max(reached, hourFrom)) continue;
+      if (reached < hourFrom) parts.push(level(rollup, reached, hourFrom));
+      parts.push(level(table, Math.max(reached, hourFrom), upTo));
+      reached = upTo;
+    }
   }
+  if (reached < middleTo) parts.push(level(rollup, reached, middleTo));
   if (from < middleFrom) parts.push(rows(from, middleFrom));
   if (middleTo < to) parts.push(rows(middleTo, to));
   return { buckets, parts };
 }
 
-/** What the chart may read: the rollup once complete; the hourly level before `hourlyBefore`. */
+/** What the chart may read: the rollup once complete; each hourly level as far as it is settled. */
 export interface RollupLevels {
   complete: boolean;
-  hourlyBefore: number | null;
+  hours: HourLevels | null;
 }
 
 /** A chart settles new hours for at most this long (ms); the next chart goes on from there. */
@@ -93,16 +102,16 @@ const lastSettled = new WeakMap<object, number>();
  */
 export async function rollupLevels(query: Query, table: string, settle?: { key: object }): Promise<RollupLevels> {
   const status = await rollupLevelStatus(query, table);
-  if (!status.complete) return { complete: false, hourlyBefore: null };
-  if (status.hourly === null) return { complete: true, hourlyBefore: null };
-  let before = status.hourly;
+  if (!status.complete) return { complete: false, hours: null };
+  let hours = status.hours;
+  const behind = HOUR_LEVELS.some((level) => hours[level] !== null && hours[level]! < settledBefore(Date.now() / 1000));
   const now = Date.now();
-  if (settle && before < settledBefore(now / 1000) && now - (lastSettled.get(settle.key) ?? -Infinity) >= SETTLE_EVERY_MS) {
+  if (settle && behind && now - (lastSettled.get(settle.key) ?? -Infinity) >= SETTLE_EVERY_MS) {
     lastSettled.set(settle.key, now);
     const deadline = now + SETTLE_BUDGET_MS;
-    before = (await settleHours(query, table, { stop: () => Date.now() >= deadline }).catch(() => null)) ?? before;
+    hours = (await settleHours(query, table, { stop: () => Date.now() >= deadline }).catch(() => null)) ?? hours;
   }
-  return { complete: true, hourlyBefore: before > 0 ? before : null };
+  return { complete: true, hours };
 }
 
 interface PartRow {
@@ -120,26 +129,26 @@ const COMBINE: Record<Aggregate, (a: number, b: number) => number> = {
   max: Math.max,
 };
 
-/** The parts' rows merged per bucket, as the raw query's rows for the request's aggregate. */
-export function mergeRollupRows(request: SeriesRequest, parts: PartRow[][]): SeriesRow[] {
+/** The parts' rows merged per bucket into the request's aggregate, as the raw query's rows give it. */
+export function mergeRollupRows(request: SeriesRequest, buckets: Bucket[], parts: PartRow[][]): BucketValues {
   const combine = COMBINE[request.agg];
-  const merged = new Map<string, { k: number | string; o?: number | string; n: number; v: number }>();
+  const values = emptyValues(buckets.length);
+  const { n, v } = values;
+  const find = bucketFinder(request, buckets);
   for (const part of parts) {
     for (const row of part) {
-      const n = Number(row.n);
-      if (n === 0) continue;
-      const key = row.o === undefined ? String(row.k) : `${row.k}:${row.o}`;
-      const v = Number(row.v ?? 0);
-      const found = merged.get(key);
-      if (!found) merged.set(key, row.o === undefined ? { k: row.k, n, v } : { k: row.k, o: row.o, n, v });
-      else {
-        found.n += n;
-        found.v = combine(found.v, v);
-      }
+      const count = Number(row.n);
+      const i = count === 0 ? -1 : find(row.k, row.o);
+      if (i < 0) continue;
+      const value = Number(row.v ?? 0);
+      v[i] = n[i] === 0 ? value : combine(v[i]!, value);
+      n[i] = n[i]! + count;
     }
   }
-  const value = request.agg === 'count' ? (r: { n: number }) => r.n : request.agg === 'avg' ? (r: { n: number; v: number }) => r.v / r.n : (r: { v: number }) => r.v;
-  const out: SeriesRow[] = [];
-  for (const r of merged.values()) out.push(r.o === undefined ? { k: r.k, v: value(r), n: r.n } : { k: r.k, o: r.o, v: value(r), n: r.n });
-  return out;
+  for (let i = 0; i < buckets.length; i++) {
+    if (n[i] === 0) continue;
+    if (request.agg === 'count') v[i] = n[i]!;
+    else if (request.agg === 'avg') v[i] = v[i]! / n[i]!;
+  }
+  return values;
 }

@@ -7,6 +7,7 @@ import { boardsNamed, deviceNames, poolQuery } from './devices.js';
 import { formatWithOffset, formatOffset, isoSeconds, toSqlDateTime, type Bucket, type BucketUnit } from '../chart/time.js';
 import { groupedQuery, seriesRange } from './series-sql.js';
 import { mergeRollupRows, planRollupSeries, rollupLevels } from './series-rollup.js';
+import { bucketFinder, emptyValues, type BucketValues } from './series-buckets.js';
 
 export type Aggregate = 'sum' | 'avg' | 'min' | 'max' | 'count';
 export const AGGREGATES: readonly Aggregate[] = ['sum', 'avg', 'min', 'max', 'count'];
@@ -81,13 +82,23 @@ export interface SeriesRow {
 
 /** Every bucket in order, with the database's aggregate or an empty value. */
 export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: SeriesRow[]): Series {
-  const byKey = new Map<string, SeriesRow>();
+  const values = emptyValues(buckets.length);
+  const find = bucketFinder(request, buckets);
   for (const row of rows) {
-    byKey.set(request.bucket === 'day' ? String(row.k) : `${row.k}:${row.o}`, row);
+    const i = find(row.k, row.o);
+    if (i < 0) continue;
+    values.n[i] = Number(row.n);
+    values.v[i] = row.v === null ? NaN : Number(row.v);
   }
+  return seriesOf(request, buckets, values);
+}
+
+/** The series of a request whose buckets hold these values. */
+export function seriesOf(request: SeriesRequest, buckets: Bucket[], values: BucketValues): Series {
   const offsets = new Set(buckets.map((b) => b.offset));
   let previousEnd = '';
   const showOffset = request.bucket !== 'day' && offsets.size > 1;
+  const empty = request.agg === 'count' ? 0 : null;
   return {
     table: request.table,
     agg: request.agg,
@@ -99,17 +110,15 @@ export function assembleSeries(request: SeriesRequest, buckets: Bucket[], rows: 
     ...(request.boardIds && request.boardIds.length > 1 ? { boardIds: request.boardIds.slice(1) } : {}),
     sensor: request.sensor ?? null,
     points: buckets.map((bucket, i) => {
-      const row = byKey.get(bucket.key);
-      const count = row ? Number(row.n) : 0;
-      const value = row && row.v !== null ? Number(row.v) : request.agg === 'count' ? 0 : null;
+      const v = values.v[i]!;
       const label = formatWithOffset(bucket.start, bucket.offset, request.bucket);
       return {
         // Buckets follow each other: a start is mostly the end before it, written once.
         start: i > 0 && buckets[i - 1]!.end === bucket.start ? previousEnd : isoSeconds(bucket.start),
         end: (previousEnd = isoSeconds(bucket.end)),
         label: showOffset ? `${label} ${formatOffset(bucket.offset)}` : label,
-        value,
-        count,
+        value: Number.isNaN(v) ? empty : v,
+        count: values.n[i]!,
       };
     }),
   };
@@ -128,11 +137,11 @@ export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequ
     plan = undefined;
   }
   const levels = resolved.bucket === 'minute' ? null : await rollupLevels(poolQuery(pool), resolved.table, options.settleHours === false ? undefined : { key: pool });
-  const rollupPlan = levels?.complete ? planRollupSeries(resolved, levels.hourlyBefore) : null;
+  const rollupPlan = levels?.complete ? planRollupSeries(resolved, levels.hours) : null;
   if (rollupPlan) {
     const parts = [];
     for (const part of rollupPlan.parts) parts.push((await pool.query(part.sql, part.values))[0] as never[]);
-    return assembleSeries(resolved, rollupPlan.buckets, mergeRollupRows(resolved, parts));
+    return seriesOf(resolved, rollupPlan.buckets, mergeRollupRows(resolved, rollupPlan.buckets, parts));
   }
   plan ??= planSeries(resolved);
   const [rows] = await pool.query(plan.sql, plan.values);

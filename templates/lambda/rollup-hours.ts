@@ -1,10 +1,12 @@
-// The chart's hourly level: the 15-minute rollup summed per hour, for "settled" hours — hours no
-// reading can arrive in any more. A year by hour then reads a quarter of the rows. The function
+// The chart's hourly levels: the 15-minute rollup summed per hour, for "settled" hours — hours no
+// reading can arrive in any more — once per series, and once per sensor across all boards (what
+// a chart of every board reads: a row an hour per sensor however many boards report). A year by
+// hour then reads a quarter of the rows, or a board count's fraction of that. The function
 // accepts a reading at most OLDEST_SERVICE_TIME_MS old, so an hour that ended longer ago than
 // that (plus an hour's margin for clocks and requests in flight) never changes again in the
-// 15-minute rollup: summed once, it stays right, and the function never has to touch it. It is
-// summed only from a complete 15-minute rollup, by the chart and by setup as time passes; its
-// table comment says up to where. Pure SQL and arithmetic, shared by setup and the chart.
+// 15-minute rollup: summed once, it stays right, and the function never has to touch it. They are
+// summed only from a complete 15-minute rollup, by the chart and by setup as time passes; each
+// table's comment says up to where. Pure SQL and arithmetic, shared by setup and the chart.
 
 import { OLDEST_SERVICE_TIME_MS } from './payload.js';
 import { readRollupComment, rollupShapedTableSql, type TextCollation } from './rollup.js';
@@ -18,7 +20,7 @@ export const SETTLE_AFTER_SECONDS = Math.ceil(OLDEST_SERVICE_TIME_MS / 1000) + H
 /** Hours are summed a month at a time: each statement short, progress resumable. */
 export const SETTLE_CHUNK_SECONDS = 30 * 86_400;
 
-/** The hourly table's comment: every hour before this (epoch seconds) is summed. */
+/** An hourly table's comment: every hour before this (epoch seconds) is summed. */
 export const hourlySettled = (before: number): string => `mbed-tsdb hourly rollup: settled before ${before}`;
 
 export function readHourlyComment(comment: string | null | undefined): number | null {
@@ -26,41 +28,54 @@ export function readHourlyComment(comment: string | null | undefined): number | 
   return match ? Number(match[1]) : null;
 }
 
-export function createHourlyTableSql(table: string, board: TextCollation, sensor: TextCollation): string {
-  return rollupShapedTableSql(companionTables(table).rollupHour, board, sensor, hourlySettled(0));
+/** The hourly levels: per series (board and sensor), and per sensor across boards. */
+export type HourLevel = 'series' | 'sensor';
+export const HOUR_LEVELS: readonly HourLevel[] = ['series', 'sensor'];
+/** Per level, every hour before this (epoch seconds) is summed; 0: nothing yet; null: no such table. */
+export type HourLevels = Record<HourLevel, number | null>;
+
+const levelTable = (table: string, level: HourLevel): string => (level === 'series' ? companionTables(table).rollupHour : companionTables(table).sensorHours);
+const levelKeys = (level: HourLevel): string => (level === 'series' ? '`board`, `sensor`' : '`sensor`');
+
+export function createHourlyTableSql(table: string, level: HourLevel, board: TextCollation, sensor: TextCollation): string {
+  return rollupShapedTableSql(levelTable(table, level), level === 'series' ? board : null, sensor, hourlySettled(0));
 }
 
 /** The last hour start that is settled at `now` (epoch seconds): hours before it are. */
 export const settledBefore = (now: number): number => Math.floor((now - SETTLE_AFTER_SECONDS) / HOUR_SECONDS) * HOUR_SECONDS;
 
 /**
- * Sums the 15-minute rollup's [from, to) (hour boundaries) per hour into the hourly table.
+ * Sums the 15-minute rollup's [from, to) (hour boundaries) per hour into a level's table.
  * Replaces what was there, so a second run — or two charts at once — writes the same rows.
  */
-export function settleSql(table: string, from: number, to: number): { sql: string; values: unknown[] } {
-  const { rollup, rollupHour } = companionTables(table);
+export function settleSql(table: string, level: HourLevel, from: number, to: number): { sql: string; values: unknown[] } {
+  const keys = levelKeys(level);
   return {
     sql:
-      `INSERT INTO ${quoteTable(rollupHour)} (\`bucket\`, \`board\`, \`sensor\`, \`n\`, \`total\`, \`lo\`, \`hi\`) ` +
+      `INSERT INTO ${quoteTable(levelTable(table, level))} (\`bucket\`, ${keys}, \`n\`, \`total\`, \`lo\`, \`hi\`) ` +
       // DATETIME arithmetic only: the session's time zone never enters.
       `SELECT CAST('1970-01-01' AS DATETIME) + INTERVAL ((TO_SECONDS(\`bucket\`) - 62167219200) DIV ${HOUR_SECONDS}) * ${HOUR_SECONDS} SECOND AS h, ` +
-      `\`board\`, \`sensor\`, SUM(\`n\`), SUM(\`total\`), MIN(\`lo\`), MAX(\`hi\`) FROM ${quoteTable(rollup)} ` +
-      'WHERE `bucket` >= ? AND `bucket` < ? GROUP BY h, `board`, `sensor` ' +
+      `${keys}, SUM(\`n\`), SUM(\`total\`), MIN(\`lo\`), MAX(\`hi\`) FROM ${quoteTable(companionTables(table).rollup)} ` +
+      `WHERE \`bucket\` >= ? AND \`bucket\` < ? GROUP BY h, ${keys} ` +
       'ON DUPLICATE KEY UPDATE `n` = VALUES(`n`), `total` = VALUES(`total`), `lo` = VALUES(`lo`), `hi` = VALUES(`hi`)',
     values: [sqlTime(from * 1000), sqlTime(to * 1000)],
   };
 }
 
 /**
- * Both levels' state from their table comments, in one query: whether the 15-minute rollup is
- * complete, and up to where the hourly level is settled (0: nothing yet; null: no such table).
+ * Every level's state from the table comments, in one query: whether the 15-minute rollup is
+ * complete, and up to where each hourly level is settled.
  */
-export async function rollupLevelStatus(query: Query, table: string): Promise<{ complete: boolean; hourly: number | null }> {
-  const { rollup, rollupHour } = companionTables(table);
-  const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)', [rollup, rollupHour])) as Array<{ t: string; c: string }>;
+export async function rollupLevelStatus(query: Query, table: string): Promise<{ complete: boolean; hours: HourLevels }> {
+  const { rollup } = companionTables(table);
+  const names = [rollup, ...HOUR_LEVELS.map((level) => levelTable(table, level))];
+  const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)', names)) as Array<{ t: string; c: string }>;
   const comment = (name: string) => rows.find((r) => r.t === name)?.c;
-  const hourly = comment(rollupHour);
-  return { complete: readRollupComment(comment(rollup)).complete, hourly: hourly === undefined ? null : (readHourlyComment(hourly) ?? 0) };
+  const settled = (level: HourLevel) => {
+    const found = comment(levelTable(table, level));
+    return found === undefined ? null : (readHourlyComment(found) ?? 0);
+  };
+  return { complete: readRollupComment(comment(rollup)).complete, hours: { series: settled('series'), sensor: settled('sensor') } };
 }
 
 export interface SettleOptions {
@@ -68,38 +83,45 @@ export interface SettleOptions {
   now?: number;
   /** Asked before each month: true stops there (the next run goes on). */
   stop?: () => boolean;
+  /** `settledBefore`: every level is summed up to there. */
   onChunk?: (progress: { settledBefore: number; end: number }) => void;
 }
 
 /**
- * Settles the hours that have become settled since the last run, a month per statement, from
- * where the comment says. Nothing while the 15-minute rollup is not complete (its hours may
- * still change) or the hourly table is missing. Returns how far the hourly table then reaches.
+ * Settles the hours that have become settled since the last run, a month per statement, the
+ * level furthest behind first, each from where its comment says. Nothing while the 15-minute
+ * rollup is not complete (its hours may still change); nothing for a missing table. Returns
+ * how far each level then reaches (null: not settled at all).
  */
-export async function settleHours(query: Query, table: string, options: SettleOptions = {}): Promise<number | null> {
+export async function settleHours(query: Query, table: string, options: SettleOptions = {}): Promise<HourLevels | null> {
   const status = await rollupLevelStatus(query, table);
-  if (status.hourly === null || !status.complete) return null;
-  const hourly = { settledBefore: status.hourly };
+  if (!status.complete) return null;
+  const reach = { ...status.hours };
+  const levels = HOUR_LEVELS.filter((level) => reach[level] !== null);
+  if (levels.length === 0) return reach;
   const now = options.now ?? Number(((await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>)[0]!.now);
   const end = settledBefore(now);
-  let from = hourly.settledBefore;
-  if (from >= end) return from;
-  if (from === 0) {
-    // The first run starts at the rollup's first bucket (none: nothing to sum up to `end`).
-    const [first] = (await query(`SELECT TO_SECONDS(MIN(\`bucket\`)) - 62167219200 AS lo FROM ${quoteTable(companionTables(table).rollup)}`)) as Array<{ lo: number | string | null }>;
-    from = first?.lo === null || first?.lo === undefined ? end : Math.min(end, Math.floor(Number(first.lo) / HOUR_SECONDS) * HOUR_SECONDS);
-  }
-  while (from < end) {
-    if (options.stop?.()) return hourly.settledBefore;
+  let first: number | undefined;
+  for (;;) {
+    const level = levels.reduce((a, b) => (reach[b]! < reach[a]! ? b : a));
+    let from = reach[level]!;
+    if (from >= end) return reach;
+    if (from === 0) {
+      // A first run starts at the rollup's first bucket (none: nothing to sum up to `end`).
+      if (first === undefined) {
+        const [row] = (await query(`SELECT TO_SECONDS(MIN(\`bucket\`)) - 62167219200 AS lo FROM ${quoteTable(companionTables(table).rollup)}`)) as Array<{ lo: number | string | null }>;
+        first = row?.lo === null || row?.lo === undefined ? end : Math.min(end, Math.floor(Number(row.lo) / HOUR_SECONDS) * HOUR_SECONDS);
+      }
+      from = first;
+    }
+    if (options.stop?.()) return reach;
     const to = Math.min(from + SETTLE_CHUNK_SECONDS, end);
-    const statement = settleSql(table, from, to);
-    await query(statement.sql, statement.values);
-    await markSettled(query, table, to);
-    hourly.settledBefore = from = to;
-    options.onChunk?.({ settledBefore: to, end });
+    if (from < to) {
+      const statement = settleSql(table, level, from, to);
+      await query(statement.sql, statement.values);
+    }
+    await query(`ALTER TABLE ${quoteTable(levelTable(table, level))} COMMENT = '${hourlySettled(to)}'`);
+    reach[level] = to;
+    options.onChunk?.({ settledBefore: Math.min(...levels.map((l) => reach[l]!)), end });
   }
-  if (hourly.settledBefore < end) await markSettled(query, table, end);
-  return end;
 }
-
-const markSettled = (query: Query, table: string, before: number) => query(`ALTER TABLE ${quoteTable(companionTables(table).rollupHour)} COMMENT = '${hourlySettled(before)}'`);

@@ -34,8 +34,11 @@ export function createRollupTableSql(table: string, board: TextCollation, sensor
   return rollupShapedTableSql(rollupTable(table), board, sensor, rollupProgress(0));
 }
 
-/** A table of the rollup's shape: per series and bucket start, count, sum, minimum and maximum. */
-export function rollupShapedTableSql(tableName: string, board: TextCollation, sensor: TextCollation, comment: string): string {
+/**
+ * A table of the rollup's shape: per series (or, without `board`, per sensor across boards) and
+ * bucket start, count, sum, minimum and maximum.
+ */
+export function rollupShapedTableSql(tableName: string, board: TextCollation | null, sensor: TextCollation, comment: string): string {
   const name = (n: string) => {
     if (!/^[a-z0-9_]{1,64}$/i.test(n)) throw new Error(`invalid character set or collation ${JSON.stringify(n)}`);
     return n;
@@ -44,13 +47,13 @@ export function rollupShapedTableSql(tableName: string, board: TextCollation, se
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteTable(tableName)} (` +
     '`bucket` datetime NOT NULL, ' +
-    `\`board\` varchar(64) ${text(board)} NOT NULL, ` +
+    (board ? `\`board\` varchar(64) ${text(board)} NOT NULL, ` : '') +
     `\`sensor\` varchar(128) ${text(sensor)} NOT NULL, ` +
     '`n` bigint unsigned NOT NULL, ' +
     '`total` double NOT NULL, ' +
     '`lo` double NOT NULL, ' +
     '`hi` double NOT NULL, ' +
-    'PRIMARY KEY (`bucket`, `board`, `sensor`)' +
+    `PRIMARY KEY (\`bucket\`, ${board ? '`board`, ' : ''}\`sensor\`)` +
     `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='${comment}'`
   );
 }

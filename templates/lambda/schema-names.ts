@@ -18,9 +18,16 @@ export function quoteTable(name: string): string {
 
 /**
  * The tables that go with an events table: `events_devices`, `events_async_responses`,
- * `events_rollup` and `events_rollup_hour`.
+ * `events_rollup`, `events_rollup_hour` and `events_sensor_hours`. (Suffixes of at most 16
+ * characters: with a table name of 48, MySQL's 64.)
  */
-export function companionTables(table: string): { devices: string; asyncResponses: string; rollup: string; rollupHour: string } {
-  return { devices: `${table}_devices`, asyncResponses: `${table}_async_responses`, rollup: `${table}_rollup`, rollupHour: `${table}_rollup_hour` };
+export function companionTables(table: string): { devices: string; asyncResponses: string; rollup: string; rollupHour: string; sensorHours: string } {
+  return {
+    devices: `${table}_devices`,
+    asyncResponses: `${table}_async_responses`,
+    rollup: `${table}_rollup`,
+    rollupHour: `${table}_rollup_hour`,
+    sensorHours: `${table}_sensor_hours`,
+  };
 }
 

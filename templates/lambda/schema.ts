@@ -6,7 +6,7 @@
 
 import { SERVICE_LIMITS, UID_MAX_CHARS } from './payload.js';
 import { createRollupTableSql } from './rollup.js';
-import { createHourlyTableSql } from './rollup-hours.js';
+import { createHourlyTableSql, HOUR_LEVELS } from './rollup-hours.js';
 
 export { companionTables, DEFAULT_TABLE, isValidTableName, quoteTable } from './schema-names.js';
 import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
@@ -73,8 +73,8 @@ export async function migrate(query: Query, table: string = DEFAULT_TABLE): Prom
   // The rollup compares names as the events table does. New, it is not complete: setup fills it.
   const text = (name: string) => ({ charset: column(name)?.charset ?? 'utf8mb4', collation: column(name)?.collation ?? 'utf8mb4_general_ci' });
   await query(createRollupTableSql(table, text('board'), text('sensor')));
-  // Its hourly sums, settled by the chart and setup; the function never writes it.
-  await query(createHourlyTableSql(table, text('board'), text('sensor')));
+  // Its hourly sums, per series and per sensor, settled by the chart and setup; the function never writes them.
+  for (const level of HOUR_LEVELS) await query(createHourlyTableSql(table, level, text('board'), text('sensor')));
 }
 
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;

@@ -1,7 +1,8 @@
 // The chart from the rollup answers as the raw query does: a property test over random rows,
 // ranges, time zones (DST changes and 45-minute offsets included), filters and aggregates, with
-// the hourly level settled over the first half of the rows, so ranges start, end and straddle
-// it. Counts, minima and maxima agree exactly; sums and averages to the last bits
+// the per-series hourly level settled over the first half of the rows and the per-sensor one
+// over the first quarter (as a stack that had the first before the second), so ranges start,
+// end and straddle both. Counts, minima and maxima agree exactly; sums and averages to the last bits
 // floating-point addition in another order may change.
 import { createConnection } from 'mysql2/promise';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -10,7 +11,8 @@ import { AGGREGATES, assembleSeries, planSeries, querySeries, type SeriesRequest
 import { planRollupSeries } from '../../src/db/series-rollup.js';
 import { seriesRange } from '../../src/db/series-sql.js';
 import { fillRollup, rollupStatus } from '../../templates/lambda/rollup.js';
-import { rollupLevelStatus, SETTLE_AFTER_SECONDS, settleHours } from '../../templates/lambda/rollup-hours.js';
+import { rollupLevelStatus, SETTLE_AFTER_SECONDS, settleHours, type HourLevels } from '../../templates/lambda/rollup-hours.js';
+import { migrate } from '../../templates/lambda/schema.js';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/mariadb.js';
 
@@ -33,9 +35,12 @@ const ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Asia
 const BOARDS = ['board-a', 'board-b', 'Board-A'];
 const SENSORS = ['/3200/0/5501', '/3303/0/5700'];
 const CASES = Number(process.env.ROLLUP_CASES ?? 300);
-/** The hourly level is settled up to here in the property test: the middle of the rows. */
+/** The per-series hourly level is settled up to here in the property test: the middle of the rows… */
 const MIDDLE = START + SPAN / 2;
-const tablesOf = (plan: ReturnType<typeof planRollupSeries>) => (plan?.parts ?? []).map((p) => /FROM `(\w+)`/.exec(p.sql)![1]);
+/** …and the per-sensor one up to here. */
+const QUARTER = START + SPAN / 4;
+const SETTLED: HourLevels = { series: MIDDLE, sensor: QUARTER };
+const tablesOf = (plan: ReturnType<typeof planRollupSeries>) => (plan?.parts ?? []).map((p) => /FROM `(\w+)`/.exec(p.sql)![1]!);
 
 describe.skipIf(!hasDatabase)('chart from the rollup', () => {
   let db: TestDatabase;
@@ -59,8 +64,14 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     expect(fill.complete).toBe(true);
     expect((await rollupStatus(query, 'events')).complete).toBe(true);
     // Settled as it would be at this instant: the hours that ended a day and a quarter before.
-    expect(await settleHours(query, 'events', { now: MIDDLE + SETTLE_AFTER_SECONDS })).toBe(MIDDLE);
-    expect((await rollupLevelStatus(query, 'events')).hourly).toBe(MIDDLE);
+    expect(await settleHours(query, 'events', { now: MIDDLE + SETTLE_AFTER_SECONDS })).toEqual({ series: MIDDLE, sensor: MIDDLE });
+    // The per-sensor level made anew (as migrate adds it to a stack that had only the per-series
+    // one) and settled later, not as far: each level goes on from its own mark.
+    await query('DROP TABLE events_sensor_hours');
+    await migrate(query, 'events');
+    expect((await rollupLevelStatus(query, 'events')).hours).toEqual({ series: MIDDLE, sensor: 0 });
+    expect(await settleHours(query, 'events', { now: QUARTER + SETTLE_AFTER_SECONDS })).toEqual(SETTLED);
+    expect((await rollupLevelStatus(query, 'events')).hours).toEqual(SETTLED);
     await connection.end();
     pool = createPool({ ...db.login, database: db.name, connectionLimit: 1, dateStrings: true });
     // As RDS MySQL 8 runs by default: a selected column must be grouped by or aggregated.
@@ -82,6 +93,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const pick = <T,>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
     let fromRollup = 0;
     let fromHours = 0;
+    let fromSensorHours = 0;
     for (let c = 0; c < CASES; c++) {
       const since = START - 86400 + Math.floor(rand() * (SPAN + 86400));
       const until = since + 1 + Math.floor(rand() * (rand() < 0.3 ? 3 * 86400 : 30 * 86400));
@@ -97,11 +109,14 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       };
       const expected = await raw(request);
       const actual = await querySeries(pool, request, undefined, { settleHours: false });
-      const tables = tablesOf(planRollupSeries(request, MIDDLE));
+      const tables = tablesOf(planRollupSeries(request, SETTLED));
       if (tables.length > 0) fromRollup += 1;
       if (tables.includes('events_rollup_hour')) fromHours += 1;
+      if (tables.includes('events_sensor_hours')) fromSensorHours += 1;
       // Lord Howe's summer (+11:00) is whole hours; its winter (+10:30) and the change are not.
-      if (seriesRange(request).segments.some((s) => s.offset % 3600 !== 0)) expect(tables).not.toContain('events_rollup_hour');
+      if (seriesRange(request).segments.some((s) => s.offset % 3600 !== 0)) expect(tables.filter((t) => t.includes('hour'))).toEqual([]);
+      // Sums across boards cannot answer for one board.
+      if (request.board !== undefined) expect(tables).not.toContain('events_sensor_hours');
       const where = `case ${c}: ${JSON.stringify(request)}`;
       expect(actual.points.map((p) => [p.start, p.count]), where).toEqual(expected.points.map((p) => [p.start, p.count]));
       for (const [i, point] of actual.points.entries()) {
@@ -111,15 +126,19 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       }
     }
     expect(fromRollup).toBe(CASES);
-    expect(fromHours).toBeGreaterThan(CASES / 5);
+    // Of 300 cases, 25 and 53 (seed 20261128): three zones in eight are whole hours, ranges are random.
+    expect(fromHours).toBeGreaterThan(CASES / 20);
+    expect(fromSensorHours).toBeGreaterThan(CASES / 20);
   });
 
-  const hourSums = (table: 'events' | 'events_rollup_hour', before: number) => {
+  /** Per hour and series (or, `perSensor`, per hour and sensor across boards), from the rows or from a level. */
+  const hourSums = (table: 'events' | 'events_rollup_hour' | 'events_sensor_hours', before: number, perSensor = table === 'events_sensor_hours') => {
     const hour = "DATE_FORMAT(ts, '%Y-%m-%d %H:00:00')";
+    const keys = perSensor ? "'' AS board, sensor" : 'board, sensor';
     const sql =
       table === 'events'
-        ? `SELECT ${hour} AS h, board, sensor, COUNT(*) AS n, SUM(value) AS total, MIN(value) AS lo, MAX(value) AS hi FROM events WHERE ts < FROM_UNIXTIME(?) GROUP BY h, board, sensor ORDER BY h, board, sensor`
-        : "SELECT DATE_FORMAT(bucket, '%Y-%m-%d %H:%i:%s') AS h, board, sensor, n, total, lo, hi FROM events_rollup_hour WHERE bucket < FROM_UNIXTIME(?) ORDER BY h, board, sensor";
+        ? `SELECT ${hour} AS h, ${keys}, COUNT(*) AS n, SUM(value) AS total, MIN(value) AS lo, MAX(value) AS hi FROM events WHERE ts < FROM_UNIXTIME(?) GROUP BY h, ${perSensor ? 'sensor' : 'board, sensor'}`
+        : `SELECT DATE_FORMAT(bucket, '%Y-%m-%d %H:%i:%s') AS h, ${keys}, n, total, lo, hi FROM ${table} WHERE bucket < FROM_UNIXTIME(?)`;
     // Board names compare as the column's collation says ('board-a' and 'Board-A' are one series):
     // which spelling a group shows is the server's choice, so both are compared in lower case.
     const key = (r: Record<string, unknown>) => `${String(r.h)} ${String(r.board)} ${String(r.sensor)}`;
@@ -130,9 +149,11 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     );
   };
 
-  it('holds each settled hour as the rows sum it, and nothing after', async () => {
+  it('holds each settled hour as the rows sum it, per series and per sensor, and nothing after', async () => {
     expect(await hourSums('events_rollup_hour', MIDDLE)).toEqual(await hourSums('events', MIDDLE));
     expect(await hourSums('events_rollup_hour', START + SPAN + 86400)).toEqual(await hourSums('events', MIDDLE));
+    expect(await hourSums('events_sensor_hours', QUARTER)).toEqual(await hourSums('events', QUARTER, true));
+    expect(await hourSums('events_sensor_hours', START + SPAN + 86400)).toEqual(await hourSums('events', QUARTER, true));
   });
 
   it('answers when settling is refused (a user who may only read), from the 15-minute rollup', async () => {
@@ -145,7 +166,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       const request: SeriesRequest = { since: START, until: START + SPAN, bucket: 'day', tz: 'UTC', agg: 'sum', table: 'events' };
       const answer = await querySeries(readOnly, request);
       expect(answer.points.map((p) => p.count)).toEqual((await raw(request)).points.map((p) => p.count));
-      expect((await rollupLevelStatus((sql, values) => pool.query(sql, values).then(([rows]) => rows), 'events')).hourly).toBe(MIDDLE);
+      expect((await rollupLevelStatus((sql, values) => pool.query(sql, values).then(([rows]) => rows), 'events')).hours).toEqual(SETTLED);
     } finally {
       await readOnly.end();
       await admin.query('DROP USER ?@?', [reader.user, '%']);
@@ -158,10 +179,11 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const answer = await querySeries(pool, request);
     const query = (sql: string, values?: unknown[]) => pool.query(sql, values).then(([rows]) => rows);
     const [{ now }] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as [{ now: number }];
-    const settled = (await rollupLevelStatus(query, 'events')).hourly!;
-    expect(settled).toBe(Math.floor((Number(now) - SETTLE_AFTER_SECONDS) / 3600) * 3600);
-    expect(tablesOf(planRollupSeries(request, settled))).toEqual(['events_rollup_hour']);
+    const settled = Math.floor((Number(now) - SETTLE_AFTER_SECONDS) / 3600) * 3600;
+    expect((await rollupLevelStatus(query, 'events')).hours).toEqual({ series: settled, sensor: settled });
+    expect(tablesOf(planRollupSeries(request, { series: settled, sensor: settled }))).toEqual(['events_sensor_hours']);
     expect(await hourSums('events_rollup_hour', settled)).toEqual(await hourSums('events', settled));
+    expect(await hourSums('events_sensor_hours', settled)).toEqual(await hourSums('events', settled, true));
     const expected = await raw(request);
     expect(answer.points.map((p) => [p.start, p.count])).toEqual(expected.points.map((p) => [p.start, p.count]));
   });
@@ -173,7 +195,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       const connection = await createConnection({ ...fresh.login, database: fresh.name });
       const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
       expect(await settleHours(query, 'events')).toBeNull();
-      expect((await rollupLevelStatus(query, 'events')).hourly).toBe(0);
+      expect((await rollupLevelStatus(query, 'events')).hours).toEqual({ series: 0, sensor: 0 });
       await connection.end();
     } finally {
       await fresh.drop();
@@ -185,8 +207,14 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const plan = planRollupSeries(request)!;
     expect(tablesOf(plan)).toEqual(['events_rollup', 'events']);
     expect(planRollupSeries({ ...request, bucket: 'minute' })).toBeNull();
-    // Settled hours from the hourly level, the rest of the whole buckets from the 15-minute one.
-    expect(tablesOf(planRollupSeries(request, START + 10 * 3600))).toEqual(['events_rollup_hour', 'events_rollup', 'events']);
-    expect(tablesOf(planRollupSeries({ ...request, tz: 'Asia/Kolkata' }, START + 10 * 3600))).not.toContain('events_rollup_hour');
+    // Settled hours from the hourly levels, the rest of the whole buckets from the 15-minute one.
+    const hours = { series: START + 10 * 3600, sensor: START + 4 * 3600 };
+    expect(tablesOf(planRollupSeries(request, { series: START + 10 * 3600, sensor: null }))).toEqual(['events_rollup_hour', 'events_rollup', 'events']);
+    expect(tablesOf(planRollupSeries(request, hours))).toEqual(['events_sensor_hours', 'events_rollup_hour', 'events_rollup', 'events']);
+    expect(tablesOf(planRollupSeries({ ...request, sensor: '/3303/0/5700' }, hours))).toEqual(['events_sensor_hours', 'events_rollup_hour', 'events_rollup', 'events']);
+    expect(tablesOf(planRollupSeries({ ...request, board: 'board-a' }, hours))).toEqual(['events_rollup_hour', 'events_rollup', 'events']);
+    // The per-sensor level further than the per-series one: it alone, then the 15-minute rollup.
+    expect(tablesOf(planRollupSeries(request, { series: START + 4 * 3600, sensor: START + 10 * 3600 }))).toEqual(['events_sensor_hours', 'events_rollup', 'events']);
+    expect(tablesOf(planRollupSeries({ ...request, tz: 'Asia/Kolkata' }, hours)).filter((t) => t.includes('hour'))).toEqual([]);
   });
 });

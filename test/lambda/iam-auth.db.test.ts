@@ -134,6 +134,7 @@ describe.skipIf(!canRun)('the function on RDS IAM database authentication', () =
       'events_devices',
       'events_rollup',
       'events_rollup_hour',
+      'events_sensor_hours',
     ]);
     expect(standIn.iamUsers.has('tsdb_private')).toBe(true);
     expect(JSON.stringify(logs)).not.toContain('no-such-password');
