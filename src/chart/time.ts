@@ -48,7 +48,14 @@ interface WallClock {
   second: number;
 }
 
+/** "12/5/2026, 13:45:07", as en-US writes a wall clock with hourCycle h23. */
+const US_WALL_CLOCK = /^(\d{1,2})\/(\d{1,2})\/(\d{4}), (\d{2}):(\d{2}):(\d{2})$/;
+
 function wallClock(tz: string, epochSeconds: number): WallClock {
+  // format() and a pattern is about three times faster than formatToParts, which a year's
+  // offset probes call some thousands of times; other years' texts go the long way.
+  const text = US_WALL_CLOCK.exec(formatter(tz).format(epochSeconds * 1000));
+  if (text) return { month: Number(text[1]), day: Number(text[2]), year: Number(text[3]), hour: Number(text[4]), minute: Number(text[5]), second: Number(text[6]) };
   const fields: Record<string, number> = {};
   for (const part of formatter(tz).formatToParts(epochSeconds * 1000)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -61,7 +68,10 @@ export function offsetAt(tz: string, epochSeconds: number): number {
   if (tz === 'UTC') return 0;
   const t = Math.floor(epochSeconds);
   const w = wallClock(tz, t);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) / 1000 - t;
+  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999.
+  const wall = new Date(0);
+  wall.setUTCFullYear(w.year, w.month - 1, w.day);
+  return wall.getTime() / 1000 + w.hour * 3600 + w.minute * 60 + w.second - t;
 }
 
 /** A stretch of time with one UTC offset. */
@@ -69,6 +79,11 @@ export interface Segment {
   from: number;
   to: number;
   offset: number;
+}
+
+/** The segments that cover [from, to), cut to it. */
+export function clipSegments(segments: Segment[], from: number, to: number): Segment[] {
+  return segments.filter((s) => s.to > from && s.from < to).map((s) => ({ from: Math.max(s.from, from), to: Math.min(s.to, to), offset: s.offset }));
 }
 
 /** The UTC offsets of `tz` over [from, to), split at each change (DST and the like). */
@@ -130,9 +145,14 @@ export function bucketKey(unit: BucketUnit, epochSeconds: number, offset: number
  */
 export function bucketsBetween(since: number, until: number, unit: BucketUnit, tz: string): Bucket[] {
   if (until <= since) return [];
-  const size = UNIT_SECONDS[unit];
   // Look two days either side so the first and last buckets are whole.
-  const segments = offsetSegments(tz, since - 2 * 86400, until + 2 * 86400);
+  return bucketsIn(offsetSegments(tz, since - 2 * 86400, until + 2 * 86400), since, until, unit);
+}
+
+/** The same, with the zone's offsets given: segments covering two days either side of the range. */
+export function bucketsIn(segments: Segment[], since: number, until: number, unit: BucketUnit): Bucket[] {
+  if (until <= since) return [];
+  const size = UNIT_SECONDS[unit];
   const points: Array<{ at: number; offset: number }> = [];
   for (const segment of segments) {
     points.push({ at: segment.from, offset: segment.offset });

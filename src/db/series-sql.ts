@@ -2,16 +2,18 @@
 // time column (the stored rows' `ts`, or the rollup's `bucket`).
 
 import { quoteTable } from '../../templates/lambda/schema.js';
-import { bucketsBetween, offsetSegments, toSqlDateTime, UNIT_SECONDS, type Bucket, type Segment } from '../chart/time.js';
+import { bucketsIn, clipSegments, offsetSegments, toSqlDateTime, UNIT_SECONDS, type Bucket, type Segment } from '../chart/time.js';
 import type { SeriesRequest } from './series.js';
 
 /** The range a request's buckets cover: from the first bucket's start to `until`. */
 export function seriesRange(request: SeriesRequest): { buckets: Bucket[]; from: number; to: number; segments: Segment[] } {
-  const buckets = bucketsBetween(request.since, request.until, request.bucket, request.tz);
+  // The UTC offsets over the range and two days either side, split where they change (DST and
+  // the like): the buckets are made from them, and the query's offsets are the range's share.
+  const around = offsetSegments(request.tz, request.since - 2 * 86400, Math.max(request.until, request.since + 1) + 2 * 86400);
+  const buckets = bucketsIn(around, request.since, request.until, request.bucket);
   const from = buckets[0]?.start ?? request.since;
   const to = request.until;
-  // The UTC offsets over the range, split where they change (DST and the like).
-  return { buckets, from, to, segments: offsetSegments(request.tz, from, Math.max(to, from + 1)) };
+  return { buckets, from, to, segments: clipSegments(around, from, Math.max(to, from + 1)) };
 }
 
 /**

@@ -17,6 +17,25 @@ describe('offsets', () => {
     ]);
   });
 
+  it('reads the offset as Intl writes it, in the fast and the long way: LMT seconds, years 1 to 999 and after 9999', () => {
+    // The oracle: formatToParts, the documented way to read a zone's wall clock.
+    const oracle = (tz: string, t: number) => {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', era: 'short', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(t * 1000);
+      const f = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+      const year = parts.find((p) => p.type === 'era')!.value === 'BC' ? 1 - f('year') : f('year');
+      const wall = new Date(0);
+      wall.setUTCFullYear(year, f('month') - 1, f('day'));
+      wall.setUTCHours(f('hour'), f('minute'), f('second'), 0);
+      return wall.getTime() / 1000 - t;
+    };
+    const zones = ['Europe/Amsterdam', 'America/St_Johns', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/New_York'];
+    const instants = [at('1880-01-01T00:00:00Z'), at('1900-06-01T00:00:00Z'), at('1935-01-01T12:00:00Z'), at('2026-03-08T07:00:00Z'), at('2026-10-04T15:00:00Z'), -62135596800 + 200 * 86400, -60000000000, 253402300800 + 86400 * 400];
+    for (let t = at('1970-01-01T00:00:00Z'); t < at('2040-01-01T00:00:00Z'); t += 7_777_777) instants.push(t);
+    for (const tz of zones) for (const t of instants) expect(offsetAt(tz, t), `${tz} ${t}`).toBe(oracle(tz, t));
+    // New York kept local mean time, -04:56:02, until 1883: seconds, not only minutes.
+    expect(offsetAt('America/New_York', at('1880-01-01T00:00:00Z'))).toBe(-(4 * 3600 + 56 * 60 + 2));
+  });
+
   it('has one segment for UTC and for zones without DST', () => {
     expect(offsetSegments('UTC', 0, 10 * 86400)).toEqual([{ from: 0, to: 10 * 86400, offset: 0 }]);
     expect(offsetSegments('Asia/Kolkata', 0, 10 * 86400)).toEqual([{ from: 0, to: 10 * 86400, offset: 5.5 * 3600 }]);
