@@ -41,8 +41,8 @@ function partialSql(agg: Aggregate): { fromRows: string; perBucket: string; from
 /**
  * null where the rollup cannot answer: buckets of a minute. `hours`: up to where each hourly
  * level is settled (see rollup-hours); they answer in zones whose offsets, and the instants
- * they change at, are whole hours there. A chart of every board reads the per-sensor level
- * first, then the per-series one, then the 15-minute rollup; a chart of one board skips the first.
+ * they change at, are whole hours there: a chart of every board reads the per-sensor level, a
+ * chart of one board the per-series one, as far as each is settled; the 15-minute rollup the rest.
  */
 export function planRollupSeries(request: SeriesRequest, hours: HourLevels | null = null): RollupPlan | null {
   if (request.bucket === 'minute') return null;
@@ -63,16 +63,14 @@ export function planRollupSeries(request: SeriesRequest, hours: HourLevels | nul
   const hourFrom = Math.ceil(middleFrom / HOUR_SECONDS) * HOUR_SECONDS;
   const hourTo = Math.floor(middleTo / HOUR_SECONDS) * HOUR_SECONDS;
   const wholeHours = segments.every((s, i) => s.offset % HOUR_SECONDS === 0 && (i === segments.length - 1 || s.to % HOUR_SECONDS === 0));
-  // Each level from where the one before stopped, as far as it is settled.
   let reached = middleFrom;
   if (wholeHours && hourFrom < hourTo) {
-    const levels: Array<[string, number | null]> = [[rollupHour, hours?.series ?? null]];
-    if (request.board === undefined) levels.unshift([sensorHours, hours?.sensor ?? null]);
-    for (const [table, before] of levels) {
-      const upTo = Math.min(hourTo, before ?? -Infinity);
-      if (upTo <= Math.max(reached, hourFrom)) continue;
-      if (reached < hourFrom) parts.push(level(rollup, reached, hourFrom));
-      parts.push(level(table, Math.max(reached, hourFrom), upTo));
+    // Every board: the per-sensor level (the per-series one is keyed for seeking one board).
+    const [table, before] = request.board === undefined ? [sensorHours, hours?.sensor] : [rollupHour, hours?.series];
+    const upTo = Math.min(hourTo, before ?? -Infinity);
+    if (upTo > hourFrom) {
+      if (middleFrom < hourFrom) parts.push(level(rollup, middleFrom, hourFrom));
+      parts.push(level(table, hourFrom, upTo));
       reached = upTo;
     }
   }

@@ -37,8 +37,25 @@ export type HourLevels = Record<HourLevel, number | null>;
 const levelTable = (table: string, level: HourLevel): string => (level === 'series' ? companionTables(table).rollupHour : companionTables(table).sensorHours);
 const levelKeys = (level: HourLevel): string => (level === 'series' ? '`board`, `sensor`' : '`sensor`');
 
+/**
+ * The per-series level serves charts of one board only (every board reads the per-sensor one):
+ * keyed by board, sensor and time, such a chart seeks its board's rows instead of reading every
+ * board's hours in the range.
+ */
 export function createHourlyTableSql(table: string, level: HourLevel, board: TextCollation, sensor: TextCollation): string {
-  return rollupShapedTableSql(levelTable(table, level), level === 'series' ? board : null, sensor, hourlySettled(0));
+  return level === 'series' ? rollupShapedTableSql(levelTable(table, level), board, sensor, hourlySettled(0), true) : rollupShapedTableSql(levelTable(table, level), null, sensor, hourlySettled(0));
+}
+
+/**
+ * Makes the hourly levels that are missing. A per-series level keyed by time first (as the
+ * first version made it) is made again, empty: it holds nothing that cannot be summed again
+ * from the 15-minute rollup, and the next setup or chart does.
+ */
+export async function ensureHourlyTables(query: Query, table: string, board: TextCollation, sensor: TextCollation): Promise<void> {
+  const series = levelTable(table, 'series');
+  const first = (await query("SELECT COLUMN_NAME AS c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1", [series])) as Array<{ c: string }>;
+  if (first[0] && first[0].c.toLowerCase() === 'bucket') await query(`DROP TABLE ${quoteTable(series)}`);
+  for (const level of HOUR_LEVELS) await query(createHourlyTableSql(table, level, board, sensor));
 }
 
 /** The last hour start that is settled at `now` (epoch seconds): hours before it are. */

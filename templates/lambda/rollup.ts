@@ -36,9 +36,10 @@ export function createRollupTableSql(table: string, board: TextCollation, sensor
 
 /**
  * A table of the rollup's shape: per series (or, without `board`, per sensor across boards) and
- * bucket start, count, sum, minimum and maximum.
+ * bucket start, count, sum, minimum and maximum. Keyed by time first (what every chart reads a
+ * range of), or with `seriesFirst` by board and sensor first (what a chart of one board seeks).
  */
-export function rollupShapedTableSql(tableName: string, board: TextCollation | null, sensor: TextCollation, comment: string): string {
+export function rollupShapedTableSql(tableName: string, board: TextCollation | null, sensor: TextCollation, comment: string, seriesFirst = false): string {
   const name = (n: string) => {
     if (!/^[a-z0-9_]{1,64}$/i.test(n)) throw new Error(`invalid character set or collation ${JSON.stringify(n)}`);
     return n;
@@ -53,7 +54,7 @@ export function rollupShapedTableSql(tableName: string, board: TextCollation | n
     '`total` double NOT NULL, ' +
     '`lo` double NOT NULL, ' +
     '`hi` double NOT NULL, ' +
-    `PRIMARY KEY (\`bucket\`, ${board ? '`board`, ' : ''}\`sensor\`)` +
+    `PRIMARY KEY (${seriesFirst ? '' : '`bucket`, '}${board ? '`board`, ' : ''}\`sensor\`${seriesFirst ? ', `bucket`' : ''})` +
     `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='${comment}'`
   );
 }

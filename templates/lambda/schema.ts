@@ -6,7 +6,7 @@
 
 import { SERVICE_LIMITS, UID_MAX_CHARS } from './payload.js';
 import { createRollupTableSql } from './rollup.js';
-import { createHourlyTableSql, HOUR_LEVELS } from './rollup-hours.js';
+import { ensureHourlyTables } from './rollup-hours.js';
 
 export { companionTables, DEFAULT_TABLE, isValidTableName, quoteTable } from './schema-names.js';
 import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
@@ -74,7 +74,7 @@ export async function migrate(query: Query, table: string = DEFAULT_TABLE): Prom
   const text = (name: string) => ({ charset: column(name)?.charset ?? 'utf8mb4', collation: column(name)?.collation ?? 'utf8mb4_general_ci' });
   await query(createRollupTableSql(table, text('board'), text('sensor')));
   // Its hourly sums, per series and per sensor, settled by the chart and setup; the function never writes them.
-  for (const level of HOUR_LEVELS) await query(createHourlyTableSql(table, level, text('board'), text('sensor')));
+  await ensureHourlyTables(query, table, text('board'), text('sensor'));
 }
 
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
