@@ -4,7 +4,7 @@
 // over the first quarter (as a stack that had the first before the second), so ranges start,
 // end and straddle both. Counts, minima and maxima agree exactly; sums and averages to the last bits
 // floating-point addition in another order may change.
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATES, assembleSeries, planSeries, querySeries, type SeriesRequest, type SeriesRow } from '../../src/db/series.js';
@@ -40,6 +40,19 @@ const MIDDLE = START + SPAN / 2;
 /** …and the per-sensor one up to here. */
 const QUARTER = START + SPAN / 4;
 const SETTLED: HourLevels = { series: MIDDLE, sensor: QUARTER };
+/** A database of its own holding these rows (SQL tuples of ts, value, board, sensor), dropped after. */
+async function withFreshDatabase(rows: string, use: (query: (sql: string, values?: unknown[]) => Promise<unknown>, connection: Connection) => Promise<void>): Promise<void> {
+  const fresh = await freshDatabase();
+  const connection = await createConnection({ ...fresh.login, database: fresh.name });
+  try {
+    await connection.query(`INSERT INTO events (ts, value, board, sensor) VALUES ${rows}`);
+    await use(async (sql, values) => (await connection.query(sql, values))[0], connection);
+  } finally {
+    await connection.end();
+    await fresh.drop();
+  }
+}
+
 const tablesOf = (plan: ReturnType<typeof planRollupSeries>) => (plan?.parts ?? []).map((p) => /FROM `(\w+)`/.exec(p.sql)![1]!);
 
 describe.skipIf(!hasDatabase)('chart from the rollup', () => {
@@ -190,11 +203,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
   });
 
   it('makes again, empty, a per-series level keyed by time first (the first version\'s), and settles it again', async () => {
-    const fresh = await freshDatabase();
-    try {
-      await fresh.query("INSERT INTO events (ts, value, board, sensor) VALUES ('2026-01-01 10:00:00', 1, 'b', '/1/0/1'), ('2026-01-01 10:20:00', 3, 'b', '/1/0/1'), ('2026-01-01 11:00:00', 5, 'c', '/1/0/1')");
-      const connection = await createConnection({ ...fresh.login, database: fresh.name });
-      const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
+    await withFreshDatabase("('2026-01-01 10:00:00', 1, 'b', '/1/0/1'), ('2026-01-01 10:20:00', 3, 'b', '/1/0/1'), ('2026-01-01 11:00:00', 5, 'c', '/1/0/1')", async (query, connection) => {
       await fillRollup(connection, 'events');
       await query('DROP TABLE events_rollup_hour');
       await query(
@@ -213,24 +222,14 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       // Made as this version makes it, it is kept.
       await migrate(query, 'events');
       expect(await query('SELECT COUNT(*) AS n FROM events_rollup_hour')).toEqual([{ n: 2 }]);
-      await connection.end();
-    } finally {
-      await fresh.drop();
-    }
+    });
   });
 
   it('settles nothing while the 15-minute rollup is not complete', async () => {
-    const fresh = await freshDatabase();
-    try {
-      await fresh.query("INSERT INTO events (ts, value, board, sensor) VALUES ('2026-01-01 10:00:00', 1, 'b', '/1/0/1')");
-      const connection = await createConnection({ ...fresh.login, database: fresh.name });
-      const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
+    await withFreshDatabase("('2026-01-01 10:00:00', 1, 'b', '/1/0/1')", async (query) => {
       expect(await settleHours(query, 'events')).toBeNull();
       expect((await rollupLevelStatus(query, 'events')).hours).toEqual({ series: 0, sensor: 0 });
-      await connection.end();
-    } finally {
-      await fresh.drop();
-    }
+    });
   });
 
   it('reads the rollup for whole buckets and the rows only at the edges', () => {
