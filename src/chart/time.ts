@@ -144,14 +144,19 @@ export function bucketKey(unit: BucketUnit, epochSeconds: number, offset: number
  * skipped one (DST starts) is none; a day is 23 to 25 hours long where DST changes.
  */
 export function bucketsBetween(since: number, until: number, unit: BucketUnit, tz: string): Bucket[] {
-  if (until <= since) return [];
-  // Look two days either side so the first and last buckets are whole.
-  return bucketsIn(offsetSegments(tz, since - 2 * 86400, until + 2 * 86400), since, until, unit);
+  return bucketsAndOffsets(since, until, unit, tz).buckets;
 }
 
-/** The same, with the zone's offsets given: segments covering two days either side of the range. */
-export function bucketsIn(segments: Segment[], since: number, until: number, unit: BucketUnit): Bucket[] {
-  if (until <= since) return [];
+/**
+ * The buckets, and the zone's offsets they were made from: segments covering the range and two
+ * days either side (so the first and last buckets are whole), for callers that need both.
+ */
+export function bucketsAndOffsets(since: number, until: number, unit: BucketUnit, tz: string): { buckets: Bucket[]; segments: Segment[] } {
+  const segments = offsetSegments(tz, since - 2 * 86400, Math.max(until, since + 1) + 2 * 86400);
+  return { buckets: until <= since ? [] : bucketsIn(segments, since, until, unit), segments };
+}
+
+function bucketsIn(segments: Segment[], since: number, until: number, unit: BucketUnit): Bucket[] {
   const size = UNIT_SECONDS[unit];
   const points: Array<{ at: number; offset: number }> = [];
   for (const segment of segments) {

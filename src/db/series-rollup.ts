@@ -102,8 +102,9 @@ export async function rollupLevels(query: Query, table: string, settle?: { key: 
   const status = await rollupLevelStatus(query, table);
   if (!status.complete) return { complete: false, hours: null };
   let hours = status.hours;
-  const behind = HOUR_LEVELS.some((level) => hours[level] !== null && hours[level]! < settledBefore(Date.now() / 1000));
   const now = Date.now();
+  const due = settledBefore(now / 1000);
+  const behind = HOUR_LEVELS.some((level) => hours[level] !== null && hours[level]! < due);
   if (settle && behind && now - (lastSettled.get(settle.key) ?? -Infinity) >= SETTLE_EVERY_MS) {
     lastSettled.set(settle.key, now);
     const deadline = now + SETTLE_BUDGET_MS;

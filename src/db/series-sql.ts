@@ -2,15 +2,14 @@
 // time column (the stored rows' `ts`, or the rollup's `bucket`).
 
 import { quoteTable } from '../../templates/lambda/schema.js';
-import { bucketsIn, clipSegments, offsetSegments, toSqlDateTime, UNIT_SECONDS, type Bucket, type Segment } from '../chart/time.js';
+import { bucketsAndOffsets, clipSegments, toSqlDateTime, UNIT_SECONDS, type Bucket, type Segment } from '../chart/time.js';
 import type { SeriesRequest } from './series.js';
 
 /** The range a request's buckets cover: from the first bucket's start to `until`. */
 export function seriesRange(request: SeriesRequest): { buckets: Bucket[]; from: number; to: number; segments: Segment[] } {
-  // The UTC offsets over the range and two days either side, split where they change (DST and
-  // the like): the buckets are made from them, and the query's offsets are the range's share.
-  const around = offsetSegments(request.tz, request.since - 2 * 86400, Math.max(request.until, request.since + 1) + 2 * 86400);
-  const buckets = bucketsIn(around, request.since, request.until, request.bucket);
+  // The UTC offsets, split where they change (DST and the like), probed once: the buckets are
+  // made from them, and the query's offsets are the range's share of them.
+  const { buckets, segments: around } = bucketsAndOffsets(request.since, request.until, request.bucket, request.tz);
   const from = buckets[0]?.start ?? request.since;
   const to = request.until;
   return { buckets, from, to, segments: clipSegments(around, from, Math.max(to, from + 1)) };

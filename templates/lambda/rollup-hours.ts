@@ -43,7 +43,8 @@ const levelKeys = (level: HourLevel): string => (level === 'series' ? '`board`, 
  * board's hours in the range.
  */
 export function createHourlyTableSql(table: string, level: HourLevel, board: TextCollation, sensor: TextCollation): string {
-  return level === 'series' ? rollupShapedTableSql(levelTable(table, level), board, sensor, hourlySettled(0), true) : rollupShapedTableSql(levelTable(table, level), null, sensor, hourlySettled(0));
+  const series = level === 'series';
+  return rollupShapedTableSql(levelTable(table, level), series ? board : null, sensor, hourlySettled(0), series);
 }
 
 /**
