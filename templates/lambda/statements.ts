@@ -1,6 +1,6 @@
 // What one request writes, as statements: the new readings (chunked to fit a packet), the
-// rollup rows they add to, the device facts and the subscription outcomes. Pure: the store
-// runs them in one transaction.
+// rollup rows they add to, the device facts and the subscription outcomes, and how they are
+// sent: in one transaction, as few queries as fit a packet. Pure: the store runs them.
 
 import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
 import { rollupRows, rollupUpsertSql } from './rollup.js';
@@ -129,4 +129,44 @@ export function writeStatements(table: string, batch: Batch, shape: WriteShape, 
     });
   }
   return out;
+}
+
+/** One statement as the server will read it: its values written into the text. */
+export interface StatementText {
+  text: string;
+  counts?: boolean;
+}
+
+/** One query the store sends: statements joined by ";" and, for each, whether it counts readings. */
+export interface QueryPacket {
+  sql: string;
+  counts: boolean[];
+}
+
+/**
+ * The statements as few queries as fit a packet, so a request costs one round trip to the
+ * server, not one per statement plus two for the transaction (about 0.2 ms each on loopback,
+ * more across a VPC). `begin` opens the transaction in the first query; `end` (COMMIT or
+ * ROLLBACK) closes it in the last. A statement stops the rest of its query when it fails.
+ */
+export function queryPackets(statements: readonly StatementText[], options: { begin: boolean; end: 'COMMIT' | 'ROLLBACK' | null }, maxBytes = MAX_STATEMENT_BYTES): QueryPacket[] {
+  const all: StatementText[] = [...(options.begin ? [{ text: 'START TRANSACTION' }] : []), ...statements, ...(options.end ? [{ text: options.end }] : [])];
+  const packets: QueryPacket[] = [];
+  let texts: string[] = [];
+  let counts: boolean[] = [];
+  let bytes = 0;
+  for (const statement of all) {
+    const size = Buffer.byteLength(statement.text) + 1;
+    if (texts.length > 0 && bytes + size > maxBytes) {
+      packets.push({ sql: texts.join(';'), counts });
+      texts = [];
+      counts = [];
+      bytes = 0;
+    }
+    texts.push(statement.text);
+    counts.push(statement.counts === true);
+    bytes += size;
+  }
+  if (texts.length > 0) packets.push({ sql: texts.join(';'), counts });
+  return packets;
 }

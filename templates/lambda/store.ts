@@ -11,7 +11,7 @@ import { rdsAuthToken } from './iam-token.js';
 import { numberColumn, type NumberColumn, type ReadingColumns } from './payload.js';
 import { fillRollup, type FillProgress } from './rollup.js';
 import { companionTables, ensureWebhookUser, migrate } from './schema.js';
-import { batchUids, freshReadings, UID_LOOKUP_CHUNK, uidLookupSql, writeStatements, type Batch } from './statements.js';
+import { batchUids, freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupSql, writeStatements, type Batch } from './statements.js';
 
 /** What the stack's tables look like, read from the database (a user may have changed them). */
 export interface TableShape extends ReadingColumns {
@@ -87,6 +87,14 @@ export async function withAuth(db: DbConfig): Promise<ConnectionOptions> {
   return { ...options, password: token, enableCleartextPlugin: true };
 }
 
+/**
+ * mysql2 escapes a quote in a value with a backslash: under NO_BACKSLASH_ESCAPES the server
+ * would read that backslash as text and the quote as the string's end, so a board name could
+ * write SQL. The session drops that mode, keeping the rest of the server's.
+ */
+const BACKSLASH_ESCAPES_SQL =
+  "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+
 /** Statements whose failure means the table changed under the container: read its shape again, once. */
 const SHAPE_CHANGED = new Set(['ER_DATA_TOO_LONG', 'ER_BAD_FIELD_ERROR', 'ER_NO_SUCH_TABLE']);
 
@@ -106,11 +114,18 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   const connect = (): Promise<Connection> => {
     if (!open) {
       // Without FOUND_ROWS, a duplicate's no-op update counts 0 affected rows: that is the duplicate count.
-      const attempt = withAuth(db).then((options) => createConnection({ ...options, flags: ['-FOUND_ROWS', '-LOCAL_FILES'] })).then((connection) => {
+      // Several statements per query: a request is one round trip (queryPackets).
+      const attempt = withAuth(db).then((options) => createConnection({ ...options, multipleStatements: true, flags: ['-FOUND_ROWS', '-LOCAL_FILES'] })).then(async (connection) => {
         // A dropped connection surfaces here between invocations; forget it so the next call reconnects.
         connection.on('error', () => {
           if (open === attempt) open = null;
         });
+        try {
+          await connection.query(BACKSLASH_ESCAPES_SQL);
+        } catch (error) {
+          connection.destroy();
+          throw error;
+        }
         return connection;
       });
       attempt.catch(() => {
@@ -196,15 +211,17 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
       const readings = freshReadings(batch.readings, stored);
       const devices = devicesWritten.news(batch.devices);
       const work = writeStatements(db.table, { ...batch, readings, devices }, { ...tableShape, rollup: keepRollup }, receivedAt.getTime(), chunkRows);
-      if (work.length > 1 && !transaction) {
-        await connection.beginTransaction();
-        transaction = true;
+      const begin = work.length > 1 && !transaction;
+      if (begin) transaction = true;
+      const texts = work.map((statement) => ({ text: connection.format(statement.sql, [statement.rows]), counts: statement.counts === true }));
+      for (const packet of queryPackets(texts, { begin, end: transaction ? (rollback ? 'ROLLBACK' : 'COMMIT') : null })) {
+        const [result] = await connection.query(packet.sql);
+        const results = (packet.counts.length === 1 ? [result] : result) as Array<{ affectedRows: number }>;
+        packet.counts.forEach((counts, i) => {
+          if (counts) inserted += results[i]!.affectedRows;
+        });
       }
-      for (const statement of work) {
-        const [result] = await connection.query(statement.sql, [statement.rows]);
-        if (statement.counts) inserted += (result as { affectedRows: number }).affectedRows;
-      }
-      if (transaction) await (rollback ? connection.rollback() : connection.commit());
+      transaction = false;
       if (!rollback && tableShape.devices) devicesWritten.remember(devices);
     } catch (error) {
       if (transaction) await connection.rollback().catch(() => undefined);

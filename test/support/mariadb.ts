@@ -77,6 +77,7 @@ export class LocalMariaDb {
     private tls: TlsFiles | null,
     private readonly bufferPool = '128M',
     private readonly keep = false,
+    private readonly serverArgs: readonly string[] = [],
   ) {}
 
   /** Restarts the server with other certificate files. */
@@ -90,13 +91,14 @@ export class LocalMariaDb {
 
   /**
    * `dir`: a folder kept between runs (the bench's generated tables), made on first use;
-   * `bufferPool`: InnoDB's buffer pool (128M: small, like the smallest RDS class's share).
+   * `bufferPool`: InnoDB's buffer pool (128M: small, like the smallest RDS class's share);
+   * `serverArgs`: more of mariadbd's options (a test's own server settings).
    */
-  static async create(options: { tls?: TlsFiles; dir?: string; bufferPool?: string } = {}): Promise<LocalMariaDb> {
+  static async create(options: { tls?: TlsFiles; dir?: string; bufferPool?: string; serverArgs?: string[] } = {}): Promise<LocalMariaDb> {
     const binary = findMariadbd();
     if (!binary) throw new Error('mariadbd not found: install mariadb-server or set MBED_TSDB_TEST_MYSQL_URL');
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mbed-tsdb-mariadb-'));
-    const server = new LocalMariaDb(dir, await freePort(), binary, options.tls ?? null, options.bufferPool, options.dir !== undefined);
+    const server = new LocalMariaDb(dir, await freePort(), binary, options.tls ?? null, options.bufferPool, options.dir !== undefined, options.serverArgs);
     if (options.dir && existsSync(join(dir, 'data', 'mysql'))) {
       await server.start();
       return server;
@@ -131,6 +133,7 @@ export class LocalMariaDb {
       '--max-connections=200',
       ...(process.getuid?.() === 0 ? ['--user=root'] : []),
       ...(this.tls ? [`--ssl-ca=${this.tls.ca}`, `--ssl-cert=${this.tls.cert}`, `--ssl-key=${this.tls.key}`] : []),
+      ...this.serverArgs,
     ];
     const child = spawn(this.binary, args, { stdio: 'ignore' });
     this.process = child;
