@@ -1,13 +1,22 @@
 // Connections for the data commands, and database errors turned into what to do next.
 
 import { createPool, type Pool } from 'mysql2/promise';
-import { connectionOptions, describe } from '../../templates/lambda/store.js';
+import { BACKSLASH_ESCAPES_SQL, connectionOptions, describe } from '../../templates/lambda/store.js';
 import { UserFacingError, type ErrorCode } from '../errors.js';
 import type { DbTarget } from './target.js';
 
 /** A small pool (the dashboard answers a few requests at once), checked before use. */
 export async function openDatabase(target: DbTarget): Promise<Pool> {
   const pool = createPool({ ...connectionOptions(target.config), connectionLimit: 3, dateStrings: true });
+  // Each new connection's first command, which its queries queue behind (a filter stays a
+  // value under any sql_mode). The event hands over mysql2's callback connection, not the
+  // promise one its type names.
+  pool.on('connection', (connection) => {
+    const core = connection as unknown as { query(sql: string, done: (error: Error | null) => void): void; destroy(): void };
+    core.query(BACKSLASH_ESCAPES_SQL, (error) => {
+      if (error) core.destroy();
+    });
+  });
   try {
     await pool.query('SELECT 1');
   } catch (error) {

@@ -92,7 +92,7 @@ export async function withAuth(db: DbConfig): Promise<ConnectionOptions> {
  * would read that backslash as text and the quote as the string's end, so a board name could
  * write SQL. The session drops that mode, keeping the rest of the server's.
  */
-const BACKSLASH_ESCAPES_SQL =
+export const BACKSLASH_ESCAPES_SQL =
   "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
 
 /** Statements whose failure means the table changed under the container: read its shape again, once. */
