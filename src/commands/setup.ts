@@ -3,6 +3,7 @@
 import { readState, recordsNothingMade, writeState, type StackState } from '../stack/state.js';
 import { smallestMysqlClass } from '../stack/steps/database.js';
 import { UserFacingError } from '../errors.js';
+import { callerIdentity, describeIdentity, type CallerIdentity } from '../aws/identity.js';
 import type { CommandContext } from './context.js';
 import { askSetup, type SavedAnswers } from './setup/ask.js';
 import { databaseCa } from './setup/database-ca.js';
@@ -33,6 +34,7 @@ export async function run(context: CommandContext): Promise<number> {
     early = { ...early, ...(given.region ? { region: given.region } : {}), answers: { ...(early.answers ?? {}), ...given } };
     writeState(context.env, early, stateNotices(context));
   };
+  let identity: CallerIdentity | undefined;
   const { region, answers } = await askSetup({
     flags,
     checked,
@@ -44,6 +46,10 @@ export async function run(context: CommandContext): Promise<number> {
     remember,
     say: (text) => out.info(text),
     fetch: netOf(context).fetch,
+    identify: async (where) => {
+      identity = await callerIdentity(awsClientsFor(context, where));
+      out.info(`AWS: ${describeIdentity(identity)}`);
+    },
   });
   const ca = await databaseCa(region, answers, context.env.MBED_TSDB_RDS_TRUSTSTORE_URL || undefined, netOf(context).fetch);
   answers.dbCaPem = ca.pem;
@@ -53,12 +59,12 @@ export async function run(context: CommandContext): Promise<number> {
   const apiKey = flags.dryRun ? settings.apiKey : await connectorApiKey(context, prompter);
   const ctx = stackContext(context, { region, state: early ?? saved ?? { version: 1, stack: settings.stack }, answers, apiKey });
 
-  out.info(`Plan for stack ${settings.stack} in ${region}:`);
+  out.info(`Plan for stack ${settings.stack} in ${region}, ${describeIdentity(identity!)}:`);
   const plan = await planSetup(ctx);
   out.info(describePlan(plan));
   out.info(`  Database certificates are checked against ${ca.description}.`);
   if (flags.dryRun) {
-    out.result({ stack: settings.stack, region, dryRun: true, plan }, 'dry run: nothing was changed');
+    out.result({ stack: settings.stack, region, account: identity!.account, identity: identity!.arn, dryRun: true, plan }, 'dry run: nothing was changed');
     return 0;
   }
   // Replacing a callback another application receives would cut it off: only with consent.

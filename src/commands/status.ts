@@ -12,7 +12,7 @@ function table(report: StatusReport): string {
   const rows = report.rows.map((r) => [r.step, r.resource, r.ok ? r.state : `${r.state} !`, r.note ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const out = [line(header), ...rows.map(line)];
+  const out = [`Stack ${report.stack} in ${report.region}, account ${report.account} as ${report.identity}`, '', line(header), ...rows.map(line)];
   if ('unavailable' in report.connector) out.push('', `Connector: not checked (${report.connector.unavailable})`);
   if ('unavailable' in report.data) out.push('', `Data: not read (${report.data.unavailable})`);
   else {
@@ -41,7 +41,7 @@ export async function run(context: CommandContext): Promise<number> {
   const report = await stackStatus(ctx, { currentCidr });
   // Answers kept by a setup that stopped before changing anything are no stack yet.
   if (!report.exists && (!state || recordsNothingMade(state))) {
-    out.result(report, `No stack ${settings.stack} in ${region}: run mbed-tsdb setup.`);
+    out.result(report, `No stack ${settings.stack} in ${region} of account ${report.account}: run mbed-tsdb setup.`);
     return 2;
   }
   out.result(report, table(report));

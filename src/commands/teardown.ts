@@ -3,6 +3,7 @@
 
 import { rmSync } from 'node:fs';
 import { UsageError, UserFacingError } from '../errors.js';
+import { callerIdentity, describeIdentity } from '../aws/identity.js';
 import { describeItem, inventory } from '../stack/inventory.js';
 import { readState, recordsNothingMade, statePath, writeState } from '../stack/state.js';
 import { connectorRecord, teardownStack } from '../stack/teardown.js';
@@ -37,6 +38,8 @@ export async function run(context: CommandContext): Promise<number> {
   ctx.waitLimitMs = waitMinutes * 60_000;
   ctx.finalSnapshot = flags.finalSnapshot;
 
+  // Whose account this is, said before anything is deleted (and credentials that fail, at once).
+  const identity = await callerIdentity(ctx.aws);
   // AWS lists a new resource only some moments after making it (EC2 most of all): right after
   // a setup that stopped, wait that long so teardown sees what it made.
   const settling = (state?.actedAt ?? -Infinity) + LISTING_DELAY_MS - ctx.now();
@@ -51,10 +54,10 @@ export async function run(context: CommandContext): Promise<number> {
   const hasConnector = !answersOnly && (Boolean(state?.outputs?.connector) || ctx.answers.endpoints.length > 0);
   if (found.length === 0 && (!state || answersOnly)) {
     if (answersOnly && !flags.dryRun) rmSync(statePath(context.env, settings.stack), { force: true });
-    out.result({ stack: settings.stack, region, deleted: [], remaining: [] }, `Nothing of stack ${settings.stack} exists in ${region}.`);
+    out.result({ stack: settings.stack, region, account: identity.account, deleted: [], remaining: [] }, `Nothing of stack ${settings.stack} exists in ${region} of account ${identity.account}.`);
     return 0;
   }
-  out.info(`Teardown of stack ${settings.stack} in ${region} deletes:`);
+  out.info(`Teardown of stack ${settings.stack} in ${region}, ${describeIdentity(identity)}, deletes:`);
   if (hasConnector) out.info('  - Connector: its subscriptions and pre-subscription rules, and the webhook if it still points here');
   for (const item of found) out.info(`  - ${describeItem(item)}`);
   if (flags.finalSnapshot) out.info(`  (the database is kept as snapshot ${flags.finalSnapshot})`);

@@ -5,6 +5,7 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { proxyAgents } from './proxy-agent.js';
+import { loadUndici } from './undici.js';
 import { ProxyError } from './proxy-error.js';
 import { proxyConfigured, proxyFor, type Env, type ProxyChoice } from './proxy.js';
 
@@ -35,7 +36,7 @@ export function createNet(env: Env, log?: (origin: string, proxy: string | null)
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const choice = route(url);
     if (!choice) return globalThis.fetch(input, init);
-    const undici = await import('undici');
+    const undici = await loadUndici();
     let dispatcher = dispatchers.get(choice.url.href) as InstanceType<typeof undici.ProxyAgent> | undefined;
     if (!dispatcher) {
       dispatcher = new undici.ProxyAgent({ uri: choice.url.href });

@@ -6,6 +6,7 @@ import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { describe as describeError } from '../../templates/lambda/store.js';
+import { callerIdentity } from '../aws/identity.js';
 import { cidrContains } from '../net/public-ip.js';
 import { absent, inventory } from './inventory.js';
 import { functionPackage } from './package.js';
@@ -32,6 +33,9 @@ export interface StatusRow {
 export interface StatusReport {
   stack: string;
   region: string;
+  /** The AWS account the credentials act in, and who they are (STS GetCallerIdentity). */
+  account: string;
+  identity: string;
   exists: boolean;
   healthy: boolean;
   rows: StatusRow[];
@@ -43,6 +47,8 @@ const missing = (step: string, resource: string, note?: string): StatusRow => ({
 
 export async function stackStatus(ctx: StepContext, options: { currentCidr: string | null }): Promise<StatusReport> {
   const { names } = ctx;
+  // Credentials that do not work are said first, in words, before anything is read.
+  const who = await callerIdentity(ctx.aws);
   const [iam, ec2, rds, lambda, apigw] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.apiGateway()]);
   const found = await inventory(ctx);
   const has = (kind: string) => found.find((f) => f.kind === kind);
@@ -143,5 +149,5 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
     }
   }
 
-  return { stack: ctx.stack, region: ctx.aws.region, exists, healthy: exists && rows.every((r) => r.ok), rows, connector, data };
+  return { stack: ctx.stack, region: ctx.aws.region, account: who.account, identity: who.arn, exists, healthy: exists && rows.every((r) => r.ok), rows, connector, data };
 }

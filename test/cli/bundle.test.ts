@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 interface Metafile {
   inputs: Record<string, unknown>;
-  outputs: Record<string, { entryPoint?: string; bytes: number; inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string; external?: boolean }> }>;
+  outputs: Record<string, { entryPoint?: string; bytes: number; exports?: string[]; inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string; external?: boolean }> }>;
 }
 
 const metafile = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'dist', 'cli-metafile.json'), 'utf8')) as Metafile;
@@ -39,5 +39,13 @@ describe('the bundled CLI', () => {
     const loaded = new Set(staticClosure());
     const lazy = Object.entries(metafile.outputs).filter(([file]) => !loaded.has(file)).flatMap(([, o]) => Object.keys(o.inputs).map(packageOf));
     for (const name of ['@aws-sdk/client-ec2', '@aws-sdk/client-rds', 'mysql2', 'undici', '@inquirer/prompts']) expect(lazy).toContain(name);
+  });
+
+  it('loads CommonJS packages through loaders that take their bundled shape (only `default`)', () => {
+    // esbuild gives a dynamically imported CommonJS package a chunk that exports only `default`,
+    // where Node's import() gives its names: a new such import needs a loader like src/net/undici.ts.
+    const dynamic = Object.values(metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path));
+    const defaultOnly = [...new Set(dynamic)].filter((file) => metafile.outputs[file]?.exports?.join() === 'default');
+    expect(defaultOnly.map((file) => [...new Set(Object.keys(metafile.outputs[file]!.inputs).map(packageOf))].join())).toEqual(['undici']);
   });
 });

@@ -308,6 +308,40 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(third.asked).toEqual(['Connector API key (not saved, not shown)', 'Create and change these?']);
   });
 
+  // Issue #24.8: credentials were checked only after every question (the region, engine,
+  // access, address, Connector, devices, key). STS GetCallerIdentity needs no permission.
+  it.each([
+    ['missing', 'no AWS credentials found', 'AWS_NO_CREDENTIALS'],
+    ['expired', 'the AWS credentials have expired', 'AWS_CREDENTIALS_EXPIRED'],
+  ] as const)('stops right after the region when the credentials are %s, asking nothing more', async (problem, message, code) => {
+    world.aws.credentials = problem;
+    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip']);
+    const run = await runCli(['setup', '--db-ca', world.caFile, '--json'], {
+      env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' },
+      hooks: { ...hooksOf(world), prompter },
+      isTTY: true,
+      stdinIsTTY: true,
+    });
+    expect(run.code).toBe(1);
+    expect(prompter.asked).toEqual(['AWS region (e.g. us-west-2)']);
+    expect(run.stderr).toContain(message);
+    expect(JSON.parse(run.stdout).error.code).toBe(code);
+  });
+
+  it('says whose account it deploys into, in the plan, and status and teardown say it too', async () => {
+    const plan = await world.setup(['--dry-run', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('AWS: account 123456789012 as arn:aws:iam::123456789012:user/mbed-setup');
+    expect(plan.stderr).toContain('Plan for stack mbed-tsdb in us-west-2, account 123456789012 as arn:aws:iam::123456789012:user/mbed-setup:');
+    expect(JSON.parse(plan.stdout)).toMatchObject({ account: '123456789012', identity: 'arn:aws:iam::123456789012:user/mbed-setup' });
+    expect((await world.setup()).code).toBe(0);
+    const status = await world.cli(['status'], { env: { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' } });
+    expect(status.stdout.split('\n')[0]).toBe('Stack mbed-tsdb in us-west-2, account 123456789012 as arn:aws:iam::123456789012:user/mbed-setup');
+    const teardown = await world.cli(['teardown', '--yes']);
+    expect(teardown.code, teardown.stderr).toBe(0);
+    expect(teardown.stderr).toContain('Teardown of stack mbed-tsdb in us-west-2, account 123456789012 as arn:aws:iam::123456789012:user/mbed-setup, deletes:');
+  });
+
   it('changes nothing when the plan is declined', async () => {
     const prompter = scriptedPrompter([false]);
     const run = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
@@ -324,12 +358,12 @@ describe.skipIf(!canRun)('setup paths', () => {
     // Answers alone are no stack yet: status says so (exit 2), as before the first setup.
     const status = await world.cli(['status'], { env: { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' } });
     expect(status.code, status.stdout).toBe(2);
-    expect(status.stdout).toContain('No stack mbed-tsdb in us-west-2: run mbed-tsdb setup.');
+    expect(status.stdout).toContain('No stack mbed-tsdb in us-west-2 of account 123456789012: run mbed-tsdb setup.');
     // A stack that never got anything is nothing to tear down (and its answers are forgotten).
     const connectorCalls = world.connector.requests.length;
     const teardown = await world.cli(['teardown', '--yes'], { env: { MBED_CLOUD_SDK_API_KEY: API_KEY } });
     expect(teardown.code, teardown.stderr).toBe(0);
-    expect(teardown.stdout).toContain('Nothing of stack mbed-tsdb exists in us-west-2.');
+    expect(teardown.stdout).toContain('Nothing of stack mbed-tsdb exists in us-west-2 of account 123456789012.');
     expect(world.aws.mutatingCalls()).toEqual([]);
     expect(world.connector.requests.slice(connectorCalls)).toEqual([]);
     expect(() => readStateFile(world)).toThrow(/ENOENT/);

@@ -13,11 +13,13 @@ const canRun = canStartMariaDb('the status tests');
 
 const STATUS_SCHEMA = {
   type: 'object',
-  required: ['stack', 'region', 'exists', 'healthy', 'rows', 'connector', 'data'],
+  required: ['stack', 'region', 'account', 'identity', 'exists', 'healthy', 'rows', 'connector', 'data'],
   additionalProperties: false,
   properties: {
     stack: { type: 'string' },
     region: { type: 'string' },
+    account: { type: 'string', pattern: '^[0-9]{12}$' },
+    identity: { type: 'string', pattern: '^arn:' },
     exists: { type: 'boolean' },
     healthy: { type: 'boolean' },
     rows: {

@@ -2,12 +2,12 @@
 // process — the installed package, the bench — where the in-memory fake cannot reach. It answers
 // only what a test decides: every call refused, or an account holding none of the stack. Each
 // answer is in the wire protocol of its service (the SDK service models' protocol traits):
-// awsQuery for IAM and RDS, ec2Query for EC2, restJson1 for Lambda and API Gateway, awsJson1_1 for
-// CloudWatch Logs — so the real SDK clients parse them as they parse AWS's.
+// awsQuery for IAM, RDS and STS, ec2Query for EC2, restJson1 for Lambda and API Gateway, awsJson1_1
+// for CloudWatch Logs — so the real SDK clients parse them as they parse AWS's.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface StubCall {
-  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, logs. */
+  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, logs, sts. */
   service: string;
   /** The operation: Action= of the query protocols, X-Amz-Target's name, or the REST route's. */
   action: string;
@@ -15,19 +15,27 @@ export interface StubCall {
   at: number;
 }
 
-/** `refuse`: AccessDenied as each service says it; `nothing`: the account has none of it. */
+/**
+ * `refuse`: AccessDenied as each service says it; `nothing`: the account has none of it (and a
+ * default VPC with two subnets, the smallest MySQL class offered: what setup's plan reads).
+ */
 export type StubAnswer = 'refuse' | 'nothing';
+
+export const STUB_ACCOUNT = '123456789012';
+export const STUB_IDENTITY = `arn:aws:iam::${STUB_ACCOUNT}:user/mbed-setup`;
 
 export interface AwsEndpointStub {
   url: string;
   calls: StubCall[];
+  /** The client port of every connection made to it: through a proxy, the proxy's side of the tunnel. */
+  remotePorts: number[];
   /** Resolves at the first request. */
   firstCall: Promise<StubCall>;
   close(): Promise<void>;
 }
 
 type Protocol = 'query' | 'ec2' | 'rest-json' | 'json';
-const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', logs: 'json' };
+const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', sts: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', logs: 'json' };
 
 /** The REST routes the CLI's status reads, by method and path. */
 const REST_ROUTES: Array<[service: string, method: string, path: RegExp, action: string]> = [
@@ -45,6 +53,19 @@ const NOTHING: Record<string, { status: number; error?: string; body?: unknown }
   'lambda:GetFunction': { status: 404, error: 'ResourceNotFoundException' },
   'apigateway:GetRestApis': { status: 200, body: { item: [] } },
   'logs:DescribeLogGroups': { status: 200, body: { logGroups: [] } },
+  'iam:GetRolePolicy': { status: 404, error: 'NoSuchEntity' },
+  'ec2:DescribeVpcs': { status: 200, body: '<vpcSet><item><vpcId>vpc-0default</vpcId><isDefault>true</isDefault><cidrBlock>172.31.0.0/16</cidrBlock></item></vpcSet>' },
+  'ec2:DescribeVpcAttribute': { status: 200, body: '<vpcId>vpc-0default</vpcId><enableDnsSupport><value>true</value></enableDnsSupport><enableDnsHostnames><value>true</value></enableDnsHostnames>' },
+  'ec2:DescribeSubnets': {
+    status: 200,
+    body: '<subnetSet><item><subnetId>subnet-0a</subnetId><vpcId>vpc-0default</vpcId><availabilityZone>eu-west-1a</availabilityZone></item><item><subnetId>subnet-0b</subnetId><vpcId>vpc-0default</vpcId><availabilityZone>eu-west-1b</availabilityZone></item></subnetSet>',
+  },
+  'rds:DescribeOrderableDBInstanceOptions': {
+    status: 200,
+    body: '<OrderableDBInstanceOptions><OrderableDBInstanceOption><Engine>mysql</Engine><DBInstanceClass>db.t4g.micro</DBInstanceClass></OrderableDBInstanceOption></OrderableDBInstanceOptions>',
+  },
+  // GetCallerIdentity needs no permission: it answers even credentials refused everything else.
+  'sts:GetCallerIdentity': { status: 200, body: `<Arn>${STUB_IDENTITY}</Arn><UserId>AIDAEXAMPLEUSERID0001</UserId><Account>${STUB_ACCOUNT}</Account>` },
 };
 
 /** Each service's AccessDenied name, as the in-memory fake (test/support/aws-fake.ts) uses them. */
@@ -106,7 +127,7 @@ export async function startAwsEndpointStub(decide: (call: StubCall) => StubAnswe
     calls.push(call);
     first(call);
     const key = `${call.service}:${call.action}`;
-    if (decide(call) === 'refuse') {
+    if (decide(call) === 'refuse' && key !== 'sts:GetCallerIdentity') {
       const action = `${call.service}:${call.action}`;
       reply(response, call.service, call.action, { status: 403, error: deniedName(call.service) },
         `User: arn:aws:iam::123456789012:user/mbed-setup is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`);
@@ -120,13 +141,20 @@ export async function startAwsEndpointStub(decide: (call: StubCall) => StubAnswe
     }
     reply(response, call.service, call.action, nothing, `${key}: not found`);
   });
+  const remotePorts: number[] = [];
+  server.on('connection', (socket) => remotePorts.push(socket.remotePort ?? 0));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    remotePorts,
     firstCall,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

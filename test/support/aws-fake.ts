@@ -14,6 +14,7 @@ import { installIam } from './aws-fake/iam.js';
 import { installLambda } from './aws-fake/lambda.js';
 import { installLogs } from './aws-fake/logs.js';
 import { installRds } from './aws-fake/rds.js';
+import { installSts } from './aws-fake/sts.js';
 
 export interface AwsCall {
   service: string;
@@ -234,6 +235,11 @@ export class FakeAws {
    * it ("User: … is not authorized to perform: lambda:ListTags on resource: …").
    */
   readonly denied = new Set<string>();
+  /**
+   * The credential chain's trouble, before any request leaves: none found (the SDK's
+   * CredentialsProviderError), or expired (STS's ExpiredToken, which every service answers).
+   */
+  credentials: 'valid' | 'missing' | 'expired' = 'valid';
   /** List calls answer at most this many items a page: callers must follow the pages. */
   pageSize = 100;
   /** For resource ids the services make up. */
@@ -352,6 +358,7 @@ export class FakeAws {
     this.logs.liveTail = true;
     this.apigateway.apis.clear();
     this.apigateway.lastDeleteAt = -Infinity;
+    this.credentials = 'valid';
   }
 
   mutatingCalls(): AwsCall[] {
@@ -411,10 +418,16 @@ export class FakeAws {
     stub.on(command).callsFake(async (input: I, getClient: () => { config: { region: () => Promise<string> } }) => {
       // The region of the client that sent it: ARNs and hosts are made in its partition.
       this.region = await getClient().config.region();
+      if (this.credentials === 'missing') {
+        throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false });
+      }
       await this.latency?.();
       await this.settle();
       const recorded = (spec.recordAs ? spec.recordAs(input) : input) as Record<string, unknown>;
       this.calls.push({ service: spec.service, command: spec.name, input: recorded, mutating: spec.mutating });
+      if (this.credentials === 'expired') {
+        throw Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+      }
       const action = actionsFor(CLIENT_OF_FAKE[spec.service] ?? spec.service, spec.name)?.[0];
       if (action && this.denied.has(action)) throw accessDenied(spec.service, action, this.account);
       const crash = spec.mutating ? this.crashPoint(spec.name) : null;
@@ -438,7 +451,7 @@ export class FakeAws {
   }
 
   install(): this {
-    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway]) install(this);
+    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installSts]) install(this);
     return this;
   }
 

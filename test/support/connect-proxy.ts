@@ -9,6 +9,8 @@ export interface ProxyRecord {
   /** The Proxy-Authorization header's user:password, decoded; null when none was sent. */
   credentials: string | null;
   answered: number;
+  /** The local port of the proxy's connection to the target: what the target sees as its client. */
+  upstreamPort?: number;
 }
 
 export interface TestProxy {
@@ -42,6 +44,7 @@ export async function startConnectProxy(options: { requireAuth?: string } = {}):
     const [host, port] = splitTarget(record.target);
     const upstream = connect(port, host, () => {
       record.answered = 200;
+      record.upstreamPort = upstream.localPort;
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstream.write(head);
       upstream.pipe(client);

@@ -92,6 +92,8 @@ export interface FakeRequest {
 export interface ConnectorFake {
   url: string;
   requests: FakeRequest[];
+  /** The client port of every connection made to it: through a proxy, the proxy's side of the tunnel. */
+  remotePorts: number[];
   /** Milliseconds; the delivery queue's time. */
   clock: { now: number };
   account(key: string): Account;
@@ -432,6 +434,8 @@ export async function startConnectorFake(options: { keys: string[]; flavour?: 'i
       handle(request, response, Buffer.concat(chunks).toString('utf8')).catch((e: unknown) => reply(response, 500, { error: String(e) }));
     });
   });
+  const remotePorts: number[] = [];
+  server.on('connection', (socket) => remotePorts.push(socket.remotePort ?? 0));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const accountOf = (key: string) => {
@@ -443,6 +447,7 @@ export async function startConnectorFake(options: { keys: string[]; flavour?: 'i
   const fake: ConnectorFake = {
     url: `http://127.0.0.1:${port}`,
     requests,
+    remotePorts,
     clock,
     account: accountOf,
     addEndpoint(id, endpointOptions = {}) {

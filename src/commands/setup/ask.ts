@@ -27,6 +27,8 @@ export interface AskInput {
   say?: (text: string) => void;
   /** The public-IP lookup's fetch (through the proxy when one is set). */
   fetch?: typeof fetch;
+  /** Checks the AWS credentials in the region just chosen (and says whose they are): throws when they do not work. */
+  identify?: (region: string) => Promise<void>;
 }
 
 export interface Asked {
@@ -66,7 +68,7 @@ async function yourAddress(input: AskInput): Promise<string> {
 
 export async function askSetup(input: AskInput): Promise<Asked> {
   const { flags, checked, settings, saved, mode } = input;
-  const first = await answer<{ region: string; engine: 'mysql' | 'aurora-mysql'; access: 'my-ip' | 'private' }>(
+  const { region } = await answer<{ region: string }>(
     {
       region: {
         flag: '--region',
@@ -75,14 +77,21 @@ export async function askSetup(input: AskInput): Promise<Asked> {
         saved: saved.region ?? settings.profileRegion,
         ask: (p) => p.input({ message: 'AWS region (e.g. us-west-2)', validate: (v) => isValidRegion(v) || 'a region code such as us-west-2' }),
       },
+    },
+    mode,
+  );
+  // Credentials that do not work stop the run here, before any other question.
+  await input.identify?.(region);
+  const first = await answer<{ engine: 'mysql' | 'aurora-mysql'; access: 'my-ip' | 'private' }>(
+    {
       engine: {
         flag: '--engine',
         given: flags.engine,
         saved: saved.engine,
         default: 'mysql',
-        ask: async (p, d, sofar) => {
+        ask: async (p, d) => {
           // The class the region actually offers, as the database step will choose it.
-          const offered = await input.mysqlClass?.(String(sofar.region)).catch(() => undefined);
+          const offered = await input.mysqlClass?.(region).catch(() => undefined);
           return p.select({
             message: 'Database engine (§2)',
             default: d,
@@ -108,11 +117,11 @@ export async function askSetup(input: AskInput): Promise<Asked> {
             ],
           }),
       },
-    } satisfies { region: Question<string>; engine: Question<'mysql' | 'aurora-mysql'>; access: Question<'my-ip' | 'private'> },
+    } satisfies { engine: Question<'mysql' | 'aurora-mysql'>; access: Question<'my-ip' | 'private'> },
     mode,
   );
 
-  input.remember?.({ region: first.region, engine: first.engine, access: first.access });
+  input.remember?.({ region, engine: first.engine, access: first.access });
 
   // Looked up on every run (not saved): the address changes, and a re-run follows it.
   let cidr = checked.cidr;
@@ -151,7 +160,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
   input.remember?.({ connectorHost: second.connectorHost, endpoints: second.endpoints, resource: second.resource });
 
   return {
-    region: first.region,
+    region,
     answers: {
       engine: first.engine,
       dbClass: flags.dbClass ?? saved.dbClass,
