@@ -19,7 +19,6 @@ import { percentile, simulate } from '../src/simulate/run.js';
 import { serveFunction } from '../test/support/apigw.js';
 import { emit, median } from './bench-util.js';
 import { packageBench } from './bench-package.js';
-// @ts-expect-error plain JavaScript helper shared with the test runner
 import { lambdaNode } from './lambda-node.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -6,7 +6,7 @@ import { ConnectorClient, IZUMA_SERIALIZATION } from '../connector/client.js';
 import { explainAsyncStatus } from '../connector/statuses.js';
 import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
 import type { StatusRow } from './status.js';
-import { pendingSubscriptions } from './steps/connector.js';
+import { pendingSubscriptions, stackSubscriptions } from './steps/connector.js';
 import type { StepContext } from './step.js';
 
 export interface SubscriptionStatus {
@@ -55,32 +55,30 @@ export async function lookAtConnector(
       note: `without ${Object.keys(IZUMA_SERIALIZATION.cfg!).join(', ')}, redeliveries may be stored twice and readings stamped late: run mbed-tsdb setup`,
     });
   }
-  const pairs = [
-    ...ctx.answers.endpoints.map((endpoint) => ({ endpoint, resource: ctx.answers.resource })),
-    ...(ctx.state.subscribed ?? []),
-  ].filter((p, i, all) => all.findIndex((o) => o.endpoint === p.endpoint && o.resource === p.resource) === i);
+  const pairs = await stackSubscriptions(ctx, client);
   const rules = await client.preSubscriptions().catch(() => []);
   const subscriptions: SubscriptionStatus[] = [];
-  for (const { endpoint, resource } of pairs) {
+  for (const { endpoint, name, resource } of pairs) {
     const live = (await client.subscriptions(endpoint)).includes(resource);
     const pending = pendingSubscriptions(ctx.state).find((p) => p.endpoint === endpoint && p.resource === resource);
     const outcome = pending && outcomes?.get(pending.asyncId);
+    const device = { endpoint, ...(name ? { name } : {}), resource };
     let entry: SubscriptionStatus;
-    if (live) entry = { endpoint, resource, state: 'subscribed', subscribed: true };
-    else if (outcome && outcome.status !== 200) entry = { endpoint, resource, state: 'failed', subscribed: false, note: `the device refused: ${explainAsyncStatus(outcome.status, outcome.error ?? undefined)}` };
-    else if (pending && !outcome) entry = { endpoint, resource, state: 'pending', subscribed: false, note: outcomes ? 'waiting for the device’s answer' : 'its outcome is in the database, which is not reachable from here' };
+    if (live) entry = { ...device, state: 'subscribed', subscribed: true };
+    else if (outcome && outcome.status !== 200) entry = { ...device, state: 'failed', subscribed: false, note: `the device refused: ${explainAsyncStatus(outcome.status, outcome.error ?? undefined)}` };
+    else if (pending && !outcome) entry = { ...device, state: 'pending', subscribed: false, note: outcomes ? 'waiting for the device’s answer' : 'its outcome is in the database, which is not reachable from here' };
     else {
       const ruled = rules.some((r) => r['endpoint-name'] === endpoint && (r['resource-path'] ?? []).includes(resource));
       const registered = client.legacy ? true : Boolean(await client.findDevice(endpoint).catch(() => true));
       entry =
         ruled && !registered
-          ? { endpoint, resource, state: 'waiting-for-device', subscribed: false, note: 'the rule subscribes it when the device registers' }
-          : { endpoint, resource, state: 'not-subscribed', subscribed: false, note: ruled ? 'the device re-registered without it: it is subscribed again when it next registers, or run mbed-tsdb subscribe' : 'run mbed-tsdb subscribe' };
+          ? { ...device, state: 'waiting-for-device', subscribed: false, note: 'the rule subscribes it when the device registers' }
+          : { ...device, state: 'not-subscribed', subscribed: false, note: ruled ? 'the device re-registered without it: it is subscribed again when it next registers, or run mbed-tsdb subscribe' : 'run mbed-tsdb subscribe' };
     }
     subscriptions.push(entry);
     rows.push({
       step: '§7 Connector',
-      resource: `${endpoint} ${resource}`,
+      resource: `${endpoint}${name ? ` (${name})` : ''} ${resource}`,
       state: entry.state.replace(/-/g, ' '),
       // Pending and waiting are where things stand, not faults.
       ok: entry.state === 'subscribed' || entry.state === 'pending' || entry.state === 'waiting-for-device',

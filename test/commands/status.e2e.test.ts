@@ -259,6 +259,24 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect((await status()).stdout).toContain(`kitchen-button (${id}) /3200/0/5501: 1 rows, last 7`);
   });
 
+  // Issue #24.2: after `setup --endpoint button-1` (a name, as README allows), status asked
+  // GET /v2/subscriptions/button-1 — a 404 on Izuma, whose paths take device IDs — and said
+  // "not subscribed" (exit 1) on every run of a healthy stack.
+  it('checks a device given to setup by its name under its device ID: healthy (exit 0)', async () => {
+    const id = '015f3850a657000000000001001002ac';
+    world.connector.addEndpoint(id, { name: 'button-1' });
+    expect((await world.setup(['--endpoint', 'button-1'])).code).toBe(0);
+    await world.connector.deliver(API_KEY);
+    const run = await status(['--json']);
+    const report = JSON.parse(run.stdout);
+    expect(run.code, run.stdout).toBe(0);
+    expect(report.connector.subscriptions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ endpoint: id, name: 'button-1', state: 'subscribed' })]),
+    );
+    expect(world.connector.requests.filter((r) => r.path === '/v2/subscriptions/button-1')).toEqual([]);
+    expect((await status()).stdout).toMatch(new RegExp(`${id} \\(button-1\\) /3200/0/5501 +subscribed`));
+  });
+
   it('follows a stack through its life: setup → status 0 → subscribe → teardown → status 2', async () => {
     world.connector.addEndpoint('dev-2');
     expect((await world.setup()).code).toBe(0);

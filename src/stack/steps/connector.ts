@@ -13,7 +13,8 @@ import type { StackState } from '../state.js';
 import { reachableUrl, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { ApiOutput } from './api.js';
 
-export type EndpointResult = SubscriptionResult & { name?: string };
+/** A device setup subscribed: by its ID (`endpoint`), with the name it gave itself and what the user typed. */
+export type EndpointResult = SubscriptionResult & { name?: string; given?: string };
 
 export interface ConnectorOutput {
   host: string;
@@ -35,6 +36,25 @@ export function pendingSubscriptions(state: StackState): Array<{ endpoint: strin
     .map((e) => ({ endpoint: e.endpoint, resource: e.resource, asyncId: e.asyncId! }))
     .filter((e) => !later.some((l) => l.endpoint === e.endpoint && l.resource === e.resource));
   return [...later, ...fromSetup];
+}
+
+/**
+ * The devices the stack subscribes, by device ID: what setup resolved (kept in its output), what
+ * `subscribe` recorded, and any answer given by name that setup has not resolved yet — looked up
+ * in the device directory as setup does, since Izuma's subscription paths take IDs only.
+ */
+export async function stackSubscriptions(ctx: StepContext, client: ConnectorClient): Promise<Array<{ endpoint: string; name?: string; resource: string }>> {
+  const saved = (ctx.state.outputs?.connector as ConnectorOutput | undefined)?.endpoints ?? [];
+  const fromAnswers = await Promise.all(
+    ctx.answers.endpoints.map(async (given) => {
+      const known = saved.find((e) => e.given === given || e.endpoint === given || e.name === given);
+      if (known) return { endpoint: known.endpoint, ...(known.name ? { name: known.name } : {}), resource: ctx.answers.resource };
+      const device = await resolveDevice(client, given);
+      return { endpoint: device.id, ...(device.name && device.name !== device.id ? { name: device.name } : {}), resource: ctx.answers.resource };
+    }),
+  );
+  const all = [...fromAnswers, ...(ctx.state.subscribed ?? [])];
+  return all.filter((p, i) => all.findIndex((o) => o.endpoint === p.endpoint && o.resource === p.resource) === i);
 }
 
 export function connectorClient(ctx: StepContext): ConnectorClient {
@@ -125,7 +145,7 @@ export const connectorStep: Step<ConnectorOutput> = {
     });
     const endpoints: EndpointResult[] = results.map((r, i) => {
       const device = devices[i]!;
-      const named = device.name && device.name !== r.endpoint ? { name: device.name } : {};
+      const named = { ...(device.name && device.name !== r.endpoint ? { name: device.name } : {}), ...(device.given !== r.endpoint ? { given: device.given } : {}) };
       return device.registered || r.state !== 'waiting-for-device' ? { ...r, ...named } : { ...r, note: `not registered with the service yet; ${r.note}` };
     });
     const rules = [...previous, ...added].filter((r, i, all) => all.findIndex((o) => o.endpoint === r.endpoint && o.resource === r.resource) === i);
