@@ -2,7 +2,7 @@
 // the Connector's side, and the data. Every AWS lookup runs at once; nothing is changed.
 
 import { GetStageCommand } from '@aws-sdk/client-api-gateway';
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { describe as describeError } from '../../templates/lambda/store.js';
@@ -67,7 +67,11 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: names.dbInstance })).catch(absent))?.DBInstances?.[0];
       if (!instance || !has('db-instance')) return missing('§2 database', names.dbInstance);
       const endpoint = instance.Endpoint?.Address ? `${instance.Endpoint.Address}:${instance.Endpoint.Port}` : undefined;
-      if (iamAuthState(instance) === 'off') {
+      // An Aurora member instance does not hold the setting: its cluster does.
+      const holder = instance.DBClusterIdentifier
+        ? (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: instance.DBClusterIdentifier })).catch(absent))?.DBClusters?.[0]
+        : instance;
+      if (iamAuthState(holder) === 'off') {
         return { step: '§2 database', resource: names.dbInstance, state: 'drifted', ok: false, note: 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup' };
       }
       return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(endpoint ? { note: endpoint } : {}) };

@@ -181,6 +181,18 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(json.healthy).toBe(false);
   });
 
+  // Issue #24.3: status read IAM database authentication from the Aurora member instance, which
+  // does not hold it (the fake answered with the cluster's value; AWS does not).
+  it('reads IAM database authentication of an Aurora stack from its cluster: healthy, and drift when the cluster turns it off', async () => {
+    expect((await world.setup(['--engine', 'aurora-mysql'])).code).toBe(0);
+    const healthy = await status();
+    expect(healthy.code, healthy.stdout).toBe(0);
+    world.aws.rds.clusters.get('tsdb-cluster')!.iamAuth = false;
+    const drifted = await status();
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toContain('IAM database authentication is off');
+  });
+
   it("lets chart read the stack's database with the saved settings, over TLS with the CA given to setup", async () => {
     expect((await world.setup()).code).toBe(0);
     await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '5' }]);

@@ -92,8 +92,11 @@ export function installRds(fake: FakeAws): void {
       DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup },
       TagList: i.tags,
       DbiResourceId: i.resourceId,
-      // An Aurora instance shows its cluster's setting.
-      IAMDatabaseAuthenticationEnabled: i.clusterId ? (fake.rds.clusters.get(i.clusterId)?.iamAuth ?? false) : i.iamAuth,
+      // An Aurora member instance does not hold the setting: "This setting doesn't apply to …
+      // Amazon Aurora (Mapping … IAM accounts to database accounts is managed by the DB cluster.)"
+      // (CreateDBInstance EnableIAMDatabaseAuthentication, SDK model). It reports false; the
+      // cluster's DescribeDBClusters answer has the real value.
+      IAMDatabaseAuthenticationEnabled: i.clusterId ? false : i.iamAuth,
       ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' || st === 'modifying' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
       ...((i.reset && i.reset.until > fake.clock()) || i.iamPending
         ? {
