@@ -1,5 +1,5 @@
 // mbed-tsdb status: one row per step, the Connector, the data. Exit 0 healthy, 1 something
-// missing or drifted, 2 no such stack.
+// missing or drifted — or a check that could not run (health unknown) —, 2 no such stack.
 
 import { detectPublicIp } from '../net/public-ip.js';
 import { readState, recordsNothingMade } from '../stack/state.js';
@@ -13,13 +13,19 @@ function table(report: StatusReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [`Stack ${report.stack} in ${report.region}, account ${report.account} as ${report.identity}`, '', line(header), ...rows.map(line)];
+  for (const reason of report.unknown.filter((r) => r.startsWith('§3'))) out.push('', reason);
   if ('unavailable' in report.connector) out.push('', `Connector: not checked (${report.connector.unavailable})`);
   if ('unavailable' in report.data) out.push('', `Data: not read (${report.data.unavailable})`);
   else {
     out.push('', `Data: ${report.data.rows} rows, newest ${report.data.newest ?? 'none'}${report.data.deduplicated ? '' : ' (no uid column: redelivered readings may be stored twice)'}`);
     for (const s of report.data.series) out.push(`  ${s.name ? `${s.name} (${s.board})` : s.board} ${s.sensor}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
   }
-  out.push('', report.healthy ? `Stack ${report.stack} is healthy.` : `Stack ${report.stack} needs attention (!): run mbed-tsdb setup to repair it.`);
+  const verdict = {
+    healthy: `Stack ${report.stack} is healthy.`,
+    'needs attention': `Stack ${report.stack} needs attention (!): run mbed-tsdb setup to repair it.`,
+    unknown: `Stack ${report.stack}: health unknown — what was checked is fine, but ${report.unknown.length === 1 ? 'one check' : `${report.unknown.length} checks`} could not run (above). Fix that and run mbed-tsdb status again.`,
+  }[report.health];
+  out.push('', verdict);
   return out.join('\n');
 }
 
@@ -29,14 +35,11 @@ export async function run(context: CommandContext): Promise<number> {
   const region = stackRegion(context, state);
   const answers = savedAnswers(state, settings.connectorHost);
   const ctx = stackContext(context, { region, state: state ?? { version: 1, stack: settings.stack }, answers, apiKey: settings.apiKey });
-  let currentCidr: string | null = null;
+  let currentCidr: string | { unavailable: string } | null = null;
   if (answers.access === 'my-ip' && state) {
     currentCidr = await detectPublicIp({ url: context.env.MBED_TSDB_IP_ECHO_URL || undefined, timeoutMs: 3000, fetch: netOf(context).fetch })
       .then((ip) => ip.cidr)
-      .catch(() => {
-        out.warn('could not find your public IP: the security group was not checked against it');
-        return null;
-      });
+      .catch((error: unknown) => ({ unavailable: (error as Error).message }));
   }
   const report = await stackStatus(ctx, { currentCidr });
   // Answers kept by a setup that stopped before changing anything are no stack yet.

@@ -37,7 +37,11 @@ export interface StatusReport {
   account: string;
   identity: string;
   exists: boolean;
+  /** Every check ran and passed. */
   healthy: boolean;
+  /** `unknown`: nothing failed, but a check could not run (`unknown` says which, and why). */
+  health: 'healthy' | 'needs attention' | 'unknown';
+  unknown: string[];
   rows: StatusRow[];
   connector: ConnectorStatus | { unavailable: string };
   data: DataSummary | { unavailable: string };
@@ -45,13 +49,16 @@ export interface StatusReport {
 
 const missing = (step: string, resource: string, note?: string): StatusRow => ({ step, resource, state: 'missing', ok: false, ...(note ? { note } : {}) });
 
-export async function stackStatus(ctx: StepContext, options: { currentCidr: string | null }): Promise<StatusReport> {
+/** `currentCidr`: this computer's address for the §3 check; unavailable when it could not be found; null: not checked (private). */
+export async function stackStatus(ctx: StepContext, options: { currentCidr: string | { unavailable: string } | null }): Promise<StatusReport> {
   const { names } = ctx;
   // Credentials that do not work are said first, in words, before anything is read.
   const who = await callerIdentity(ctx.aws);
   const [iam, ec2, rds, lambda, apigw] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.apiGateway()]);
   const found = await inventory(ctx);
   const has = (kind: string) => found.find((f) => f.kind === kind);
+  // Checks that could not run: the stack's health is then unknown, never "healthy".
+  const unknown: string[] = [];
 
   const rowChecks: Array<Promise<StatusRow>> = [
     (async () => {
@@ -82,9 +89,11 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (!db) return missing('§3 access', names.desktopSecurityGroup);
       if (ctx.answers.access !== 'my-ip') return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: 'private' };
       const admitted = (db.IpPermissions ?? []).flatMap((p) => [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)]);
-      if (options.currentCidr && !admitted.some((cidr) => cidr && cidrContains(cidr, options.currentCidr!))) {
-        return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'drifted', ok: false, note: `does not admit your current IP ${options.currentCidr}: run mbed-tsdb setup to update it` };
+      const current = options.currentCidr;
+      if (typeof current === 'string' && !admitted.some((cidr) => cidr && cidrContains(cidr, current))) {
+        return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'drifted', ok: false, note: `does not admit your current IP ${current}: run mbed-tsdb setup to update it` };
       }
+      if (current && typeof current === 'object') unknown.push(`§3 access: not checked against your public IP (${current.unavailable})`);
       const ours = (db.IpPermissions ?? []).some((p) => (p.IpRanges ?? []).concat(p.Ipv6Ranges ?? []).some((r) => r.Description === DESKTOP_RULE));
       return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: ours ? `3306 from ${admitted.filter(Boolean).join(', ')}` : undefined } as StatusRow;
     })(),
@@ -136,10 +145,11 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       rows.splice(at === -1 ? rows.length : at, 0, { step: '§4 table', resource: `${names.dbName}.${names.table}`, ...look.table });
     } catch (error) {
       data = { unavailable: describeError(error) };
+      unknown.push(`§4 table and data: ${data.unavailable}`);
     }
   }
 
-  let connector: StatusReport['connector'] = { unavailable: 'no Connector API key (MBED_CLOUD_SDK_API_KEY)' };
+  let connector: StatusReport['connector'] = { unavailable: 'no Connector API key: set MBED_CLOUD_SDK_API_KEY (in the environment or .env) to check it' };
   if (ctx.apiKey) {
     try {
       const saved = ctx.state.outputs?.connector as ConnectorOutput | undefined;
@@ -152,6 +162,9 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       connector = { unavailable: (error as Error).message };
     }
   }
+  if ('unavailable' in connector) unknown.push(`Connector: ${connector.unavailable}`);
+  const failing = !exists || rows.some((r) => !r.ok);
+  const health = failing ? 'needs attention' : unknown.length > 0 ? 'unknown' : 'healthy';
 
-  return { stack: ctx.stack, region: ctx.aws.region, account: who.account, identity: who.arn, exists, healthy: exists && rows.every((r) => r.ok), rows, connector, data };
+  return { stack: ctx.stack, region: ctx.aws.region, account: who.account, identity: who.arn, exists, healthy: health === 'healthy', health, unknown, rows, connector, data };
 }

@@ -13,13 +13,15 @@ const canRun = canStartMariaDb('the status tests');
 
 const STATUS_SCHEMA = {
   type: 'object',
-  required: ['stack', 'region', 'account', 'identity', 'exists', 'healthy', 'rows', 'connector', 'data'],
+  required: ['stack', 'region', 'account', 'identity', 'exists', 'healthy', 'health', 'unknown', 'rows', 'connector', 'data'],
   additionalProperties: false,
   properties: {
     stack: { type: 'string' },
     region: { type: 'string' },
     account: { type: 'string', pattern: '^[0-9]{12}$' },
     identity: { type: 'string', pattern: '^arn:' },
+    health: { enum: ['healthy', 'needs attention', 'unknown'] },
+    unknown: { type: 'array', items: { type: 'string' } },
     exists: { type: 'boolean' },
     healthy: { type: 'boolean' },
     rows: {
@@ -112,6 +114,7 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
   });
 
   const status = (extra: string[] = []) => world.cli(['status', '--region', 'us-west-2', ...extra], { env });
+  const envOf = () => env;
 
   it('is healthy after setup (exit 0), shows every step, the Connector and the data, and --json fits the schema', async () => {
     expect((await world.setup()).code).toBe(0);
@@ -191,6 +194,24 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     const drifted = await status();
     expect(drifted.code).toBe(1);
     expect(drifted.stdout).toContain('IAM database authentication is off');
+  });
+
+  // Issue #24.4: a Connector that could not be reached was "not checked" and the stack called
+  // healthy (exit 0). A check that could not run is unknown, says why, and is not exit 0.
+  it.each([
+    ['the Connector cannot be reached (a proxy that is down)', { HTTP_PROXY: 'http://127.0.0.1:1' }, /Connector: not checked \(.*proxy http:\/\/127\.0\.0\.1:1/],
+    ['there is no Connector API key', { MBED_CLOUD_SDK_API_KEY: '' }, /Connector: not checked \(no Connector API key/],
+    ['this computer’s public IP cannot be found', { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' }, /§3 access: not checked against your public IP \(/],
+  ])('is unknown, not healthy, when %s (exit 1)', async (_name, env, said) => {
+    expect((await world.setup()).code).toBe(0);
+    const run = await world.cli(['status'], { env: { ...envOf(), ...env } });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(said);
+    expect(run.stdout).toContain('Stack mbed-tsdb: health unknown');
+    expect(run.stdout).not.toContain('is healthy');
+    const json = JSON.parse((await world.cli(['status', '--json'], { env: { ...envOf(), ...env } })).stdout);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    expect(json).toMatchObject({ healthy: false, health: 'unknown', unknown: expect.arrayContaining([expect.stringMatching(/^(Connector|§3 access): /)]) });
   });
 
   it("lets chart read the stack's database with the saved settings, over TLS with the CA given to setup", async () => {
