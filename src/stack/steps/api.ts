@@ -21,8 +21,9 @@ import {
   type APIGatewayClient,
   type Method,
   type RestApi,
+  type Stage,
 } from '@aws-sdk/client-api-gateway';
-import { AddPermissionCommand, GetPolicyCommand, RemovePermissionCommand, ResourceConflictException, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, GetFunctionCommand, GetPolicyCommand, RemovePermissionCommand, ResourceConflictException, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { retry } from '../../util/wait.js';
 import type { Task } from '../../ui/progress.js';
 import { partitionOf } from '../../aws/partition.js';
@@ -63,17 +64,33 @@ async function findApi(apigw: APIGatewayClient, ctx: StepContext): Promise<RestA
  * another API (the API was made again); retried while the function is being created or updated
  * (ResourceConflictException, as Terraform's aws_lambda_permission retries).
  */
-async function ensurePermission(ctx: StepContext, fn: FunctionOutput, sourceArn: string, task: Task): Promise<void> {
+type Statement = { Sid?: string; Condition?: { ArnLike?: Record<string, string> } };
+
+/** The function's statement for this stack's API: `current` when it names this API's PUT /webhook. */
+async function permissionOf(ctx: StepContext, functionName: string, sourceArn: string): Promise<{ state: 'current' | 'missing' | 'other'; statementId: string }> {
   const lambda = await ctx.aws.lambda();
   const statementId = `mbed-tsdb-${ctx.stack}-put`;
-  let statements: Array<{ Sid?: string; Condition?: { ArnLike?: Record<string, string> } }> = [];
+  let statements: Statement[] = [];
   try {
-    statements = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))).Policy ?? '{}').Statement ?? [];
+    statements = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: functionName }))).Policy ?? '{}').Statement ?? [];
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const ours = statements.find((s) => s.Sid === statementId);
-  if (ours?.Condition?.ArnLike?.['AWS:SourceArn'] === sourceArn) return;
+  return { state: !ours ? 'missing' : ours.Condition?.ArnLike?.['AWS:SourceArn'] === sourceArn ? 'current' : 'other', statementId };
+}
+
+/** The SourceArn the permission names: this API's PUT /webhook, any stage. */
+function sourceArnOf(ctx: StepContext, functionArn: string, restApiId: string): string {
+  const region = ctx.aws.region;
+  return `arn:${partitionOf(region).partition}:execute-api:${region}:${functionArn.split(':')[4]}:${restApiId}/*/PUT/${ctx.names.apiResource}`;
+}
+
+async function ensurePermission(ctx: StepContext, fn: FunctionOutput, sourceArn: string, task: Task): Promise<void> {
+  const lambda = await ctx.aws.lambda();
+  const { state, statementId } = await permissionOf(ctx, fn.name, sourceArn);
+  if (state === 'current') return;
+  const ours = state === 'other';
   const whileUpdating = (error: unknown) =>
     error instanceof ResourceConflictException && /update is in progress|cannot be performed at this time/i.test(error.message) && 'waiting for the function to finish updating';
   const options = {
@@ -140,22 +157,79 @@ export function throttleDrift(stage: Parameters<typeof throttled>[0]): string | 
   return `${now}, not ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit}): run mbed-tsdb setup to set it`;
 }
 
+/** What of the API exists now: read-only, for the plan and for apply alike. */
+interface ApiLook {
+  api: RestApi | null;
+  /** The /webhook resource, and its methods. */
+  webhookId: string | undefined;
+  get: Method | null;
+  put: Method | null;
+  stage: Stage | undefined;
+}
+
+async function lookAtApi(apigw: APIGatewayClient, ctx: StepContext): Promise<ApiLook> {
+  const api = await findApi(apigw, ctx);
+  if (!api) return { api: null, webhookId: undefined, get: null, put: null, stage: undefined };
+  const resources = (await apigw.send(new GetResourcesCommand({ restApiId: api.id, limit: 500 }))).items ?? [];
+  const webhookId = resources.find((r) => r.path === `/${ctx.names.apiResource}`)?.id;
+  const [get, put, stage] = await Promise.all([
+    webhookId ? getMethod(apigw, api.id!, webhookId, 'GET') : null,
+    webhookId ? getMethod(apigw, api.id!, webhookId, 'PUT') : null,
+    apigw.send(new GetStageCommand({ restApiId: api.id, stageName: ctx.names.apiStage })).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return undefined;
+      throw error;
+    }),
+  ]);
+  return { api, webhookId, get, put, stage };
+}
+
+const getComplete = (get: Method | null) => Boolean(get?.methodIntegration && get.methodResponses?.['200'] && get.methodIntegration.integrationResponses?.['200']);
+const putWired = (put: Method | null, uri: string | null) => put?.methodIntegration?.type === 'AWS_PROXY' && put.methodIntegration.uri === uri;
+
+/**
+ * What apply would change, in words (empty: nothing). `uri`: the PUT integration the function
+ * needs (null when the function is yet to be made); `permission`: its statement for this API.
+ */
+export function apiChanges(look: ApiLook, uri: string | null, permission: 'current' | 'missing' | 'other'): string[] {
+  const changes: string[] = [];
+  if (!look.webhookId) changes.push('add /webhook');
+  if (!getComplete(look.get)) changes.push('add GET (mock)');
+  if (!putWired(look.put, uri)) changes.push('connect PUT to the function');
+  if (permission !== 'current') changes.push('let API Gateway invoke the function');
+  if (changes.some((c) => c !== 'let API Gateway invoke the function') || !look.stage) changes.push('deploy the stage');
+  if (!throttled(look.stage)) changes.push(`throttle at ${API_THROTTLE.rateLimit} requests/s`);
+  return changes;
+}
+
 export const apiStep: Step<ApiOutput> = {
   id: 'api',
   title: '§6 API Gateway',
   after: ['function'],
 
   async plan(ctx) {
-    const api = await findApi(await ctx.aws.apiGateway(), ctx);
+    const look = await lookAtApi(await ctx.aws.apiGateway(), ctx);
+    const api = look.api;
+    if (api) {
+      const fn = await (await ctx.aws.lambda()).send(new GetFunctionCommand({ FunctionName: ctx.names.function })).catch((error: unknown) => {
+        if (error instanceof ResourceNotFoundException) return null;
+        throw error;
+      });
+      const arn = fn?.Configuration?.FunctionArn;
+      const permission = arn ? (await permissionOf(ctx, ctx.names.function, sourceArnOf(ctx, arn, api.id!))).state : 'missing';
+      const changes = apiChanges(look, arn ? integrationUri(ctx.aws.region, arn) : null, permission);
+      return [
+        changes.length
+          ? { step: 'api', resource: `REST API ${ctx.names.api} (${api.id})`, action: 'update', detail: changes.join(', ') }
+          : { step: 'api', resource: `REST API ${ctx.names.api} (${api.id})`, action: 'keep', detail: `throttled at ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit})` },
+      ];
+    }
     return [
-      api
-        ? { step: 'api', resource: `REST API ${ctx.names.api} (${api.id})`, action: 'keep', detail: `throttled at ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit})` }
-        : {
+      {
             step: 'api',
             resource: `REST API ${ctx.names.api}`,
             action: 'create',
-            detail: `/${ctx.names.apiResource}: GET mock, PUT → function; stage ${ctx.names.apiStage}, throttled at ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit})`,
-          },
+        detail: `/${ctx.names.apiResource}: GET mock, PUT → function; stage ${ctx.names.apiStage}, throttled at ${API_THROTTLE.rateLimit} requests/s (burst ${API_THROTTLE.burstLimit})`,
+      },
     ];
   },
 
@@ -163,11 +237,11 @@ export const apiStep: Step<ApiOutput> = {
     const apigw = await ctx.aws.apiGateway();
     const fn = ctx.state.outputs!.function as FunctionOutput;
     const region = ctx.aws.region;
-    const account = fn.arn.split(':')[4]!;
     const task = ctx.progress.task(`API ${ctx.names.api}`, 'checking');
+    const look = await lookAtApi(apigw, ctx);
     let changed = false;
 
-    let api = await findApi(apigw, ctx);
+    let api = look.api;
     if (!api) {
       api = await apigw.send(
         new CreateRestApiCommand({
@@ -180,51 +254,42 @@ export const apiStep: Step<ApiOutput> = {
       changed = true;
     }
     const restApiId = api.id!;
-    const resources = (await apigw.send(new GetResourcesCommand({ restApiId, limit: 500 }))).items ?? [];
-    const root = resources.find((r) => r.path === '/')!;
-    let webhook = resources.find((r) => r.path === `/${ctx.names.apiResource}`);
-    if (!webhook) {
-      webhook = await apigw.send(new CreateResourceCommand({ restApiId, parentId: root.id, pathPart: ctx.names.apiResource }));
+    let resourceId = look.webhookId;
+    if (!resourceId) {
+      const root = ((await apigw.send(new GetResourcesCommand({ restApiId, limit: 500 }))).items ?? []).find((r) => r.path === '/')!;
+      resourceId = (await apigw.send(new CreateResourceCommand({ restApiId, parentId: root.id, pathPart: ctx.names.apiResource }))).id!;
       changed = true;
     }
-    const resourceId = webhook.id!;
 
     // Each part is checked on its own, so a run stopped between two of them is finished.
-    const get = await getMethod(apigw, restApiId, resourceId, 'GET');
-    if (!get) await apigw.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'GET', authorizationType: 'NONE' }));
-    if (!get?.methodIntegration) {
+    const get = look.get;
+    if (!getComplete(get)) {
       task.update('adding GET (mock)');
-      await apigw.send(
-        new PutIntegrationCommand({ restApiId, resourceId, httpMethod: 'GET', type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } }),
-      );
-    }
-    if (!get?.methodResponses?.['200']) {
-      await apigw.send(new PutMethodResponseCommand({ restApiId, resourceId, httpMethod: 'GET', statusCode: '200' }));
-    }
-    if (!get?.methodIntegration?.integrationResponses?.['200']) {
-      await apigw.send(new PutIntegrationResponseCommand({ restApiId, resourceId, httpMethod: 'GET', statusCode: '200', responseTemplates: { 'application/json': '' } }));
-    }
-    if (!get?.methodIntegration?.integrationResponses?.['200']) changed = true;
-    const uri = integrationUri(region, fn.arn);
-    const put = await getMethod(apigw, restApiId, resourceId, 'PUT');
-    if (!put) {
-      await apigw.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'PUT', authorizationType: 'NONE' }));
+      if (!get) await apigw.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'GET', authorizationType: 'NONE' }));
+      if (!get?.methodIntegration) {
+        await apigw.send(
+          new PutIntegrationCommand({ restApiId, resourceId, httpMethod: 'GET', type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } }),
+        );
+      }
+      if (!get?.methodResponses?.['200']) await apigw.send(new PutMethodResponseCommand({ restApiId, resourceId, httpMethod: 'GET', statusCode: '200' }));
+      if (!get?.methodIntegration?.integrationResponses?.['200']) {
+        await apigw.send(new PutIntegrationResponseCommand({ restApiId, resourceId, httpMethod: 'GET', statusCode: '200', responseTemplates: { 'application/json': '' } }));
+      }
       changed = true;
     }
-    if (put?.methodIntegration?.uri !== uri || put.methodIntegration.type !== 'AWS_PROXY') {
+    const uri = integrationUri(region, fn.arn);
+    if (!putWired(look.put, uri)) {
       task.update('connecting PUT to the function');
+      if (!look.put) await apigw.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'PUT', authorizationType: 'NONE' }));
       await apigw.send(new PutIntegrationCommand({ restApiId, resourceId, httpMethod: 'PUT', type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri }));
       changed = true;
     }
 
     // Lambda permission, scoped to this API's PUT /webhook on any stage.
-    await ensurePermission(ctx, fn, `arn:${partitionOf(region).partition}:execute-api:${region}:${account}:${restApiId}/*/PUT/${ctx.names.apiResource}`, task);
+    await ensurePermission(ctx, fn, sourceArnOf(ctx, fn.arn, restApiId), task);
 
     const stageName = ctx.names.apiStage;
-    let stage = await apigw.send(new GetStageCommand({ restApiId, stageName })).catch((error: unknown) => {
-      if (error instanceof NotFoundException) return undefined;
-      throw error;
-    });
+    let stage = look.api ? look.stage : undefined;
     if (changed || !stage) {
       task.update(`deploying to stage ${stageName}`);
       await apigw.send(new CreateDeploymentCommand({ restApiId, stageName, description: 'mbed-tsdb setup' }));

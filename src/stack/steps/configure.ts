@@ -4,7 +4,7 @@
 
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { Step, StepContext } from '../step.js';
-import type { DatabaseOutput } from './database.js';
+import { databaseEndpoint, type DatabaseOutput } from './database.js';
 import { baseEnvironment, checkEnvironmentSize, FUNCTION_TIMEOUT_SECONDS, waitUntilReady } from './function.js';
 
 export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Record<string, string> {
@@ -30,7 +30,15 @@ export const configureStep: Step<{ environment: 'database' }> = {
   after: ['function', 'database', 'table', 'db-access'],
 
   async plan(ctx) {
-    return [{ step: 'configure', resource: `environment of ${ctx.names.function}`, action: 'update', detail: `database host; logs in as ${ctx.names.dbWebhookUser} with IAM authentication, no password` }];
+    const resource = `environment of ${ctx.names.function}`;
+    const detail = `database host; logs in as ${ctx.names.dbWebhookUser} with IAM authentication, no password`;
+    // Kept only when the function already has what apply would give it.
+    const [current, endpoint] = await Promise.all([
+      (await ctx.aws.lambda()).send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function })).catch(() => null),
+      databaseEndpoint(ctx),
+    ]);
+    const wanted = endpoint && ctx.state.webhookSecret ? fullEnvironment(ctx, { ...endpoint, identifier: ctx.names.dbInstance, engine: ctx.answers.engine, resourceId: '' }) : null;
+    return [wanted && same(current?.Environment?.Variables, wanted) ? { step: 'configure', resource, action: 'keep', detail } : { step: 'configure', resource, action: 'update', detail }];
   },
 
   async apply(ctx) {

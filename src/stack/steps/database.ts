@@ -142,6 +142,14 @@ async function waitSettled(rds: RDSClient, ctx: StepContext, task: Task, first: 
   );
 }
 
+/** Where the stack's database answers now (the Aurora cluster's endpoint), or null when it has none yet. */
+export async function databaseEndpoint(ctx: StepContext): Promise<{ host: string; port: number } | null> {
+  const rds = await ctx.aws.rds();
+  if (ctx.answers.engine === 'aurora-mysql') return clusterEndpoint(await findCluster(rds, ctx).catch(() => null));
+  const instance = await findInstance(rds, ctx).catch(() => null);
+  return instance?.Endpoint?.Address ? { host: instance.Endpoint.Address, port: instance.Endpoint.Port ?? 3306 } : null;
+}
+
 export const databaseStep: Step<DatabaseOutput> = {
   id: 'database',
   title: '§2 database',

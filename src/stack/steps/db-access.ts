@@ -3,7 +3,8 @@
 // "Creating and using an IAM policy for IAM database access"). An inline policy: it names this
 // stack's database, and goes with the role.
 
-import { GetRolePolicyCommand, NoSuchEntityException, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, NoSuchEntityException, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { partitionOf } from '../../aws/partition.js';
 import type { Step, StepContext } from '../step.js';
 import type { DatabaseOutput } from './database.js';
@@ -30,6 +31,17 @@ export async function currentDbConnectPolicy(iam: IAMClient, role: string): Prom
   }
 }
 
+/** The ID rds-db:connect names for the stack's database as it exists now (null: not yet made). */
+async function databaseResourceId(ctx: StepContext): Promise<string | null> {
+  const rds = await ctx.aws.rds();
+  if (ctx.answers.engine === 'aurora-mysql') {
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ctx.names.dbCluster })).catch(() => null))?.DBClusters?.[0];
+    return cluster?.DbClusterResourceId ?? null;
+  }
+  const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ctx.names.dbInstance })).catch(() => null))?.DBInstances?.[0];
+  return instance?.DbiResourceId ?? null;
+}
+
 const sameDocument = (a: string | null, b: string) => a !== null && JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
 
 export const dbAccessStep: Step<{ policy: string; resource: string }> = {
@@ -39,11 +51,20 @@ export const dbAccessStep: Step<{ policy: string; resource: string }> = {
 
   async plan(ctx) {
     const resource = `policy ${DB_CONNECT_POLICY} of role ${ctx.names.role}`;
-    const current = await currentDbConnectPolicy(await ctx.aws.iam(), ctx.names.role).catch((error: unknown) => {
+    const detail = `rds-db:connect as ${ctx.names.dbWebhookUser} only`;
+    const iam = await ctx.aws.iam();
+    const current = await currentDbConnectPolicy(iam, ctx.names.role).catch((error: unknown) => {
       if (error instanceof NoSuchEntityException) return null;
       throw error;
     });
-    return [{ step: 'db-access', resource, action: current ? 'keep' : 'create', detail: `rds-db:connect as ${ctx.names.dbWebhookUser} only` }];
+    if (!current) return [{ step: 'db-access', resource, action: 'create', detail }];
+    // Kept only when it already names this database's resource ID, as apply would write it.
+    const [role, database] = await Promise.all([
+      iam.send(new GetRoleCommand({ RoleName: ctx.names.role })).catch(() => null),
+      databaseResourceId(ctx),
+    ]);
+    const wanted = role?.Role?.Arn && database ? dbConnectPolicy(dbConnectResource(ctx, role.Role.Arn.split(':')[4]!, database)) : null;
+    return [wanted && sameDocument(current, wanted) ? { step: 'db-access', resource, action: 'keep', detail } : { step: 'db-access', resource, action: 'update', detail: `${detail} (on this database)` }];
   },
 
   async apply(ctx) {

@@ -187,11 +187,15 @@ export const functionStep: Step<FunctionOutput> = {
   after: ['role', 'network', 'access'],
 
   async plan(ctx) {
-    const found = await findFunction(await ctx.aws.lambda(), ctx);
+    const [found, group] = await Promise.all([findFunction(await ctx.aws.lambda(), ctx), findLogGroup(await ctx.aws.logs(), ctx.names.logGroup)]);
     const pkg = await functionPackage(ctx.answers.dbCaPem);
     const resource = `Lambda function ${ctx.names.function}`;
     if (!found) return [{ step: 'function', resource, action: 'create', detail: `${pkg.runtime}, ${(pkg.zip.length / 1024).toFixed(0)} KB, log group kept ${LOG_RETENTION_DAYS} days` }];
-    return [found.CodeSha256 === pkg.sha256 ? { step: 'function', resource, action: 'keep', detail: 'code unchanged' } : { step: 'function', resource, action: 'update', detail: 'new code' }];
+    const changes = [
+      ...(found.CodeSha256 !== pkg.sha256 ? ['new code'] : []),
+      ...(!group ? [`make its log group (kept ${LOG_RETENTION_DAYS} days)`] : group.retentionInDays !== LOG_RETENTION_DAYS ? [`keep its logs ${LOG_RETENTION_DAYS} days`] : []),
+    ];
+    return [changes.length ? { step: 'function', resource, action: 'update', detail: changes.join(', ') } : { step: 'function', resource, action: 'keep', detail: 'code unchanged' }];
   },
 
   async apply(ctx) {
