@@ -14,10 +14,9 @@ import { readState } from '../stack/state.js';
 import { reachableUrl } from '../stack/step.js';
 import type { ApiOutput } from '../stack/steps/api.js';
 import { createProgress, shouldAnimate } from '../ui/progress.js';
-import { realSleep } from '../util/wait.js';
 import type { CommandContext } from './context.js';
 import { dataTarget } from './data-target.js';
-import { netOf, stateNotices } from './stack-context.js';
+import { commandSleep, interruptSignal, netOf, stateNotices } from './stack-context.js';
 
 interface Flags {
   devices: string;
@@ -65,7 +64,7 @@ export async function run(context: CommandContext): Promise<number> {
 
   const fetch = netOf(context).fetch;
   const now = hooks.now ?? Date.now;
-  const sleep = hooks.sleep ?? realSleep;
+  const sleep = commandSleep(context);
   const runId = randomBytes(4).toString('hex');
   const boards = simulatedDevices(devices);
   const progress = createProgress({ stream: context.stderr, animate: !hooks.sleep && shouldAnimate(context.stderr.isTTY, context.env), now });
@@ -86,7 +85,7 @@ export async function run(context: CommandContext): Promise<number> {
         method: 'PUT',
         headers: { 'content-type': 'application/json', ...(secret ? { [DEFAULT_SECRET_HEADER]: secret } : {}) },
         body,
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.any([AbortSignal.timeout(30_000), interruptSignal(context)]),
       });
       return { status: response.status, text: await response.text() };
     },

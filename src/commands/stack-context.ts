@@ -8,7 +8,7 @@ import type { StackState, StateNotices } from '../stack/state.js';
 import { createProgress, shouldAnimate, type Progress } from '../ui/progress.js';
 import { realSleep } from '../util/wait.js';
 import { UsageError } from '../errors.js';
-import { terminalPrompter, type Prompter } from '../ui/prompts.js';
+import { InterruptedError, terminalPrompter, type Prompter } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
 
 export interface StackContext extends StepContext {
@@ -38,12 +38,10 @@ export function stackContext(context: CommandContext, input: { region: string; s
   const { settings, out, hooks } = context;
   const now = hooks.now ?? Date.now;
   const abort = new AbortController();
-  const baseSleep = hooks.sleep ?? realSleep;
-  const sleep = async (ms: number) => {
-    abort.signal.throwIfAborted();
-    await baseSleep(ms);
-    abort.signal.throwIfAborted();
-  };
+  // Ctrl+C ends every wait at once (exit 130), wherever the command is waiting.
+  const interrupt = interruptSignal(context);
+  interrupt.addEventListener('abort', () => abort.abort(interrupt.reason), { once: true });
+  const sleep = interruptibleSleep(hooks.sleep ?? realSleep, abort.signal);
   return {
     stack: settings.stack,
     answers: input.answers,
@@ -68,12 +66,47 @@ export function stackContext(context: CommandContext, input: { region: string; s
   };
 }
 
-/** The command's questions: scripted in tests, the terminal otherwise (on stderr). */
+const interruptions = new WeakMap<CommandContext, AbortSignal>();
+
+/** Aborted on Ctrl+C, with InterruptedError as its reason (one per command). */
+export function interruptSignal(context: CommandContext): AbortSignal {
+  let signal = interruptions.get(context);
+  if (!signal) {
+    const abort = new AbortController();
+    void context.interrupted.then(() => abort.abort(new InterruptedError()));
+    interruptions.set(context, (signal = abort.signal));
+  }
+  return signal;
+}
+
+/** The command's sleep (the injected one in tests), ended at once by Ctrl+C: exit 130. */
+export function commandSleep(context: CommandContext): (ms: number) => Promise<void> {
+  return interruptibleSleep(context.hooks.sleep ?? realSleep, interruptSignal(context));
+}
+
+/** A sleep that ends as soon as `signal` aborts, throwing its reason (InterruptedError on Ctrl+C). */
+export function interruptibleSleep(sleep: (ms: number) => Promise<void>, signal: AbortSignal): (ms: number) => Promise<void> {
+  return async (ms) => {
+    signal.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  };
+}
+
 /** State files or folders others could read are reported as warnings. */
 export function stateNotices(context: CommandContext): StateNotices {
   return { warn: (message) => context.out.warn(message) };
 }
 
+/** The command's questions: scripted in tests, the terminal otherwise (on stderr). */
 export function promptsFor(context: CommandContext): Prompter {
   return context.hooks.prompter ?? terminalPrompter({ input: context.terminal.input ?? process.stdin, output: context.stderr as NodeJS.WritableStream });
 }

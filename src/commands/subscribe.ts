@@ -13,9 +13,8 @@ import { UsageError, UserFacingError } from '../errors.js';
 import { readOutcomes } from '../db/outcomes.js';
 import { readState, writeState, type StackState } from '../stack/state.js';
 import { pendingSubscriptions, type ConnectorOutput } from '../stack/steps/connector.js';
-import { realSleep } from '../util/wait.js';
 import type { CommandContext } from './context.js';
-import { connectorApiKey, promptsFor, stateNotices, netOf } from './stack-context.js';
+import { commandSleep, connectorApiKey, interruptSignal, netOf, promptsFor, stateNotices } from './stack-context.js';
 
 interface Flags {
   resource?: string[];
@@ -36,7 +35,7 @@ export async function run(context: CommandContext): Promise<number> {
   const savedHost = (state?.answers as { connectorHost?: string } | undefined)?.connectorHost;
   const host = chosenConnectorHost(flags.connectorHost, settings) ?? savedHost ?? settings.connectorHost;
   const apiKey = await connectorApiKey(context, promptsFor(context));
-  const client = new ConnectorClient({ host, apiKey, sleep: hooks.sleep ?? realSleep, fetch: netOf(context).fetch });
+  const client = new ConnectorClient({ host, apiKey, sleep: commandSleep(context), fetch: netOf(context).fetch, signal: interruptSignal(context) });
 
   const device = await resolveDevice(client, given);
   if (!device.registered && !flags.allowUnregistered && !flags.remove) {
@@ -68,7 +67,7 @@ export async function run(context: CommandContext): Promise<number> {
   if (flags.remove) {
     const recorded = [...(state?.rules ?? []), ...(saved?.rules ?? [])];
     const mine = pairs.filter((p) => recorded.some((r) => r.endpoint === p.endpoint && r.resource === p.resource));
-    const remover = patientRemover(hooks.sleep ?? realSleep);
+    const remover = patientRemover(commandSleep(context));
     await unsubscribeAll(client, pairs, mine, remover);
     if (remover.left.length > 0) {
       // Nothing is forgotten from the state: the same command finishes it later.

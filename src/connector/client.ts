@@ -16,6 +16,8 @@ export interface ConnectorOptions {
   /** Waits between retries; tests pass one that does not wait. */
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Ends a request in flight (Ctrl+C): its reason is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface Serialization {
@@ -243,9 +245,12 @@ export class ConnectorClient {
             },
             ...(body !== undefined ? { body } : {}),
             redirect: 'error',
-            signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+            signal: this.options.signal
+              ? AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), this.options.signal])
+              : AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
           });
         } catch (error) {
+          if (this.options.signal?.aborted) throw this.options.signal.reason;
           // The proxy's own words (refused, wants credentials) are the whole story: no retry.
           if (error instanceof ProxyError) throw error;
           throw new ConnectorError(`cannot reach the service at ${this.host}: ${(error as Error).message}`, 0, error);

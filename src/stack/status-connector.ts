@@ -31,7 +31,7 @@ export async function lookAtConnector(
   ourUrl: string | undefined,
   outcomes: Map<string, { status: number; error: string | null }> | null,
 ): Promise<{ connector: ConnectorStatus; rows: StatusRow[] }> {
-  const client = new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey!, sleep: ctx.sleep, ...(ctx.net ? { fetch: ctx.net.fetch } : {}) });
+  const client = new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey!, sleep: ctx.sleep, ...(ctx.net ? { fetch: ctx.net.fetch } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const callback = await client.getCallback();
   // Without the state file the secret is unknown: the URL alone says whether it is ours.
   const secretMatches = ctx.state.webhookSecret === undefined || callback?.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret;

@@ -401,6 +401,27 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(world.aws.rds.instances.size).toBe(1);
   });
 
+  it('stops within a second of Ctrl+C while it waits for the database to boot, with the state saved (exit 130)', async () => {
+    let stop!: () => void;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    let stoppedAt = 0;
+    const hooks = hooksOf(world);
+    const run = await world.setup([], {
+      hooks: {
+        // Virtual time until the database's first 15 s poll, real time from then on.
+        sleep: async (ms) => {
+          if (ms !== 15_000) return hooks.sleep(ms);
+          if (!stoppedAt) setTimeout(() => ((stoppedAt = Date.now()), stop()), 100);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+        },
+      },
+      interrupted,
+    });
+    expect(run.code).toBe(130);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    expect(readStateFile(world).webhookSecret).toEqual(expect.any(String));
+  });
+
   it.each([
     [['--engine', 'postgres'], "argument 'postgres' is invalid"],
     [['--cidr', '0.0.0.0/0'], 'opens the database to a large part of the internet'],

@@ -87,6 +87,26 @@ describe.skipIf(!hasDatabase)('mbed-tsdb simulate', () => {
     expect(JSON.parse(run.stdout).rows).toMatchObject({ rows: 500, missing: 0, duplicated: 0 });
   });
 
+  it('stops within a second of Ctrl+C while it backs off from a failing webhook (exit 130)', async () => {
+    await served.close();
+    served = await serveFunction(async () => ({ statusCode: 503, headers: {}, body: '{"message":"database unreachable"}' }));
+    let stop!: () => void;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    let stoppedAt = 0;
+    const run = await runCli(['simulate', '--url', served.url, '--secret', SECRET, '--rate', '1', '--duration', '1s'], {
+      hooks: {
+        sleep: (ms) => {
+          // In the back-off after the first failed request: Ctrl+C.
+          if (ms >= 1000 && !stoppedAt) setTimeout(() => ((stoppedAt = Date.now()), stop()), 100);
+          return new Promise((resolve) => setTimeout(resolve, ms));
+        },
+      },
+      interrupted,
+    });
+    expect(run.code).toBe(130);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+  });
+
   it('--legacy sends the older Connector’s items (no uid, timestamp, original-ep), and --verify counts by board', async () => {
     const { hooks } = virtualTime();
     const run = await runCli(['simulate', '--url', served.url, '--secret', SECRET, '--legacy', '--resource', '/3303/0/5700', '--rate', '5', '--duration', '2s', '--verify', '--db-url', dbUrl(), '--json'], { hooks });

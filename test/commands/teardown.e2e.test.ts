@@ -56,6 +56,28 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     expect(roleGone).toBeGreaterThan(lastGroup);
   });
 
+  // Issue #24.6: Ctrl+C during the wait for AWS to list what setup just made was ignored for
+  // the whole wait (~35 s left). Every wait stops within a second of it, with exit 130.
+  it('stops within a second of Ctrl+C while it waits for AWS to list what setup just made (exit 130)', async () => {
+    expect((await world.setup()).code).toBe(0);
+    let stop!: () => void;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    let stoppedAt = 0;
+    const run = await world.cli(['teardown', '--yes', '--region', 'us-west-2'], {
+      hooks: {
+        sleep: (ms) => {
+          setTimeout(() => ((stoppedAt = Date.now()), stop()), 100);
+          return new Promise((resolve) => setTimeout(resolve, ms));
+        },
+      },
+      interrupted,
+    });
+    expect(run.stderr).toContain('for AWS to list what setup just made');
+    expect(run.code).toBe(130);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    expect(world.aws.mutatingCalls().filter((c) => c.command.startsWith('Delete'))).toEqual([]);
+  });
+
   it('says what it deleted, one ✓ line per resource in the order they went, and lists them in --json', async () => {
     expect((await world.setup()).code).toBe(0);
     const apiId = [...world.aws.apigateway.apis.keys()][0]!;

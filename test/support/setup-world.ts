@@ -34,7 +34,7 @@ export interface World {
   /** Fake time and the way to the local API Gateway, for runs made by hand. */
   hooks: { sleep: (ms: number) => Promise<void>; now: () => number; reachable: (url: string) => string; random: () => number };
   /** Runs `mbed-tsdb setup --yes` with the world's flags, plus any given. */
-  setup(extra?: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']> }): Promise<CliRun>;
+  setup(extra?: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']>; interrupted?: Promise<void> }): Promise<CliRun>;
   cli(argv: string[], options?: { env?: Record<string, string>; hooks?: Partial<World['hooks']>; interrupted?: Promise<void> }): Promise<CliRun>;
   /** Rows in tsdb.events, as the administrator sees them. */
   rows(): Promise<Array<{ board: string; sensor: string; value: number }>>;

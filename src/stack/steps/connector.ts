@@ -61,7 +61,7 @@ export function connectorClient(ctx: StepContext): ConnectorClient {
   if (!ctx.apiKey) {
     throw new UserFacingError('no Connector API key: pass it in MBED_CLOUD_SDK_API_KEY (or .env), or run setup in a terminal to be asked', { code: 'NO_API_KEY' });
   }
-  return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep, ...(ctx.net ? { fetch: ctx.net.fetch } : {}) });
+  return new ConnectorClient({ host: ctx.answers.connectorHost, apiKey: ctx.apiKey, sleep: ctx.sleep, ...(ctx.net ? { fetch: ctx.net.fetch } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
 }
 
 /** The callback this stack registers: its URL, the secret header, and Izuma's serialization. */
