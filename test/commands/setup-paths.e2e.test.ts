@@ -1,5 +1,7 @@
 // setup's other paths on the fakes: private mode, Aurora, prompts, bad input, refusals, Ctrl+C.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -340,6 +342,28 @@ describe.skipIf(!canRun)('setup paths', () => {
     const teardown = await world.cli(['teardown', '--yes']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toContain('Teardown of stack mbed-tsdb in us-west-2, account 123456789012 as arn:aws:iam::123456789012:user/mbed-setup, deletes:');
+  });
+
+  // Issue #24.7: a re-run without network failed on the IP lookup although the stack's CIDR
+  // was saved. The saved answer is used; a detected change is offered on a terminal, never required.
+  it('keeps the saved address when a re-run cannot look it up, and follows a detected change', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const rerun = (echo: string) => world.cli(['setup', '--yes', '--db-ca', world.caFile], { env: { MBED_TSDB_IP_ECHO_URL: echo } });
+    const offline = await rerun('http://127.0.0.1:1/');
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stderr).toMatch(/could not detect your public IP address \(.*\): keeping 203\.0\.113\.7\/32, the address saved with the stack/i);
+    const group = () => [...world.aws.ec2.groups.values()].find((g) => g.name === 'desktop-RDS-access')!;
+    expect(JSON.stringify(group().rules)).toContain('203.0.113.7/32');
+    const echo = createServer((_req, res) => res.end('198.51.100.4\n'));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const moved = await rerun(`http://127.0.0.1:${(echo.address() as AddressInfo).port}/`);
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(JSON.stringify(group().rules)).toContain('198.51.100.4/32');
+      expect(JSON.stringify(group().rules)).not.toContain('203.0.113.7/32');
+    } finally {
+      echo.close();
+    }
   });
 
   it('changes nothing when the plan is declined', async () => {

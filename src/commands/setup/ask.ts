@@ -56,6 +56,11 @@ async function yourAddress(input: AskInput): Promise<string> {
   try {
     detected = await detectPublicIp({ url: input.ipEchoUrl, ...(input.fetch ? { fetch: input.fetch } : {}) });
   } catch (error) {
+    // A re-run without network keeps the stack's address: a lookup is an offer, never required.
+    if (input.saved.cidr && error instanceof UserFacingError) {
+      input.say?.(`Could not detect your public IP address (${error.message}): keeping ${input.saved.cidr}, the address saved with the stack (--cidr gives another)`);
+      return input.saved.cidr;
+    }
     if (!mode.interactive || !(error instanceof UserFacingError)) throw error;
     input.say?.(`Could not detect your public IP address: ${error.message}`);
     const typed = await mode.prompter.input({ message: 'Your public IPv4 address for the database security group (e.g. 203.0.113.7, or a block such as 203.0.113.0/24)', validate: addressCheck });
@@ -123,7 +128,8 @@ export async function askSetup(input: AskInput): Promise<Asked> {
 
   input.remember?.({ region, engine: first.engine, access: first.access });
 
-  // Looked up on every run (not saved): the address changes, and a re-run follows it.
+  // Looked up on every run: the address changes, and a re-run follows it (or keeps the saved one
+  // when the lookup fails).
   let cidr = checked.cidr;
   if (first.access === 'my-ip' && !cidr) cidr = await yourAddress(input);
 
