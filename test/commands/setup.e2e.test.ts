@@ -83,7 +83,7 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     const run = await world.cli(['setup', '--yes', '--dry-run', '--region', 'us-west-2', '--cidr', '198.51.100.1/32', '--endpoint', 'dev-2']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('dry run: nothing was changed');
-    expect(run.stderr).toContain('~ security group desktop-RDS-access');
+    expect(run.stderr).toContain('~ rules of desktop-RDS-access: TCP 3306 from 198.51.100.1/32 and from the function');
     expect(world.aws.mutatingCalls().slice(awsBefore)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { accessStep } from '../../src/stack/steps/access.js';
-import { databaseStep } from '../../src/stack/steps/database.js';
+import { accessRulesStep, accessStep } from '../../src/stack/steps/access.js';
+import { databaseReadyStep, databaseStep } from '../../src/stack/steps/database.js';
+import type { StepContext } from '../../src/stack/step.js';
 import { networkStep } from '../../src/stack/steps/network.js';
 import { ConflictError } from '../../src/stack/step.js';
 import { FakeAws } from '../support/aws-fake.js';
@@ -20,12 +21,19 @@ describe('§2 database step', () => {
     aws.clock = () => ctx.clock.now;
     ctx.state.outputs = { network: await networkStep.apply(ctx) };
     ctx.state.outputs.access = await accessStep.apply(ctx);
+    ctx.state.outputs['access-rules'] = await accessRulesStep.apply(ctx);
     return ctx;
+  };
+  /** Both §2 steps, as the engine runs them: asked for, then waited for. */
+  const applyDatabase = async (ctx: StepContext) => {
+    const requested = await databaseStep.apply(ctx);
+    ctx.state.outputs!.database = requested;
+    return { ...requested, ...(await databaseReadyStep.apply(ctx)) };
   };
 
   it('creates MySQL tsdb on the cheapest class, 20 GB encrypted, reachable from the desktop, and waits for it', async () => {
     const ctx = await ready();
-    const output = await databaseStep.apply(ctx);
+    const output = await applyDatabase(ctx);
     const [request] = aws.callsOf('CreateDBInstance');
     const access = ctx.state.outputs!.access as { databaseGroupId: string };
     expect(request).toEqual({
@@ -47,6 +55,8 @@ describe('§2 database step', () => {
     });
     expect(aws.callsOf('CreateDBSubnetGroup')[0]).toMatchObject({ DBSubnetGroupName: 'mbed-tsdb', SubnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'] });
     expect(output).toEqual({ identifier: 'tsdb', engine: 'mysql', host: 'tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com', port: 3306, resourceId: aws.rds.instances.get('tsdb')!.resourceId });
+    // The resource ID (for the role's login) was known before the boot: the first step did not wait.
+    expect(ctx.log()).toMatch(/✓ database tsdb: requested \(creating\)/);
     expect(aws.rds.instances.get('tsdb')!.resourceId).toMatch(/^db-[A-Z0-9]{26}$/);
     expect(ctx.clock.now).toBeGreaterThanOrEqual(300_000);
     expect(ctx.log()).toMatch(/… database tsdb: creating \(\d+s\)/);
@@ -67,7 +77,7 @@ describe('§2 database step', () => {
   it('takes the next cheapest class the region offers, and keeps a private database private', async () => {
     aws.rds.offeredClasses.delete('db.t4g.micro');
     const ctx = await ready({ access: 'private' });
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ DBInstanceClass: 'db.t3.micro', PubliclyAccessible: false });
     expect(ctx.state.database?.cidr).toBeUndefined();
   });
@@ -80,7 +90,7 @@ describe('§2 database step', () => {
     const ctx = await ready({ engine: 'aurora-mysql' });
     const plan = await databaseStep.plan(ctx);
     expect(plan[0]!.detail).toContain('Aurora MySQL 8.0.mysql_aurora.3.10.0 Serverless v2 (0–2 ACU, pauses when idle)');
-    const output = await databaseStep.apply(ctx);
+    const output = await applyDatabase(ctx);
     expect(aws.callsOf('CreateDBCluster')[0]).toMatchObject({
       DBClusterIdentifier: 'tsdb-cluster',
       Engine: 'aurora-mysql',
@@ -102,12 +112,12 @@ describe('§2 database step', () => {
   // database is `modifying` for a while, the change shown in PendingModifiedValues until applied.
   it.each(['mysql', 'aurora-mysql'] as const)('turns IAM authentication on for a %s database made before it was used, and waits until it applies', async (engine) => {
     const ctx = await ready({ engine });
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     const holder = engine === 'mysql' ? aws.rds.instances.get('tsdb')! : aws.rds.clusters.get('tsdb-cluster')!;
     holder.iamAuth = false;
     expect((await databaseStep.plan(ctx))[0]).toMatchObject({ action: 'update', detail: expect.stringContaining('turn on IAM database authentication') });
     const started = ctx.clock.now;
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     const modify = aws.callsOf(engine === 'mysql' ? 'ModifyDBInstance' : 'ModifyDBCluster');
     expect(modify).toEqual([{ [engine === 'mysql' ? 'DBInstanceIdentifier' : 'DBClusterIdentifier']: engine === 'mysql' ? 'tsdb' : 'tsdb-cluster', EnableIAMDatabaseAuthentication: true, ApplyImmediately: true }]);
     expect(holder.iamAuth).toBe(true);
@@ -115,7 +125,7 @@ describe('§2 database step', () => {
     expect(ctx.log()).toContain('turning on IAM database authentication');
     // …and once on, nothing more.
     const before = aws.mutatingCalls().length;
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     expect(aws.mutatingCalls()).toHaveLength(before);
   });
 
@@ -123,7 +133,7 @@ describe('§2 database step', () => {
     aws.rds.engineVersions = aws.rds.engineVersions.filter((v) => v.ServerlessV2FeaturesSupport?.MinCapacity !== 0);
     const ctx = await ready({ engine: 'aurora-mysql' });
     expect((await databaseStep.plan(ctx))[0]!.detail).toContain('0.5–2 ACU: no Aurora MySQL version in us-west-2 can pause at 0');
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     expect(aws.callsOf('CreateDBCluster')[0]).toMatchObject({ EngineVersion: '8.0.mysql_aurora.3.05.2', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 2 } });
   });
 
@@ -132,14 +142,14 @@ describe('§2 database step', () => {
     aws.crashOn({ at: 'CreateDBCluster', mode: 'after' });
     await expect(databaseStep.apply(ctx)).rejects.toThrow('simulated crash');
     aws.crashOn(null);
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     expect(aws.callsOf('CreateDBCluster')).toHaveLength(1);
     expect(aws.rds.clusters.size).toBe(1);
   });
 
   it('removes Aurora: the instance, then the cluster (waiting while it is deleting), then the subnet group', async () => {
     const ctx = await ready({ engine: 'aurora-mysql' });
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     await databaseStep.remove(ctx);
     expect(aws.rds.instances.size).toBe(0);
     expect(aws.rds.clusters.size).toBe(0);
@@ -150,7 +160,7 @@ describe('§2 database step', () => {
 
   it('finishes an Aurora removal stopped while the cluster was deleting, without deleting it twice', async () => {
     const ctx = await ready({ engine: 'aurora-mysql' });
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     aws.crashOn({ at: 'DeleteDBCluster', mode: 'after' });
     await expect(databaseStep.remove(ctx)).rejects.toThrow('simulated crash');
     aws.crashOn(null);
@@ -174,18 +184,18 @@ describe('§2 database step', () => {
 
   it('changes nothing when run again', async () => {
     const ctx = await ready();
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     const before = aws.mutatingCalls().length;
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     expect(aws.mutatingCalls()).toHaveLength(before);
     expect((await databaseStep.plan(ctx))[0]).toMatchObject({ action: 'keep' });
   });
 
   it('adopts its own instance whose password it cannot vouch for by setting the saved one', async () => {
     const first = await ready();
-    await databaseStep.apply(first);
+    await applyDatabase(first);
     const again = await ready();
-    await databaseStep.apply(again);
+    await applyDatabase(again);
     expect(aws.callsOf('ModifyDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', MasterUserPassword: PASSWORD, ApplyImmediately: true }]);
   });
 
@@ -199,7 +209,7 @@ describe('§2 database step', () => {
     aws.crashOn(null);
     // The run stopped before its state was saved: the new run cannot vouch for the password.
     const again = await ready();
-    await databaseStep.apply(again);
+    await applyDatabase(again);
     const modify = aws.calls.findIndex((c) => c.command === 'ModifyDBInstance');
     expect(modify).toBeGreaterThan(-1);
     const instance = aws.rds.instances.get('tsdb')!;
@@ -222,7 +232,7 @@ describe('§2 database step', () => {
 
   it('removes the instance (waiting until it is gone) and its subnet group', async () => {
     const ctx = await ready();
-    await databaseStep.apply(ctx);
+    await applyDatabase(ctx);
     await databaseStep.remove(ctx);
     expect(aws.callsOf('DeleteDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
     expect(aws.rds.instances.size).toBe(0);

@@ -98,7 +98,8 @@ describe('§5 function step', () => {
   it('gives the function the database settings once the database is there: its own user, IAM authentication, no password', async () => {
     const ctx = await ready();
     await functionStep.apply(ctx);
-    ctx.state.outputs!.database = { identifier: 'tsdb', engine: 'mysql', host: 'tsdb.x.rds.amazonaws.com', port: 3306, resourceId: 'db-ABC' };
+    ctx.state.outputs!.database = { identifier: 'tsdb', engine: 'mysql', resourceId: 'db-ABC' };
+    ctx.state.outputs!['database-ready'] = { host: 'tsdb.x.rds.amazonaws.com', port: 3306 };
     await configureStep.apply(ctx);
     expect(aws.lambda.functions.get('mbed_time_series_webhook')!.environment).toEqual({
       WEBHOOK_SECRET: 'secret-123',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { accessStep, DESKTOP_RULE, FUNCTION_RULE } from '../../src/stack/steps/access.js';
+import { accessRulesStep, accessStep, DESKTOP_RULE, FUNCTION_RULE } from '../../src/stack/steps/access.js';
+import type { StepContext } from '../../src/stack/step.js';
 import { networkStep } from '../../src/stack/steps/network.js';
 import { ConflictError } from '../../src/stack/step.js';
 import { FakeAws } from '../support/aws-fake.js';
@@ -46,18 +47,27 @@ describe('§3 access step', () => {
     return ctx;
   };
   const groupNamed = (name: string) => [...aws.ec2.groups.values()].find((g) => g.name === name)!;
+  /** Both §3 steps, as the engine runs them: the groups, then their rules. */
+  const applyAccess = async (ctx: StepContext) => {
+    ctx.state.outputs!.access = await accessStep.apply(ctx);
+    return { ...(ctx.state.outputs!.access as object), ...(await accessRulesStep.apply(ctx)) };
+  };
+  const planAccess = async (ctx: StepContext) => [...(await accessStep.plan(ctx)), ...(await accessRulesStep.plan(ctx))];
 
   it('creates desktop-RDS-access open on 3306 to the desktop /32 and the function group only', async () => {
     const ctx = await ready();
-    const plan = await accessStep.plan(ctx);
+    const plan = await planAccess(ctx);
     expect(plan.map((p) => [p.resource, p.action])).toEqual([
       ['security group mbed-tsdb-webhook', 'create'],
       ['security group desktop-RDS-access', 'create'],
+      ['rules of desktop-RDS-access', 'create'],
     ]);
-    const out = await accessStep.apply(ctx);
+    const out = await applyAccess(ctx);
     const db = groupNamed('desktop-RDS-access');
     const fn = groupNamed('mbed-tsdb-webhook');
     expect(out).toEqual({ databaseGroupId: db.id, functionGroupId: fn.id, cidr: '203.0.113.7/32' });
+    // The groups alone are the first step: the database and the function need only their IDs.
+    expect(aws.calls.findIndex((c) => c.command === 'AuthorizeSecurityGroupIngress')).toBeGreaterThan(aws.calls.map((c) => c.command).lastIndexOf('CreateSecurityGroup'));
     expect(aws.callsOf('CreateSecurityGroup')[1]).toEqual({
       GroupName: 'desktop-RDS-access',
       Description: 'A security group to access RDS from my desktop PC.',
@@ -74,22 +84,22 @@ describe('§3 access step', () => {
 
   it('changes nothing when run again', async () => {
     const ctx = await ready();
-    await accessStep.apply(ctx);
+    await applyAccess(ctx);
     const before = aws.mutatingCalls().length;
-    await accessStep.apply(ctx);
+    await applyAccess(ctx);
     expect(aws.mutatingCalls()).toHaveLength(before);
-    expect((await accessStep.plan(ctx)).map((p) => p.action)).toEqual(['keep', 'keep']);
+    expect((await planAccess(ctx)).map((p) => p.action)).toEqual(['keep', 'keep', 'keep']);
   });
 
   it('moves the desktop rule when the IP changes, leaving rules it did not make', async () => {
     const first = await ready();
-    await accessStep.apply(first);
+    await applyAccess(first);
     const db = groupNamed('desktop-RDS-access');
     db.rules.push({ IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'office' }] });
     const moved = await ready({ cidr: '192.0.2.44/32' });
     moved.clock.now = first.clock.now; // the same account, later
-    expect((await accessStep.plan(moved))[1]).toMatchObject({ action: 'update' });
-    await accessStep.apply(moved);
+    expect((await planAccess(moved))[2]).toMatchObject({ action: 'update' });
+    await applyAccess(moved);
     expect(db.rules.map((r) => r.IpRanges?.[0]?.CidrIp ?? 'function')).toEqual(['function', '198.51.100.0/24', '192.0.2.44/32']);
   });
 
@@ -100,13 +110,13 @@ describe('§3 access step', () => {
     ['198.51.100.77/32', '198.51.100.77/32'],
   ])('is quiet on a re-run after EC2 stored %s as %s', async (given, stored) => {
     const first = await ready({ cidr: given });
-    await accessStep.apply(first);
+    await applyAccess(first);
     expect(groupNamed('desktop-RDS-access').rules[1]!.IpRanges![0]!.CidrIp).toBe(stored);
     const again = await ready({ cidr: given });
     again.clock.now = first.clock.now;
     const before = aws.mutatingCalls().length;
-    expect((await accessStep.plan(again))[1]).toMatchObject({ action: 'keep' });
-    await accessStep.apply(again);
+    expect((await planAccess(again))[2]).toMatchObject({ action: 'keep' });
+    await applyAccess(again);
     expect(aws.mutatingCalls()).toHaveLength(before);
   });
 
@@ -114,7 +124,7 @@ describe('§3 access step', () => {
   // (InvalidGroup.NotFound; not listed). EC2 API reference, "Eventual consistency".
   it('waits for a new group to be known before adding its rules', async () => {
     const ctx = await ready();
-    await accessStep.apply(ctx);
+    await applyAccess(ctx);
     expect(aws.callsOf('AuthorizeSecurityGroupIngress').length).toBeGreaterThan(1);
     expect(groupNamed('desktop-RDS-access').rules).toHaveLength(2);
   });
@@ -124,13 +134,13 @@ describe('§3 access step', () => {
     aws.crashOn({ at: 'CreateSecurityGroup', mode: 'after' });
     await expect(accessStep.apply(ctx)).rejects.toThrow('simulated crash');
     aws.crashOn(null);
-    await accessStep.apply(ctx);
+    await applyAccess(ctx);
     expect([...aws.ec2.groups.values()].map((g) => g.name).sort()).toEqual(['desktop-RDS-access', 'mbed-tsdb-webhook']);
   });
 
   it('removes the stack’s groups when they come one to a page', async () => {
     const ctx = await ready();
-    await accessStep.apply(ctx);
+    await applyAccess(ctx);
     for (let i = 0; i < 3; i++) aws.ec2.groups.set(`sg-other${i}`, { id: `sg-other${i}`, name: `other-${i}`, vpcId: 'vpc-0default', description: 'x', tags: [], rules: [] });
     aws.pageSize = 1;
     ctx.clock.now += 60_000;
@@ -139,7 +149,7 @@ describe('§3 access step', () => {
   });
 
   it('opens nothing to the desktop in private mode', async () => {
-    await accessStep.apply(await ready({ access: 'private' }));
+    await applyAccess(await ready({ access: 'private' }));
     expect(groupNamed('desktop-RDS-access').rules).toHaveLength(1);
     expect(groupNamed('desktop-RDS-access').rules[0]!.UserIdGroupPairs).toEqual([{ GroupId: groupNamed('mbed-tsdb-webhook').id, Description: FUNCTION_RULE }]);
   });
@@ -155,7 +165,7 @@ describe('§3 access step', () => {
 
   it('removes both groups, the database one first (it refers to the other)', async () => {
     const ctx = await ready();
-    await accessStep.apply(ctx);
+    await applyAccess(ctx);
     await accessStep.remove(ctx);
     expect(aws.ec2.groups.size).toBe(0);
   });

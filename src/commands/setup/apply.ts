@@ -8,7 +8,7 @@ import { statePath, writeState, type StackState } from '../../stack/state.js';
 import type { SetupAnswers } from '../../stack/step.js';
 import type { ApiOutput } from '../../stack/steps/api.js';
 import type { ConnectorOutput, EndpointResult } from '../../stack/steps/connector.js';
-import type { DatabaseOutput } from '../../stack/steps/database.js';
+import type { DatabaseEndpoint } from '../../stack/steps/database.js';
 import { SETUP_STEPS } from '../../stack/steps/index.js';
 import { InterruptedError } from '../../ui/prompts.js';
 import type { CommandContext } from '../context.js';
@@ -58,14 +58,14 @@ export async function applySetup(context: CommandContext, ctx: StackContext, inp
     throw new InterruptedError();
   }
   const names = stackNames(settings.stack);
-  const outputs = state.outputs as { api: ApiOutput; database: DatabaseOutput; connector: ConnectorOutput };
+  const outputs = state.outputs as { api: ApiOutput; 'database-ready': DatabaseEndpoint; connector: ConnectorOutput };
   return {
     stack: settings.stack,
     region: input.region,
     webhookUrl: outputs.api.url,
     database: {
-      host: outputs.database.host,
-      port: outputs.database.port,
+      host: outputs['database-ready'].host,
+      port: outputs['database-ready'].port,
       name: names.dbName,
       table: names.table,
       user: names.dbUser,

@@ -1,5 +1,7 @@
 // Tutorial §3: who may reach the database. `desktop-RDS-access` admits TCP 3306 from the
-// desktop's address only (my-ip mode) and from the function's own security group.
+// desktop's address only (my-ip mode) and from the function's own security group. Two steps:
+// the groups (the database and the function need only their IDs), then their rules — EC2 knows
+// a new group only seconds after making it, and the database's boot need not wait for that.
 
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -16,7 +18,8 @@ import { UserFacingError } from '../../errors.js';
 import { canonicalCidr } from '../../net/public-ip.js';
 import { done, notYet, retry, waitFor, WaitTimeoutError } from '../../util/wait.js';
 import { TAG_STACK, tagMap } from '../naming.js';
-import { checkOwner, reportRemoved, type PlanItem, type Step, type StepContext } from '../step.js';
+import { checkOwner, reportRemoved, type Step, type StepContext } from '../step.js';
+import type { Task } from '../../ui/progress.js';
 import { networkStep, type NetworkOutput } from './network.js';
 
 export const DESKTOP_RULE = 'mbed-tsdb: desktop';
@@ -25,6 +28,10 @@ export const FUNCTION_RULE = 'mbed-tsdb: webhook function';
 export interface AccessOutput {
   databaseGroupId: string;
   functionGroupId: string;
+}
+
+export interface AccessRulesOutput {
+  /** The desktop's block the database admits (my-ip mode). */
   cidr: string | null;
 }
 
@@ -106,28 +113,18 @@ export const accessStep: Step<AccessOutput> = {
   async plan(ctx) {
     const ec2 = await ctx.aws.ec2();
     // Planning runs before the network step has: look the VPC up (read-only) here too.
-    const network = (ctx.state.outputs?.network as NetworkOutput | undefined) ?? (await networkStep.apply(ctx));
-    const items: PlanItem[] = [];
-    const vpcId = network.vpcId;
-    const fnGroup = vpcId ? await findGroup(ec2, ctx, ctx.names.functionSecurityGroup, vpcId) : null;
-    const dbGroup = vpcId ? await findGroup(ec2, ctx, ctx.names.desktopSecurityGroup, vpcId) : null;
-    items.push({ step: 'access', resource: `security group ${ctx.names.functionSecurityGroup}`, action: fnGroup ? 'keep' : 'create' });
-    const rules = diff(dbGroup, wantedRules(ctx, fnGroup?.GroupId ?? 'new'));
-    const cidr = ctx.answers.access === 'my-ip' ? ctx.answers.cidr : undefined;
-    items.push({
-      step: 'access',
-      resource: `security group ${ctx.names.desktopSecurityGroup}`,
-      action: !dbGroup ? 'create' : rules.add.length || rules.revoke.length ? 'update' : 'keep',
-      detail: cidr ? `TCP 3306 from ${cidr} and from the function` : 'TCP 3306 from the function only (private)',
-    });
-    return items;
+    const { vpcId } = (ctx.state.outputs?.network as NetworkOutput | undefined) ?? (await networkStep.apply(ctx));
+    const [fnGroup, dbGroup] = await Promise.all([findGroup(ec2, ctx, ctx.names.functionSecurityGroup, vpcId), findGroup(ec2, ctx, ctx.names.desktopSecurityGroup, vpcId)]);
+    return [
+      { step: 'access', resource: `security group ${ctx.names.functionSecurityGroup}`, action: fnGroup ? 'keep' : 'create' },
+      { step: 'access', resource: `security group ${ctx.names.desktopSecurityGroup}`, action: dbGroup ? 'keep' : 'create' },
+    ];
   },
 
   async apply(ctx) {
     const ec2 = await ctx.aws.ec2();
     const { vpcId } = ctx.state.outputs!.network as NetworkOutput;
     const task = ctx.progress.task('security groups', 'checking');
-    const propagation = { delay: { everyMs: 2_000 }, timeoutMs: EC2_PROPAGATION_MS, sleep: ctx.sleep, now: ctx.now, onWait: ({ status }: { status: string }) => task.update(status) };
     const ensure = async (name: string, description: string): Promise<SecurityGroup> => {
       const found = await findGroup(ec2, ctx, name, vpcId);
       if (found) return found;
@@ -147,49 +144,94 @@ export const accessStep: Step<AccessOutput> = {
         return waitFor(async () => {
           const group = await findGroup(ec2, ctx, name, vpcId);
           return group ? done(group) : notYet(`waiting for EC2 to list ${name}`);
-        }, { ...propagation, what: `security group ${name} to be listed` });
+        }, { ...propagation(ctx, task), what: `security group ${name} to be listed` });
       }
     };
     const fnGroup = await ensure(ctx.names.functionSecurityGroup, `mbed-tsdb ${ctx.stack}: the webhook function`);
     const dbGroup = await ensure(ctx.names.desktopSecurityGroup, 'A security group to access RDS from my desktop PC.');
-    const { add, revoke } = diff(dbGroup, wantedRules(ctx, fnGroup.GroupId!));
-    const known = { ...propagation, what: `security group ${ctx.names.desktopSecurityGroup} to be known`, shouldRetry: notYetKnown };
-    if (add.length) await retry(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: add })), known);
-    if (revoke.length) await retry(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: dbGroup.GroupId, IpPermissions: revoke })), known);
-    task.done(ctx.answers.access === 'my-ip' ? `3306 open to ${ctx.answers.cidr} and the function` : '3306 open to the function only');
-    return { databaseGroupId: dbGroup.GroupId!, functionGroupId: fnGroup.GroupId!, cidr: ctx.answers.access === 'my-ip' ? (ctx.answers.cidr ?? null) : null };
+    task.done(`${ctx.names.desktopSecurityGroup} ${dbGroup.GroupId}, ${ctx.names.functionSecurityGroup} ${fnGroup.GroupId}`);
+    return { databaseGroupId: dbGroup.GroupId!, functionGroupId: fnGroup.GroupId! };
   },
 
   async remove(ctx) {
-    const ec2 = await ctx.aws.ec2();
-    // Found by tag, in whatever VPC: teardown works without the state file.
-    const tagged = await taggedGroups(ec2, ctx.stack);
-    // The database's group refers to the function's, so it goes first.
-    const order = [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup];
-    const groups = tagged.filter((g) => order.includes(g.GroupName!)).sort((a, b) => order.indexOf(a.GroupName!) - order.indexOf(b.GroupName!));
-    for (const group of groups) {
-      const task = ctx.progress.task(`security group ${group.GroupName} (${group.GroupId})`, 'deleting');
-      // A VPC function's network interfaces outlive it by 20–45 minutes, and a database being
-      // deleted still holds its group: DependencyViolation until they are gone.
-      await retry(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })), {
-        what: `security group ${group.GroupName} to be free`,
-        delay: { baseMs: 15_000, maxMs: 60_000, random: ctx.random },
-        timeoutMs: ctx.waitLimitMs ?? 60 * 60_000,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        shouldRetry: (error) => (error as Error).name === 'DependencyViolation' && 'waiting for network interfaces and the database to let go of it',
-        onWait: ({ status }) => task.update(status),
-        onTimeout: 'timeout-error',
-      }).catch((error: unknown) => {
-        task.fail('still in use');
-        throw error instanceof WaitTimeoutError
-          ? new UserFacingError(
-              `security group ${group.GroupName} (${group.GroupId}) is still in use after the wait limit: run teardown again later (or with a longer --wait-minutes)`,
-              { code: 'WAIT_TIMEOUT', cause: error },
-            )
-          : error;
-      });
-      reportRemoved(ctx, `security group ${group.GroupName} (${group.GroupId})`, task);
-    }
+    await removeGroups(ctx);
   },
 };
+
+function propagation(ctx: StepContext, task: Task) {
+  return { delay: { everyMs: 2_000 }, timeoutMs: EC2_PROPAGATION_MS, sleep: ctx.sleep, now: ctx.now, onWait: ({ status }: { status: string }) => task.update(status) };
+}
+
+export const accessRulesStep: Step<AccessRulesOutput> = {
+  id: 'access-rules',
+  title: '§3 who may reach the database',
+  after: ['access'],
+
+  async plan(ctx) {
+    const ec2 = await ctx.aws.ec2();
+    const { vpcId } = (ctx.state.outputs?.network as NetworkOutput | undefined) ?? (await networkStep.apply(ctx));
+    const [fnGroup, dbGroup] = await Promise.all([findGroup(ec2, ctx, ctx.names.functionSecurityGroup, vpcId), findGroup(ec2, ctx, ctx.names.desktopSecurityGroup, vpcId)]);
+    const rules = diff(dbGroup, wantedRules(ctx, fnGroup?.GroupId ?? 'new'));
+    const cidr = ctx.answers.access === 'my-ip' ? ctx.answers.cidr : undefined;
+    return [
+      {
+        step: 'access-rules',
+        resource: `rules of ${ctx.names.desktopSecurityGroup}`,
+        action: !dbGroup ? 'create' : rules.add.length || rules.revoke.length ? 'update' : 'keep',
+        detail: cidr ? `TCP 3306 from ${cidr} and from the function` : 'TCP 3306 from the function only (private)',
+      },
+    ];
+  },
+
+  async apply(ctx) {
+    const ec2 = await ctx.aws.ec2();
+    const { databaseGroupId, functionGroupId } = ctx.state.outputs!.access as AccessOutput;
+    const task = ctx.progress.task(`rules of ${ctx.names.desktopSecurityGroup}`, 'checking');
+    const { vpcId } = ctx.state.outputs!.network as NetworkOutput;
+    const dbGroup = await findGroup(ec2, ctx, ctx.names.desktopSecurityGroup, vpcId);
+    const { add, revoke } = diff(dbGroup, wantedRules(ctx, functionGroupId));
+    const known = { ...propagation(ctx, task), what: `security group ${ctx.names.desktopSecurityGroup} to be known`, shouldRetry: notYetKnown };
+    if (add.length) await retry(() => ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: databaseGroupId, IpPermissions: add })), known);
+    if (revoke.length) await retry(() => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: databaseGroupId, IpPermissions: revoke })), known);
+    task.done(ctx.answers.access === 'my-ip' ? `3306 open to ${ctx.answers.cidr} and the function` : '3306 open to the function only');
+    return { cidr: ctx.answers.access === 'my-ip' ? (ctx.answers.cidr ?? null) : null };
+  },
+
+  async remove() {
+    // The rules go with their groups.
+  },
+};
+
+/** The stack's groups, found by tag in whatever VPC (teardown works without the state file). */
+async function removeGroups(ctx: StepContext): Promise<void> {
+  const ec2 = await ctx.aws.ec2();
+  // Found by tag, in whatever VPC: teardown works without the state file.
+  const tagged = await taggedGroups(ec2, ctx.stack);
+  // The database's group refers to the function's, so it goes first.
+  const order = [ctx.names.desktopSecurityGroup, ctx.names.functionSecurityGroup];
+  const groups = tagged.filter((g) => order.includes(g.GroupName!)).sort((a, b) => order.indexOf(a.GroupName!) - order.indexOf(b.GroupName!));
+  for (const group of groups) {
+    const task = ctx.progress.task(`security group ${group.GroupName} (${group.GroupId})`, 'deleting');
+    // A VPC function's network interfaces outlive it by 20–45 minutes, and a database being
+    // deleted still holds its group: DependencyViolation until they are gone.
+    await retry(() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId })), {
+      what: `security group ${group.GroupName} to be free`,
+      delay: { baseMs: 15_000, maxMs: 60_000, random: ctx.random },
+      timeoutMs: ctx.waitLimitMs ?? 60 * 60_000,
+      sleep: ctx.sleep,
+      now: ctx.now,
+      shouldRetry: (error) => (error as Error).name === 'DependencyViolation' && 'waiting for network interfaces and the database to let go of it',
+      onWait: ({ status }) => task.update(status),
+      onTimeout: 'timeout-error',
+    }).catch((error: unknown) => {
+      task.fail('still in use');
+      throw error instanceof WaitTimeoutError
+        ? new UserFacingError(
+            `security group ${group.GroupName} (${group.GroupId}) is still in use after the wait limit: run teardown again later (or with a longer --wait-minutes)`,
+            { code: 'WAIT_TIMEOUT', cause: error },
+          )
+        : error;
+    });
+    reportRemoved(ctx, `security group ${group.GroupName} (${group.GroupId})`, task);
+  }
+}

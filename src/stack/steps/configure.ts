@@ -4,10 +4,10 @@
 
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { Step, StepContext } from '../step.js';
-import { databaseEndpoint, type DatabaseOutput } from './database.js';
+import { databaseEndpoint, type DatabaseEndpoint } from './database.js';
 import { baseEnvironment, checkEnvironmentSize, FUNCTION_TIMEOUT_SECONDS, waitUntilReady } from './function.js';
 
-export function fullEnvironment(ctx: StepContext, database: DatabaseOutput): Record<string, string> {
+export function fullEnvironment(ctx: StepContext, database: DatabaseEndpoint): Record<string, string> {
   return {
     ...baseEnvironment(ctx),
     DB_HOST: database.host,
@@ -27,7 +27,7 @@ function same(a: Record<string, string> | undefined, b: Record<string, string>):
 export const configureStep: Step<{ environment: 'database' }> = {
   id: 'configure',
   title: '§5 function ← database settings',
-  after: ['function', 'database', 'table', 'db-access'],
+  after: ['function', 'database-ready', 'table', 'db-access'],
 
   async plan(ctx) {
     const resource = `environment of ${ctx.names.function}`;
@@ -37,13 +37,13 @@ export const configureStep: Step<{ environment: 'database' }> = {
       (await ctx.aws.lambda()).send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function })).catch(() => null),
       databaseEndpoint(ctx),
     ]);
-    const wanted = endpoint && ctx.state.webhookSecret ? fullEnvironment(ctx, { ...endpoint, identifier: ctx.names.dbInstance, engine: ctx.answers.engine, resourceId: '' }) : null;
+    const wanted = endpoint && ctx.state.webhookSecret ? fullEnvironment(ctx, endpoint) : null;
     return [wanted && same(current?.Environment?.Variables, wanted) ? { step: 'configure', resource, action: 'keep', detail } : { step: 'configure', resource, action: 'update', detail }];
   },
 
   async apply(ctx) {
     const lambda = await ctx.aws.lambda();
-    const wanted = checkEnvironmentSize(fullEnvironment(ctx, ctx.state.outputs!.database as DatabaseOutput));
+    const wanted = checkEnvironmentSize(fullEnvironment(ctx, ctx.state.outputs!['database-ready'] as DatabaseEndpoint));
     const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
     if (!same(current.Environment?.Variables, wanted)) {
       const task = ctx.progress.task(`function ${ctx.names.function}`, 'connecting it to the database');

@@ -1,6 +1,7 @@
 // Tutorial §2: the database `tsdb`. MySQL on the cheapest small class the region offers
 // (20 GB, encrypted), or Aurora MySQL Serverless v2 that can scale to zero. It takes minutes
-// to boot, so the engine starts it early and only what needs it waits here. Every wait —
+// to boot, so it is two steps: `database` asks for it (its resource ID is known at once, for the
+// role's login), `database-ready` waits for it, and only what needs it waits on that. Every wait —
 // booting, a password reset, deleting — is bounded and shows progress.
 
 import {
@@ -44,13 +45,18 @@ export const BOOT_LIMIT_MS = 60 * 60_000;
 /** RDS deletes a small instance, and an Aurora cluster, in minutes; an hour means something is wrong. */
 export const DELETE_LIMIT_MS = 60 * 60_000;
 
+/** The database as requested: known before it has booted. */
 export interface DatabaseOutput {
   identifier: string;
   engine: 'mysql' | 'aurora-mysql';
-  host: string;
-  port: number;
   /** What rds-db:connect names: DbiResourceId, or the Aurora cluster's DbClusterResourceId. */
   resourceId: string;
+}
+
+/** Where the booted database answers (the Aurora cluster's endpoint). */
+export interface DatabaseEndpoint {
+  host: string;
+  port: number;
 }
 
 const tagList = (ctx: StepContext) => Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value }));
@@ -143,7 +149,7 @@ async function waitSettled(rds: RDSClient, ctx: StepContext, task: Task, first: 
 }
 
 /** Where the stack's database answers now (the Aurora cluster's endpoint), or null when it has none yet. */
-export async function databaseEndpoint(ctx: StepContext): Promise<{ host: string; port: number } | null> {
+export async function databaseEndpoint(ctx: StepContext): Promise<DatabaseEndpoint | null> {
   const rds = await ctx.aws.rds();
   if (ctx.answers.engine === 'aurora-mysql') return clusterEndpoint(await findCluster(rds, ctx).catch(() => null));
   const instance = await findInstance(rds, ctx).catch(() => null);
@@ -263,34 +269,20 @@ export const databaseStep: Step<DatabaseOutput> = {
     }
 
     // A database made before mbed-tsdb used IAM authentication: turned on (minutes of `modifying`).
-    let available = await waitSettled(rds, ctx, task, instance);
     const aurora = ctx.answers.engine === 'aurora-mysql';
-    if (iamAuthState(iamHolder(ctx, available, aurora ? await findCluster(rds, ctx) : null)) === 'off') {
+    instance ??= await findInstance(rds, ctx);
+    let cluster = aurora ? await findCluster(rds, ctx) : null;
+    if (iamAuthState(iamHolder(ctx, instance, cluster)) === 'off') {
+      instance = await waitSettled(rds, ctx, task, instance);
       task.update('turning on IAM database authentication');
       await turnOnIamAuth(rds, ctx, BOOT_LIMIT_MS, POLL_MS);
-      available = await waitSettled(rds, ctx, task, null);
+      cluster = aurora ? await findCluster(rds, ctx) : null;
     }
-    const cluster = aurora ? await findCluster(rds, ctx) : null;
-    const endpoint = aurora
-      ? clusterEndpoint(cluster)
-      : available.Endpoint?.Address
-        ? { host: available.Endpoint.Address, port: available.Endpoint.Port ?? 3306 }
-        : null;
-    if (!endpoint) throw new UserFacingError(`the database ${ctx.names.dbInstance} is available but has no endpoint yet; run setup again`, { code: 'WAIT_TIMEOUT' });
-    const resourceId = resourceIdOf(ctx, available, cluster);
+    // Known as soon as RDS accepts the request: the role's login (rds-db:connect) need not wait for the boot.
+    const resourceId = resourceIdOf(ctx, instance, cluster);
     if (!resourceId) throw new UserFacingError(`RDS did not say the resource ID of ${ctx.names.dbInstance}; run setup again`, { code: 'AWS_ERROR' });
-    ctx.state.database = {
-      ...ctx.state.database!,
-      host: endpoint.host,
-      port: endpoint.port,
-      user: ctx.names.dbUser,
-      name: ctx.names.dbName,
-      table: ctx.names.table,
-      access: ctx.answers.access,
-      ...(publicly && ctx.answers.cidr ? { cidr: ctx.answers.cidr } : {}),
-    };
-    task.done(`available at ${endpoint.host}:${endpoint.port}`);
-    return { identifier: ctx.names.dbInstance, engine: ctx.answers.engine, host: endpoint.host, port: endpoint.port, resourceId };
+    task.done(instance?.DBInstanceStatus === 'available' ? 'available' : `requested (${instance?.DBInstanceStatus ?? 'creating'}); it boots while the rest is made`);
+    return { identifier: ctx.names.dbInstance, engine: ctx.answers.engine, resourceId };
   },
 
   async remove(ctx) {
@@ -371,5 +363,45 @@ export const databaseStep: Step<DatabaseOutput> = {
         if (!(error instanceof DBSubnetGroupNotFoundFault)) throw error;
       },
     );
+  },
+};
+
+/** §2, continued: waits (minutes, with progress) until the database answers, and records where. */
+export const databaseReadyStep: Step<DatabaseEndpoint> = {
+  id: 'database-ready',
+  title: '§2 database available',
+  after: ['database'],
+
+  async plan() {
+    return [];
+  },
+
+  async apply(ctx) {
+    const rds = await ctx.aws.rds();
+    const task = ctx.progress.task(`database ${ctx.names.dbInstance}`, 'waiting until it is available');
+    const available = await waitSettled(rds, ctx, task, null);
+    const endpoint =
+      ctx.answers.engine === 'aurora-mysql'
+        ? clusterEndpoint(await findCluster(rds, ctx))
+        : available.Endpoint?.Address
+          ? { host: available.Endpoint.Address, port: available.Endpoint.Port ?? 3306 }
+          : null;
+    if (!endpoint) throw new UserFacingError(`the database ${ctx.names.dbInstance} is available but has no endpoint yet; run setup again`, { code: 'WAIT_TIMEOUT' });
+    ctx.state.database = {
+      ...ctx.state.database!,
+      host: endpoint.host,
+      port: endpoint.port,
+      user: ctx.names.dbUser,
+      name: ctx.names.dbName,
+      table: ctx.names.table,
+      access: ctx.answers.access,
+      ...(ctx.answers.access === 'my-ip' && ctx.answers.cidr ? { cidr: ctx.answers.cidr } : {}),
+    };
+    task.done(`available at ${endpoint.host}:${endpoint.port}`);
+    return endpoint;
+  },
+
+  async remove() {
+    // Goes with the database.
   },
 };

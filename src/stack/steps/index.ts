@@ -1,10 +1,10 @@
 // Every step, in the tutorial's order; the engine runs them as their dependencies allow.
 import type { Step } from '../step.js';
-import { accessStep } from './access.js';
+import { accessRulesStep, accessStep } from './access.js';
 import { apiStep } from './api.js';
 import { configureStep } from './configure.js';
 import { connectorStep } from './connector.js';
-import { databaseStep } from './database.js';
+import { databaseReadyStep, databaseStep } from './database.js';
 import { dbAccessStep } from './db-access.js';
 import { functionStep } from './function.js';
 import { networkStep } from './network.js';
@@ -17,8 +17,10 @@ export const SETUP_STEPS: Step[] = [
   roleStep,
   networkStep,
   databaseStep,
+  databaseReadyStep,
   dbAccessStep,
   accessStep,
+  accessRulesStep,
   tableStep,
   functionStep,
   configureStep,

@@ -91,7 +91,7 @@ export async function invokeAsMaster(ctx: StepContext, task: Task, command: 'mig
 export const tableStep: Step<TableOutput> = {
   id: 'table',
   title: '§4 events table',
-  after: ['function', 'database'],
+  after: ['function', 'database-ready', 'access-rules'],
 
   async plan(ctx) {
     return [

@@ -23,6 +23,7 @@ describe('planSetup', () => {
       'create policy mbed-tsdb-db-connect of role mbed_time_series_database',
       'create security group mbed-tsdb-webhook',
       'create security group desktop-RDS-access',
+      'create rules of desktop-RDS-access',
       'create table tsdb.events',
       'update database user tsdb_webhook',
       'create Lambda function mbed_time_series_webhook',

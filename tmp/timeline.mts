@@ -1,0 +1,17 @@
+import { startWorld } from '/work/main/test/support/setup-world.js';
+import { VirtualClock } from '/work/main/test/support/virtual-clock.js';
+const world = await startWorld();
+const clock = new VirtualClock();
+world.aws.clock = () => clock.now;
+const log: string[] = [];
+let n = 0;
+world.aws.latency = async () => { await clock.sleep(100); };
+const origPush = world.aws.calls.push.bind(world.aws.calls);
+(world.aws.calls as any).push = (c: any) => { log.push(`${(clock.now/1000).toFixed(1)} ${c.service}:${c.command}`); return origPush(c); };
+Object.assign(world.aws.rds, { bootMs: 300_000 });
+Object.assign(world.aws.lambda, { activeMs: 60_000, roleDelayMs: 10_000, updateMs: 5_000 });
+const sleeps: string[] = [];
+const run = await clock.run(world.setup([], { hooks: { sleep: (ms) => { sleeps.push(`${(clock.now/1000).toFixed(1)} sleep ${ms}`); return clock.sleep(ms); }, now: () => clock.now } }));
+console.log(run.code, clock.now);
+console.log([...log, ...sleeps].sort((a,b)=>parseFloat(a)-parseFloat(b)).join('\n'));
+await world.close();
