@@ -94,7 +94,29 @@ export const COMMAND_ACTIONS = {
   },
 } as const satisfies Record<string, Record<string, readonly string[]>>;
 
+/**
+ * Actions a command needs only when a parameter is given (the Service Authorization Reference's
+ * dependent actions): deleting a database with a final snapshot creates that snapshot, which
+ * AWS authorizes separately since 2024 — without it a least-privilege teardown stopped half-way.
+ */
+export const PARAMETER_ACTIONS: Record<string, Record<string, Record<string, readonly string[]>>> = {
+  rds: {
+    DeleteDBInstance: { FinalDBSnapshotIdentifier: ['rds:CreateDBSnapshot'] },
+    DeleteDBCluster: { FinalDBSnapshotIdentifier: ['rds:CreateDBClusterSnapshot'] },
+  },
+};
+
 export type ClientName = keyof typeof COMMAND_ACTIONS;
+
+/** Every IAM action one call needs: the command's, and those its given parameters imply. */
+export function actionsForCall(client: string, command: string, input: Record<string, unknown>): readonly string[] | undefined {
+  const base = actionsFor(client, command);
+  if (!base) return undefined;
+  const implied = Object.entries(PARAMETER_ACTIONS[client]?.[command.replace(/Command$/, '')] ?? {})
+    .filter(([parameter]) => input[parameter] !== undefined)
+    .flatMap(([, actions]) => actions);
+  return [...base, ...implied];
+}
 
 /** The IAM actions a command needs, or undefined for a command not in the table. */
 export function actionsFor(client: string, command: string): readonly string[] | undefined {
@@ -226,6 +248,13 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
           'rds:DeleteDBSubnetGroup',
         ],
         Resource: [`arn:${p}:rds:*:*:db:tsdb*`, `arn:${p}:rds:*:*:cluster:tsdb*`, `arn:${p}:rds:*:*:subgrp:mbed-tsdb*`],
+      },
+      {
+        // teardown --final-snapshot: the snapshot deleting the database makes, under any name given.
+        Sid: 'FinalSnapshots',
+        Effect: 'Allow',
+        Action: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot'],
+        Resource: [`arn:${p}:rds:*:*:db:tsdb*`, `arn:${p}:rds:*:*:cluster:tsdb*`, `arn:${p}:rds:*:*:snapshot:*`, `arn:${p}:rds:*:*:cluster-snapshot:*`],
       },
       {
         // A new database uses the region's default option and parameter groups.

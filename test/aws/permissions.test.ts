@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_ACTIONS, actionsFor, grants, leastPrivilegePolicy } from '../../src/aws/permissions.js';
+import { COMMAND_ACTIONS, PARAMETER_ACTIONS, actionsFor, actionsForCall, grants, leastPrivilegePolicy } from '../../src/aws/permissions.js';
 
 const root = join(import.meta.dirname, '..', '..', 'src');
 
@@ -49,6 +49,23 @@ describe('the least-privilege policy', () => {
   it('grants every one of those actions', () => {
     const needed = [...new Set(used.flatMap((u) => actionsFor(u.client, u.command) ?? []))];
     expect(needed.filter((action) => !grants(policy, action))).toEqual([]);
+  });
+
+  // A parameter can need an action of its own (the Service Authorization Reference's dependent
+  // actions): a final snapshot on delete needs rds:CreateDBSnapshot / rds:CreateDBClusterSnapshot.
+  it('knows what the parameters the code passes imply, and grants it', () => {
+    const code = sources(root).map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect(actionsForCall('rds', 'DeleteDBInstance', { FinalDBSnapshotIdentifier: 'x' })).toContain('rds:CreateDBSnapshot');
+    expect(actionsForCall('rds', 'DeleteDBCluster', { FinalDBSnapshotIdentifier: 'x' })).toContain('rds:CreateDBClusterSnapshot');
+    expect(actionsForCall('rds', 'DeleteDBInstance', { SkipFinalSnapshot: true })).toEqual(['rds:DeleteDBInstance']);
+    for (const [client, commands] of Object.entries(PARAMETER_ACTIONS)) {
+      for (const [command, parameters] of Object.entries(commands)) {
+        for (const [parameter, actions] of Object.entries(parameters)) {
+          expect(code, `${client} ${command} ${parameter}`).toContain(parameter);
+          for (const action of actions) expect(grants(policy, action), action).toBe(true);
+        }
+      }
+    }
   });
 
   it('lists no command the code no longer sends', () => {

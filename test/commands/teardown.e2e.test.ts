@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
 import { scriptedPrompter } from '../../src/ui/prompts.js';
+import { leastPrivilegePolicy } from '../../src/aws/permissions.js';
 import { runCli } from '../support/cli.js';
 import type { CrashMode } from '../support/aws-fake.js';
 
@@ -140,6 +141,19 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     expect(account.subscriptions.get('dev-1')?.size ?? 0).toBe(0);
     expect(account.preSubscriptions).toEqual([]);
     expect(existsSync(join(world.stateDir, 'mbed-tsdb.json'))).toBe(false);
+  });
+
+  // Since AWS's 2024 change, deleting with a final snapshot needs rds:CreateDBSnapshot (an
+  // instance) or rds:CreateDBClusterSnapshot (Aurora) on the snapshot: the Service Authorization
+  // Reference lists them as DeleteDBInstance's and DeleteDBCluster's dependent actions. The fake
+  // refuses every action the caller's one policy does not grant, those parameters imply included.
+  it.each(['mysql', 'aurora-mysql'])('%s: a user with exactly `mbed-tsdb policy` sets up, and tears down keeping a final snapshot', async (engine) => {
+    world.aws.allowedBy = leastPrivilegePolicy('us-west-2');
+    expect((await world.setup(['--engine', engine])).code).toBe(0);
+    const run = await teardown(['--final-snapshot', 'keep-me']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(leftovers(world)).toEqual([]);
+    expect(world.aws.callsOf(engine === 'mysql' ? 'DeleteDBInstance' : 'DeleteDBCluster')[0]).toMatchObject({ FinalDBSnapshotIdentifier: 'keep-me' });
   });
 
   it('keeps a final snapshot when asked, and leaves a callback that points elsewhere', async () => {

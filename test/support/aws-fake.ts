@@ -5,7 +5,7 @@
 // before AWS acts or after it acted with the answer lost. One module per service: ./aws-fake/.
 
 import type { Tag } from '@aws-sdk/client-iam';
-import { actionsFor } from '../../src/aws/permissions.js';
+import { actionsForCall, grants, type PolicyDocument } from '../../src/aws/permissions.js';
 import type { IpPermission, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
 import type { Tag as RdsTag } from '@aws-sdk/client-rds';
 import { installApiGateway } from './aws-fake/apigateway.js';
@@ -235,6 +235,8 @@ export class FakeAws {
    * it ("User: … is not authorized to perform: lambda:ListTags on resource: …").
    */
   readonly denied = new Set<string>();
+  /** The caller's only policy, when set: an action it does not grant is refused (by action, not resource). */
+  allowedBy: PolicyDocument | null = null;
   /**
    * The credential chain's trouble, before any request leaves: none found (the SDK's
    * CredentialsProviderError), or expired (STS's ExpiredToken, which every service answers).
@@ -359,6 +361,8 @@ export class FakeAws {
     this.apigateway.apis.clear();
     this.apigateway.lastDeleteAt = -Infinity;
     this.credentials = 'valid';
+    this.allowedBy = null;
+    this.denied.clear();
   }
 
   mutatingCalls(): AwsCall[] {
@@ -428,8 +432,10 @@ export class FakeAws {
       if (this.credentials === 'expired') {
         throw Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 } });
       }
-      const action = actionsFor(CLIENT_OF_FAKE[spec.service] ?? spec.service, spec.name)?.[0];
-      if (action && this.denied.has(action)) throw accessDenied(spec.service, action, this.account);
+      // Every action the call needs, those its parameters imply included, as IAM judges it.
+      const actions = actionsForCall(CLIENT_OF_FAKE[spec.service] ?? spec.service, spec.name, input as Record<string, unknown>) ?? [];
+      const refused = actions.find((action) => this.denied.has(action) || (this.allowedBy !== null && !grants(this.allowedBy, action)));
+      if (refused) throw accessDenied(spec.service, refused, this.account);
       const crash = spec.mutating ? this.crashPoint(spec.name) : null;
       if (crash === 'before') {
         this.crashed = { index: this.mutations, command: spec.name, mode: 'before', applied: false };
