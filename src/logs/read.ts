@@ -54,45 +54,66 @@ export async function followByPolling(client: CloudWatchLogsClient, group: strin
   }
 }
 
+type LiveTail = AsyncIterator<{ sessionUpdate?: { sessionResults?: Array<{ timestamp?: number; message?: string }> } }>;
+
+/** A live tail session of the group, or why there is none. */
+async function startLiveTail(client: CloudWatchLogsClient, groupArn: string, signal: AbortSignal): Promise<LiveTail | Error> {
+  try {
+    const started = await client.send(new StartLiveTailCommand({ logGroupIdentifiers: [groupArn] }), { abortSignal: signal as never });
+    return (started.responseStream as AsyncIterable<never>)[Symbol.asyncIterator]();
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 /**
- * History since `since`, then what arrives: through a live tail session when the region offers
- * one (started first, so nothing falls between the two), else by polling.
+ * History since `since`, then what arrives: through live tail sessions when the region offers
+ * them, else by polling. Each session is started before the history (or the gap since the last
+ * session) is read, so nothing falls between; a session ends after three hours
+ * (SessionTimeoutException, thrown from its stream) and the next one takes over.
  */
 export async function follow(client: CloudWatchLogsClient, group: string, groupArn: string | undefined, options: FollowOptions): Promise<void> {
-  let stream: AsyncIterator<{ sessionUpdate?: { sessionResults?: Array<{ timestamp?: number; message?: string; logStreamName?: string }> } }> | null = null;
-  if (groupArn) {
-    try {
-      const started = await client.send(new StartLiveTailCommand({ logGroupIdentifiers: [groupArn] }), { abortSignal: options.signal as never });
-      stream = (started.responseStream as AsyncIterable<never>)[Symbol.asyncIterator]();
-      options.onMode?.('live tail');
-    } catch (error) {
-      options.onMode?.(`polling every ${POLL_MS / 1000} s (live tail unavailable: ${(error as Error).name || (error as Error).message})`);
-    }
-  } else options.onMode?.(`polling every ${POLL_MS / 1000} s`);
-  if (!stream) return followByPolling(client, group, options);
-
-  const shown = new Set<string>();
-  const startedAt = options.now();
-  for (const event of await readRange(client, group, options.since)) {
-    if (event.timestamp >= startedAt - INGESTION_LAG_MS) shown.add(`${event.timestamp}:${event.message}`);
+  if (!groupArn) {
+    options.onMode?.(`polling every ${POLL_MS / 1000} s`);
+    return followByPolling(client, group, options);
+  }
+  // What was shown, by time and text (a live tail result has no event ID), for the overlap windows.
+  const shown = new Map<string, number>();
+  let newest = options.since;
+  const show = (event: LogEvent) => {
+    const key = `${event.timestamp}:${event.message}`;
+    if (shown.has(key)) return;
+    shown.set(key, event.timestamp);
+    newest = Math.max(newest, event.timestamp);
     options.emit(event);
-  }
+  };
   const aborted = new Promise<null>((resolve) => options.signal.addEventListener('abort', () => resolve(null), { once: true }));
-  while (!options.signal.aborted) {
-    const next = await Promise.race([stream.next(), aborted]);
-    if (!next || next.done) break;
-    for (const r of next.value.sessionUpdate?.sessionResults ?? []) {
-      const event = { timestamp: r.timestamp ?? 0, message: r.message ?? '' };
-      const key = `${event.timestamp}:${event.message}`;
-      if (shown.has(key)) continue;
-      options.emit(event);
+  for (let session = 1; !options.signal.aborted; session++) {
+    const stream = await startLiveTail(client, groupArn, options.signal);
+    if (stream instanceof Error) {
+      options.onMode?.(`polling every ${POLL_MS / 1000} s (live tail unavailable: ${stream.name || stream.message})`);
+      return followByPolling(client, group, { ...options, since: session === 1 ? options.since : Math.max(options.since, newest - INGESTION_LAG_MS), emit: show });
     }
+    if (session === 1) options.onMode?.('live tail');
+    // The history, or what came while no session was open: from a little before the newest shown.
+    for (const event of await readRange(client, group, session === 1 ? options.since : Math.max(options.since, newest - INGESTION_LAG_MS))) show(event);
+    for (const [key, at] of shown) if (at < newest - 2 * INGESTION_LAG_MS) shown.delete(key);
+    const ended = await drain(stream, aborted, show);
+    // Closes the session (the abort signal ends the real stream; no waiting for it).
+    void stream.return?.()?.catch(() => undefined);
+    if (ended instanceof Error && ended.name !== 'SessionTimeoutException') throw ended;
   }
-  // Closes the session (the abort signal ends the real stream; no waiting for it).
-  void stream.return?.()?.catch(() => undefined);
-  // A live tail session ends on its own after three hours: go on by polling.
-  if (!options.signal.aborted) {
-    options.onMode?.(`polling every ${POLL_MS / 1000} s (the live tail session ended)`);
-    await followByPolling(client, group, { ...options, since: options.now() - INGESTION_LAG_MS, emit: (e) => (shown.has(`${e.timestamp}:${e.message}`) ? undefined : options.emit(e)) });
+}
+
+/** Shows what a session sends until it ends: null when it closed or Ctrl+C came, else its error. */
+async function drain(stream: LiveTail, aborted: Promise<null>, show: (event: LogEvent) => void): Promise<Error | null> {
+  try {
+    for (;;) {
+      const next = await Promise.race([stream.next(), aborted]);
+      if (!next || next.done) return null;
+      for (const r of next.value.sessionUpdate?.sessionResults ?? []) show({ timestamp: r.timestamp ?? 0, message: r.message ?? '' });
+    }
+  } catch (error) {
+    return error as Error;
   }
 }

@@ -283,6 +283,9 @@ export class FakeAws {
     liveTail: true,
     /** Open live tail sessions: each gets the events written after it started. */
     tails: new Set<{ group: string; push: (record: LogRecord) => void }>(),
+    /** Sessions started so far, and how long one lasts (three hours, on the fake's clock). */
+    sessions: 0,
+    sessionLimitMs: 3 * 60 * 60_000,
     nextEventId: 0,
   };
 

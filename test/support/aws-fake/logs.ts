@@ -6,6 +6,7 @@ import {
   DescribeLogGroupsCommand,
   FilterLogEventsCommand,
   InvalidOperationException,
+  SessionTimeoutException,
   StartLiveTailCommand,
   PutRetentionPolicyCommand,
   ResourceAlreadyExistsException,
@@ -73,10 +74,18 @@ export function installLogs(fake: FakeAws): void {
     let wake: (() => void) | null = null;
     const tail = { group, push: (record: LogRecord) => (waiting.push(record), wake?.()) };
     fake.logs.tails.add(tail);
+    const startedAt = fake.clock();
+    const sessionId = `session-${++fake.logs.sessions}`;
     async function* responseStream() {
       try {
-        yield { sessionStart: { sessionId: 'session-1', logGroupIdentifiers: [arn] } };
+        yield { sessionStart: { sessionId, logGroupIdentifiers: [arn] } };
         for (;;) {
+          // "Live Tail sessions time out after three hours": SessionTimeoutException, thrown from the
+          // stream (SDK model, StartLiveTailResponseStream). What is written after that is not sent.
+          if (fake.clock() - startedAt >= fake.logs.sessionLimitMs) {
+            fake.logs.tails.delete(tail);
+            throw new SessionTimeoutException({ ...meta, message: 'Session timed out after 3 hours' });
+          }
           // An update about every second, empty when nothing came (the fake's second is 50 ms).
           if (waiting.length === 0) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, 50)));
           wake = null;
