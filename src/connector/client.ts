@@ -61,6 +61,8 @@ export class ConnectorError extends UserFacingError {
     /** The HTTP status; 0 when the service could not be reached. */
     readonly status: number,
     cause?: unknown,
+    /** `callback-check`: the service's check PUT to the webhook URL did not get 200/204 (it may heal). */
+    readonly reason?: 'callback-check',
   ) {
     super(message, { code: status === 0 ? 'CONNECTOR_UNREACHABLE' : 'CONNECTOR', cause });
   }
@@ -140,6 +142,8 @@ export class ConnectorClient {
         `the service could not verify the webhook ${callback.url} (400${reason ? `: ${reason}` : ''}): ` +
           'it must answer a PUT with 200 or 204; check that the API is deployed and the function is Active',
         400,
+        undefined,
+        'callback-check',
       );
     }
     await this.expect(response, [200, 204], 'register');

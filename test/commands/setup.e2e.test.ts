@@ -27,6 +27,11 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     expect([...aws.ec2.groups.values()].map((g) => g.name).sort()).toEqual(['desktop-RDS-access', 'mbed-tsdb-webhook']);
     expect([...aws.lambda.functions.keys()]).toEqual(['mbed_time_series_webhook']);
     expect([...aws.logs.groups.keys()]).toEqual(['/aws/lambda/mbed_time_series_webhook']);
+    // The new stage answered the service's check with 403 for its first seconds: the registration
+    // was asked again until the check passed (issue #24: Izuma checks the URL during the PUT).
+    const registrations = world.connector.requests.filter((r) => r.method === 'PUT' && r.path === '/v2/notification/callback');
+    expect(registrations.length).toBeGreaterThan(1);
+    expect(world.connector.account(API_KEY).callback).not.toBeNull();
     const apis = [...aws.apigateway.apis.values()];
     expect(apis.map((a) => a.name)).toEqual(['mbed time series database webhook']);
     const url = `https://${apis[0]!.id}.execute-api.us-west-2.amazonaws.com/test/webhook`;

@@ -40,7 +40,8 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     // Somebody else's rules: one on other devices, one on our device and path that says more than ours.
     const theirs = [{ 'endpoint-name': 'node*', 'resource-path': ['/3303/0/5700'] }, { 'endpoint-name': 'dev-1', 'endpoint-type': 'sensor', 'resource-path': ['/3200/0/5501'] }];
     world.connector.account(API_KEY).preSubscriptions = [...theirs];
-    expect((await world.setup()).code).toBe(0);
+    const made = await world.setup();
+    expect(made.code, made.stderr).toBe(0);
     const run = await teardown();
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Nothing of stack mbed-tsdb remains in us-west-2 (checked by tag).');

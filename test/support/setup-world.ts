@@ -54,6 +54,9 @@ function lambdaRuntimeEnv(f: LambdaFunction): Record<string, string> {
   return { AWS_REGION: f.arn.split(':')[3]!, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_SESSION_TOKEN: keys.sessionToken };
 }
 
+/** How long a first deployment of a stage takes to be served. */
+export const DEPLOYMENT_PROPAGATION_MS = 8_000;
+
 /** IAM changes reach RDS some seconds after they are made (IAM is eventually consistent). */
 export const RDS_POLICY_DELAY_MS = 10_000;
 
@@ -172,6 +175,13 @@ export async function startWorld(): Promise<World> {
       const method = resource?.methods.get(request.method ?? '');
       if (!api || !stage || !api.stages.has(stage) || !method?.integration) {
         response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Missing Authentication Token"}');
+        return;
+      }
+      // A first deployment is served only some seconds after CreateDeployment answers: until then
+      // the stage's URL answers 403 (what issue #24 saw while Izuma checked a new callback URL).
+      const firstDeployment = api.deployments.find((d) => d.stageName === stage);
+      if (firstDeployment && aws.clock() - firstDeployment.at < DEPLOYMENT_PROPAGATION_MS) {
+        response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
         return;
       }
       if (method.integration.type === 'MOCK') {

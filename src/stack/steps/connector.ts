@@ -4,7 +4,8 @@
 // tool added are recorded, so only those are ever removed. A callback that belongs to another
 // application is replaced only with consent (setup asks it before the first change).
 
-import { ConnectorClient, IZUMA_SERIALIZATION, type Callback } from '../../connector/client.js';
+import { ConnectorClient, ConnectorError, IZUMA_SERIALIZATION, type Callback } from '../../connector/client.js';
+import { retry } from '../../util/wait.js';
 import type { OurRule } from '../../connector/presubscriptions.js';
 import { patientRemover, resolveDevice, subscribeAll, unsubscribeAll, type SubscriptionResult } from '../../connector/subscriptions.js';
 import { DEFAULT_SECRET_HEADER } from '../../../templates/lambda/config.js';
@@ -132,7 +133,18 @@ export const connectorStep: Step<ConnectorOutput> = {
     }
     if (!same) {
       task.update('registering the webhook (the service checks it with a PUT)');
-      await client.registerCallback(wanted);
+      // A first deployment answers 403 (or the function 5xx) for some seconds: the service's check
+      // fails then, and is asked again, bounded, as the self-test retries its reading.
+      await retry(() => client.registerCallback(wanted), {
+        what: 'the service to accept the webhook (its check PUT must get 200)',
+        delay: { baseMs: 2_000, maxMs: 15_000, random: ctx.random },
+        // Bounded by attempts (about two minutes of back-off): the database's boot runs alongside.
+        attempts: 12,
+        sleep: ctx.sleep,
+        now: ctx.now,
+        shouldRetry: (error) => error instanceof ConnectorError && error.reason === 'callback-check' && 'the webhook URL does not answer the check yet: asking again',
+        onWait: ({ status }) => task.update(status),
+      });
     }
 
     const previous = (ctx.state.outputs?.connector as ConnectorOutput | undefined)?.rules ?? [];
