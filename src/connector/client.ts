@@ -5,6 +5,7 @@
 import { ProxyError } from '../net/proxy-error.js';
 import { UserFacingError } from '../errors.js';
 import { realSleep, retry } from '../util/wait.js';
+import { CHUNK_RANGE, maxChunkSize } from './batch.js';
 import { subscriptionPath } from './names.js';
 import type { PreSubscription } from './presubscriptions.js';
 import { explainStatus, type Operation } from './statuses.js';
@@ -36,7 +37,26 @@ export interface Callback {
  * What the webhook asks the service to add to each event: `uid` to store a redelivered reading
  * once, `timestamp` to chart it when it happened, `original-ep` for the device's own name.
  */
-export const IZUMA_SERIALIZATION: Serialization = { type: 'v2', cfg: { include_uid: true, include_timestamp: true, include_original_ep: true } };
+export const IZUMA_SERIALIZATION: Serialization = { type: 'v2', max_chunk_size: maxChunkSize(), cfg: { include_uid: true, include_timestamp: true, include_original_ep: true } };
+
+/**
+ * A serialization as the service keeps it: GET echoes the spec's defaults (max_chunk_size 10000,
+ * every cfg flag false), so a registered one and its echo compare equal only once both are filled in.
+ */
+export function normalizedSerialization(serialization: Serialization | undefined): Serialization | null {
+  if (!serialization) return null;
+  const cfg = serialization.cfg ?? {};
+  return {
+    type: serialization.type ?? 'v2',
+    max_chunk_size: serialization.max_chunk_size ?? CHUNK_RANGE.max,
+    cfg: {
+      deregistrations_as_object: cfg.deregistrations_as_object ?? false,
+      include_uid: cfg.include_uid ?? false,
+      include_timestamp: cfg.include_timestamp ?? false,
+      include_original_ep: cfg.include_original_ep ?? false,
+    },
+  };
+}
 
 /** The 2015–2018 mbed Device Connector: no serialization, no device directory, its own answers. */
 export function isLegacyConnector(host: string): boolean {

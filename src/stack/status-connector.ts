@@ -2,7 +2,8 @@
 // fields that store every reading once, at the right time), and each subscription — subscribed,
 // pending the device's answer, failed, or waiting for the device to register.
 
-import { ConnectorClient, IZUMA_SERIALIZATION } from '../connector/client.js';
+import { maxChunkSize } from '../connector/batch.js';
+import { ConnectorClient, IZUMA_SERIALIZATION, normalizedSerialization } from '../connector/client.js';
 import { explainAsyncStatus } from '../connector/statuses.js';
 import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
 import type { StatusRow } from './status.js';
@@ -37,7 +38,9 @@ export async function lookAtConnector(
   const secretMatches = ctx.state.webhookSecret === undefined || callback?.headers[DEFAULT_SECRET_HEADER] === ctx.state.webhookSecret;
   const ours = Boolean(callback && callback.url === ourUrl && secretMatches);
   const cfg = callback?.serialization?.cfg;
-  const serialization = Boolean(cfg?.include_uid && cfg.include_timestamp && cfg.include_original_ep);
+  // The fields that store every reading once and at its time, and batches the function can take.
+  const chunk = normalizedSerialization(callback?.serialization)?.max_chunk_size ?? Infinity;
+  const serialization = Boolean(cfg?.include_uid && cfg.include_timestamp && cfg.include_original_ep) && chunk <= maxChunkSize();
   const rows: StatusRow[] = [];
   rows.push({
     step: '§7 Connector',
@@ -52,7 +55,10 @@ export async function lookAtConnector(
       resource: 'webhook serialization',
       state: 'drifted',
       ok: false,
-      note: `without ${Object.keys(IZUMA_SERIALIZATION.cfg!).join(', ')}, redeliveries may be stored twice and readings stamped late: run mbed-tsdb setup`,
+      note:
+        chunk > maxChunkSize()
+          ? `batches of up to ${chunk} notifications can exceed what Lambda takes (6 MB), and one that does is refused on every delivery: run mbed-tsdb setup`
+          : `without ${Object.keys(IZUMA_SERIALIZATION.cfg!).join(', ')}, redeliveries may be stored twice and readings stamped late: run mbed-tsdb setup`,
     });
   }
   const pairs = await stackSubscriptions(ctx, client);

@@ -181,6 +181,11 @@ function messageId(uid: unknown): string | undefined {
 }
 
 export const UID_MAX_CHARS = 64;
+/**
+ * The longest `payload` a reading may have: base64 of 64 bytes of decimal text (a double needs
+ * 24). Longer ones are refused before they are decoded or read.
+ */
+export const MAX_PAYLOAD_CHARS = 88;
 /** The service keeps undelivered events for 24 hours; an older timestamp is not believed. */
 export const OLDEST_SERVICE_TIME_MS = 24 * 60 * 60_000 + 15 * 60_000;
 /** Clocks differ a little; a timestamp further ahead than this is not believed. */

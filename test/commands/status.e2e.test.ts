@@ -147,6 +147,11 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     ],
     ['the API is gone', async (w: World) => void w.aws.apigateway.apis.clear(), 'missing'],
     [
+      'the callback takes batches larger than Lambda takes (the default 10000)',
+      async (w: World) => void delete w.connector.account(API_KEY).callback!.serialization!.max_chunk_size,
+      'batches of up to 10000 notifications can exceed what Lambda takes (6 MB)',
+    ],
+    [
       'the API’s throttle was removed',
       async (w: World) => void ([...w.aws.apigateway.apis.values()][0]!.stages.get('test')!.methodSettings = {}),
       'throttle: no throttle, not 25 requests/s (burst 50)',

@@ -1,7 +1,8 @@
 // The Connector client against the strict local fake, with the real webhook function
 // behind the callback URL (so the service's verification PUT really reaches it).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConnectorClient, IZUMA_SERIALIZATION, isLegacyConnector } from '../../src/connector/client.js';
+import { maxChunkSize } from '../../src/connector/batch.js';
+import { normalizedSerialization, ConnectorClient, IZUMA_SERIALIZATION, isLegacyConnector } from '../../src/connector/client.js';
 import { explainAsyncStatus, explainStatus } from '../../src/connector/statuses.js';
 import { checkEndpoint, checkResource } from '../../src/connector/names.js';
 import { withRule, withoutRule } from '../../src/connector/presubscriptions.js';
@@ -109,7 +110,12 @@ describe.skipIf(!hasDatabase)('Izuma Device Management client and delivery', () 
   });
 
   it('registers the callback with the serialization that adds uid, timestamp and original-ep, and reads it back', async () => {
-    expect(await client.getCallback()).toEqual({ url: served.url, headers: { 'x-mbed-tsdb-secret': SECRET }, serialization: IZUMA_SERIALIZATION });
+    const callback = await client.getCallback();
+    expect(callback).toMatchObject({ url: served.url, headers: { 'x-mbed-tsdb-secret': SECRET } });
+    // Izuma echoes the spec's defaults (deregistrations_as_object: false): equal once normalised.
+    expect(callback!.serialization).not.toEqual(IZUMA_SERIALIZATION);
+    expect(normalizedSerialization(callback!.serialization)).toEqual(normalizedSerialization(IZUMA_SERIALIZATION));
+    expect(callback!.serialization!.max_chunk_size).toBe(maxChunkSize());
     expect(await client.channel()).toBe('CALLBACK');
   });
 

@@ -170,6 +170,25 @@ export async function startConnectorFake(options: { keys: string[]; flavour?: 'i
     }
   }
 
+  /**
+   * A callback as GET shows it: the serialization with the spec's defaults filled in
+   * (SerializationConfigData: max_chunk_size 10000; SerializationConfigObjectV2: every cfg flag
+   * false unless set), not as it was registered.
+   */
+  const echoed = (callback: Callback): Callback => {
+    if (!callback.serialization || legacy) return callback;
+    const { cfg = {}, ...rest } = callback.serialization;
+    return {
+      ...callback,
+      serialization: {
+        type: 'v2',
+        max_chunk_size: 10_000,
+        ...rest,
+        cfg: { deregistrations_as_object: false, include_uid: false, include_timestamp: false, include_original_ep: false, ...cfg },
+      },
+    };
+  };
+
   const enqueue = (account: Account, event: Omit<QueuedEvent, 'uid' | 'timestamp'>): QueuedEvent => {
     const queued = { ...event, uid: randomUUID(), timestamp: clock.now };
     // Without a channel there is nobody to deliver to; the service keeps nothing for it.
@@ -208,7 +227,8 @@ export async function startConnectorFake(options: { keys: string[]; flavour?: 'i
   async function attempt(key: string, account: Account): Promise<Delivery | null> {
     const callback = account.callback;
     if (!callback || account.queue.length === 0) return null;
-    const size = callback.serialization?.max_chunk_size ?? options.chunkSize ?? 10_000;
+    // At most max_chunk_size (default 10000); a test may make the service send fewer.
+    const size = Math.min(callback.serialization?.max_chunk_size ?? 10_000, options.chunkSize ?? Infinity);
     const batch = account.queue.slice(0, size);
     const message: Record<string, Array<Record<string, unknown>>> = {};
     for (const event of batch) (message[event.kind] ??= []).push(serialize(event, callback.serialization?.cfg));
@@ -296,7 +316,7 @@ export async function startConnectorFake(options: { keys: string[]; flavour?: 'i
     }
 
     if (url.pathname === '/v2/notification/callback') {
-      if (method === 'GET') return account.callback ? reply(response, 200, account.callback) : error(response, 404, 'not_found', 'The callback URL does not exist.');
+      if (method === 'GET') return account.callback ? reply(response, 200, echoed(account.callback)) : error(response, 404, 'not_found', 'The callback URL does not exist.');
       if (method === 'DELETE') {
         if (!account.callback) return error(response, 404, 'not_found', 'Callback URL does not exist.');
         account.callback = null;
@@ -320,6 +340,8 @@ export async function startConnectorFake(options: { keys: string[]; flavour?: 'i
         if (account.otherChannel) return error(response, 400, 'validation_error', 'Other type of channel already exists.');
         const serialization = value.serialization as Serialization | undefined;
         if (serialization !== undefined && (legacy || serialization.type !== 'v2')) return error(response, 400, 'validation_error', 'Unsupported serialization.');
+        const chunk = serialization?.max_chunk_size;
+        if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 100 || chunk > 10_000)) return error(response, 400, 'validation_error', 'max_chunk_size must be 100 to 10000.');
         const problem = await verify({ url: value.url, headers });
         if (problem) return error(response, 400, 'validation_error', `Given URL is not accessible: ${problem}`);
         const replacing = account.callback;

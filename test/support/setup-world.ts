@@ -197,7 +197,14 @@ export async function startWorld(): Promise<World> {
       const headers: Record<string, string> = {};
       for (let i = 0; i < request.rawHeaders.length; i += 2) headers[request.rawHeaders[i]!] = request.rawHeaders[i + 1]!;
       const body = Buffer.concat(chunks);
-      const result = (await invoke(target, proxyEvent({ method: request.method ?? 'PUT', headers, body: body.length ? body.toString() : null }))) as ProxyResult;
+      const event = proxyEvent({ method: request.method ?? 'PUT', headers, body: body.length ? body.toString() : null });
+      // Lambda quotas: a synchronous invocation's event is at most 6 MB; a larger one is refused
+      // (RequestTooLargeException) and API Gateway answers with a 5xx, on every redelivery.
+      if (Buffer.byteLength(JSON.stringify(event)) > 6 * 1024 * 1024) {
+        response.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}');
+        return;
+      }
+      const result = (await invoke(target, event)) as ProxyResult;
       response.writeHead(result.statusCode, result.headers).end(result.body);
     });
   });

@@ -4,7 +4,7 @@
 // tool added are recorded, so only those are ever removed. A callback that belongs to another
 // application is replaced only with consent (setup asks it before the first change).
 
-import { ConnectorClient, ConnectorError, IZUMA_SERIALIZATION, type Callback } from '../../connector/client.js';
+import { ConnectorClient, ConnectorError, IZUMA_SERIALIZATION, normalizedSerialization, type Callback } from '../../connector/client.js';
 import { retry } from '../../util/wait.js';
 import type { OurRule } from '../../connector/presubscriptions.js';
 import { patientRemover, resolveDevice, subscribeAll, unsubscribeAll, type SubscriptionResult } from '../../connector/subscriptions.js';
@@ -71,7 +71,12 @@ export function wantedCallback(ctx: StepContext, url: string, legacy: boolean): 
 }
 
 function sameCallback(a: Callback | null, b: Callback): boolean {
-  return Boolean(a && a.url === b.url && a.headers[DEFAULT_SECRET_HEADER] === b.headers[DEFAULT_SECRET_HEADER] && JSON.stringify(a.serialization ?? null) === JSON.stringify(b.serialization ?? null));
+  return Boolean(
+    a &&
+      a.url === b.url &&
+      a.headers[DEFAULT_SECRET_HEADER] === b.headers[DEFAULT_SECRET_HEADER] &&
+      JSON.stringify(normalizedSerialization(a.serialization)) === JSON.stringify(normalizedSerialization(b.serialization)),
+  );
 }
 
 /** The URL this stack's webhook has, or will have once the API exists (for comparing only). */

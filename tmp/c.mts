@@ -1,0 +1,2 @@
+import { largestNotificationBytes, maxChunkSize } from '/work/main/src/connector/batch.js';
+console.log(largestNotificationBytes(), maxChunkSize());
