@@ -10,6 +10,7 @@ import { callerIdentity } from '../aws/identity.js';
 import { cidrContains } from '../net/public-ip.js';
 import { absent, inventory } from './inventory.js';
 import { functionPackage } from './package.js';
+import { failedUpdate } from './steps/function.js';
 import { reachableUrl, type StepContext } from './step.js';
 import { pendingSubscriptions, type ConnectorOutput } from './steps/connector.js';
 import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
@@ -114,6 +115,10 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (variables.DB_PASSWORD !== undefined || variables.DB_AUTH !== 'iam') {
         return { step: '§5 function', resource: names.function, state: 'drifted', ok: false, note: 'it logs in with a password kept in its configuration: run mbed-tsdb setup to move it to IAM authentication' };
       }
+      // Weeks without requests make a VPC function Inactive; the next invocation wakes it.
+      if (state === 'Inactive') return { step: '§5 function', resource: names.function, state, ok: true, note: 'idle after weeks without requests: the next delivery wakes it' };
+      const failed = failedUpdate(fn.Configuration ?? null);
+      if (failed) return { step: '§5 function', resource: names.function, state: 'update failed', ok: false, note: `its last update failed (${failed}); it runs what it had: run mbed-tsdb setup to repair it` };
       return { step: '§5 function', resource: names.function, state, ok: state === 'Active' };
     })(),
     (async () => {

@@ -366,6 +366,20 @@ describe.skipIf(!canRun)('setup paths', () => {
     }
   });
 
+  // Lambda function states: LastUpdateStatus Failed means the last update did not apply and the
+  // function runs what it had; a new update is the repair. setup refused such a function.
+  it('repairs a function whose last update failed, rather than refusing it', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
+    fn.lastUpdateFailed = { reason: 'Lambda was not able to create an ENI in the VPC of the Lambda function because the limit for Network Interfaces has been reached.', code: 'EniLimitExceeded' };
+    const plan = await world.setup(['--dry-run', '--json']);
+    expect(JSON.parse(plan.stdout).plan.find((i: { step: string }) => i.step === 'function')).toMatchObject({ action: 'update', detail: expect.stringContaining('its last update failed') });
+    const run = await world.setup();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('repairing: its last update failed (EniLimitExceeded)');
+    expect(fn.lastUpdateFailed).toBeUndefined();
+  });
+
   it('changes nothing when the plan is declined', async () => {
     const prompter = scriptedPrompter([false]);
     const run = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {

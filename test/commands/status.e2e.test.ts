@@ -219,6 +219,16 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(json).toMatchObject({ healthy: false, health: 'unknown', unknown: expect.arrayContaining([expect.stringMatching(/^(Connector|§3 access): /)]) });
   });
 
+  // Lambda function states: a VPC function unused for weeks goes Inactive (StateReasonCode Idle)
+  // and the next invocation wakes it. That is where things stand, not a fault.
+  it('calls an Inactive function idle, not a fault (exit 0)', async () => {
+    expect((await world.setup()).code).toBe(0);
+    world.clock.now += world.aws.lambda.idleMs + 60_000;
+    const run = await status();
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/§5 function +mbed_time_series_webhook +Inactive +idle after weeks without requests: the next delivery wakes it/);
+  });
+
   it("lets chart read the stack's database with the saved settings, over TLS with the CA given to setup", async () => {
     expect((await world.setup()).code).toBe(0);
     await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '5' }]);

@@ -146,6 +146,11 @@ export interface LambdaFunction {
   usedAt?: number;
   /** Woken from Inactive: Pending until then. */
   wakingUntil?: number;
+  /**
+   * The last update failed (LastUpdateStatus Failed, with its reason): the function keeps running
+   * what it had; a new update is accepted and replaces the verdict ("Lambda function states").
+   */
+  lastUpdateFailed?: { reason: string; code: string };
   policy: Array<{ Sid: string; Principal: string; SourceArn?: string; Action: string }>;
   request: Record<string, unknown>;
 }

@@ -134,11 +134,20 @@ export async function wake(lambda: LambdaClient, ctx: StepContext): Promise<void
   }
 }
 
-/** Waits until the function is Active and no update is in progress, waking it if it went Inactive. */
-export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, update: (status: string) => void): Promise<FunctionConfiguration> {
+/** Why the function's last update failed, when it did (LastUpdateStatus Failed): a new update repairs it. */
+export function failedUpdate(config: FunctionConfiguration | null): string | null {
+  return config?.LastUpdateStatus === 'Failed' ? (config.LastUpdateStatusReasonCode ?? config.LastUpdateStatusReason ?? 'no reason given') : null;
+}
+
+/**
+ * Waits until the function is Active and no update is in progress, waking it if it went Inactive.
+ * `repairing`: a failed last update is where it stands (the caller is about to update it again).
+ */
+export async function waitUntilReady(lambda: LambdaClient, ctx: StepContext, update: (status: string) => void, options: { repairing?: boolean } = {}): Promise<FunctionConfiguration> {
   return waitFor(
     async () => {
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ctx.names.function }));
+      if (options.repairing && config.State === 'Active' && config.LastUpdateStatus === 'Failed') return done(config);
       if (config.State === 'Failed' || config.LastUpdateStatus === 'Failed') {
         throw new UserFacingError(`Lambda could not prepare ${ctx.names.function}: ${config.StateReason ?? config.LastUpdateStatusReason ?? 'unknown reason'}`, {
           code: 'FUNCTION_FAILED',
@@ -191,7 +200,9 @@ export const functionStep: Step<FunctionOutput> = {
     const pkg = await functionPackage(ctx.answers.dbCaPem);
     const resource = `Lambda function ${ctx.names.function}`;
     if (!found) return [{ step: 'function', resource, action: 'create', detail: `${pkg.runtime}, ${(pkg.zip.length / 1024).toFixed(0)} KB, log group kept ${LOG_RETENTION_DAYS} days` }];
+    const failed = failedUpdate(found);
     const changes = [
+      ...(failed ? [`repair: its last update failed (${failed})`] : []),
       ...(found.CodeSha256 !== pkg.sha256 ? ['new code'] : []),
       ...(!group ? [`make its log group (kept ${LOG_RETENTION_DAYS} days)`] : group.retentionInDays !== LOG_RETENTION_DAYS ? [`keep its logs ${LOG_RETENTION_DAYS} days`] : []),
     ];
@@ -241,13 +252,26 @@ export const functionStep: Step<FunctionOutput> = {
           onWait: ({ status }) => task.update(status),
         },
       );
-    } else if (found.CodeSha256 !== pkg.sha256) {
-      task.update('uploading new code');
-      await waitUntilReady(lambda, ctx, (s) => task.update(s));
+    } else if (found.CodeSha256 !== pkg.sha256 || failedUpdate(found)) {
+      // A failed last update (Lambda function states: the function runs what it had) is repaired
+      // by updating again: its code, then its configuration as it stands.
+      const failed = failedUpdate(found);
+      task.update(failed ? `repairing: its last update failed (${failed})` : 'uploading new code');
+      await waitUntilReady(lambda, ctx, (s) => task.update(s), { repairing: true });
       await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: ctx.names.function, ZipFile: pkg.zip }));
+      if (failed) {
+        await waitUntilReady(lambda, ctx, (s) => task.update(s), { repairing: true });
+        await lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: ctx.names.function,
+            Environment: { Variables: found.Environment?.Variables ?? baseEnvironment(ctx) },
+            VpcConfig: { SubnetIds: network.subnetIds, SecurityGroupIds: [access.functionGroupId] },
+          }),
+        );
+      }
     }
     const ready = await waitUntilReady(lambda, ctx, (s) => task.update(s));
-    task.done(!existed ? 'created, Active' : found.CodeSha256 === pkg.sha256 ? 'Active, code unchanged' : 'Active, new code');
+    task.done(!existed ? 'created, Active' : failedUpdate(found) ? 'Active, repaired' : found.CodeSha256 === pkg.sha256 ? 'Active, code unchanged' : 'Active, new code');
     return { name: ctx.names.function, arn: ready.FunctionArn!, codeSha256: ready.CodeSha256! };
   },
 

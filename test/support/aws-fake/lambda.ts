@@ -55,7 +55,8 @@ export function installLambda(fake: FakeAws): void {
       Environment: { Variables: { ...f.environment } },
       VpcConfig: f.vpc,
       State: current,
-      LastUpdateStatus: now - f.createdAt < fake.lambda.activeMs || updating ? 'InProgress' : 'Successful',
+      LastUpdateStatus: now - f.createdAt < fake.lambda.activeMs || updating ? 'InProgress' : f.lastUpdateFailed ? 'Failed' : 'Successful',
+      ...(f.lastUpdateFailed && !updating ? { LastUpdateStatusReason: f.lastUpdateFailed.reason, LastUpdateStatusReasonCode: f.lastUpdateFailed.code } : {}),
       ...(current === 'Inactive' ? { StateReasonCode: 'Idle', StateReason: 'The function is inactive because it has not been invoked recently.' } : {}),
     } as const;
   };
@@ -138,6 +139,7 @@ export function installLambda(fake: FakeAws): void {
     f.zip = Buffer.from(input.ZipFile!);
     f.codeSha256 = createHash('sha256').update(f.zip).digest('base64');
     f.updatedAt = fake.clock();
+    delete f.lastUpdateFailed;
     return configuration(f);
   });
   fake.handle(lambda, UpdateFunctionConfigurationCommand, { service: 'lambda', name: 'UpdateFunctionConfiguration', mutating: true }, async (input) => {
@@ -145,7 +147,9 @@ export function installLambda(fake: FakeAws): void {
     notUpdating(f);
     checkEnvironment(input.Environment?.Variables);
     if (input.Environment?.Variables) f.environment = { ...input.Environment.Variables };
+    if (input.VpcConfig) f.vpc = input.VpcConfig;
     f.updatedAt = fake.clock();
+    delete f.lastUpdateFailed;
     return configuration(f);
   });
   fake.handle(lambda, DeleteFunctionCommand, { service: 'lambda', name: 'DeleteFunction', mutating: true }, async (input) => {
