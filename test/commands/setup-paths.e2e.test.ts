@@ -79,6 +79,21 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   // A stack made before the chart rollup: the function stores rows alone, and no rollup table.
+  // RDS loads AWSAuthenticationPlugin some moments after it reports IAM authentication on: the
+  // webhook's user is asked for again meanwhile (ER_PLUGIN_IS_NOT_LOADED), here by the function.
+  it('private mode: turns IAM authentication on and makes the webhook user once RDS has loaded its plugin', async () => {
+    expect((await world.setup(['--access', 'private'])).code).toBe(0);
+    world.aws.rds.instances.get('tsdb')!.iamAuth = false;
+    const admin = await createConnection(world.db.address());
+    await admin.query("DROP USER 'tsdb_webhook'@'%'");
+    await admin.end();
+    world.rdsFront.iamUsers.clear();
+    const run = await world.setup(['--access', 'private']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('RDS is still loading its IAM authentication plugin');
+    expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '9' }])).status).toBe(200);
+  });
+
   it('fills the chart rollup of a stack made before it from the rows already stored, after the old function copies are done', async () => {
     expect((await world.setup()).code).toBe(0);
     const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;

@@ -127,6 +127,8 @@ export interface DbInstance {
   /** IAM database authentication as applied (a change is `modifying` until `iamPending.until`). */
   iamAuth: boolean;
   iamPending?: { value: boolean; until: number };
+  /** When a change of IAM authentication took effect (absent: as made). */
+  iamAppliedAt?: number;
 }
 
 export interface LambdaFunction {
@@ -187,6 +189,7 @@ export interface DbCluster {
   resourceId: string;
   iamAuth: boolean;
   iamPending?: { value: boolean; until: number };
+  iamAppliedAt?: number;
 }
 
 export interface EngineVersion {

@@ -33,6 +33,12 @@ export interface RdsStandInOptions {
   refuse: (accessKeyId: string, user: string) => string | null;
   /** IAM database authentication is enabled on the instance or cluster. */
   iamEnabled: () => boolean;
+  /**
+   * RDS's AWSAuthenticationPlugin is loaded: some moments after IAM authentication is reported
+   * on, a CREATE/ALTER USER … IDENTIFIED WITH AWSAuthenticationPlugin still fails with
+   * ER_PLUGIN_IS_NOT_LOADED (1524). Default: whenever IAM authentication is enabled.
+   */
+  pluginLoaded?: () => boolean;
   now?: () => number;
 }
 
@@ -210,7 +216,10 @@ export async function startRdsStandIn(options: RdsStandInOptions): Promise<RdsSt
   const sockets = new Set<Socket>();
   let port = 0;
 
-  /** Client → server, packet by packet, with RDS's IAM user statements made MariaDB's. */
+  /**
+   * Client → server, packet by packet, with RDS's IAM user statements made MariaDB's — or
+   * answered ER_PLUGIN_IS_NOT_LOADED while RDS's plugin is not loaded.
+   */
   const forwardRewriting = (from: Socket, to: Socket, leftover: Buffer) => {
     let buffer = leftover;
     const flush = () => {
@@ -223,6 +232,10 @@ export async function startRdsStandIn(options: RdsStandInOptions): Promise<RdsSt
         if (payload[0] === COM_QUERY) {
           const sql = payload.subarray(1).toString('utf8');
           const match = IAM_USER.exec(sql);
+          if (match && !(options.pluginLoaded ?? options.iamEnabled)()) {
+            from.write(errorPacket(seq + 1, 1524, 'HY000', "Plugin 'AWSAuthenticationPlugin' is not loaded"));
+            continue;
+          }
           if (match) {
             iamUsers.add(match[2]!);
             payload = Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(sql.replace(IAM_USER, `$1IDENTIFIED BY '${backendPassword}'`))]);

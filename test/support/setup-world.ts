@@ -54,6 +54,9 @@ function lambdaRuntimeEnv(f: LambdaFunction): Record<string, string> {
   return { AWS_REGION: f.arn.split(':')[3]!, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_SESSION_TOKEN: keys.sessionToken };
 }
 
+/** After IAM authentication is turned on, RDS loads its authentication plugin this much later. */
+export const PLUGIN_LOAD_MS = 30_000;
+
 /** How long a first deployment of a stage takes to be served. */
 export const DEPLOYMENT_PROPAGATION_MS = 8_000;
 
@@ -82,6 +85,7 @@ async function startRdsFront(aws: FakeAws, db: LocalMariaDb, tls: Awaited<Return
       return role ? roleCredentials(role.arn) : undefined;
     },
     iamEnabled: () => databases().some((t) => inEffect(t!)),
+    pluginLoaded: () => databases().some((t) => inEffect(t!) && aws.clock() - (t!.iamAppliedAt ?? -Infinity) >= PLUGIN_LOAD_MS),
     refuse: (id, user) => {
       const role = roleOf(id);
       if (!role) return `no role has the access key ${id}`;

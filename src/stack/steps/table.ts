@@ -20,6 +20,15 @@ export interface TableOutput {
   via: 'desktop' | 'function';
 }
 
+/** How long RDS may take to load AWSAuthenticationPlugin after IAM authentication is turned on. */
+export const PLUGIN_LOAD_LIMIT_MS = 5 * 60_000;
+
+/** ER_PLUGIN_IS_NOT_LOADED (1524) for RDS's IAM plugin: from the server, or in the function's answer. */
+export function pluginNotLoaded(error: unknown): boolean {
+  const e = error as { errno?: number; message?: string } | null;
+  return e?.errno === 1524 || /AWSAuthenticationPlugin'? is not loaded/i.test(e?.message ?? '');
+}
+
 const TRANSIENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST']);
 /** After RDS reports a new master password applied, the server may refuse it for a little while. */
 export const AFTER_RESET_MS = 5 * 60_000;
@@ -107,15 +116,26 @@ export const tableStep: Step<TableOutput> = {
 
   async apply(ctx) {
     const task = ctx.progress.task(`table ${ctx.names.table}`, 'creating if missing');
+    // Right after IAM authentication is turned on, RDS may not have loaded its plugin yet: the
+    // webhook's user (IDENTIFIED WITH AWSAuthenticationPlugin) is asked for again until it has.
+    const whilePluginLoads = {
+      what: `RDS to load its IAM authentication plugin`,
+      delay: { everyMs: 10_000 },
+      timeoutMs: PLUGIN_LOAD_LIMIT_MS,
+      sleep: ctx.sleep,
+      now: ctx.now,
+      shouldRetry: (error: unknown) => pluginNotLoaded(error) && 'RDS is still loading its IAM authentication plugin',
+      onWait: ({ status }: { status: string }) => task.update(status),
+    };
     if (ctx.answers.access === 'my-ip') {
       await withDesktopConnection(ctx, async (query) => {
         await migrate(query, ctx.names.table);
-        await ensureWebhookUser(query, ctx.names.dbWebhookUser, ctx.names.table);
+        await retry(() => ensureWebhookUser(query, ctx.names.dbWebhookUser, ctx.names.table), whilePluginLoads);
       });
       task.done(`ready, with user ${ctx.names.dbWebhookUser} (from this computer, over TLS)`);
       return { table: ctx.names.table, via: 'desktop' };
     }
-    await invokeAsMaster(ctx, task, 'migrate', { webhookUser: ctx.names.dbWebhookUser }, 'create the table');
+    await retry(() => invokeAsMaster(ctx, task, 'migrate', { webhookUser: ctx.names.dbWebhookUser }, 'create the table'), whilePluginLoads);
     task.done(`ready, with user ${ctx.names.dbWebhookUser} (made by the function inside the VPC)`);
     return { table: ctx.names.table, via: 'function' };
   },

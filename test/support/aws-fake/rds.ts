@@ -45,9 +45,10 @@ export function rdsResourceId(prefix: 'db' | 'cluster'): string {
  * ApplyImmediately the target is `modifying`, the new value in PendingModifiedValues, then
  * applied; without, it waits for the maintenance window (never, here).
  */
-function settleIam(target: { iamAuth: boolean; iamPending?: { value: boolean; until: number } }, now: number): boolean {
+function settleIam(target: { iamAuth: boolean; iamPending?: { value: boolean; until: number }; iamAppliedAt?: number }, now: number): boolean {
   if (target.iamPending && target.iamPending.until <= now) {
     target.iamAuth = target.iamPending.value;
+    target.iamAppliedAt = target.iamPending.until;
     delete target.iamPending;
   }
   return Boolean(target.iamPending);
