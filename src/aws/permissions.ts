@@ -24,6 +24,7 @@ export const COMMAND_ACTIONS = {
   },
   ec2: {
     DescribeVpcs: ['ec2:DescribeVpcs'],
+    DescribeVpcAttribute: ['ec2:DescribeVpcAttribute'],
     DescribeSubnets: ['ec2:DescribeSubnets'],
     DescribeSecurityGroups: ['ec2:DescribeSecurityGroups'],
     CreateSecurityGroup: ['ec2:CreateSecurityGroup', 'ec2:CreateTags'],
@@ -204,7 +205,7 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
         Condition: { StringEquals: { 'iam:AWSServiceName': 'rds.amazonaws.com' } },
       },
       // Describe calls cannot be scoped to resources.
-      { Sid: 'ReadTheNetwork', Effect: 'Allow', Action: ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: '*' },
+      { Sid: 'ReadTheNetwork', Effect: 'Allow', Action: ['ec2:DescribeVpcs', 'ec2:DescribeVpcAttribute', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: '*' },
       {
         Sid: 'MakeTaggedSecurityGroups',
         Effect: 'Allow',

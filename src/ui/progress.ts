@@ -26,6 +26,8 @@ export interface Task {
 
 export interface Progress {
   task(label: string, status?: string): Task;
+  /** A line worth keeping (something decided on the user's behalf), between the tasks' lines. */
+  note(line: string): void;
   /** Stops the animation; active tasks are left as they are. */
   stop(): void;
 }
@@ -102,6 +104,9 @@ export function createProgress(options: ProgressOptions): Progress {
           finish(`${paint.fail('✗')} ${label}: ${reason} ${paint.dim(`(${formatDuration(now() - started)})`)}`);
         },
       };
+    },
+    note(line) {
+      print(`! ${line}`);
     },
     stop() {
       if (timer) clearInterval(timer);

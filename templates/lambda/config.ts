@@ -19,13 +19,19 @@ export interface DbConfig {
   table: string;
   tls: TlsMode;
   connectTimeoutMs: number;
+  /**
+   * The server closes the function's connection after this many seconds without a statement
+   * (its session's wait_timeout): a frozen container cannot, and Aurora Serverless v2 pauses
+   * only with no user connection open. The function's connection only (default a minute).
+   */
+  idleCloseSeconds?: number;
 }
 
 export interface FunctionConfig {
   /** null until setup knows the database (DB_HOST unset): the URL check works, readings get 503. */
   db: DbConfig | null;
   /** Where and how to reach the database whoever logs in: for migrate, with the master user's login it is given. */
-  database: Pick<DbConfig, 'database' | 'table' | 'tls' | 'connectTimeoutMs'>;
+  database: Pick<DbConfig, 'database' | 'table' | 'tls' | 'connectTimeoutMs' | 'idleCloseSeconds'>;
   /** When set, every request must carry this header with this value. */
   secret: { header: string; value: string } | null;
   /** At most this many rows per INSERT statement (statements are also kept under a size). */
@@ -42,6 +48,8 @@ export const SELFTEST_HEADER = 'x-mbed-tsdb-selftest';
  */
 export const CA_FILE = 'db-ca.pem';
 export const DEFAULT_CHUNK_ROWS = 20000;
+/** A minute: a warm function keeps its connection between a busy stream's requests, not beyond. */
+export const DEFAULT_IDLE_CLOSE_SECONDS = 60;
 
 export type ConfigResult = { ok: true; config: FunctionConfig } | { ok: false; errors: string[] };
 
@@ -58,6 +66,7 @@ export const ENV = {
   tls: 'DB_TLS',
   tlsCa: 'DB_TLS_CA',
   connectTimeoutMs: 'DB_CONNECT_TIMEOUT_MS',
+  idleCloseSeconds: 'DB_IDLE_CLOSE_SECONDS',
   secret: 'WEBHOOK_SECRET',
   secretHeader: 'WEBHOOK_SECRET_HEADER',
   chunkRows: 'INSERT_CHUNK_ROWS',
@@ -116,7 +125,13 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
 
   const secretValue = env[ENV.secret];
   const hasDatabase = Boolean(env[ENV.host]);
-  const database = { database: text(ENV.database, 'tsdb'), table, tls, connectTimeoutMs: integer(ENV.connectTimeoutMs, 5000, 100, 60000) };
+  const database = {
+    database: text(ENV.database, 'tsdb'),
+    table,
+    tls,
+    connectTimeoutMs: integer(ENV.connectTimeoutMs, 5000, 100, 60000),
+    idleCloseSeconds: integer(ENV.idleCloseSeconds, DEFAULT_IDLE_CLOSE_SECONDS, 1, 28800),
+  };
   const config: FunctionConfig = {
     db: hasDatabase
       ? {

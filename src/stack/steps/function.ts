@@ -115,6 +115,29 @@ const PROPAGATING = [
   /throttled by EC2/i,
 ];
 
+/**
+ * The zones a CreateFunction refusal names as ones Lambda does not run in ("The provided subnets
+ * contain availability zone Lambda doesn't support: us-east-1e"), by name or zone ID; [] otherwise.
+ */
+export function refusedZones(error: unknown): string[] {
+  if (!(error instanceof InvalidParameterValueException)) return [];
+  const message = String(error.message);
+  if (!/availability zones? Lambda doesn'?t support/i.test(message)) return [];
+  return [...new Set(message.match(/\b(?:[a-z]{2}(?:-[a-z]+)+-\d[a-z]|[a-z]{3,5}\d-az\d+)\b/g) ?? [])];
+}
+
+/** The subnets left for the function once those in refused zones are left out (null: none named, or none left). */
+export function subnetsWithout(network: NetworkOutput, zones: string[]): { kept: string[]; dropped: string[] } | null {
+  if (zones.length === 0) return null;
+  const inRefused = (id: string) => {
+    const zone = network.zones?.[id];
+    return Boolean(zone && (zones.includes(zone.name) || (zone.id !== undefined && zones.includes(zone.id))));
+  };
+  const kept = network.subnetIds.filter((id) => !inRefused(id));
+  const dropped = network.subnetIds.filter(inRefused);
+  return kept.length > 0 && dropped.length > 0 ? { kept, dropped } : null;
+}
+
 export function whileRolePropagates(error: unknown): string | false {
   if (!(error instanceof InvalidParameterValueException)) return false;
   const message = String(error.message);
@@ -222,6 +245,8 @@ export const functionStep: Step<FunctionOutput> = {
     if (!found) {
       task.update('creating');
       // A new role takes a few seconds to become usable by Lambda; only that error is retried.
+      // Subnets in zones Lambda does not run in are left out, as its refusal names them.
+      let subnetIds = network.subnetIds;
       found = await retry(
         () =>
           lambda.send(
@@ -235,7 +260,7 @@ export const functionStep: Step<FunctionOutput> = {
               Timeout: FUNCTION_TIMEOUT_SECONDS,
               MemorySize: 256,
               Architectures: ['arm64'],
-              VpcConfig: { SubnetIds: network.subnetIds, SecurityGroupIds: [access.functionGroupId] },
+              VpcConfig: { SubnetIds: subnetIds, SecurityGroupIds: [access.functionGroupId] },
               Environment: { Variables: checkEnvironmentSize(baseEnvironment(ctx)) },
               LoggingConfig: { LogFormat: 'Text', LogGroup: ctx.names.logGroup },
               Tags: ctx.tags,
@@ -248,7 +273,16 @@ export const functionStep: Step<FunctionOutput> = {
           timeoutMs: PROPAGATION_LIMIT_MS,
           sleep: ctx.sleep,
           now: ctx.now,
-          shouldRetry: whileRolePropagates,
+          shouldRetry: (error) => {
+            const without = subnetsWithout({ ...network, subnetIds }, refusedZones(error));
+            if (without) {
+              subnetIds = without.kept;
+              const zones = [...new Set(without.dropped.map((id) => network.zones?.[id]?.name ?? id))];
+              ctx.progress.note(`Lambda does not run in ${zones.join(', ')}: the function leaves out ${without.dropped.join(', ')}`);
+              return 'leaving out subnets in zones Lambda does not run in';
+            }
+            return whileRolePropagates(error);
+          },
           onWait: ({ status }) => task.update(status),
         },
       );
@@ -265,7 +299,7 @@ export const functionStep: Step<FunctionOutput> = {
           new UpdateFunctionConfigurationCommand({
             FunctionName: ctx.names.function,
             Environment: { Variables: found.Environment?.Variables ?? baseEnvironment(ctx) },
-            VpcConfig: { SubnetIds: network.subnetIds, SecurityGroupIds: [access.functionGroupId] },
+            VpcConfig: { SubnetIds: found.VpcConfig?.SubnetIds?.length ? found.VpcConfig.SubnetIds : network.subnetIds, SecurityGroupIds: [access.functionGroupId] },
           }),
         );
       }

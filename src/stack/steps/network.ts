@@ -1,13 +1,15 @@
 // Where everything lives: the default VPC and its subnets (tutorial §2 "default VPC"),
 // or the ones given with --vpc-id/--subnet-ids. Nothing is created here.
 
-import { DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { DescribeSubnetsCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { UserFacingError } from '../../errors.js';
 import type { Step, StepContext } from '../step.js';
 
 export interface NetworkOutput {
   vpcId: string;
   subnetIds: string[];
+  /** Each subnet's availability zone (name, and ID where EC2 says it). */
+  zones?: Record<string, { name: string; id?: string }>;
 }
 
 async function find(ctx: StepContext): Promise<NetworkOutput> {
@@ -22,16 +24,47 @@ async function find(ctx: StepContext): Promise<NetworkOutput> {
       `${region} has no default VPC: pass --vpc-id vpc-… and --subnet-ids subnet-…,subnet-… (two or more, in different availability zones)`, { code: "NO_DEFAULT_VPC" }
     );
   }
-  const subnets = ctx.answers.subnetIds?.length
-    ? (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: ctx.answers.subnetIds }))).Subnets ?? []
-    : (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets ?? [];
+  const [subnets] = await Promise.all([
+    ctx.answers.subnetIds?.length
+      ? ec2.send(new DescribeSubnetsCommand({ SubnetIds: ctx.answers.subnetIds })).then((r) => r.Subnets ?? [])
+      : ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })).then((r) => r.Subnets ?? []),
+    checkDns(ctx, vpcId),
+  ]);
   const foreign = subnets.filter((s) => s.VpcId !== vpcId);
   if (foreign.length > 0) throw new UserFacingError(`subnet ${foreign[0]!.SubnetId} is not in ${vpcId}`, { code: "NETWORK" });
   const zones = new Set(subnets.map((s) => s.AvailabilityZone));
   if (zones.size < 2) {
     throw new UserFacingError(`the database needs subnets in two availability zones; ${vpcId} offers ${zones.size}: pass --subnet-ids`, { code: "NETWORK" });
   }
-  return { vpcId, subnetIds: subnets.map((s) => s.SubnetId!).sort() };
+  const ordered = [...subnets].sort((a, b) => (a.SubnetId! < b.SubnetId! ? -1 : 1));
+  return {
+    vpcId,
+    subnetIds: ordered.map((s) => s.SubnetId!),
+    zones: Object.fromEntries(ordered.map((s) => [s.SubnetId!, { name: s.AvailabilityZone ?? '', ...(s.AvailabilityZoneId ? { id: s.AvailabilityZoneId } : {}) }])),
+  };
+}
+
+/**
+ * The function finds the database by name inside the VPC (DNS support), and RDS refuses a publicly
+ * accessible instance in a VPC without DNS hostnames too (InvalidVPCNetworkStateFault) — after
+ * the role and groups were made. A VPC made with CreateVpc has DNS hostnames off.
+ */
+async function checkDns(ctx: StepContext, vpcId: string): Promise<void> {
+  const ec2 = await ctx.aws.ec2();
+  const wanted = [['enableDnsSupport', 'DNS support'] as const, ...(ctx.answers.access === 'my-ip' ? [['enableDnsHostnames', 'DNS hostnames'] as const] : [])];
+  const off = [];
+  for (const [attribute, words] of wanted) {
+    const answer = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: attribute }));
+    const value = attribute === 'enableDnsSupport' ? answer.EnableDnsSupport?.Value : answer.EnableDnsHostnames?.Value;
+    if (!value) off.push({ attribute, words });
+  }
+  if (off.length === 0) return;
+  throw new UserFacingError(
+    `${vpcId} has ${off.map((o) => o.words).join(' and ')} off, which ${ctx.answers.access === 'my-ip' ? 'a database reachable from your IP needs' : 'the function needs to find the database'}: ` +
+      off.map((o) => `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --${o.attribute.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' && ') +
+      ', then run setup again',
+    { code: 'NETWORK' },
+  );
 }
 
 export const networkStep: Step<NetworkOutput> = {

@@ -5,6 +5,7 @@ import {
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   EC2Client,
   EC2ServiceException,
@@ -87,6 +88,13 @@ export function installEc2(fake: FakeAws): void {
     }
     for (const f of input.Filters ?? []) if (f.Name === 'isDefault') vpcs = vpcs.filter((v) => String(v.IsDefault) === f.Values?.[0]);
     return { Vpcs: vpcs };
+  });
+  // DescribeVpcAttribute: one attribute per call, answered as { Attribute: { Value } }.
+  fake.handle(ec2, DescribeVpcAttributeCommand, { service: 'ec2', name: 'DescribeVpcAttribute', mutating: false }, async (input) => {
+    if (!fake.ec2.vpcs.some((v) => v.VpcId === input.VpcId)) throw ec2Error('InvalidVpcID.NotFound', `The vpc ID '${input.VpcId}' does not exist`);
+    const attribute = input.Attribute === 'enableDnsHostnames' ? 'EnableDnsHostnames' : input.Attribute === 'enableDnsSupport' ? 'EnableDnsSupport' : null;
+    if (!attribute) throw ec2Error('InvalidParameterValue', `Value (${input.Attribute}) for parameter attribute is invalid.`);
+    return { VpcId: input.VpcId, [attribute]: { Value: fake.vpcDns(input.VpcId!, attribute) } };
   });
   fake.handle(ec2, DescribeSubnetsCommand, { service: 'ec2', name: 'DescribeSubnets', mutating: false }, async (input) => {
     let subnets = fake.ec2.subnets;

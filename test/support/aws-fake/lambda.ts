@@ -96,6 +96,16 @@ export function installLambda(fake: FakeAws): void {
       throw new InvalidParameterValueException({ ...meta, message: 'The role defined for the function cannot be assumed by Lambda.', Type: 'User' });
     }
     if (input.VpcConfig?.SubnetIds?.length) {
+      // Lambda runs in most zones of a region, not all: a subnet in another is refused, the
+      // zones named (issue #24: "the error names them"; AWS Lambda developer guide, VPC access).
+      const refused = [...new Set(input.VpcConfig.SubnetIds.map((id) => fake.ec2.subnets.find((s) => s.SubnetId === id)?.AvailabilityZone).filter((z): z is string => Boolean(z) && fake.lambda.unsupportedZones.has(z!)))];
+      if (refused.length > 0) {
+        throw new InvalidParameterValueException({
+          ...meta,
+          message: `The provided subnets contain availability zone Lambda doesn't support: ${refused.join(', ')}. Please use a different set of subnets.`,
+          Type: 'User',
+        });
+      }
       // Lambda checks the role's EC2 rights before it makes the function's network interfaces.
       const vpcPolicy = [...role.attached].find((arn) => arn.endsWith(':policy/service-role/AWSLambdaVPCAccessExecutionRole'));
       const since = vpcPolicy ? fake.clock() - (role.attachedAt?.get(vpcPolicy) ?? -Infinity) : -1;

@@ -20,6 +20,7 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   InvalidDBInstanceStateFault,
   InvalidDBSubnetGroupStateFault,
+  InvalidVPCNetworkStateFault,
   ListTagsForResourceCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
@@ -119,6 +120,15 @@ export function installRds(fake: FakeAws): void {
     if (fake.rds.instances.has(id)) throw new DBInstanceAlreadyExistsFault({ ...meta, message: 'DB instance already exists' });
     if (!fake.rds.subnetGroups.has(input.DBSubnetGroupName!)) throw new DBSubnetGroupNotFoundFault({ ...meta, message: `DBSubnetGroup ${input.DBSubnetGroupName} not found.` });
     if (!fake.rds.offeredClasses.has(input.DBInstanceClass!)) throw rdsInvalidParameter(`${input.DBInstanceClass} is not offered`);
+    // A publicly accessible instance needs its VPC's DNS support and DNS hostnames (RDS user
+    // guide, "Working with a DB instance in a VPC"; CreateDBInstance's InvalidVPCNetworkStateFault).
+    const subnet = fake.ec2.subnets.find((sn) => fake.rds.subnetGroups.get(input.DBSubnetGroupName!)!.subnets.includes(sn.SubnetId));
+    if (input.PubliclyAccessible && subnet && !(fake.vpcDns(subnet.VpcId, 'EnableDnsSupport') && fake.vpcDns(subnet.VpcId, 'EnableDnsHostnames'))) {
+      throw new InvalidVPCNetworkStateFault({
+        ...meta,
+        message: 'Cannot create a publicly accessible DBInstance. The specified VPC does not support DNS resolution, DNS hostnames, or both. Update the VPC and then try again',
+      });
+    }
     if (input.DBClusterIdentifier) {
       if (!fake.rds.clusters.has(input.DBClusterIdentifier)) throw new DBClusterNotFoundFault({ ...meta, message: 'cluster not found' });
       // Aurora: "mapping IAM accounts to database accounts is managed by the DB cluster".
