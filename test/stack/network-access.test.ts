@@ -14,7 +14,11 @@ describe('network step', () => {
   afterEach(() => aws.restore());
 
   it('finds the default VPC and its subnets, creating nothing', async () => {
-    expect(await networkStep.apply(stepContext())).toEqual({ vpcId: 'vpc-0default', subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'] });
+    expect(await networkStep.apply(stepContext())).toEqual({
+      vpcId: 'vpc-0default',
+      subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'],
+      zones: { 'subnet-0a': { name: 'us-west-2a' }, 'subnet-0b': { name: 'us-west-2b' }, 'subnet-0c': { name: 'us-west-2c' } },
+    });
     expect(aws.mutatingCalls()).toEqual([]);
   });
 
@@ -24,10 +28,10 @@ describe('network step', () => {
   });
 
   it('uses --vpc-id and --subnet-ids, which must span two zones of that VPC', async () => {
-    aws.ec2.vpcs.push({ VpcId: 'vpc-0mine', IsDefault: false, CidrBlock: '10.0.0.0/16' });
+    aws.ec2.vpcs.push({ VpcId: 'vpc-0mine', IsDefault: false, CidrBlock: '10.0.0.0/16', EnableDnsHostnames: true });
     aws.ec2.subnets.push({ SubnetId: 'subnet-1a', VpcId: 'vpc-0mine', AvailabilityZone: 'us-west-2a' }, { SubnetId: 'subnet-1b', VpcId: 'vpc-0mine', AvailabilityZone: 'us-west-2b' });
     const ctx = stepContext({ answers: { vpcId: 'vpc-0mine', subnetIds: ['subnet-1b', 'subnet-1a'] } });
-    expect(await networkStep.apply(ctx)).toEqual({ vpcId: 'vpc-0mine', subnetIds: ['subnet-1a', 'subnet-1b'] });
+    expect(await networkStep.apply(ctx)).toMatchObject({ vpcId: 'vpc-0mine', subnetIds: ['subnet-1a', 'subnet-1b'] });
     await expect(networkStep.apply(stepContext({ answers: { vpcId: 'vpc-0mine', subnetIds: ['subnet-1a'] } }))).rejects.toThrow('two availability zones');
     await expect(networkStep.apply(stepContext({ answers: { vpcId: 'vpc-0mine', subnetIds: ['subnet-0a', 'subnet-1a'] } }))).rejects.toThrow('is not in vpc-0mine');
   });
