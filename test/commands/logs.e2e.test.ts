@@ -75,12 +75,18 @@ describe.skipIf(!canRun)('mbed-tsdb logs', () => {
     expect(bad.stderr).toContain('--since takes a duration');
   });
 
-  it('--follow through a live tail: what the function writes while it runs, once', async () => {
+  /** A stack, and `logs --follow` running on it with its live tail session open; `stop` is Ctrl+C. */
+  async function following() {
     expect((await world.setup()).code).toBe(0);
     let stop!: () => void;
     const interrupted = new Promise<void>((resolve) => (stop = resolve));
     const running = logs(['--follow', '--since', '1m'], { interrupted });
     await until(() => world.aws.logs.tails.size === 1);
+    return { running, stop };
+  }
+
+  it('--follow through a live tail: what the function writes while it runs, once', async () => {
+    const { running, stop } = await following();
     await deliver();
     await deliver();
     await until(() => world.aws.callsOf('StartLiveTail').length === 1);
@@ -98,11 +104,7 @@ describe.skipIf(!canRun)('mbed-tsdb logs', () => {
   // stream (CloudWatch Logs SDK model, StartLiveTailResponseStream): a new session is started, and
   // what was written between the two is read, so nothing is lost or shown twice.
   it('--follow through a live tail session that times out after three hours: a new one, nothing lost or repeated', async () => {
-    expect((await world.setup()).code).toBe(0);
-    let stop!: () => void;
-    const interrupted = new Promise<void>((resolve) => (stop = resolve));
-    const running = logs(['--follow', '--since', '1m'], { interrupted });
-    await until(() => world.aws.logs.tails.size === 1);
+    const { running, stop } = await following();
     await deliver();
     await until(() => world.aws.logs.tails.size === 1 && world.aws.calls.filter((c) => c.command === 'StartLiveTail').length === 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
