@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SELFTEST_HEADER, type ConfigResult, type DbConfig, type FunctionConfig } from './config.js';
 import { boundedJson, rejectedLog } from './log.js';
-import { asyncOutcome, deviceFact, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
+import { asyncOutcome, deviceFact, fitsText, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type TableShape } from './store.js';
 
 /**
@@ -123,15 +123,18 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
         const shape = await db.shape();
         const batch = sortOut(message, shape, receivedAt, (rejected) => rejectedLog(log, rejected, requestId));
         try {
-          const written = await db.write(batch, receivedAt, { rollback: selftest });
+          // A second attempt (the table changed under the first) writes piece by piece if it must.
+          const written = await db.write(batch, receivedAt, { rollback: selftest, isolate: attempt > 1 });
+          if (written.refused.length > 0) rejectedLog(log, written.refused.map((r) => ({ item: r.item, reason: `the database refused it: ${r.reason}` })), requestId);
+          const refused = (list: readonly unknown[]) => written.refused.filter((r) => list.includes(r.item)).length;
           const result = counts({
             stored: written.stored,
             duplicates: written.duplicates,
-            rejected: batch.rejected,
+            rejected: batch.rejected + written.refused.length,
             // Without their tables (a tutorial-made table), device facts and outcomes are not kept.
             ignored: message.ignored + (shape.devices ? 0 : message.registrations.length) + (shape.asyncResponses ? 0 : batch.outcomes.length),
-            devices: shape.devices ? batch.devices.length : 0,
-            outcomes: shape.asyncResponses ? batch.outcomes.length : 0,
+            devices: shape.devices ? batch.devices.length - refused(batch.devices) : 0,
+            outcomes: shape.asyncResponses ? batch.outcomes.length - refused(batch.outcomes) : 0,
           });
           log({ level: 'info', msg: selftest ? 'self-test stored and rolled back' : 'stored', ...result, ms: Date.now() - started, requestId });
           return reply(200, selftest ? { ...result, selftest: true } : result);
@@ -223,18 +226,18 @@ function sortOut(message: Message, shape: TableShape, receivedAt: Date, reject: 
     }
     readings.push(result.reading);
     const name = (notification as Record<string, unknown>)['original-ep'];
-    note(result.reading.board, result.reading.at ?? received, typeof name === 'string' && name.length <= shape.board.maxChars ? { name } : undefined);
+    note(result.reading.board, result.reading.at ?? received, fitsText(name, shape.deviceColumns.name) ? { name } : undefined);
   }
   for (const item of message.registrations) {
-    const fact = deviceFact(item, received, shape.board);
+    const fact = deviceFact(item, received, shape.deviceColumns);
     if (fact) note(fact.id, fact.seenAt, fact);
-    else rejected.push({ item, reason: 'registration without a usable device ID' });
+    else rejected.push({ item, reason: 'registration without a device ID the devices table can hold' });
   }
   const outcomes: AsyncOutcome[] = [];
   for (const item of message.asyncResponses) {
     const outcome = asyncOutcome(item, received);
-    if (outcome) outcomes.push(outcome);
-    else rejected.push({ item, reason: 'async response without an id or status' });
+    if (outcome.ok) outcomes.push(outcome.outcome);
+    else rejected.push({ item, reason: outcome.reason });
   }
   if (rejected.length > 0) reject(rejected);
   return { readings, devices: [...devices.values()], outcomes, rejected: rejected.length };

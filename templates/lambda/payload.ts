@@ -1,6 +1,9 @@
 // Pure parsing of what the service PUTs to the webhook (NotificationMessage in the Izuma
 // OpenAPI spec; connector-api.md §5 and §9). No I/O here: the function, the tests and the
-// CLI share it.
+// CLI share it. Every check of device-supplied text runs in time linear in its length, and
+// what cannot be stored is refused alone, with its reason, before a statement is sent.
+
+import { createHash } from 'node:crypto';
 
 export interface Reading {
   board: string;
@@ -17,6 +20,8 @@ export interface TextColumn {
   maxChars: number;
   /** MySQL character set name, e.g. utf8mb4, utf8mb3, latin1. */
   charset: string;
+  /** Which column this is (`events_rollup.board`), when it is not the events table's own: for the reason. */
+  name?: string;
 }
 
 /** What the `value` column holds, as read from the table (users change the tutorial's DOUBLE). */
@@ -34,6 +39,9 @@ export interface ReadingColumns {
   sensor: TextColumn;
   /** Absent: DOUBLE, which holds every finite number. */
   value?: NumberColumn;
+  /** The companion tables' columns the same board and sensor go into (the rollup, the devices): each must hold it too. */
+  boardAlso?: readonly TextColumn[];
+  sensorAlso?: readonly TextColumn[];
 }
 
 // MariaDB's numeric types (mariadb.com/kb/en/numeric-data-type-overview): FLOAT is single
@@ -72,6 +80,7 @@ export function columnValue(value: number, column: NumberColumn | undefined): nu
   if (!column) return value;
   // FLOAT keeps single precision: the value as the column will give it back (and the rollup sums).
   let stored = column.type.startsWith('float') ? Math.fround(value) : value;
+  if (!Number.isFinite(stored)) return null;
   if (column.scale !== undefined) {
     const factor = 10 ** column.scale;
     // Half away from zero, as the server rounds exact values; toFixed drops binary noise.
@@ -157,13 +166,14 @@ export function readingParser(columns: ReadingColumns = SERVICE_LIMITS, now: Dat
     }
     const { ep, path, payload, uid, timestamp } = notification as Record<string, unknown>;
     let board = boards.get(ep);
-    if (board === undefined) boards.set(ep, (board = checkText('ep', ep, 'board', columns.board)));
+    if (board === undefined) boards.set(ep, (board = checkText('ep', ep, 'board', columns.board, columns.boardAlso)));
     if (typeof board !== 'string') return board;
     let sensor = sensors.get(path);
-    if (sensor === undefined) sensors.set(path, (sensor = checkText('path', path, 'sensor', columns.sensor)));
+    if (sensor === undefined) sensors.set(path, (sensor = checkText('path', path, 'sensor', columns.sensor, columns.sensorAlso)));
     if (typeof sensor !== 'string') return sensor;
     const value = decodeNumber(payload);
     if (typeof value !== 'number') return value;
+    if (Math.abs(value) > READING_MAX) return { ok: false, reason: `value ${value} is beyond ±${READING_MAX.toPrecision(2)}: sums of such readings could leave DOUBLE` };
     const stored = columnValue(value, columns.value);
     if (stored === null) return { ok: false, reason: `value ${value} does not fit the value column (${columns.value!.type})` };
     const reading: Reading = { board, sensor, value: stored };
@@ -175,12 +185,28 @@ export function readingParser(columns: ReadingColumns = SERVICE_LIMITS, now: Dat
   };
 }
 
-/** The service's message ID, used to store a redelivered reading once. */
-function messageId(uid: unknown): string | undefined {
-  return typeof uid === 'string' && uid.length > 0 && uid.length <= UID_MAX_CHARS && /^[\x21-\x7e]+$/.test(uid) ? uid : undefined;
+/** A uid the column cannot hold as it is stands as this prefix and its SHA-256 (44 characters). */
+export const UID_DIGEST_PREFIX = '#';
+
+/**
+ * The service's message ID, used to store a redelivered reading once. One the `uid` column
+ * (64 printable ASCII characters) cannot hold as it is — longer, other characters, or starting
+ * like a digest — is kept as its digest: still the same for every delivery of that message.
+ */
+export function messageId(uid: unknown): string | undefined {
+  if (typeof uid !== 'string' || uid.length === 0) return undefined;
+  if (uid.length <= UID_MAX_CHARS && /^[\x21-\x7e]+$/.test(uid) && !uid.startsWith(UID_DIGEST_PREFIX)) return uid;
+  return `${UID_DIGEST_PREFIX}${createHash('sha256').update(uid, 'utf8').digest('base64url')}`;
 }
 
 export const UID_MAX_CHARS = 64;
+/**
+ * The largest magnitude a reading may have: Number.MAX_VALUE / 2^64 (about 9.7e288). Any sum of
+ * such readings over as many rows as a table can hold (2^64) stays a finite DOUBLE, so no rollup,
+ * chart or maintenance sum can leave its range (MariaDB fails an upsert that does, and answers
+ * SUM() = 0 for a group that does).
+ */
+export const READING_MAX = Number.MAX_VALUE / 2 ** 64;
 /**
  * The longest `payload` a reading may have: base64 of 64 bytes of decimal text (a double needs
  * 24). Longer ones are refused before they are decoded or read.
@@ -221,15 +247,32 @@ export interface DeviceFact {
   seenAt: number;
 }
 
-/** A device's ID, name and type from a registration or reg-update; null when malformed. */
-export function deviceFact(item: unknown, receivedMs: number, columns: { maxChars: number } = { maxChars: 64 }): DeviceFact | null {
+/** The devices table's columns: `device_id`, `endpoint_name`, `endpoint_type` (64 characters, utf8mb4, as made). */
+export interface DeviceColumns {
+  id: TextColumn;
+  name: TextColumn;
+  type: TextColumn;
+}
+
+export const DEVICE_COLUMNS: DeviceColumns = {
+  id: { maxChars: 64, charset: 'utf8mb4', name: 'events_devices.device_id' },
+  name: { maxChars: 64, charset: 'utf8mb4', name: 'events_devices.endpoint_name' },
+  type: { maxChars: 64, charset: 'utf8mb4', name: 'events_devices.endpoint_type' },
+};
+
+/** Whether a text fits a column (a name or type that does not is simply not kept). */
+export function fitsText(raw: unknown, column: TextColumn): raw is string {
+  return typeof checkText('text', raw, 'text', column) === 'string';
+}
+
+/** A device's ID, name and type from a registration or reg-update; null when its ID does not fit. */
+export function deviceFact(item: unknown, receivedMs: number, columns: DeviceColumns = DEVICE_COLUMNS): DeviceFact | null {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
   const { ep, ept, timestamp } = item as Record<string, unknown>;
   const name = (item as Record<string, unknown>)['original-ep'];
-  const fits = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= columns.maxChars && isWellFormed(v);
-  if (!fits(ep)) return null;
+  if (!fitsText(ep, columns.id)) return null;
   const at = serviceTime(timestamp, receivedMs) ?? receivedMs;
-  return { id: ep, ...(fits(name) ? { name } : {}), ...(fits(ept) ? { type: ept } : {}), registeredAt: at, seenAt: at };
+  return { id: ep, ...(fitsText(name, columns.name) ? { name } : {}), ...(fitsText(ept, columns.type) ? { type: ept } : {}), registeredAt: at, seenAt: at };
 }
 
 export interface AsyncOutcome {
@@ -239,32 +282,64 @@ export interface AsyncOutcome {
   at: number;
 }
 
-/** An `async-responses` item: the outcome of a request answered 202 earlier. */
-export function asyncOutcome(item: unknown, receivedMs: number): AsyncOutcome | null {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
+/** The outcomes' table: `id` varchar(128) ascii, `status` smallint, `error` varchar(255) utf8mb4. */
+export const OUTCOME_LIMITS = { idChars: 128, statusMin: -32768, statusMax: 32767, errorChars: 255 } as const;
+
+export type OutcomeParse = { ok: true; outcome: AsyncOutcome } | { ok: false; reason: string };
+
+/**
+ * An `async-responses` item: the outcome of a request answered 202 earlier — or why it cannot be
+ * kept (its id or status does not fit the table). Its error text is kept as far as it fits.
+ */
+export function asyncOutcome(item: unknown, receivedMs: number): OutcomeParse {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return { ok: false, reason: 'async response is not a JSON object' };
   const { id, status, error, timestamp } = item as Record<string, unknown>;
   const code = typeof status === 'number' ? status : typeof status === 'string' && /^\d{3}$/.test(status) ? Number(status) : NaN;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 128 || !Number.isInteger(code)) return null;
-  return { id, status: code, ...(typeof error === 'string' && error ? { error: error.slice(0, 255) } : {}), at: serviceTime(timestamp, receivedMs) ?? receivedMs };
+  if (typeof id !== 'string' || id.length === 0) return { ok: false, reason: 'async response without an id' };
+  if (id.length > OUTCOME_LIMITS.idChars || !/^[\x20-\x7e]+$/.test(id)) return { ok: false, reason: `async response id is not up to ${OUTCOME_LIMITS.idChars} printable ASCII characters` };
+  if (!Number.isInteger(code) || code < OUTCOME_LIMITS.statusMin || code > OUTCOME_LIMITS.statusMax) return { ok: false, reason: `async response status ${String(status).slice(0, 40)} is not a status code` };
+  const kept = typeof error === 'string' && error ? wellFormedPrefix(error, OUTCOME_LIMITS.errorChars) : '';
+  return { ok: true, outcome: { id, status: code, ...(kept ? { error: kept } : {}), at: serviceTime(timestamp, receivedMs) ?? receivedMs } };
 }
 
-function checkText(field: string, raw: unknown, column: string, limit: TextColumn): string | { ok: false; reason: string } {
+/** The first `chars` code points of a text, lone surrogates made U+FFFD (what the database would store). */
+function wellFormedPrefix(text: string, chars: number): string {
+  let out = '';
+  let count = 0;
+  for (const char of text) {
+    if (count++ === chars) break;
+    const unit = char.charCodeAt(0);
+    out += char.length === 1 && unit >= 0xd800 && unit <= 0xdfff ? '\ufffd' : char;
+  }
+  return out;
+}
+
+function checkText(field: string, raw: unknown, column: string, limit: TextColumn, also: readonly TextColumn[] = []): string | { ok: false; reason: string } {
   if (typeof raw !== 'string' || raw === '') {
     return { ok: false, reason: `"${field}" is missing or not a non-empty string` };
   }
   if (!isWellFormed(raw)) {
     return { ok: false, reason: `"${field}" is not well-formed Unicode` };
   }
+  for (const other of [limit, ...also]) {
+    const verdict = fitsColumn(field, raw, column, other);
+    if (verdict) return verdict;
+  }
+  return raw;
+}
+
+/** Why a well-formed text does not fit one column, or null when it does. */
+function fitsColumn(field: string, raw: string, column: string, limit: TextColumn): { ok: false; reason: string } | null {
   const highest = highestCodePoint(limit.charset);
   // UTF-16 length ≥ characters, so a short enough string needs no counting.
   const chars = raw.length <= limit.maxChars ? raw.length : countCodePoints(raw);
   if (chars > limit.maxChars) {
-    return { ok: false, reason: `"${field}" is ${chars} characters; column ${column} holds ${limit.maxChars}` };
+    return { ok: false, reason: `"${field}" is ${chars} characters; column ${limit.name ?? column} holds ${limit.maxChars}` };
   }
-  if (!fitsCharset(raw, highest)) {
-    return { ok: false, reason: `"${field}" has characters that column ${column} (${limit.charset}) cannot store` };
+  if (!fitsCharset(raw, limit.charset, highest)) {
+    return { ok: false, reason: `"${field}" has characters that column ${limit.name ?? column} (${limit.charset}) cannot store` };
   }
-  return raw;
+  return null;
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -277,11 +352,16 @@ function isWellFormed(text: string): boolean {
 // Decimal text only, white space around it allowed: the devices send sprintf("%d")-style
 // ASCII (connector-api.md §6). Number() alone would accept "", "0x10" and " " as numbers.
 // ASCII white space only: \s would also take the byte 0xA0, which is not text on its own.
-const DECIMAL = /^[ \t\n\v\f\r]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t\n\v\f\r]*$/;
+// Unambiguous (the digits before the point are one run, the point and its digits optional), so
+// a failing match backtracks in linear time — `\d+\.?\d*` split a run of digits every way.
+const DECIMAL = /^[ \t\n\v\f\r]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[ \t\n\v\f\r]*$/;
 
 function decodeNumber(payload: unknown): number | { ok: false; reason: string } {
   if (typeof payload !== 'string') {
     return { ok: false, reason: '"payload" is missing or not a string' };
+  }
+  if (payload.length > MAX_PAYLOAD_CHARS) {
+    return { ok: false, reason: `"payload" is ${payload.length} characters, longer than the ${MAX_PAYLOAD_CHARS} a reading may have` };
   }
   const bytes = decodeBase64(payload);
   if (bytes === undefined) {
@@ -349,7 +429,8 @@ function countCodePoints(text: string): number {
   return count;
 }
 
-function highestCodePoint(charset: string): number {
+/** The highest code point a character set stores (latin1: see LATIN1_EXTRA). */
+export function highestCodePoint(charset: string): number {
   switch (charset.toLowerCase()) {
     case 'utf8mb4':
       return 0x10ffff;
@@ -364,10 +445,25 @@ function highestCodePoint(charset: string): number {
   }
 }
 
-function fitsCharset(text: string, highest: number): boolean {
+/**
+ * MySQL's latin1 is Windows-1252: bytes 0x80–0x9F hold € ‚ ƒ „ … and the rest, and keep only the
+ * five code points cp1252 leaves undefined (U+0081, 8D, 8F, 90, 9D); the other C1 controls have
+ * no byte there (checked against MariaDB 10.11).
+ */
+const LATIN1_EXTRA = new Set([
+  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+  0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x017e, 0x0178,
+]);
+const LATIN1_KEPT_C1 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+function fitsCharset(text: string, charset: string, highest: number): boolean {
   if (highest >= 0x10ffff) return true;
+  const latin1 = charset.toLowerCase() === 'latin1';
   for (const char of text) {
-    if ((char.codePointAt(0) ?? 0) > highest) return false;
+    const code = char.codePointAt(0) ?? 0;
+    if (latin1 && code >= 0x80 && code <= 0x9f) {
+      if (!LATIN1_KEPT_C1.has(code)) return false;
+    } else if (code > highest && !(latin1 && LATIN1_EXTRA.has(code))) return false;
   }
   return true;
 }

@@ -74,7 +74,7 @@ describe.skipIf(!canRun)('the function on RDS IAM database authentication', () =
     const store = createStore(config(), 100);
     try {
       expect(config().password).toBe('');
-      expect(await store.write(reading(1), new Date())).toEqual({ stored: 1, duplicates: 0 });
+      expect(await store.write(reading(1), new Date())).toEqual({ refused: [], stored: 1, duplicates: 0 });
       expect((await db.query<{ value: number }>('SELECT value FROM events')).map((r) => r.value)).toContain(1);
     } finally {
       await store.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundedJson, ITEM_LOG_BYTES, LINE_LOG_BYTES, loggable, REJECTED_LOG_LINES, rejectedLog } from '../../templates/lambda/log.js';
-import { asyncOutcome, decodeBase64, deviceFact, parseWebhookBody, serviceTime, SERVICE_LIMITS, toReading } from '../../templates/lambda/payload.js';
+import { messageId, asyncOutcome, decodeBase64, deviceFact, parseWebhookBody, serviceTime, SERVICE_LIMITS, toReading } from '../../templates/lambda/payload.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const note = (payload: unknown, ep: unknown = 'dev-1', path: unknown = '/3200/0/5501') => ({ ep, path, payload });
@@ -184,8 +184,16 @@ describe('serviceTime', () => {
       ok: true,
       reading: { board: 'dev-1', sensor: '/3200/0/5501', value: 1, uid: 'abc-1', at: received - 60_000 },
     });
-    // A uid that could not be a message ID is not trusted for de-duplication.
-    expect(toReading({ ...note('MQ=='), uid: 'x'.repeat(65) }, SERVICE_LIMITS, now)).toEqual({ ok: true, reading: { board: 'dev-1', sensor: '/3200/0/5501', value: 1 } });
+    // A uid the column cannot hold as it is (longer than 64, not printable ASCII, or digest-like)
+    // stands as its digest: every delivery of that message still has the same one.
+    const long = toReading({ ...note('MQ=='), uid: 'x'.repeat(65) }, SERVICE_LIMITS, now);
+    expect(long).toEqual({ ok: true, reading: { board: 'dev-1', sensor: '/3200/0/5501', value: 1, uid: expect.stringMatching(/^#[A-Za-z0-9_-]{43}$/) } });
+    expect(toReading({ ...note('MQ=='), uid: 'x'.repeat(65) }, SERVICE_LIMITS, now)).toEqual(long);
+    expect(messageId('x'.repeat(64))).toBe('x'.repeat(64));
+    expect(messageId('#x')).not.toBe('#x');
+    expect(messageId('ü')).toMatch(/^#/);
+    expect(messageId('')).toBeUndefined();
+    expect(messageId(42)).toBeUndefined();
   });
 });
 
@@ -204,9 +212,14 @@ describe('device facts and subscription outcomes', () => {
   });
 
   it('reads an async response, with its error when it failed', () => {
-    expect(asyncOutcome({ id: '9e3c96b8-c4d7', status: 412, error: 'PRECONDITION_FAILED', payload: '' }, received)).toEqual({ id: '9e3c96b8-c4d7', status: 412, error: 'PRECONDITION_FAILED', at: received });
-    expect(asyncOutcome({ id: 'a', status: '200' }, received)).toEqual({ id: 'a', status: 200, at: received });
-    expect(asyncOutcome({ status: 200 }, received)).toBeNull();
+    expect(asyncOutcome({ id: '9e3c96b8-c4d7', status: 412, error: 'PRECONDITION_FAILED', payload: '' }, received)).toEqual({
+      ok: true,
+      outcome: { id: '9e3c96b8-c4d7', status: 412, error: 'PRECONDITION_FAILED', at: received },
+    });
+    expect(asyncOutcome({ id: 'a', status: '200' }, received)).toEqual({ ok: true, outcome: { id: 'a', status: 200, at: received } });
+    expect(asyncOutcome({ status: 200 }, received)).toMatchObject({ ok: false, reason: 'async response without an id' });
+    expect(asyncOutcome({ id: 'a', status: 32768 }, received)).toMatchObject({ ok: false, reason: expect.stringContaining('not a status code') });
+    expect(asyncOutcome({ id: 'a', status: -32768 }, received)).toMatchObject({ ok: true });
   });
 });
 

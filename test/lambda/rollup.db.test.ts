@@ -69,10 +69,19 @@ describe.skipIf(!hasDatabase)(`chart rollup kept by the function (${functionTarg
   });
 
   it('stores a request’s rows and its rollup together or not at all', async () => {
+    await db.query(
+      "CREATE TRIGGER fault_666 BEFORE INSERT ON events FOR EACH ROW IF NEW.value = 666 THEN SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'Lock wait timeout exceeded'; END IF",
+    );
+    const reply = await webhook.put({ notifications: [notification(DEVICE, BUTTON, b64('1'), { uid: 'x-1' }), notification(DEVICE, BUTTON, b64('666'), { uid: 'x-2' })] });
+    expect(reply.status).toBe(503);
+    expect(await agree()).toEqual([]);
+  });
+
+  it('leaves a refused reading out of the rows and the rollup alike', async () => {
     await db.query("CREATE TRIGGER refuse_666 BEFORE INSERT ON events FOR EACH ROW IF NEW.value = 666 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF");
     const reply = await webhook.put({ notifications: [notification(DEVICE, BUTTON, b64('1'), { uid: 'x-1' }), notification(DEVICE, BUTTON, b64('666'), { uid: 'x-2' })] });
-    expect(reply.status).toBe(500);
-    expect(await agree()).toEqual([]);
+    expect(reply).toMatchObject({ status: 200, json: { stored: 1, rejected: 1 } });
+    expect(await agree()).toEqual([{ bucket: '2026-11-28 10:15:00', board: DEVICE, sensor: BUTTON, n: 1, total: 1, lo: 1, hi: 1 }]);
   });
 
   it('is filled from the rows stored before, while the webhook keeps writing, every reading counted once', async () => {
