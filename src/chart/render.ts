@@ -2,6 +2,7 @@
 // proportional to the value, empty buckets shown as empty bars.
 
 import type { Series } from '../db/series.js';
+import { printable } from '../ui/printable.js';
 
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
@@ -15,8 +16,11 @@ const AGG_TITLE = { sum: 'SUM', avg: 'AVG', min: 'MIN', max: 'MAX', count: 'COUN
 
 export function chartTitle(series: Series): string {
   const what = series.agg === 'count' ? 'COUNT(*)' : `${AGG_TITLE[series.agg]}(value)`;
-  const board = series.board && (series.boardIds?.length ? `board ${series.board} (${series.boardIds.join(', ')})` : `board ${series.board}`);
-  const filters = [board, series.sensor && `sensor ${series.sensor}`].filter(Boolean);
+  // Device IDs and names are the devices' own text: shown escaped, never acted on.
+  const ids = series.boardIds ?? [];
+  const named = ids.length > 5 ? `${ids.length} devices: ${ids.slice(0, 3).map(printable).join(', ')}, …` : ids.map(printable).join(', ');
+  const board = series.board && (ids.length ? `board ${printable(series.board)} (${named})` : `board ${printable(series.board)}`);
+  const filters = [board, series.sensor && `sensor ${printable(series.sensor)}`].filter(Boolean);
   return `${what} per ${series.bucket} (${series.tz})${filters.length ? ` · ${filters.join(' · ')}` : ''}`;
 }
 

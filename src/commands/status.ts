@@ -2,6 +2,7 @@
 // missing or drifted — or a check that could not run (health unknown) —, 2 no such stack.
 
 import { detectPublicIp } from '../net/public-ip.js';
+import { printable } from '../ui/printable.js';
 import { readState, recordsNothingMade } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
 import type { CommandContext } from './context.js';
@@ -9,16 +10,19 @@ import { netOf, savedAnswers, stackContext, stackRegion, stateNotices } from './
 
 function table(report: StatusReport): string {
   const header = ['STEP', 'RESOURCE', 'STATE', 'NOTE'];
-  const rows = report.rows.map((r) => [r.step, r.resource, r.ok ? r.state : `${r.state} !`, r.note ?? '']);
+  // Names, notes and errors carry the devices' and the service's own text: escaped for the terminal.
+  const rows = report.rows.map((r) => [r.step, printable(r.resource), r.ok ? r.state : `${r.state} !`, printable(r.note ?? '')]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [`Stack ${report.stack} in ${report.region}, account ${report.account} as ${report.identity}`, '', line(header), ...rows.map(line)];
-  for (const reason of report.unknown.filter((r) => r.startsWith('§3'))) out.push('', reason);
-  if ('unavailable' in report.connector) out.push('', `Connector: not checked (${report.connector.unavailable})`);
-  if ('unavailable' in report.data) out.push('', `Data: not read (${report.data.unavailable})`);
+  for (const reason of report.unknown.filter((r) => r.startsWith('§3'))) out.push('', printable(reason));
+  if ('unavailable' in report.connector) out.push('', `Connector: not checked (${printable(report.connector.unavailable)})`);
+  if ('unavailable' in report.data) out.push('', `Data: not read (${printable(report.data.unavailable)})`);
   else {
     out.push('', `Data: ${report.data.rows} rows, newest ${report.data.newest ?? 'none'}${report.data.deduplicated ? '' : ' (no uid column: redelivered readings may be stored twice)'}`);
-    for (const s of report.data.series) out.push(`  ${s.name ? `${s.name} (${s.board})` : s.board} ${s.sensor}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
+    for (const s of report.data.series) {
+      out.push(`  ${printable(s.name ? `${s.name} (${s.board})` : s.board)} ${printable(s.sensor)}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
+    }
   }
   const verdict = {
     healthy: `Stack ${report.stack} is healthy.`,

@@ -10,6 +10,7 @@ import { patientRemover, resolveDevice, subscribeAll, unsubscribeAll, type Subsc
 import { checkConnectorHost, chosenConnectorHost } from '../config/settings.js';
 import { DEFAULT_SECRET_HEADER } from '../../templates/lambda/config.js';
 import { UsageError, UserFacingError } from '../errors.js';
+import { printable } from '../ui/printable.js';
 import { readOutcomes } from '../db/outcomes.js';
 import { readState, writeState, type StackState } from '../stack/state.js';
 import { pendingSubscriptions, type ConnectorOutput } from '../stack/steps/connector.js';
@@ -45,7 +46,7 @@ export async function run(context: CommandContext): Promise<number> {
       { code: 'UNKNOWN_DEVICE' },
     );
   }
-  if (device.id !== given) out.info(`${given} is device ${device.id}`);
+  if (device.id !== given) out.info(`${given} is device ${printable(device.id)}`);
   const endpoint = device.id;
   const pairs: OurRule[] = resources.map((resource) => ({ endpoint, resource }));
 
@@ -94,7 +95,7 @@ export async function run(context: CommandContext): Promise<number> {
     if (state) record(state, pairs, done.added, done.results, 'add');
   }
   if (state) writeState(context.env, state, stateNotices(context));
-  out.result({ endpoint, name: device.name ?? null, results }, results.map((r) => `${endpoint} ${r.resource}: ${r.words}`).join('\n'));
+  out.result({ endpoint, name: device.name ?? null, results }, results.map((r) => printable(`${endpoint} ${r.resource}: ${r.words}`)).join('\n'));
   return 0;
 }
 
@@ -137,6 +138,9 @@ async function list(context: CommandContext, client: ConnectorClient, endpoint: 
         : { resource: p.resource, state: 'failed', words: `failed: ${explainAsyncStatus(outcome.status, outcome.error ?? undefined)}` };
     }),
   ];
-  context.out.result({ endpoint, subscriptions: rows }, rows.length ? rows.map((r) => `${endpoint} ${r.resource}: ${r.words}`).join('\n') : `${endpoint} has no subscriptions`);
+  context.out.result(
+    { endpoint, subscriptions: rows },
+    rows.length ? rows.map((r) => printable(`${endpoint} ${r.resource}: ${r.words}`)).join('\n') : `${printable(endpoint)} has no subscriptions`,
+  );
   return rows.some((r) => r.state === 'failed') ? 1 : 0;
 }

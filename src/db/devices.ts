@@ -29,11 +29,12 @@ export async function deviceNames(query: Query, table: string, boards: string[])
 
 /**
  * What a `--board` given as text stands for: the device ID itself, and every device that
- * calls itself that (a name may be reused by a replaced board; its history stays together).
+ * calls itself that (a name may be reused by a replaced board; its history stays together) —
+ * all of them, however many.
  */
 export async function boardsNamed(query: Query, table: string, board: string): Promise<string[]> {
   if (!(await hasDevices(query, table))) return [board];
-  const rows = (await query(`SELECT device_id FROM ${quoteTable(companionTables(table).devices)} WHERE endpoint_name = ? ORDER BY device_id LIMIT 100`, [board])) as Array<{
+  const rows = (await query(`SELECT device_id FROM ${quoteTable(companionTables(table).devices)} WHERE endpoint_name = ? ORDER BY device_id`, [board])) as Array<{
     device_id: string;
   }>;
   return [board, ...rows.map((r) => r.device_id).filter((id) => id !== board)];

@@ -1,6 +1,8 @@
 // The function's log events, read back: its own JSON lines (one per delivery, one per rejected
 // notification, errors) and Lambda's platform lines, filtered and shown as a person reads them.
 
+import { printable } from '../ui/printable.js';
+
 export interface LogEvent {
   timestamp: number;
   message: string;
@@ -50,8 +52,18 @@ export function keep(entry: LogEntry, filter: LogFilter): boolean {
 
 const clock = (iso: string) => iso.replace('T', ' ').replace('Z', '');
 
-/** One human line per delivery; a rejected notification whole, its payload decoded. */
+/**
+ * One human line per delivery; a rejected notification whole, its payload decoded. What the
+ * devices sent is shown escaped: JSON escapes C0 controls, not C1 or the bidirectional overrides.
+ */
 export function describeEntry(entry: LogEntry): string {
+  return describeUnescaped(entry)
+    .split('\n')
+    .map(printable)
+    .join('\n');
+}
+
+function describeUnescaped(entry: LogEntry): string {
   const at = clock(entry.time);
   if (entry.raw !== undefined) return `${at}  ${entry.raw}`;
   const f = entry.fields!;

@@ -141,6 +141,33 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
     expect(text.stdout.split('\n')[0]).toBe(`COUNT(*) per hour (UTC) · board kitchen-button (${old}, ${replacement})`);
   });
 
+  // Issue #25.9: a name matched at most 100 device IDs (LIMIT 100), silently.
+  it('takes every device that calls itself the --board name, however many', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `fleet-${String(i).padStart(4, '0')}`);
+    await db.query('INSERT INTO events (ts, value, board, sensor) VALUES ?', [ids.map((id) => ['2026-11-25 09:10:00', 1, id, '/3200/0/5501'])]);
+    await db.query('INSERT INTO events_devices (device_id, endpoint_name, last_seen) VALUES ?', [ids.map((id) => [id, 'fleet', '2026-11-25 09:10:00'])]);
+    const day = ['--since', '2026-11-25T00:00Z', '--until', '2026-11-26T00:00Z', '--agg', 'count'];
+    const json = JSON.parse((await runCli(['chart', '--db-url', url, ...day, '--board', 'fleet', '--json'])).stdout);
+    expect(json.boardIds).toHaveLength(150);
+    expect(json.points.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(150);
+    const text = await runCli(['chart', '--db-url', url, ...day, '--board', 'fleet']);
+    expect(text.stdout.split('\n')[0]).toBe('COUNT(*) per hour (UTC) · board fleet (150 devices: fleet-0000, fleet-0001, fleet-0002, …)');
+  });
+
+  // Issue #25.8: a device's ID or name holding ESC sequences was written raw to the terminal.
+  it('shows a device’s ID and name escaped, never acting on their control characters', async () => {
+    const evil = 'dev\u001b]0;pwned\u0007\u001b[2J\u009b31m';
+    await db.query("INSERT INTO events (ts, value, board, sensor) VALUES ('2026-11-25 09:10:00', 1, ?, '/3200/0/5501')", [evil]);
+    await db.query("INSERT INTO events_devices (device_id, endpoint_name, last_seen) VALUES (?, ?, NOW())", [evil, 'name\u001b[31m']);
+    const day = ['--since', '2026-11-25T00:00Z', '--until', '2026-11-26T00:00Z', '--agg', 'count'];
+    for (const board of [evil, 'name\u001b[31m']) {
+      const text = await runCli(['chart', '--db-url', url, ...day, '--board', board], { env: { NO_COLOR: '1' } });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+      expect(text.stdout).toContain('dev\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m');
+    }
+  });
+
   it('warns that a password in --db-url is visible to other users, and points to MBED_TSDB_DB_URL', async () => {
     const run = await runCli(['chart', '--db-url', url, ...window, '--json']);
     expect(run.code).toBe(0);

@@ -75,6 +75,19 @@ describe.skipIf(!canRun)('mbed-tsdb logs', () => {
     expect(bad.stderr).toContain('--since takes a duration');
   });
 
+  // Issue #25.8: what a device sent is shown escaped — JSON escapes C0 controls, not C1 (U+009B
+  // is a one-character CSI) or the bidirectional overrides.
+  it('shows a rejected notification’s device text escaped', async () => {
+    expect((await world.setup()).code).toBe(0);
+    world.aws.writeLog(GROUP, JSON.stringify({ level: 'warn', msg: 'notification not stored', reason: 'x', notification: { ep: 'dev\u009b2J\u202e', payload: 'wpsySg==' } }), {
+      timestamp: world.clock.now,
+    });
+    const run = await logs(['--since', '1h', '--filter', 'rejected']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(/[\u009b\u202e]/);
+    expect(run.stdout).toContain('dev\\x9b2J\\u202e');
+  });
+
   /** A stack, and `logs --follow` running on it with its live tail session open; `stop` is Ctrl+C. */
   async function following() {
     expect((await world.setup()).code).toBe(0);

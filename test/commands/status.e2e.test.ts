@@ -325,6 +325,19 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect((await status()).stdout).toMatch(new RegExp(`${id} \\(button-1\\) /3200/0/5501 +subscribed`));
   });
 
+  // Issue #25.8: device text (a name it gave itself, an error it answered) reaches the terminal
+  // escaped, never as the ESC sequences it may hold.
+  it('shows the names and errors devices sent escaped', async () => {
+    const id = '015f3850a657000000000001001002ad';
+    world.connector.addEndpoint(id, { name: 'evil\u001b]0;pwned\u0007\u009b2J' });
+    expect((await world.setup(['--endpoint', id])).code).toBe(0);
+    world.connector.publish(API_KEY, [{ ep: id, path: '/3200/0/5501', value: '7' }]);
+    await world.connector.deliver(API_KEY);
+    const run = await status();
+    expect(run.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(run.stdout).toContain('evil\\x1b]0;pwned\\x07\\x9b2J');
+  });
+
   it('follows a stack through its life: setup → status 0 → subscribe → teardown → status 2', async () => {
     world.connector.addEndpoint('dev-2');
     expect((await world.setup()).code).toBe(0);
