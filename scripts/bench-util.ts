@@ -1,8 +1,9 @@
 // The bench's output line and statistics, shared by its groups.
 
-export function emit(bench: string, value: number, unit: 'ms' | 'bytes' | 'ratio', baseline: number | null = null): void {
+/** `extra`: what the figure needs said beside it (the commit a saved report measured). */
+export function emit(bench: string, value: number, unit: 'ms' | 'bytes' | 'ratio', baseline: number | null = null, extra: Record<string, unknown> = {}): void {
   const round = (n: number) => Math.round(n * 1000) / 1000;
-  const line = { bench, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null };
+  const line = { bench, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null, ...extra };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 

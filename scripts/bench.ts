@@ -1,7 +1,7 @@
 // `npm run bench`: one JSON object per line,
 // {"bench","value","unit","baseline","ratio"}, ratio = value / baseline measured side by side.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -363,7 +363,21 @@ function sideBySide(a: [string, string[]], b: [string, string[]], repeats: numbe
   return [median(ta), median(tb)];
 }
 
-/** `npm run bench -- ingest chart`: only these groups (sizes, package, ingest, chart, simulate, chart-large, setup); all by default. */
+/**
+ * The mutation score of the data path takes hours (`npm run mutate`): printed from its last saved
+ * summary, with the commit it measured, whether that tree had uncommitted changes, and when.
+ */
+function mutationScore(): void {
+  const file = join(root, 'reports', 'mutation', 'summary.json');
+  if (!existsSync(file)) {
+    process.stderr.write('mutation_score_data_path: no saved report (npm run mutate)\n');
+    return;
+  }
+  const summary = JSON.parse(readFileSync(file, 'utf8')) as { score: number; commit: string; dirty: boolean; measuredAt: string; counts: Record<string, number> };
+  emit('mutation_score_data_path', summary.score, 'ratio', null, { commit: summary.commit, dirty: summary.dirty, measuredAt: summary.measuredAt, counts: summary.counts });
+}
+
+/** `npm run bench -- ingest chart`: only these groups (sizes, package, ingest, chart, simulate, chart-large, setup, mutation); all by default. */
 const groups = new Set(process.argv.slice(2));
 const wanted = (group: string) => groups.size === 0 || groups.has(group);
 
@@ -394,6 +408,7 @@ async function main(): Promise<void> {
     }
   }
   if (wanted('setup')) await setupTimeline();
+  if (wanted('mutation')) mutationScore();
 }
 
 async function sizes(): Promise<void> {
