@@ -14,16 +14,22 @@ const stryker = join(dirname(require.resolve('@stryker-mutator/core/package.json
 const reportFile = join(root, 'reports', 'mutation', 'mutation.json');
 const summaryFile = join(root, 'reports', 'mutation', 'summary.json');
 
-/** The key a survivor is known by across runs: where it is and what it does. */
-export const mutantKey = (file, mutant) => `${file}:${mutant.location.start.line}:${mutant.location.start.column} ${mutant.mutatorName} → ${JSON.stringify(mutant.replacement ?? '')}`;
+/**
+ * The key a survivor is known by across runs: the file, the text of its line (not the line's
+ * number, which an edit above it shifts), the column and what it does.
+ */
+export const mutantKey = (file, mutant, source) => {
+  const line = source.split('\n')[mutant.location.start.line - 1]?.trim() ?? '';
+  return `${file} «${line}» @${mutant.location.start.column} ${mutant.mutatorName} → ${JSON.stringify(mutant.replacement ?? '')}`;
+};
 
 export function summarize(report, equivalent) {
   const known = new Map(equivalent.map((e) => [e.mutant, e.reason]));
   const counts = { killed: 0, timeout: 0, survived: 0, noCoverage: 0, equivalent: 0, errors: 0 };
   const survivors = [];
-  for (const [file, { mutants }] of Object.entries(report.files)) {
+  for (const [file, { mutants, source }] of Object.entries(report.files)) {
     for (const mutant of mutants) {
-      const key = mutantKey(file, mutant);
+      const key = mutantKey(file, mutant, source);
       if (mutant.status === 'Killed') counts.killed++;
       else if (mutant.status === 'Timeout') counts.timeout++;
       else if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') {

@@ -44,7 +44,8 @@ export function boundedJson(line: Record<string, unknown>): string {
       Object.assign(bounded, { [key]: kept.item }, kept.truncated ? { [`${key}Bytes`]: kept.truncated } : {}, kept.unserializable ? { [`${key}Error`]: kept.unserializable } : {});
     }
   }
-  return tryJson(bounded) ?? JSON.stringify({ level: 'error', msg: 'log line could not be written' });
+  // Every value is now a primitive or loggable()'s item, so this cannot throw.
+  return JSON.stringify(bounded);
 }
 
 /** Logs a request's rejected items: each of the first ones whole (bounded), then one summary. */

@@ -342,11 +342,9 @@ function fitsColumn(field: string, raw: string, column: string, limit: TextColum
   return null;
 }
 
-const LONE_SURROGATE = /\p{Cs}/u;
-const nativeIsWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
-/** No lone surrogates: the database would store U+FFFD instead of what was sent. */
+/** No lone surrogates: the database would store U+FFFD instead of what was sent (Node ≥ 20 has it; ES2024). */
 function isWellFormed(text: string): boolean {
-  return nativeIsWellFormed ? nativeIsWellFormed.call(text) : !LONE_SURROGATE.test(text);
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 // Decimal text only, white space around it allowed: the devices send sprintf("%d")-style
