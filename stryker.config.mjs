@@ -1,7 +1,7 @@
 // Mutation testing of the data path: the webhook function (templates/lambda) and the CLI's
 // database reads (src/db). `npm run mutate` writes reports/mutation/mutation.json; `npm run bench`
 // prints its score (killed ÷ (killed + survived)) as mutation_score_data_path, with the commit it
-// measured. Survivors judged equivalent are listed, with the reason, in stryker.equivalent.md.
+// measured. Survivors judged equivalent are listed, with the reason, in stryker.equivalent.json.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',

@@ -46,16 +46,83 @@ export function summarize(report, equivalent) {
   return { score: killed / (killed + survived), counts, survivors };
 }
 
+/** What a mutant is, whichever run reported it: its file, place, mutator and replacement. */
+const placeKey = (file, m) => `${file}:${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement ?? ''}`;
+
+/**
+ * Static mutants (in code that runs when its module loads) that also have per-test coverage are
+ * run by Stryker 9/10 with their covering tests only and activated at run time, after the module
+ * has loaded: they survive whatever the tests do (stryker-js #6144, #6209). Each such survivor is
+ * run again, activated before load, against the test files that reach its source file.
+ */
+export function staticRecheckPlan(report) {
+  const fileOfTest = new Map();
+  for (const [testFile, { tests }] of Object.entries(report.testFiles ?? {})) for (const test of tests) fileOfTest.set(test.id, testFile);
+  const plan = [];
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    const suspects = mutants.filter((m) => m.static && m.status === 'Survived' && m.coveredBy?.length);
+    if (suspects.length === 0) continue;
+    const tests = new Set(mutants.flatMap((m) => (m.coveredBy ?? []).map((id) => fileOfTest.get(id)).filter(Boolean)));
+    const lines = [...new Set(suspects.map((m) => `${m.location.start.line}-${m.location.end.line}`))];
+    plan.push({ file, ranges: lines.map((range) => `${file}:${range}`), tests: [...tests].sort(), keys: new Set(suspects.map((m) => placeKey(file, m))) });
+  }
+  return plan;
+}
+
+/** The statuses the recheck found replace the first run's for the same mutants. */
+export function mergeRecheck(report, recheck) {
+  const found = new Map();
+  for (const [file, { mutants }] of Object.entries(recheck.files)) for (const m of mutants) found.set(placeKey(file, m), m);
+  let changed = 0;
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    for (const m of mutants) {
+      const again = found.get(placeKey(file, m));
+      if (!again || !(m.static && m.status === 'Survived')) continue;
+      if (again.status === 'Killed' || again.status === 'Timeout') {
+        m.status = again.status;
+        m.statusReason = `${again.statusReason ?? ''} (static: run again, activated before its module loaded)`.trim();
+        changed++;
+      }
+    }
+  }
+  return changed;
+}
+
+export function recheckStatic(report, runs) {
+  const plan = staticRecheckPlan(report);
+  const dir = join(root, 'node_modules', '.cache', 'mbed-tsdb', 'mutate-static');
+  mkdirSync(dir, { recursive: true });
+  let changed = 0;
+  for (const [index, { file, ranges, tests, keys }] of plan.entries()) {
+    process.stderr.write(`static mutants of ${file}: ${keys.size}, run again against ${tests.length} test file(s)\n`);
+    const out = join(dir, `report-${index}.json`);
+    const config = join(dir, `stryker-${index}.config.mjs`);
+    const options = { mutate: ranges, coverageAnalysis: 'off', ignoreStatic: false, incremental: false, reporters: ['json'], jsonReporter: { fileName: out } };
+    writeFileSync(config, `import base from ${JSON.stringify(join(root, 'stryker.config.mjs'))};\nexport default { ...base, ...${JSON.stringify(options)} };\n`);
+    const result = spawnSync(process.execPath, [stryker, 'run', config], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, MBED_TSDB_PROPERTY_RUNS: runs, MBED_TSDB_MUTATE_TESTS: tests.join(',') },
+    });
+    if (result.status !== 0) throw new Error(`the static recheck of ${file} failed (exit ${result.status})`);
+    changed += mergeRecheck(report, JSON.parse(readFileSync(out, 'utf8')));
+  }
+  return changed;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const runs = process.env.MBED_TSDB_PROPERTY_RUNS ?? '40';
   const result = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: { ...process.env, MBED_TSDB_PROPERTY_RUNS: runs } });
   if (result.status !== 0) process.exit(result.status ?? 1);
   if (!existsSync(reportFile)) throw new Error(`no report at ${reportFile}`);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const rechecked = recheckStatic(report, runs);
+  writeFileSync(reportFile, JSON.stringify(report));
   const equivalent = JSON.parse(readFileSync(join(root, 'stryker.equivalent.json'), 'utf8'));
-  const summary = summarize(JSON.parse(readFileSync(reportFile, 'utf8')), equivalent);
+  const summary = summarize(report, equivalent);
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'templates', 'src/db', 'test'], { cwd: root, encoding: 'utf8' }).trim() !== '';
   mkdirSync(dirname(summaryFile), { recursive: true });
-  writeFileSync(summaryFile, `${JSON.stringify({ commit, dirty, measuredAt: new Date().toISOString(), propertyRuns: Number(runs), ...summary }, null, 2)}\n`);
+  writeFileSync(summaryFile, `${JSON.stringify({ commit, dirty, measuredAt: new Date().toISOString(), propertyRuns: Number(runs), staticKilledOnRecheck: rechecked, ...summary }, null, 2)}\n`);
   process.stderr.write(`mutation score of the data path: ${(summary.score * 100).toFixed(1)} % (${JSON.stringify(summary.counts)}); ${summary.survivors.length} survivor(s) in ${summaryFile}\n`);
 }
