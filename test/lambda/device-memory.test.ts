@@ -40,4 +40,25 @@ describe('device memory', () => {
     expect(memory.news(facts)).toEqual(facts);
     expect(memory.news(facts)).toEqual(facts);
   });
+
+  it('keeps a type written before: a later fact without one, or with the same, says nothing new', () => {
+    const memory = createDeviceMemory();
+    memory.remember([{ id: 'dev-1', seenAt: T, type: 'sensor-box' }]);
+    expect(memory.news([{ id: 'dev-1', seenAt: T + 1 }])).toEqual([]);
+    expect(memory.news([{ id: 'dev-1', seenAt: T + 1, type: 'sensor-box' }])).toEqual([]);
+    memory.remember([{ id: 'dev-1', seenAt: T + 2 }]);
+    expect(memory.news([{ id: 'dev-1', seenAt: T + 3, type: 'sensor-box' }])).toEqual([]);
+    expect(memory.news([{ id: 'dev-1', seenAt: T + 3, type: 'other' }])).toHaveLength(1);
+  });
+
+  it('starts over past 50 000 devices, not at 50 000', () => {
+    const memory = createDeviceMemory();
+    const first = { id: 'dev-0', seenAt: T };
+    memory.remember(Array.from({ length: 49_999 }, (_, i) => ({ id: `dev-${i}`, seenAt: T })));
+    memory.remember([{ id: 'dev-49999', seenAt: T }]);
+    expect(memory.news([first])).toEqual([]);
+    memory.remember([{ id: 'dev-new', seenAt: T }]);
+    expect(memory.news([first])).toEqual([first]);
+    expect(memory.news([{ id: 'dev-new', seenAt: T }])).toEqual([]);
+  });
 });

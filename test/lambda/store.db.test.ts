@@ -137,6 +137,18 @@ describe.skipIf(!hasDatabase)('the store on MariaDB', () => {
     }
   });
 
+  it('a later outcome of the same subscription replaces the first; a device keeps what a later fact leaves out', async () => {
+    const store = storeFor();
+    await store.write(batch({ outcomes: [{ id: 'o', status: 202, at: AT.getTime() }] }), AT);
+    await store.write(batch({ outcomes: [{ id: 'o', status: 404, error: 'NOT_FOUND', at: AT.getTime() + 1000 }] }), AT);
+    expect(await db.query('SELECT status, error FROM events_async_responses')).toEqual([{ status: 404, error: 'NOT_FOUND' }]);
+    await store.write(batch({ devices: [{ id: 'd', name: 'kitchen', type: 'box', registeredAt: AT.getTime(), seenAt: AT.getTime() }] }), AT);
+    await store.write(batch({ devices: [{ id: 'd', type: 'crate', seenAt: AT.getTime() + 120_000 }] }), AT);
+    expect(await db.query('SELECT endpoint_name AS name, endpoint_type AS type, registered_at AS reg, last_seen AS seen FROM events_devices')).toEqual([
+      { name: 'kitchen', type: 'crate', reg: '2026-12-01 10:00:00', seen: '2026-12-01 10:02:00' },
+    ]);
+  });
+
   it('keeps the rollup only when told to', async () => {
     await storeFor().write(batch({ readings: [reading(1, 'k1')] }), AT);
     expect(await count('events_rollup')).toBe(0);

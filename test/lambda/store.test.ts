@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkEnds, queryPackets } from '../../templates/lambda/statements.js';
+import { chunkEnds, freshReadings, queryPackets, writeStatements } from '../../templates/lambda/statements.js';
 
 const reading = (board: string, sensor = '/3200/0/5501') => ({ board, sensor, value: 1 });
 
@@ -24,6 +24,42 @@ describe('chunkEnds', () => {
 
   it('has no statements for no rows', () => {
     expect(chunkEnds([], 10, 100)).toEqual([]);
+  });
+
+  it('counts a uid as two bytes a character (ASCII, escaped)', () => {
+    const withUid = { ...reading('b', 's'), uid: 'u'.repeat(100) };
+    const size = 48 + 6 * 2 + 2 * 100;
+    expect(chunkEnds(Array.from({ length: 5 }, () => withUid), 1000, size * 2)).toEqual([2, 4, 5]);
+  });
+});
+
+describe('freshReadings', () => {
+  const r = (uid?: string) => ({ ...reading('b'), ...(uid ? { uid } : {}) });
+
+  it('leaves out readings already stored and a uid seen before in the request; keeps every reading without one', () => {
+    expect(freshReadings([r('a'), r(), r('b'), r(), r('b')], new Set(['a']))).toEqual([r(), r('b'), r()]);
+    expect(freshReadings([r('x'), r('x'), r()], new Set())).toEqual([r('x'), r()]);
+    expect(freshReadings([r(), r()], new Set())).toEqual([r(), r()]);
+  });
+});
+
+describe('writeStatements', () => {
+  const shape = { uid: true, devices: true, asyncResponses: true, rollup: true };
+  const at = (iso: string) => ({ board: 'b', sensor: 's', value: 1, at: Date.parse(iso) });
+
+  it('splits the rollup rows by the same row limit, without an empty statement', () => {
+    const readings = [at('2026-12-01T10:00:00Z'), at('2026-12-01T10:20:00Z'), at('2026-12-01T10:40:00Z'), at('2026-12-01T11:00:00Z')];
+    const statements = writeStatements('events', { readings, devices: [], outcomes: [] }, shape, 0, 2);
+    const rollup = statements.filter((s) => s.sql.includes('events_rollup'));
+    expect(rollup.map((s) => s.rows.length)).toEqual([2, 2]);
+    expect(statements.filter((s) => s.counts).map((s) => s.rows.length)).toEqual([2, 2]);
+  });
+
+  it('makes no statement for parts a request does not have, or the tables do not', () => {
+    expect(writeStatements('events', { readings: [], devices: [], outcomes: [] }, shape, 0, 10)).toEqual([]);
+    const device = { id: 'd', seenAt: 0 };
+    const outcome = { id: 'o', status: 200, at: 0 };
+    expect(writeStatements('events', { readings: [], devices: [device], outcomes: [outcome] }, { ...shape, devices: false, asyncResponses: false }, 0, 10)).toEqual([]);
   });
 });
 
@@ -52,6 +88,18 @@ describe('queryPackets', () => {
     const packets = queryPackets([wide, wide, wide], { begin: true, end: 'COMMIT' }, 2 * 28);
     expect(packets.map((p) => p.sql)).toEqual([`START TRANSACTION;${wide.text}`, `${wide.text};${wide.text}`, 'COMMIT']);
     expect(packets.flatMap((p) => p.counts)).toEqual([false, true, true, true, false]);
+  });
+
+  it('counts one byte for each statement\'s separator', () => {
+    // 'INSERT xx' is 9 bytes, 10 with its separator: two fit 27 bytes, three do not.
+    expect(queryPackets([insert(2), insert(2), insert(2)], { begin: false, end: null }, 27).map((p) => p.sql)).toEqual(['INSERT xx;INSERT xx', 'INSERT xx']);
+  });
+
+  it('sends a first statement larger than the limit alone, with no empty query before it', () => {
+    expect(queryPackets([insert(100)], { begin: false, end: 'COMMIT' }, 20)).toEqual([
+      { sql: `INSERT ${'x'.repeat(100)}`, counts: [true] },
+      { sql: 'COMMIT', counts: [false] },
+    ]);
   });
 
   it('sends a statement larger than the limit alone rather than dropping it', () => {
