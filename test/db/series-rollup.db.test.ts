@@ -163,6 +163,20 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     );
   };
 
+  it('reads what the plan says: hours from the rollup once it is complete, minutes from the rows in one query', async () => {
+    const asked: string[] = [];
+    const recording = { query: (sql: string, values?: unknown) => (asked.push(sql), pool.query(sql, values as never[])) } as unknown as Pick<Pool, 'query'>;
+    const hours: SeriesRequest = { since: START + 86400, until: START + 8 * 86400, bucket: 'hour', tz: 'UTC', agg: 'sum', table: 'events' };
+    const fromRollup = await querySeries(recording, hours, undefined, { settleHours: false });
+    expect(asked.some((sql) => sql.includes('`events_rollup`') || sql.includes('`events_sensor_hours`'))).toBe(true);
+    expect(fromRollup.points.map((p) => p.count)).toEqual((await raw(hours)).points.map((p) => p.count));
+    asked.length = 0;
+    const minutes: SeriesRequest = { ...hours, until: hours.since + 3600, bucket: 'minute' };
+    await querySeries(recording, minutes, undefined, { settleHours: false });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('FROM `events`');
+  });
+
   it('holds each settled hour as the rows sum it, per series and per sensor, and nothing after', async () => {
     expect(await hourSums('events_rollup_hour', MIDDLE)).toEqual(await hourSums('events', MIDDLE));
     expect(await hourSums('events_rollup_hour', START + SPAN + 86400)).toEqual(await hourSums('events', MIDDLE));
