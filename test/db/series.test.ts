@@ -54,3 +54,12 @@ describe('mergeRollupRows', () => {
     }
   });
 });
+
+describe('planSeries across two offset changes', () => {
+  it('gives each stretch of the range its own offset, in order', () => {
+    const plan = planSeries(request({ since: at('2026-03-01T00:00:00Z'), until: at('2026-12-01T00:00:00Z'), tz: 'America/New_York' }));
+    expect(plan.sql).toContain('CASE WHEN `ts` < ? THEN ? WHEN `ts` < ? THEN ? ELSE ? END');
+    const offsets = plan.values.slice(0, 5);
+    expect(offsets).toEqual(['2026-03-08 07:00:00', -18000, '2026-11-01 06:00:00', -14400, -18000]);
+  });
+});
