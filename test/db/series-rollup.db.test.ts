@@ -11,7 +11,7 @@ import { AGGREGATES, assembleSeries, planSeries, querySeries, type SeriesRequest
 import { planRollupSeries } from '../../src/db/series-rollup.js';
 import { seriesRange } from '../../src/db/series-sql.js';
 import { fillRollup, rollupStatus } from '../../templates/lambda/rollup.js';
-import { rollupLevelStatus, SETTLE_AFTER_SECONDS, settleHours, type HourLevels } from '../../templates/lambda/rollup-hours.js';
+import { rollupLevelStatus, SETTLE_AFTER_SECONDS, settledBefore, settleHours, type HourLevels } from '../../templates/lambda/rollup-hours.js';
 import { migrate } from '../../templates/lambda/schema.js';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/mariadb.js';
@@ -236,6 +236,22 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       // Made as this version makes it, it is kept.
       await migrate(query, 'events');
       expect(await query('SELECT COUNT(*) AS n FROM events_rollup_hour')).toEqual([{ n: 2 }]);
+    });
+  });
+
+  it('tells its progress after each month: every level summed up to there, until the end', async () => {
+    await withFreshDatabase("('2026-01-01 10:00:00', 1, 'b', 's'), ('2026-02-20 10:00:00', 2, 'b', 's'), ('2026-03-25 10:00:00', 3, 'c', 's')", async (query, connection) => {
+      expect((await fillRollup(connection, 'events')).complete).toBe(true);
+      const now = Date.parse('2026-04-01T00:00:00Z') / 1000;
+      const progress: Array<{ settledBefore: number; end: number }> = [];
+      const reach = await settleHours(query, 'events', { now, onChunk: (p) => progress.push(p) });
+      const end = settledBefore(now);
+      expect(reach).toEqual({ series: end, sensor: end });
+      expect(progress.every((p) => p.end === end)).toBe(true);
+      // A month of one level, then of the other: what is reported is the level behind (0: not begun).
+      const first = Date.parse('2026-01-01T10:00:00Z') / 1000;
+      const month = 30 * 86400;
+      expect(progress.map((p) => p.settledBefore)).toEqual([0, first + month, first + month, first + 2 * month, first + 2 * month, end]);
     });
   });
 
