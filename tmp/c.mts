@@ -1,2 +1,0 @@
-import { largestNotificationBytes, maxChunkSize } from '/work/main/src/connector/batch.js';
-console.log(largestNotificationBytes(), maxChunkSize());
