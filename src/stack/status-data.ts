@@ -60,6 +60,33 @@ export function checkTable(columns: readonly ColumnInfo[], rows: number | null, 
   return { state: 'ok', ok: true, note: [...counted, ...(notes.length ? notes : ['columns as the function expects']), ...chart].join('; ') };
 }
 
+/** The largest id of each integer type (MariaDB's "Numeric Data Type Overview"). */
+const ID_MAX: Record<string, { signed: number; unsigned: number }> = {
+  tinyint: { signed: 127, unsigned: 255 },
+  smallint: { signed: 32_767, unsigned: 65_535 },
+  mediumint: { signed: 8_388_607, unsigned: 16_777_215 },
+  int: { signed: 2_147_483_647, unsigned: 4_294_967_295 },
+  integer: { signed: 2_147_483_647, unsigned: 4_294_967_295 },
+  bigint: { signed: 2 ** 63 - 1, unsigned: 2 ** 64 - 1 },
+};
+
+/**
+ * Past half of its id type's range (the next id, from the table's AUTO_INCREMENT, read without a
+ * scan), a warning: once the last id is used every insert fails. null while there is room.
+ */
+export function idHeadroom(id: ColumnInfo | undefined, nextId: number | null, table: string): string | null {
+  if (!id || nextId === null) return null;
+  const limits = ID_MAX[id.dataType.toLowerCase()];
+  if (!limits) return null;
+  const max = /\bunsigned\b/i.test(id.columnType) ? limits.unsigned : limits.signed;
+  const used = Math.max(0, nextId - 1);
+  if (used <= max / 2) return null;
+  return (
+    `id ${id.columnType}: ${used.toLocaleString('en')} of ${max.toLocaleString('en')} ids used, inserts fail at the last; ` +
+    `widen it (ALTER TABLE ${quoteTable(table)} MODIFY \`id\` bigint unsigned NOT NULL AUTO_INCREMENT rebuilds the table: allow time)`
+  );
+}
+
 export interface DataLook {
   /** null: the table is missing (or lacks what the data summary reads). */
   data: DataSummary | null;
@@ -87,8 +114,11 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
   )) as Array<{ board: string; sensor: string; n: number; value: number; ts: Date | string }>;
   const names = await deviceNames(query, table, series.map((s) => s.board));
   const rows = Number(total?.n ?? 0);
+  const [next] = (await query('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ next: number | string | null }>;
+  const headroom = idHeadroom(columns.find((c) => c.name.toLowerCase() === 'id'), next?.next === null || next?.next === undefined ? null : Number(next.next), table);
+  const checked = checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none');
   return {
-    table: checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none'),
+    table: headroom ? { ...checked, ok: false, note: `${checked.note}; ${headroom}` } : checked,
     data: {
       rows,
       newest: total?.newest ? iso(total.newest) : null,

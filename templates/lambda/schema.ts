@@ -14,7 +14,8 @@ import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
 export function createTableSql(table: string = DEFAULT_TABLE): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteTable(table)} (` +
-    '`id` int(11) NOT NULL AUTO_INCREMENT, ' +
+    // The tutorial's int(11) runs out at 2 147 483 647 readings (ten boards a second: seven years).
+    '`id` bigint unsigned NOT NULL AUTO_INCREMENT, ' +
     '`ts` datetime NOT NULL, ' +
     '`value` double NOT NULL, ' +
     `\`board\` varchar(${SERVICE_LIMITS.board.maxChars}) NOT NULL, ` +
