@@ -139,6 +139,7 @@ export function savedAnswers(state: StackState | null, connectorHost: string): S
     dbCaPem: saved.dbCaPem,
     dbCaSource: saved.dbCaSource,
     dbClass: saved.dbClass,
+    maxStorage: saved.maxStorage,
     connectorHost: saved.connectorHost ?? connectorHost,
     endpoints: saved.endpoints ?? [],
     resource: saved.resource ?? '/3200/0/5501',

@@ -82,7 +82,23 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (iamAuthState(holder) === 'off') {
         return { step: '§2 database', resource: names.dbInstance, state: 'drifted', ok: false, note: 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup' };
       }
-      return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(endpoint ? { note: endpoint } : {}) };
+      // An Aurora cluster's volume grows by itself; an instance's storage only up to MaxAllocatedStorage.
+      const storage = instance.DBClusterIdentifier
+        ? undefined
+        : instance.MaxAllocatedStorage
+          ? `${instance.AllocatedStorage} GB, grows to ${instance.MaxAllocatedStorage} GB as it fills`
+          : null;
+      if (storage === null) {
+        return {
+          step: '§2 database',
+          resource: names.dbInstance,
+          state: 'drifted',
+          ok: false,
+          note: `${instance.AllocatedStorage} GB that cannot grow: once full, RDS stops taking readings; run mbed-tsdb setup to turn on storage autoscaling`,
+        };
+      }
+      const note = [endpoint, storage].filter(Boolean).join('; ');
+      return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(note ? { note } : {}) };
     })(),
     (async () => {
       const groups = await taggedGroups(ec2, ctx.stack);

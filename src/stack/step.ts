@@ -16,6 +16,8 @@ export interface SetupAnswers {
   engine: 'mysql' | 'aurora-mysql';
   /** An instance class instead of the default (MySQL: the cheapest offered; Aurora: Serverless v2). */
   dbClass?: string | undefined;
+  /** MySQL: how far RDS may grow the storage when it fills (GiB; default DEFAULT_MAX_STORAGE_GB). */
+  maxStorage?: number | undefined;
   access: 'my-ip' | 'private';
   /** The desktop's address block for the database's security group (my-ip mode). */
   cidr?: string | undefined;

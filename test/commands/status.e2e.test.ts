@@ -124,6 +124,7 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     const steps = run.stdout.split('\n').map((l) => /^(§\d [a-zA-Z]+)/.exec(l)?.[1]).filter(Boolean);
     expect([...new Set(steps)]).toEqual(['§1 role', '§2 database', '§3 access', '§4 table', '§5 function', '§6 API', '§7 Connector']);
     expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+ok\s+2 rows; columns as the function expects\n/);
+    expect(run.stdout).toMatch(/§2 database\s+tsdb\s+available\s+\S+:\d+; 20 GB, grows to 100 GB as it fills\n/);
     expect(run.stdout).toContain('Data: 2 rows');
     expect(run.stdout).toContain('dev-1 /3200/0/5501: 2 rows, last 4');
     expect(run.stdout).toContain('Stack mbed-tsdb is healthy.');
@@ -166,6 +167,11 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
       'it logs in with a password kept in its configuration',
     ],
     ['IAM authentication was turned off on the database', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.iamAuth = false), 'IAM database authentication is off'],
+    [
+      'the database cannot grow its storage (made before storage autoscaling)',
+      async (w: World) => void delete w.aws.rds.instances.get('tsdb')!.maxAllocatedStorage,
+      '20 GB that cannot grow: once full, RDS stops taking readings; run mbed-tsdb setup to turn on storage autoscaling',
+    ],
     ['the role lost its database login', async (w: World) => void w.aws.iam.roles.get('mbed_time_series_database')!.inline.clear(), 'missing mbed-tsdb-db-connect (the database login)'],
     [
       'the table was dropped',

@@ -44,6 +44,7 @@ describe('§2 database step', () => {
       Engine: 'mysql',
       DBInstanceClass: 'db.t4g.micro',
       AllocatedStorage: 20,
+      MaxAllocatedStorage: 100,
       StorageEncrypted: true,
       DBName: 'tsdb',
       MasterUsername: 'tsdbuser',
@@ -72,6 +73,43 @@ describe('§2 database step', () => {
       access: 'my-ip',
       cidr: '203.0.113.7/32',
     });
+  });
+
+  // Storage autoscaling (RDS user guide, "Managing capacity automatically with Amazon RDS storage
+  // autoscaling"): RDS grows a full instance's storage up to MaxAllocatedStorage, instead of
+  // stopping it (storage-full). It must be at least 10 % over AllocatedStorage.
+  it('lets a new MySQL database grow its storage up to 100 GB (--max-storage), and says so in the plan', async () => {
+    const ctx = await ready();
+    expect((await databaseStep.plan(ctx))[0]!.detail).toBe('MySQL, db.t4g.micro, 20 GB encrypted (grows to 100 GB as it fills), reachable from your IP');
+    await applyDatabase(ctx);
+    expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ AllocatedStorage: 20, MaxAllocatedStorage: 100 });
+    const bigger = await ready({ maxStorage: 500 });
+    aws.rds.instances.clear();
+    await applyDatabase(bigger);
+    expect(aws.callsOf('CreateDBInstance')[1]).toMatchObject({ AllocatedStorage: 20, MaxAllocatedStorage: 500 });
+  });
+
+  it('turns storage autoscaling on for a database made without it, and keeps one that has it', async () => {
+    const ctx = await ready();
+    await applyDatabase(ctx);
+    delete aws.rds.instances.get('tsdb')!.maxAllocatedStorage;
+    expect(await databaseStep.plan(ctx)).toEqual([
+      { step: 'database', resource: 'RDS instance tsdb', action: 'update', detail: 'let its storage grow to 100 GB as it fills (storage autoscaling; 20 GB now)' },
+    ]);
+    await applyDatabase(ctx);
+    expect(aws.callsOf('ModifyDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', MaxAllocatedStorage: 100, ApplyImmediately: true }]);
+    expect(aws.rds.instances.get('tsdb')!.maxAllocatedStorage).toBe(100);
+    expect((await databaseStep.plan(ctx))[0]!.action).toBe('keep');
+    // A limit the user raised by hand is theirs: never lowered.
+    aws.rds.instances.get('tsdb')!.maxAllocatedStorage = 1000;
+    expect((await databaseStep.plan(ctx))[0]!.action).toBe('keep');
+  });
+
+  it('is refused by the fake as RDS refuses it: a limit not 10 % over the storage', async () => {
+    const ctx = await ready({ maxStorage: 21 });
+    await expect(databaseStep.apply(ctx)).rejects.toThrow('The maximum allocated storage must be increased by at least 10 percent.');
+    const equal = await ready({ maxStorage: 20 });
+    await expect(databaseStep.apply(equal)).rejects.toThrow('Max storage size must be greater than storage size');
   });
 
   it('takes the next cheapest class the region offers, and keeps a private database private', async () => {

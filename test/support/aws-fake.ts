@@ -129,6 +129,10 @@ export interface DbInstance {
   iamPending?: { value: boolean; until: number };
   /** When a change of IAM authentication took effect (absent: as made). */
   iamAppliedAt?: number;
+  /** GiB; absent for an Aurora member (its cluster manages storage). */
+  allocatedStorage?: number;
+  /** Storage autoscaling's upper limit (GiB); absent: off. */
+  maxAllocatedStorage?: number;
 }
 
 export interface LambdaFunction {

@@ -170,6 +170,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
     answers: {
       engine: first.engine,
       dbClass: flags.dbClass ?? saved.dbClass,
+      maxStorage: checked.maxStorage ?? saved.maxStorage,
       access: first.access,
       cidr: first.access === 'my-ip' ? cidr : undefined,
       vpcId: flags.vpcId ?? saved.vpcId,

@@ -13,6 +13,7 @@ const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
 export interface SetupFlags {
   engine?: 'mysql' | 'aurora-mysql';
   dbClass?: string;
+  maxStorage?: string;
   access?: 'my-ip' | 'private';
   cidr?: string;
   dbPassword?: string;
@@ -32,7 +33,11 @@ export interface CheckedFlags {
   resource: string | undefined;
   subnetIds: string[] | undefined;
   dbCaPem: string | undefined;
+  maxStorage: number | undefined;
 }
+
+/** RDS MySQL storage ends at 64 TiB; the limit must be 10 % over the 20 GB a database starts with. */
+const MAX_STORAGE_RANGE = { min: 22, max: 65_536 };
 
 /** The master password RDS accepts (CreateDBInstance's MasterUserPassword): 8 to 41 printable ASCII, none of / " @ or space. */
 export function checkDbPassword(password: string | undefined, name: string): string | undefined {
@@ -58,7 +63,12 @@ export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) =
   if (subnetIds && subnetIds.some((id) => !/^subnet-[0-9a-f]+$/.test(id))) throw new UsageError('--subnet-ids takes subnet IDs such as subnet-0abc1234,subnet-0def5678');
   if (flags.vpcId && !/^vpc-[0-9a-f]+$/.test(flags.vpcId)) throw new UsageError('--vpc-id takes an ID such as vpc-0abc1234');
   if (flags.dbClass && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(flags.dbClass)) throw new UsageError('--db-class takes an RDS instance class such as db.t4g.micro');
+  const maxStorage = flags.maxStorage === undefined ? undefined : Number(flags.maxStorage);
+  if (maxStorage !== undefined && (!/^\d+$/.test(flags.maxStorage!) || maxStorage < MAX_STORAGE_RANGE.min || maxStorage > MAX_STORAGE_RANGE.max)) {
+    throw new UsageError(`--max-storage takes whole GiB from ${MAX_STORAGE_RANGE.min} (10 % over the 20 GB the database starts with) to ${MAX_STORAGE_RANGE.max}`);
+  }
   return {
+    maxStorage,
     cidr: flags.cidr !== undefined && flags.access !== 'private' ? requireIpv4(parseCidr(flags.cidr), '--cidr').cidr : flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
     endpoints: flags.endpoint?.map(checkEndpoint),
     resource: flags.resource !== undefined ? checkResource(flags.resource) : undefined,

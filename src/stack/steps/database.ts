@@ -45,6 +45,21 @@ export const BOOT_LIMIT_MS = 60 * 60_000;
 /** RDS deletes a small instance, and an Aurora cluster, in minutes; an hour means something is wrong. */
 export const DELETE_LIMIT_MS = 60 * 60_000;
 
+/** A new MySQL database's storage (GiB)… */
+export const ALLOCATED_STORAGE_GB = 20;
+/**
+ * …and how far RDS may grow it when it fills (storage autoscaling, MaxAllocatedStorage): a full
+ * instance stops taking writes (storage-full), and the service then deletes the callback. Aurora
+ * grows its cluster volume by itself.
+ */
+export const DEFAULT_MAX_STORAGE_GB = 100;
+
+const maxStorage = (ctx: StepContext) => ctx.answers.maxStorage ?? DEFAULT_MAX_STORAGE_GB;
+
+/** An instance whose storage limit is below the one asked for (a higher one, set by hand, is kept). */
+const needsMaxStorage = (ctx: StepContext, instance: DBInstance | null) =>
+  ctx.answers.engine === 'mysql' && instance !== null && !instance.DBClusterIdentifier && (instance.MaxAllocatedStorage ?? 0) < maxStorage(ctx);
+
 /** The database as requested: known before it has booted. */
 export interface DatabaseOutput {
   identifier: string;
@@ -167,13 +182,17 @@ export const databaseStep: Step<DatabaseOutput> = {
     const resource = `RDS instance ${ctx.names.dbInstance}`;
     if (found) {
       const holder = iamHolder(ctx, found, ctx.answers.engine === 'aurora-mysql' ? await findCluster(rds, ctx) : null);
-      return iamAuthState(holder) === 'off'
-        ? [{ step: 'database', resource, action: 'update', detail: 'turn on IAM database authentication (the function logs in without a password)' }]
+      const updates = [
+        ...(iamAuthState(holder) === 'off' ? ['turn on IAM database authentication (the function logs in without a password)'] : []),
+        ...(needsMaxStorage(ctx, found) ? [`let its storage grow to ${maxStorage(ctx)} GB as it fills (storage autoscaling; ${found.AllocatedStorage} GB now)`] : []),
+      ];
+      return updates.length
+        ? [{ step: 'database', resource, action: 'update', detail: updates.join('; ') }]
         : [{ step: 'database', resource, action: 'keep', detail: `${found.Engine}, ${found.DBInstanceStatus}` }];
     }
     const detail =
       ctx.answers.engine === 'mysql'
-        ? `MySQL, ${ctx.answers.dbClass ?? (await cheapestClass(rds))}, 20 GB encrypted, ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
+        ? `MySQL, ${ctx.answers.dbClass ?? (await cheapestClass(rds))}, ${ALLOCATED_STORAGE_GB} GB encrypted (grows to ${maxStorage(ctx)} GB as it fills), ${ctx.answers.access === 'my-ip' ? 'reachable from your IP' : 'private'}`
         : serverless(ctx)
           ? describeAurora(chooseAuroraVersion(await auroraVersions(rds), ctx.aws.region))
           : `Aurora MySQL on ${ctx.answers.dbClass}, encrypted`;
@@ -232,7 +251,8 @@ export const databaseStep: Step<DatabaseOutput> = {
               ...common,
               Engine: 'mysql',
               DBInstanceClass: instanceClass,
-              AllocatedStorage: 20,
+              AllocatedStorage: ALLOCATED_STORAGE_GB,
+              MaxAllocatedStorage: maxStorage(ctx),
               StorageEncrypted: true,
               DBName: ctx.names.dbName,
               MasterUsername: ctx.names.dbUser,
@@ -277,6 +297,12 @@ export const databaseStep: Step<DatabaseOutput> = {
       task.update('turning on IAM database authentication');
       await turnOnIamAuth(rds, ctx, BOOT_LIMIT_MS, POLL_MS);
       cluster = aurora ? await findCluster(rds, ctx) : null;
+    }
+    // A database made before mbed-tsdb let its storage grow: RDS applies the limit at once, without downtime.
+    if (needsMaxStorage(ctx, instance)) {
+      instance = await waitSettled(rds, ctx, task, instance);
+      task.update('turning on storage autoscaling');
+      await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, MaxAllocatedStorage: maxStorage(ctx), ApplyImmediately: true }));
     }
     // Known as soon as RDS accepts the request: the role's login (rds-db:connect) need not wait for the boot.
     const resourceId = resourceIdOf(ctx, instance, cluster);

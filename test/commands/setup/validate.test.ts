@@ -17,8 +17,10 @@ describe('validateSetupFlags', () => {
         { cidr: '203.0.113.7', endpoint: ['dev-1', 'dev-2'], resource: '/3303/0/5700/', subnetIds: 'subnet-0a, subnet-0b', dbCa: 'ca.pem' },
         files,
       ),
-    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM });
-    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined });
+    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM, maxStorage: undefined });
+    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined });
+    expect(validateSetupFlags({ maxStorage: '22' }, files).maxStorage).toBe(22);
+    expect(validateSetupFlags({ maxStorage: '65536' }, files).maxStorage).toBe(65536);
   });
 
   it.each([
@@ -30,6 +32,10 @@ describe('validateSetupFlags', () => {
     [{ subnetIds: 'a,b' }, '--subnet-ids takes subnet IDs'],
     [{ vpcId: 'default' }, '--vpc-id takes an ID'],
     [{ dbClass: 'micro' }, '--db-class takes an RDS instance class'],
+    [{ maxStorage: '21' }, '--max-storage takes whole GiB from 22 (10 % over the 20 GB the database starts with) to 65536'],
+    [{ maxStorage: '65537' }, '--max-storage takes whole GiB from 22'],
+    [{ maxStorage: '100.5' }, '--max-storage takes whole GiB from 22'],
+    [{ maxStorage: '100GB' }, '--max-storage takes whole GiB from 22'],
     [{ cidr: '0.0.0.0/0' }, 'opens the database to a large part of the internet'],
     [{ cidr: '2001:db8::7' }, 'is IPv6, but the database is reached over IPv4 only'],
     [{ endpoint: ['bad/name'] }, 'invalid endpoint name'],

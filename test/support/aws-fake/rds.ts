@@ -55,6 +55,18 @@ function settleIam(target: { iamAuth: boolean; iamPending?: { value: boolean; un
   return Boolean(target.iamPending);
 }
 
+/**
+ * Storage autoscaling's limit against the allocated storage, as RDS answers it: equal is
+ * "Max storage size must be greater than storage size", less than 10 % more "must be increased
+ * by at least 10 percent" (both InvalidParameterCombination; quoted from CreateDBInstance
+ * failures in ministryofjustice/cloud-platform-environments #7471 and #24422).
+ */
+function checkMaxStorage(max: number | undefined, allocated: number): void {
+  if (max === undefined) return;
+  if (max <= allocated) throw rdsError('InvalidParameterCombination', 'Max storage size must be greater than storage size');
+  if (max < allocated * 1.1) throw rdsError('InvalidParameterCombination', 'The maximum allocated storage must be increased by at least 10 percent.');
+}
+
 function rdsError(name: string, message: string): RDSServiceException {
   return new RDSServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
 }
@@ -99,6 +111,9 @@ export function installRds(fake: FakeAws): void {
       // (CreateDBInstance EnableIAMDatabaseAuthentication, SDK model). It reports false; the
       // cluster's DescribeDBClusters answer has the real value.
       IAMDatabaseAuthenticationEnabled: i.clusterId ? false : i.iamAuth,
+      // Aurora members report 1 GiB allocated; the cluster holds the storage.
+      AllocatedStorage: i.allocatedStorage ?? 1,
+      ...(i.maxAllocatedStorage !== undefined ? { MaxAllocatedStorage: i.maxAllocatedStorage } : {}),
       ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' || st === 'modifying' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
       ...((i.reset && i.reset.until > fake.clock()) || i.iamPending
         ? {
@@ -139,6 +154,7 @@ export function installRds(fake: FakeAws): void {
       const pw = input.MasterUserPassword ?? '';
       if (pw.length < 8 || pw.length > 41 || /[/"@ ]/.test(pw)) throw rdsInvalidParameter('The parameter MasterUserPassword is not a valid password.');
       if ((input.AllocatedStorage ?? 0) < 20) throw rdsInvalidParameter('Invalid storage size');
+      checkMaxStorage(input.MaxAllocatedStorage, input.AllocatedStorage!);
     }
     const created: DbInstance = {
       id,
@@ -154,6 +170,8 @@ export function installRds(fake: FakeAws): void {
       ...(input.MasterUserPassword ? { password: input.MasterUserPassword } : {}),
       resourceId: rdsResourceId('db'),
       iamAuth: input.EnableIAMDatabaseAuthentication ?? false,
+      ...(input.DBClusterIdentifier ? {} : { allocatedStorage: input.AllocatedStorage! }),
+      ...(input.MaxAllocatedStorage !== undefined ? { maxAllocatedStorage: input.MaxAllocatedStorage } : {}),
     };
     fake.rds.instances.set(id, created);
     if (input.MasterUserPassword) await fake.rds.onPassword?.(input.MasterUsername!, input.MasterUserPassword, input.DBName ?? 'tsdb');
@@ -177,6 +195,11 @@ export function installRds(fake: FakeAws): void {
     if (input.EnableIAMDatabaseAuthentication !== undefined) {
       if (found.clusterId) throw rdsError('InvalidParameterCombination', 'IAM database authentication of an Aurora DB instance is set on its DB cluster.');
       found.iamPending = { value: input.EnableIAMDatabaseAuthentication, until: input.ApplyImmediately ? fake.clock() + fake.rds.modifyMs : Infinity };
+    }
+    if (input.MaxAllocatedStorage !== undefined) {
+      checkMaxStorage(input.MaxAllocatedStorage, found.allocatedStorage ?? 0);
+      // Applied at once, without downtime: the status stays available.
+      found.maxAllocatedStorage = input.MaxAllocatedStorage;
     }
     if (input.MasterUserPassword) resetPassword(found, input.MasterUserPassword);
     if (input.DeletionProtection !== undefined) found.deletionProtection = input.DeletionProtection;
