@@ -8,7 +8,7 @@ import type { Batch } from '../../templates/lambda/statements.js';
 const refusal = (code: string) => Object.assign(new Error(`refused: ${code}`), { code });
 
 /** A connection whose statements fail with `code` when their rows hold a refused item. */
-function connection(refused: (rowsText: string) => string | null) {
+function connection(refused: (rowsText: string) => string | null): Parameters<typeof writePieces>[0] & { sent: string[] } {
   const sent: string[] = [];
   return {
     sent,
@@ -18,9 +18,9 @@ function connection(refused: (rowsText: string) => string | null) {
       const code = refused(text);
       if (code) throw refusal(code);
       const rows = /VALUES (.*)$/.exec(text)?.[1];
-      return [{ affectedRows: rows ? (JSON.parse(rows) as unknown[]).length : 0 }];
+      return [{ affectedRows: rows ? (JSON.parse(rows) as unknown[]).length : 0 }, []] as never;
     },
-  };
+  } as never;
 }
 
 /** One statement per kind, as writeStatements makes them: readings counted. */

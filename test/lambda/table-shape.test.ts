@@ -89,7 +89,7 @@ describe('tableShape', () => {
     expect(notKept.deviceColumns).toEqual(DEVICE_COLUMNS);
     const noRollup = tableShape([...EVENTS, ...DEVICES], NAMES, true);
     expect(noRollup).toMatchObject({ sensorAlso: [], rollup: false });
-    expect(noRollup.boardAlso.map((c) => c.name)).toEqual(['events_devices.device_id']);
+    expect(noRollup.boardAlso?.map((c) => c.name)).toEqual(['events_devices.device_id']);
   });
 
   it('a devices column that is gone is taken as made', () => {
