@@ -27,7 +27,6 @@ export const DATA_REFUSED = new Set([
   'WARN_DATA_TRUNCATED',
   'ER_DATA_OUT_OF_RANGE',
   'ER_BAD_NULL_ERROR',
-  'ER_CONSTRAINT_FAILED',
   'ER_CHECK_CONSTRAINT_VIOLATED',
   'ER_DIVISION_BY_ZERO',
   'ER_NO_REFERENCED_ROW_2',
@@ -35,6 +34,20 @@ export const DATA_REFUSED = new Set([
   'ER_CANT_AGGREGATE_2COLLATIONS',
   'ER_ILLEGAL_VALUE_FOR_TYPE',
 ]);
+
+/**
+ * MariaDB's ER_CONSTRAINT_FAILED (a CHECK constraint) is errno 4025 with SQLSTATE 23000; mysql2
+ * names errors by MySQL's table, where 4025 is another error (ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE,
+ * SQLSTATE HY000), so MariaDB's is known by its number and state.
+ */
+const MARIADB_CONSTRAINT_FAILED = { errno: 4025, sqlState: '23000' };
+
+/** The statement was refused on the data it was given (see DATA_REFUSED). */
+export function isDataRefused(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; sqlState?: string } | null;
+  if (!e) return false;
+  return DATA_REFUSED.has(e.code ?? '') || (e.errno === MARIADB_CONSTRAINT_FAILED.errno && e.sqlState === MARIADB_CONSTRAINT_FAILED.sqlState);
+}
 
 const CONNECTION_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',

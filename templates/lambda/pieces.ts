@@ -2,7 +2,7 @@
 // savepoints, halved on refusal down to the piece refused.
 
 import type { Connection } from 'mysql2/promise';
-import { DATA_REFUSED, describe } from './db-errors.js';
+import { describe, isDataRefused } from './db-errors.js';
 import type { Batch } from './statements.js';
 import type { WriteResult } from './store.js';
 
@@ -47,7 +47,7 @@ export async function writePieces(
       }
       inserted += counted;
     } catch (error) {
-      if (!DATA_REFUSED.has((error as { code?: string }).code ?? '')) throw error;
+      if (!isDataRefused(error)) throw error;
       await connection.query('ROLLBACK TO SAVEPOINT piece');
       if (to - from === 1) {
         const piece = all[from]!;

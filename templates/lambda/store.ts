@@ -5,7 +5,7 @@
 
 import type { DbConfig } from './config.js';
 import { connectionKeeper } from './connection.js';
-import { asUnavailable, DATA_REFUSED, describe, isConnectionError, ShapeChangedError } from './db-errors.js';
+import { asUnavailable, describe, isConnectionError, isDataRefused, ShapeChangedError } from './db-errors.js';
 import { createDeviceMemory } from './device-memory.js';
 import { writePieces } from './pieces.js';
 import { fillRollup, type FillProgress } from './rollup.js';
@@ -149,7 +149,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
           if (code === 'ER_DUP_ENTRY') return await writeAll(batch, receivedAt, rollback).catch((retryError: unknown) => {
             throw asUnavailable(retryError);
           });
-          if (DATA_REFUSED.has(code)) {
+          if (isDataRefused(error)) {
             // The table was altered since its shape was read: the caller checks the readings
             // against the new shape and writes once more. Refused again, what the database
             // will not take is left out, piece by piece, and the rest written.

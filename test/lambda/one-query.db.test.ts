@@ -57,18 +57,36 @@ describe.skipIf(!canRunOwnServer)(`a request's writes as the server sees them ($
   it('leaves nothing of a request whose rollup statement fails, and the next request starts clean', async () => {
     webhook = await webhookFor(db, { DB_ROLLUP: 'on' }, () => new Date('2026-11-28T10:20:00Z'));
     await db.query("INSERT INTO events_rollup VALUES ('2026-11-28 10:15:00', 'full', ?, 99, 0, 0, 0)", [BUTTON]);
-    await db.query('ALTER TABLE events_rollup ADD CONSTRAINT refuse CHECK (n < 100)');
+    // A failure that is not about the data (a CHECK constraint is: its reading would be left out
+    // alone): the rollup's statement refused as a privilege would refuse it.
+    await db.query(
+      "CREATE TRIGGER refuse BEFORE INSERT ON events_rollup FOR EACH ROW IF NEW.board = 'full' THEN SIGNAL SQLSTATE '42000' SET MYSQL_ERRNO = 1142, MESSAGE_TEXT = 'INSERT command denied to user for table events_rollup'; END IF",
+    );
 
-    // The readings' INSERT runs first in the query; the rollup's then breaks the CHECK.
+    // The readings' INSERT runs first in the query; the rollup's then fails.
     const refused = await webhook.put({ notifications: [notification('ok', BUTTON, b64('1')), notification('full', BUTTON, b64('1')), notification('full', BUTTON, b64('2'))] });
     expect(refused.status).toBe(500);
     expect(await events(db)).toEqual([]);
 
     // Left open, that transaction would be committed by the next one's START TRANSACTION.
-    await db.query('ALTER TABLE events_rollup DROP CONSTRAINT refuse');
+    await db.query('DROP TRIGGER refuse');
     const next = await webhook.put({ notifications: [notification('ok', BUTTON, b64('7'))] });
     expect(next.json).toMatchObject({ stored: 1, rejected: 0 });
     expect((await events(db)).map((r) => [r.board, r.value])).toEqual([['ok', 7]]);
+  });
+
+  it('leaves out alone a reading whose rollup row a CHECK constraint refuses (MariaDB errno 4025), and stores the rest', async () => {
+    webhook = await webhookFor(db, { DB_ROLLUP: 'on' }, () => new Date('2026-11-28T10:20:00Z'));
+    await db.query("INSERT INTO events_rollup VALUES ('2026-11-28 10:15:00', 'full', ?, 99, 0, 0, 0)", [BUTTON]);
+    await db.query('ALTER TABLE events_rollup ADD CONSTRAINT refuse CHECK (n < 100)');
+    try {
+      const reply = await webhook.put({ notifications: [notification('ok', BUTTON, b64('1')), notification('full', BUTTON, b64('1'))] });
+      expect(reply.status).toBe(200);
+      expect(reply.json).toMatchObject({ stored: 1, rejected: 1 });
+      expect((await events(db)).map((r) => r.board)).toEqual(['ok']);
+    } finally {
+      await db.query('ALTER TABLE events_rollup DROP CONSTRAINT refuse');
+    }
   });
 
   it('keeps a quote in a board name text when the server reads backslashes as text (sql_mode NO_BACKSLASH_ESCAPES)', async () => {
