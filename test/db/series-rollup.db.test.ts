@@ -169,12 +169,21 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const hours: SeriesRequest = { since: START + 86400, until: START + 8 * 86400, bucket: 'hour', tz: 'UTC', agg: 'sum', table: 'events' };
     const fromRollup = await querySeries(recording, hours, undefined, { settleHours: false });
     expect(asked.some((sql) => sql.includes('`events_rollup`') || sql.includes('`events_sensor_hours`'))).toBe(true);
+    // Every board: no device names to look up.
+    expect(asked.filter((sql) => sql.includes('events_devices'))).toEqual([]);
     expect(fromRollup.points.map((p) => p.count)).toEqual((await raw(hours)).points.map((p) => p.count));
     asked.length = 0;
     const minutes: SeriesRequest = { ...hours, until: hours.since + 3600, bucket: 'minute' };
     await querySeries(recording, minutes, undefined, { settleHours: false });
     expect(asked).toHaveLength(1);
     expect(asked[0]).toContain('FROM `events`');
+    // A board is looked up by name once; with the IDs it stands for already known, not again.
+    asked.length = 0;
+    await querySeries(recording, { ...minutes, board: 'board-a' }, undefined, { settleHours: false });
+    expect(asked.filter((sql) => sql.includes('events_devices')).length).toBeGreaterThan(0);
+    asked.length = 0;
+    await querySeries(recording, { ...minutes, board: 'board-a', boardIds: ['board-a'] }, undefined, { settleHours: false });
+    expect(asked).toHaveLength(1);
   });
 
   it('holds each settled hour as the rows sum it, per series and per sensor, and nothing after', async () => {
