@@ -122,19 +122,35 @@ export function recheckStatic(report, runs) {
   return changed;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** The saved summary again, from the saved report, with the equivalent mutants as judged now. */
+function resummarize() {
+  const previous = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  const equivalent = JSON.parse(readFileSync(join(root, 'stryker.equivalent.json'), 'utf8'));
+  const summary = summarize(JSON.parse(readFileSync(reportFile, 'utf8')), equivalent);
+  const { commit, dirty, measuredAt, propertyRuns, staticKilledOnRecheck } = previous;
+  writeFileSync(summaryFile, `${JSON.stringify({ commit, dirty, measuredAt, propertyRuns, staticKilledOnRecheck, judgedAt: new Date().toISOString(), ...summary }, null, 2)}\n`);
+  return summary;
+}
+
+const report = (summary) =>
+  process.stderr.write(`mutation score of the data path: ${(summary.score * 100).toFixed(1)} % (${JSON.stringify(summary.counts)}); ${summary.survivors.length} survivor(s) in ${summaryFile}\n`);
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--summary') {
+  // `npm run mutate -- --summary`: after judging survivors (stryker.equivalent.json), without running Stryker again.
+  report(resummarize());
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const runs = process.env.MBED_TSDB_PROPERTY_RUNS ?? '40';
   const result = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: { ...process.env, MBED_TSDB_PROPERTY_RUNS: runs } });
   if (result.status !== 0) process.exit(result.status ?? 1);
   if (!existsSync(reportFile)) throw new Error(`no report at ${reportFile}`);
-  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  const rechecked = recheckStatic(report, runs);
-  writeFileSync(reportFile, JSON.stringify(report));
+  const saved = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const rechecked = recheckStatic(saved, runs);
+  writeFileSync(reportFile, JSON.stringify(saved));
   const equivalent = JSON.parse(readFileSync(join(root, 'stryker.equivalent.json'), 'utf8'));
-  const summary = summarize(report, equivalent);
+  const summary = summarize(saved, equivalent);
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'templates', 'src/db', 'test'], { cwd: root, encoding: 'utf8' }).trim() !== '';
   mkdirSync(dirname(summaryFile), { recursive: true });
   writeFileSync(summaryFile, `${JSON.stringify({ commit, dirty, measuredAt: new Date().toISOString(), propertyRuns: Number(runs), staticKilledOnRecheck: rechecked, ...summary }, null, 2)}\n`);
-  process.stderr.write(`mutation score of the data path: ${(summary.score * 100).toFixed(1)} % (${JSON.stringify(summary.counts)}); ${summary.survivors.length} survivor(s) in ${summaryFile}\n`);
+  report(summary);
 }
