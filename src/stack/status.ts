@@ -17,6 +17,7 @@ import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
 import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { currentDbConnectPolicy, DB_CONNECT_POLICY } from './steps/db-access.js';
+import { USABLE_STATUSES } from './steps/database.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
@@ -98,7 +99,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
         };
       }
       const note = [endpoint, storage].filter(Boolean).join('; ');
-      return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: instance.DBInstanceStatus === 'available', ...(note ? { note } : {}) };
+      return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: USABLE_STATUSES.has(instance.DBInstanceStatus ?? ''), ...(note ? { note } : {}) };
     })(),
     (async () => {
       const groups = await taggedGroups(ec2, ctx.stack);

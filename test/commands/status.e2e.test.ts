@@ -195,6 +195,18 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(json.healthy).toBe(false);
   });
 
+  // After its storage grew the instance is storage-optimization for hours and works as usual
+  // (RDS user guide, "Increasing DB instance storage capacity"): not a fault.
+  it('calls a database whose grown storage is being optimized healthy', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const grown = world.aws.rds.instances.get('tsdb')!;
+    grown.allocatedStorage = 30;
+    grown.optimizingUntil = world.aws.clock() + 6 * 3600_000;
+    const run = await status();
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/§2 database\s+tsdb\s+storage-optimization\s+\S+:\d+; 30 GB, grows to 100 GB as it fills\n/);
+  });
+
   // Issue #24.3: status read IAM database authentication from the Aurora member instance, which
   // does not hold it (the fake answered with the cluster's value; AWS does not).
   it('reads IAM database authentication of an Aurora stack from its cluster: healthy, and drift when the cluster turns it off', async () => {

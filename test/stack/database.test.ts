@@ -220,6 +220,25 @@ describe('§2 database step', () => {
     expect(aws.rds.subnetGroups.size).toBe(0);
   });
 
+  // RDS user guide, "Increasing DB instance storage capacity": after storage grows (autoscaling
+  // included) the instance is `storage-optimization` for hours, and it works as usual meanwhile
+  // (AWS re:Post, "rds-stuck-in-storage-optimization": other modifications are allowed too).
+  it('does not wait out the hours of storage-optimization after the storage grew: the database works', async () => {
+    const ctx = await ready();
+    await applyDatabase(ctx);
+    const grown = aws.rds.instances.get('tsdb')!;
+    grown.allocatedStorage = 30;
+    grown.optimizingUntil = ctx.clock.now + 6 * 3600_000;
+    const before = ctx.clock.now;
+    const output = await applyDatabase(ctx);
+    expect(output.host).toBe('tsdb.abcdefghijkl.us-west-2.rds.amazonaws.com');
+    expect(ctx.clock.now - before).toBeLessThan(60_000);
+    // Turning IAM authentication on is a modification RDS takes meanwhile.
+    grown.iamAuth = false;
+    await applyDatabase(ctx);
+    expect(aws.callsOf('ModifyDBInstance').at(-1)).toMatchObject({ EnableIAMDatabaseAuthentication: true });
+  });
+
   it('changes nothing when run again', async () => {
     const ctx = await ready();
     await applyDatabase(ctx);

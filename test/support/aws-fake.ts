@@ -133,6 +133,8 @@ export interface DbInstance {
   allocatedStorage?: number;
   /** Storage autoscaling's upper limit (GiB); absent: off. */
   maxAllocatedStorage?: number;
+  /** Its storage grew: `storage-optimization` (usable) until then (ms). */
+  optimizingUntil?: number;
 }
 
 export interface LambdaFunction {

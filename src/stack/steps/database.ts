@@ -60,6 +60,13 @@ const maxStorage = (ctx: StepContext) => ctx.answers.maxStorage ?? DEFAULT_MAX_S
 const needsMaxStorage = (ctx: StepContext, instance: DBInstance | null) =>
   ctx.answers.engine === 'mysql' && instance !== null && !instance.DBClusterIdentifier && (instance.MaxAllocatedStorage ?? 0) < maxStorage(ctx);
 
+/**
+ * Statuses in which the instance takes connections and modifications: storage-optimization
+ * follows every growth of its storage (autoscaling too) and lasts hours (RDS user guide,
+ * "Increasing DB instance storage capacity"), with the database working as usual.
+ */
+export const USABLE_STATUSES: ReadonlySet<string> = new Set(['available', 'storage-optimization']);
+
 /** The database as requested: known before it has booted. */
 export interface DatabaseOutput {
   identifier: string;
@@ -141,7 +148,7 @@ async function waitSettled(rds: RDSClient, ctx: StepContext, task: Task, first: 
       if (attempt > 1 || !current) current = await findInstance(rds, ctx);
       if (!current) return notYet('not found yet');
       const status = current.DBInstanceStatus ?? 'creating';
-      if (status !== 'available') return notYet(status);
+      if (!USABLE_STATUSES.has(status)) return notYet(status);
       if (current.PendingModifiedValues?.MasterUserPassword) return notYet('applying the new master password');
       if (iamAuthState(current) === 'pending') return notYet('turning on IAM database authentication');
       if (ctx.answers.engine === 'aurora-mysql') {
@@ -307,7 +314,7 @@ export const databaseStep: Step<DatabaseOutput> = {
     // Known as soon as RDS accepts the request: the role's login (rds-db:connect) need not wait for the boot.
     const resourceId = resourceIdOf(ctx, instance, cluster);
     if (!resourceId) throw new UserFacingError(`RDS did not say the resource ID of ${ctx.names.dbInstance}; run setup again`, { code: 'AWS_ERROR' });
-    task.done(instance?.DBInstanceStatus === 'available' ? 'available' : `requested (${instance?.DBInstanceStatus ?? 'creating'}); it boots while the rest is made`);
+    task.done(USABLE_STATUSES.has(instance?.DBInstanceStatus ?? '') ? 'available' : `requested (${instance?.DBInstanceStatus ?? 'creating'}); it boots while the rest is made`);
     return { identifier: ctx.names.dbInstance, engine: ctx.answers.engine, resourceId };
   },
 

@@ -85,6 +85,8 @@ export function installRds(fake: FakeAws): void {
     if (i.deletingAt !== undefined) return 'deleting';
     if (i.reset && i.reset.until > now) return 'resetting-master-credentials';
     if (settleIam(i, now) && i.iamPending!.until !== Infinity) return 'modifying';
+    // After its storage grew (RDS user guide, "Increasing DB instance storage capacity"): hours, usable.
+    if (i.optimizingUntil !== undefined && i.optimizingUntil > now) return 'storage-optimization';
     const age = now - i.createdAt;
     return age >= fake.rds.bootMs ? 'available' : age >= fake.rds.bootMs * 0.9 ? 'backing-up' : 'creating';
   };
@@ -114,7 +116,7 @@ export function installRds(fake: FakeAws): void {
       // Aurora members report 1 GiB allocated; the cluster holds the storage.
       AllocatedStorage: i.allocatedStorage ?? 1,
       ...(i.maxAllocatedStorage !== undefined ? { MaxAllocatedStorage: i.maxAllocatedStorage } : {}),
-      ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' || st === 'modifying' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
+      ...(st === 'available' || st === 'backing-up' || st === 'resetting-master-credentials' || st === 'modifying' || st === 'storage-optimization' ? { Endpoint: fake.rds.endpoint(i.id) } : {}),
       ...((i.reset && i.reset.until > fake.clock()) || i.iamPending
         ? {
             PendingModifiedValues: {
@@ -191,7 +193,10 @@ export function installRds(fake: FakeAws): void {
   };
   fake.handle(rds, ModifyDBInstanceCommand, { service: 'rds', name: 'ModifyDBInstance', mutating: true }, async (input) => {
     const found = instance(input.DBInstanceIdentifier);
-    if (status(found) !== 'available') throw new InvalidDBInstanceStateFault({ ...meta, message: `Database instance is not in available state (${status(found)}).` });
+    // Other modifications are taken during storage-optimization (AWS re:Post, "rds-stuck-in-storage-optimization").
+    if (status(found) !== 'available' && status(found) !== 'storage-optimization') {
+      throw new InvalidDBInstanceStateFault({ ...meta, message: `Database instance is not in available state (${status(found)}).` });
+    }
     if (input.EnableIAMDatabaseAuthentication !== undefined) {
       if (found.clusterId) throw rdsError('InvalidParameterCombination', 'IAM database authentication of an Aurora DB instance is set on its DB cluster.');
       found.iamPending = { value: input.EnableIAMDatabaseAuthentication, until: input.ApplyImmediately ? fake.clock() + fake.rds.modifyMs : Infinity };
