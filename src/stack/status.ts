@@ -83,6 +83,15 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (iamAuthState(holder) === 'off') {
         return { step: '§2 database', resource: names.dbInstance, state: 'drifted', ok: false, note: 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup' };
       }
+      if (instance.DBInstanceStatus === 'storage-full') {
+        return {
+          step: '§2 database',
+          resource: names.dbInstance,
+          state: 'storage-full',
+          ok: false,
+          note: `its ${instance.AllocatedStorage} GB are full: RDS takes no readings (the service retries for a day, then deletes the callback); run mbed-tsdb setup to grow it`,
+        };
+      }
       // An Aurora cluster's volume grows by itself; an instance's storage only up to MaxAllocatedStorage.
       const storage = instance.DBClusterIdentifier
         ? undefined

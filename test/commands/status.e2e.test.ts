@@ -168,6 +168,11 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     ],
     ['IAM authentication was turned off on the database', async (w: World) => void (w.aws.rds.instances.get('tsdb')!.iamAuth = false), 'IAM database authentication is off'],
     [
+      'the database is full',
+      async (w: World) => void (w.aws.rds.instances.get('tsdb')!.storageFull = true),
+      'its 20 GB are full: RDS takes no readings (the service retries for a day, then deletes the callback); run mbed-tsdb setup to grow it',
+    ],
+    [
       'the database cannot grow its storage (made before storage autoscaling)',
       async (w: World) => void delete w.aws.rds.instances.get('tsdb')!.maxAllocatedStorage,
       '20 GB that cannot grow: once full, RDS stops taking readings; run mbed-tsdb setup to turn on storage autoscaling',

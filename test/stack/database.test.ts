@@ -239,6 +239,36 @@ describe('§2 database step', () => {
     expect(aws.callsOf('ModifyDBInstance').at(-1)).toMatchObject({ EnableIAMDatabaseAuthentication: true });
   });
 
+  // RDS's storage-full status: "the DB instance has reached its storage capacity allocation… scale
+  // up your storage by modifying the DB instance" (RDS user guide, "Viewing Amazon RDS DB instance
+  // status"); an increase must be at least 10 % ("Increasing DB instance storage capacity"), and
+  // autoscaling adds max(10 GiB, 10 %) at a time. Waiting for it to become available never ends.
+  it('grows a full database at once (no wait for a status that never comes), and lets it grow on', async () => {
+    const ctx = await ready();
+    await applyDatabase(ctx);
+    const full = aws.rds.instances.get('tsdb')!;
+    delete full.maxAllocatedStorage;
+    full.storageFull = true;
+    expect(await databaseStep.plan(ctx)).toEqual([
+      { step: 'database', resource: 'RDS instance tsdb', action: 'update', detail: 'its 20 GB are full (RDS takes no readings): grow it to 30 GB now, and up to 100 GB as it fills' },
+    ]);
+    const before = ctx.clock.now;
+    await applyDatabase(ctx);
+    expect(ctx.clock.now - before).toBeLessThan(60_000);
+    expect(aws.callsOf('ModifyDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', AllocatedStorage: 30, MaxAllocatedStorage: 100, ApplyImmediately: true }]);
+    expect(full).toMatchObject({ allocatedStorage: 30, maxAllocatedStorage: 100, storageFull: false });
+  });
+
+  it('grows a full database that reached its limit by 10 % or 10 GB, and raises the limit to match', async () => {
+    const ctx = await ready({ maxStorage: 200 });
+    await applyDatabase(ctx);
+    const full = aws.rds.instances.get('tsdb')!;
+    full.allocatedStorage = 200;
+    full.storageFull = true;
+    await applyDatabase(ctx);
+    expect(aws.callsOf('ModifyDBInstance').at(-1)).toEqual({ DBInstanceIdentifier: 'tsdb', AllocatedStorage: 220, MaxAllocatedStorage: 242, ApplyImmediately: true });
+  });
+
   it('changes nothing when run again', async () => {
     const ctx = await ready();
     await applyDatabase(ctx);

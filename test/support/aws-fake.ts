@@ -135,6 +135,8 @@ export interface DbInstance {
   maxAllocatedStorage?: number;
   /** Its storage grew: `storage-optimization` (usable) until then (ms). */
   optimizingUntil?: number;
+  /** Its storage is full: `storage-full` until its storage grows. */
+  storageFull?: boolean;
 }
 
 export interface LambdaFunction {

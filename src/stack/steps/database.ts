@@ -56,6 +56,18 @@ export const DEFAULT_MAX_STORAGE_GB = 100;
 
 const maxStorage = (ctx: StepContext) => ctx.answers.maxStorage ?? DEFAULT_MAX_STORAGE_GB;
 
+/**
+ * A full instance (storage-full: it takes no writes, and never becomes available by itself) is
+ * grown by setup as autoscaling grows one: by the larger of 10 GiB and 10 % (RDS user guide,
+ * "Managing capacity automatically with Amazon RDS storage autoscaling"); the limit then stays
+ * at least 10 % above it, as RDS requires.
+ */
+export function grownStorage(allocated: number): number {
+  return Math.max(allocated + 10, Math.ceil((allocated * 11) / 10));
+}
+const isFull = (instance: DBInstance | null): boolean => instance?.DBInstanceStatus === 'storage-full' && !instance.DBClusterIdentifier;
+const limitAfterGrowth = (ctx: StepContext, instance: DBInstance, grown: number) => Math.max(maxStorage(ctx), instance.MaxAllocatedStorage ?? 0, Math.ceil((grown * 11) / 10));
+
 /** An instance whose storage limit is below the one asked for (a higher one, set by hand, is kept). */
 const needsMaxStorage = (ctx: StepContext, instance: DBInstance | null) =>
   ctx.answers.engine === 'mysql' && instance !== null && !instance.DBClusterIdentifier && (instance.MaxAllocatedStorage ?? 0) < maxStorage(ctx);
@@ -189,9 +201,14 @@ export const databaseStep: Step<DatabaseOutput> = {
     const resource = `RDS instance ${ctx.names.dbInstance}`;
     if (found) {
       const holder = iamHolder(ctx, found, ctx.answers.engine === 'aurora-mysql' ? await findCluster(rds, ctx) : null);
+      const grown = grownStorage(found.AllocatedStorage ?? ALLOCATED_STORAGE_GB);
       const updates = [
         ...(iamAuthState(holder) === 'off' ? ['turn on IAM database authentication (the function logs in without a password)'] : []),
-        ...(needsMaxStorage(ctx, found) ? [`let its storage grow to ${maxStorage(ctx)} GB as it fills (storage autoscaling; ${found.AllocatedStorage} GB now)`] : []),
+        ...(isFull(found)
+          ? [`its ${found.AllocatedStorage} GB are full (RDS takes no readings): grow it to ${grown} GB now, and up to ${limitAfterGrowth(ctx, found, grown)} GB as it fills`]
+          : needsMaxStorage(ctx, found)
+            ? [`let its storage grow to ${maxStorage(ctx)} GB as it fills (storage autoscaling; ${found.AllocatedStorage} GB now)`]
+            : []),
       ];
       return updates.length
         ? [{ step: 'database', resource, action: 'update', detail: updates.join('; ') }]
@@ -214,6 +231,15 @@ export const databaseStep: Step<DatabaseOutput> = {
     const task = ctx.progress.task(`database ${ctx.names.dbInstance}`, 'checking');
     const publicly = ctx.answers.access === 'my-ip';
     let instance = await findInstance(rds, ctx);
+    if (instance && isFull(instance)) {
+      // Before any wait: a full database becomes available only once it has room.
+      const grown = grownStorage(instance.AllocatedStorage ?? ALLOCATED_STORAGE_GB);
+      task.update(`its storage is full: growing it to ${grown} GB`);
+      await rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, AllocatedStorage: grown, MaxAllocatedStorage: limitAfterGrowth(ctx, instance, grown), ApplyImmediately: true }),
+      );
+      instance = await findInstance(rds, ctx);
+    }
     if (!instance) {
       await ensureSubnetGroup(rds, ctx, network);
       const common = {

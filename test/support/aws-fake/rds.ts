@@ -64,7 +64,7 @@ function settleIam(target: { iamAuth: boolean; iamPending?: { value: boolean; un
 function checkMaxStorage(max: number | undefined, allocated: number): void {
   if (max === undefined) return;
   if (max <= allocated) throw rdsError('InvalidParameterCombination', 'Max storage size must be greater than storage size');
-  if (max < allocated * 1.1) throw rdsError('InvalidParameterCombination', 'The maximum allocated storage must be increased by at least 10 percent.');
+  if (max * 10 < allocated * 11) throw rdsError('InvalidParameterCombination', 'The maximum allocated storage must be increased by at least 10 percent.');
 }
 
 function rdsError(name: string, message: string): RDSServiceException {
@@ -85,6 +85,7 @@ export function installRds(fake: FakeAws): void {
     if (i.deletingAt !== undefined) return 'deleting';
     if (i.reset && i.reset.until > now) return 'resetting-master-credentials';
     if (settleIam(i, now) && i.iamPending!.until !== Infinity) return 'modifying';
+    if (i.storageFull) return 'storage-full';
     // After its storage grew (RDS user guide, "Increasing DB instance storage capacity"): hours, usable.
     if (i.optimizingUntil !== undefined && i.optimizingUntil > now) return 'storage-optimization';
     const age = now - i.createdAt;
@@ -193,13 +194,23 @@ export function installRds(fake: FakeAws): void {
   };
   fake.handle(rds, ModifyDBInstanceCommand, { service: 'rds', name: 'ModifyDBInstance', mutating: true }, async (input) => {
     const found = instance(input.DBInstanceIdentifier);
-    // Other modifications are taken during storage-optimization (AWS re:Post, "rds-stuck-in-storage-optimization").
-    if (status(found) !== 'available' && status(found) !== 'storage-optimization') {
+    // Other modifications are taken during storage-optimization (AWS re:Post, "rds-stuck-in-storage-optimization");
+    // a full instance is fixed by modifying it ("storage-full": "scale up your storage by modifying the DB instance").
+    if (!['available', 'storage-optimization', 'storage-full'].includes(status(found))) {
       throw new InvalidDBInstanceStateFault({ ...meta, message: `Database instance is not in available state (${status(found)}).` });
     }
     if (input.EnableIAMDatabaseAuthentication !== undefined) {
       if (found.clusterId) throw rdsError('InvalidParameterCombination', 'IAM database authentication of an Aurora DB instance is set on its DB cluster.');
       found.iamPending = { value: input.EnableIAMDatabaseAuthentication, until: input.ApplyImmediately ? fake.clock() + fake.rds.modifyMs : Infinity };
+    }
+    if (input.AllocatedStorage !== undefined) {
+      // "When you increase the allocated storage, it must be by at least 10 percent. If you try to
+      // increase the value by less than 10 percent, you get an error." (Increasing DB instance storage capacity; the wording is ours.)
+      if (input.AllocatedStorage * 10 < (found.allocatedStorage ?? 0) * 11) throw rdsError('InvalidParameterCombination', 'The allocated storage must be increased by at least 10 percent.');
+      checkMaxStorage(input.MaxAllocatedStorage ?? found.maxAllocatedStorage, input.AllocatedStorage);
+      found.allocatedStorage = input.AllocatedStorage;
+      found.storageFull = false;
+      found.optimizingUntil = fake.clock() + 6 * 3600_000;
     }
     if (input.MaxAllocatedStorage !== undefined) {
       checkMaxStorage(input.MaxAllocatedStorage, found.allocatedStorage ?? 0);
