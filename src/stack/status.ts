@@ -17,7 +17,7 @@ import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
 import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { currentDbConnectPolicy, DB_CONNECT_POLICY } from './steps/db-access.js';
-import { USABLE_STATUSES } from './steps/database.js';
+import { USABLE_STATUSES } from './steps/database-storage.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';

@@ -36,6 +36,7 @@ import { checkOwner, ConflictError, reportRemoved, type PlanItem, type Step, typ
 import type { AccessOutput } from './access.js';
 import { AURORA_MAX_ACU, auroraVersions, chooseAuroraVersion, clusterEndpoint, findCluster, type AuroraChoice } from './database-aurora.js';
 import { iamAuthState, iamHolder, resourceIdOf, turnOnIamAuth } from './database-iam.js';
+import { ALLOCATED_STORAGE_GB, growFullStorage, isFull, maxStorage, needsMaxStorage, storageChange, turnOnAutoscaling, USABLE_STATUSES } from './database-storage.js';
 import type { NetworkOutput } from './network.js';
 
 /** Cheapest first; the first the region offers for MySQL is used. */
@@ -44,40 +45,6 @@ export const POLL_MS = 15_000;
 export const BOOT_LIMIT_MS = 60 * 60_000;
 /** RDS deletes a small instance, and an Aurora cluster, in minutes; an hour means something is wrong. */
 export const DELETE_LIMIT_MS = 60 * 60_000;
-
-/** A new MySQL database's storage (GiB)… */
-export const ALLOCATED_STORAGE_GB = 20;
-/**
- * …and how far RDS may grow it when it fills (storage autoscaling, MaxAllocatedStorage): a full
- * instance stops taking writes (storage-full), and the service then deletes the callback. Aurora
- * grows its cluster volume by itself.
- */
-export const DEFAULT_MAX_STORAGE_GB = 100;
-
-const maxStorage = (ctx: StepContext) => ctx.answers.maxStorage ?? DEFAULT_MAX_STORAGE_GB;
-
-/**
- * A full instance (storage-full: it takes no writes, and never becomes available by itself) is
- * grown by setup as autoscaling grows one: by the larger of 10 GiB and 10 % (RDS user guide,
- * "Managing capacity automatically with Amazon RDS storage autoscaling"); the limit then stays
- * at least 10 % above it, as RDS requires.
- */
-export function grownStorage(allocated: number): number {
-  return Math.max(allocated + 10, Math.ceil((allocated * 11) / 10));
-}
-const isFull = (instance: DBInstance | null): boolean => instance?.DBInstanceStatus === 'storage-full' && !instance.DBClusterIdentifier;
-const limitAfterGrowth = (ctx: StepContext, instance: DBInstance, grown: number) => Math.max(maxStorage(ctx), instance.MaxAllocatedStorage ?? 0, Math.ceil((grown * 11) / 10));
-
-/** An instance whose storage limit is below the one asked for (a higher one, set by hand, is kept). */
-const needsMaxStorage = (ctx: StepContext, instance: DBInstance | null) =>
-  ctx.answers.engine === 'mysql' && instance !== null && !instance.DBClusterIdentifier && (instance.MaxAllocatedStorage ?? 0) < maxStorage(ctx);
-
-/**
- * Statuses in which the instance takes connections and modifications: storage-optimization
- * follows every growth of its storage (autoscaling too) and lasts hours (RDS user guide,
- * "Increasing DB instance storage capacity"), with the database working as usual.
- */
-export const USABLE_STATUSES: ReadonlySet<string> = new Set(['available', 'storage-optimization']);
 
 /** The database as requested: known before it has booted. */
 export interface DatabaseOutput {
@@ -201,14 +168,10 @@ export const databaseStep: Step<DatabaseOutput> = {
     const resource = `RDS instance ${ctx.names.dbInstance}`;
     if (found) {
       const holder = iamHolder(ctx, found, ctx.answers.engine === 'aurora-mysql' ? await findCluster(rds, ctx) : null);
-      const grown = grownStorage(found.AllocatedStorage ?? ALLOCATED_STORAGE_GB);
+      const storage = storageChange(ctx, found);
       const updates = [
         ...(iamAuthState(holder) === 'off' ? ['turn on IAM database authentication (the function logs in without a password)'] : []),
-        ...(isFull(found)
-          ? [`its ${found.AllocatedStorage} GB are full (RDS takes no readings): grow it to ${grown} GB now, and up to ${limitAfterGrowth(ctx, found, grown)} GB as it fills`]
-          : needsMaxStorage(ctx, found)
-            ? [`let its storage grow to ${maxStorage(ctx)} GB as it fills (storage autoscaling; ${found.AllocatedStorage} GB now)`]
-            : []),
+        ...(storage ? [storage] : []),
       ];
       return updates.length
         ? [{ step: 'database', resource, action: 'update', detail: updates.join('; ') }]
@@ -233,11 +196,7 @@ export const databaseStep: Step<DatabaseOutput> = {
     let instance = await findInstance(rds, ctx);
     if (instance && isFull(instance)) {
       // Before any wait: a full database becomes available only once it has room.
-      const grown = grownStorage(instance.AllocatedStorage ?? ALLOCATED_STORAGE_GB);
-      task.update(`its storage is full: growing it to ${grown} GB`);
-      await rds.send(
-        new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, AllocatedStorage: grown, MaxAllocatedStorage: limitAfterGrowth(ctx, instance, grown), ApplyImmediately: true }),
-      );
+      await growFullStorage(rds, ctx, instance, task);
       instance = await findInstance(rds, ctx);
     }
     if (!instance) {
@@ -331,11 +290,9 @@ export const databaseStep: Step<DatabaseOutput> = {
       await turnOnIamAuth(rds, ctx, BOOT_LIMIT_MS, POLL_MS);
       cluster = aurora ? await findCluster(rds, ctx) : null;
     }
-    // A database made before mbed-tsdb let its storage grow: RDS applies the limit at once, without downtime.
     if (needsMaxStorage(ctx, instance)) {
       instance = await waitSettled(rds, ctx, task, instance);
-      task.update('turning on storage autoscaling');
-      await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: ctx.names.dbInstance, MaxAllocatedStorage: maxStorage(ctx), ApplyImmediately: true }));
+      await turnOnAutoscaling(rds, ctx, task);
     }
     // Known as soon as RDS accepts the request: the role's login (rds-db:connect) need not wait for the boot.
     const resourceId = resourceIdOf(ctx, instance, cluster);
