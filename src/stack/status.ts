@@ -17,7 +17,7 @@ import { DESKTOP_RULE, taggedGroups } from './steps/access.js';
 import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { currentDbConnectPolicy, DB_CONNECT_POLICY } from './steps/db-access.js';
-import { USABLE_STATUSES } from './steps/database-storage.js';
+import { storageState, USABLE_STATUSES } from './steps/database-storage.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
@@ -80,35 +80,12 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       const holder = instance.DBClusterIdentifier
         ? (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: instance.DBClusterIdentifier })).catch(absent))?.DBClusters?.[0]
         : instance;
-      if (iamAuthState(holder) === 'off') {
-        return { step: '§2 database', resource: names.dbInstance, state: 'drifted', ok: false, note: 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup' };
-      }
-      if (instance.DBInstanceStatus === 'storage-full') {
-        return {
-          step: '§2 database',
-          resource: names.dbInstance,
-          state: 'storage-full',
-          ok: false,
-          note: `its ${instance.AllocatedStorage} GB are full: RDS takes no readings (the service retries for a day, then deletes the callback); run mbed-tsdb setup to grow it`,
-        };
-      }
-      // An Aurora cluster's volume grows by itself; an instance's storage only up to MaxAllocatedStorage.
-      const storage = instance.DBClusterIdentifier
-        ? undefined
-        : instance.MaxAllocatedStorage
-          ? `${instance.AllocatedStorage} GB, grows to ${instance.MaxAllocatedStorage} GB as it fills`
-          : null;
-      if (storage === null) {
-        return {
-          step: '§2 database',
-          resource: names.dbInstance,
-          state: 'drifted',
-          ok: false,
-          note: `${instance.AllocatedStorage} GB that cannot grow: once full, RDS stops taking readings; run mbed-tsdb setup to turn on storage autoscaling`,
-        };
-      }
-      const note = [endpoint, storage].filter(Boolean).join('; ');
-      return { step: '§2 database', resource: names.dbInstance, state: instance.DBInstanceStatus ?? 'unknown', ok: USABLE_STATUSES.has(instance.DBInstanceStatus ?? ''), ...(note ? { note } : {}) };
+      const row = (state: string, ok: boolean, note?: string): StatusRow => ({ step: '§2 database', resource: names.dbInstance, state, ok, ...(note ? { note } : {}) });
+      if (iamAuthState(holder) === 'off') return row('drifted', false, 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup');
+      const storage = storageState(instance);
+      if ('problem' in storage) return row(storage.problem.state, false, storage.problem.note);
+      const status = instance.DBInstanceStatus ?? 'unknown';
+      return row(status, USABLE_STATUSES.has(status), [endpoint, storage.note].filter(Boolean).join('; '));
     })(),
     (async () => {
       const groups = await taggedGroups(ec2, ctx.stack);

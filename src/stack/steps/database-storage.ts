@@ -24,10 +24,12 @@ export const maxStorage = (ctx: StepContext) => ctx.answers.maxStorage ?? DEFAUL
  * at least 10 % above it, as RDS requires.
  */
 export function grownStorage(allocated: number): number {
-  return Math.max(allocated + 10, Math.ceil((allocated * 11) / 10));
+  return Math.max(allocated + 10, tenPercentOver(allocated));
 }
+/** In integers: 200 × 1.1 is 220.00000000000003 in floating point. */
+const tenPercentOver = (gb: number) => Math.ceil((gb * 11) / 10);
 export const isFull = (instance: DBInstance | null): boolean => instance?.DBInstanceStatus === 'storage-full' && !instance.DBClusterIdentifier;
-const limitAfterGrowth = (ctx: StepContext, instance: DBInstance, grown: number) => Math.max(maxStorage(ctx), instance.MaxAllocatedStorage ?? 0, Math.ceil((grown * 11) / 10));
+const limitAfterGrowth = (ctx: StepContext, instance: DBInstance, grown: number) => Math.max(maxStorage(ctx), instance.MaxAllocatedStorage ?? 0, tenPercentOver(grown));
 
 /** An instance whose storage limit is below the one asked for (a higher one, set by hand, is kept). */
 export const needsMaxStorage = (ctx: StepContext, instance: DBInstance | null) =>
@@ -39,6 +41,26 @@ export const needsMaxStorage = (ctx: StepContext, instance: DBInstance | null) =
  * "Increasing DB instance storage capacity"), with the database working as usual.
  */
 export const USABLE_STATUSES: ReadonlySet<string> = new Set(['available', 'storage-optimization']);
+
+/**
+ * What status says of an instance's storage: a problem (its state, and what to do), or a note.
+ * An Aurora member holds none: its cluster's volume grows by itself.
+ */
+export function storageState(instance: DBInstance): { problem: { state: string; note: string } } | { note: string | undefined } {
+  if (instance.DBInstanceStatus === 'storage-full') {
+    return {
+      problem: {
+        state: 'storage-full',
+        note: `its ${instance.AllocatedStorage} GB are full: RDS takes no readings (the service retries for a day, then deletes the callback); run mbed-tsdb setup to grow it`,
+      },
+    };
+  }
+  if (instance.DBClusterIdentifier) return { note: undefined };
+  if (!instance.MaxAllocatedStorage) {
+    return { problem: { state: 'drifted', note: `${instance.AllocatedStorage} GB that cannot grow: once full, RDS stops taking readings; run mbed-tsdb setup to turn on storage autoscaling` } };
+  }
+  return { note: `${instance.AllocatedStorage} GB, grows to ${instance.MaxAllocatedStorage} GB as it fills` };
+}
 
 /** What setup changes in the instance's storage, for the plan; null: nothing. */
 export function storageChange(ctx: StepContext, instance: DBInstance): string | null {
