@@ -7,11 +7,20 @@
 import { SERVICE_LIMITS, UID_MAX_CHARS } from './payload.js';
 import { createRollupTableSql } from './rollup.js';
 import { ensureHourlyTables } from './rollup-hours.js';
+import { partitionClause } from './partitions.js';
 
 export { companionTables, DEFAULT_TABLE, isValidTableName, quoteTable } from './schema-names.js';
 import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
 
-export function createTableSql(table: string = DEFAULT_TABLE): string {
+/**
+ * The readings table as made today: monthly partitions of `ts` (partitions.ts), and a redelivery
+ * known by its time first, then its uid — the service sends it again with the same timestamp, so
+ * the look-up and the insert touch the newest pages of that index, however large the table grows
+ * (a key of uid alone is random: past the buffer pool, every new reading costs page reads). The
+ * same index serves time ranges, so there is no second one on `ts`. Every unique key holds `ts`,
+ * as partitioning requires.
+ */
+export function createTableSql(table: string = DEFAULT_TABLE, nowMs: number = Date.now()): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteTable(table)} (` +
     // The tutorial's int(11) runs out at 2 147 483 647 readings (ten boards a second: seven years).
@@ -21,8 +30,8 @@ export function createTableSql(table: string = DEFAULT_TABLE): string {
     `\`board\` varchar(${SERVICE_LIMITS.board.maxChars}) NOT NULL, ` +
     `\`sensor\` varchar(${SERVICE_LIMITS.sensor.maxChars}) NOT NULL, ` +
     `\`uid\` varchar(${UID_MAX_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NULL, ` +
-    'PRIMARY KEY (`id`), KEY `ts` (`ts`), KEY `board` (`board`), UNIQUE KEY `uid` (`uid`)' +
-    ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4'
+    'PRIMARY KEY (`id`, `ts`), UNIQUE KEY `ts` (`ts`, `uid`), KEY `board` (`board`)' +
+    `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ${partitionClause(nowMs)}`
   );
 }
 
@@ -84,7 +93,7 @@ const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
  * The webhook's own database user: it logs in with RDS IAM authentication (a token, never a
  * password: RDS docs, "Creating a database account using IAM authentication") over TLS only,
  * and may do what the function does and nothing else — add readings (knowing a redelivered one
- * by its uid, the one column it may read), keep the chart rollup, the devices and the
+ * by its time and uid, the columns it may read), keep the chart rollup, the devices and the
  * subscription outcomes. No
  * DDL, no other table, and no way to change or delete a stored reading. Safe to run again;
  * the tables must exist (migrate first).
@@ -97,8 +106,8 @@ export function webhookUserStatements(user: string, table: string = DEFAULT_TABL
     `CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
     // A user of that name made otherwise (by hand, or before) is brought to the same terms.
     `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
-    // It reads uid alone, to know a redelivery before storing: a reading's value it never sees.
-    `GRANT SELECT (\`uid\`), INSERT ON ${quoteTable(table)} TO ${account}`,
+    // It reads a reading's time and uid, to know a redelivery before storing: its value it never sees.
+    `GRANT SELECT (\`ts\`, \`uid\`), INSERT ON ${quoteTable(table)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(devices)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(asyncResponses)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(rollup)} TO ${account}`,

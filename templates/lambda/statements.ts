@@ -68,7 +68,24 @@ export function batchUids(readings: readonly Reading[]): string[] {
   return [...uids];
 }
 
-export const uidLookupSql = (table: string): string => `SELECT \`uid\` FROM ${quoteTable(table)} WHERE \`uid\` IN (?)`;
+/**
+ * What a redelivery is looked up by: its uid, or with `byTime` its (time, uid) — the time it is
+ * stored at, which the service's timestamp makes the same at every delivery. Each once.
+ */
+export function uidLookupKeys(readings: readonly Reading[], byTime: boolean, receivedMs: number): Array<string | [string, string]> {
+  if (!byTime) return batchUids(readings);
+  const keys = new Map<string, [string, string]>();
+  for (const r of readings) {
+    if (r.uid === undefined) continue;
+    const ts = sqlTime(r.at ?? receivedMs);
+    keys.set(`${ts} ${r.uid}`, [ts, r.uid]);
+  }
+  return [...keys.values()];
+}
+
+/** The stored uids among the keys: by the unique index on uid, or on (ts, uid) with its newest pages. */
+export const uidLookupSql = (table: string, byTime = false): string =>
+  byTime ? `SELECT \`uid\` FROM ${quoteTable(table)} WHERE (\`ts\`, \`uid\`) IN (?)` : `SELECT \`uid\` FROM ${quoteTable(table)} WHERE \`uid\` IN (?)`;
 
 /** The readings to store: not already stored (by uid), and each uid once. */
 export function freshReadings(readings: readonly Reading[], stored: ReadonlySet<string>): Reading[] {

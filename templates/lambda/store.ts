@@ -9,10 +9,10 @@ import { asUnavailable, describe, isConnectionError, isDataRefused, ShapeChanged
 import { createDeviceMemory } from './device-memory.js';
 import { writePieces } from './pieces.js';
 import { fillRollup, type FillProgress } from './rollup.js';
-import { TABLE_COLUMNS_SQL, tableShape, type ColumnRow, type TableShape } from './table-shape.js';
+import { TABLE_COLUMNS_SQL, tableShape, UNIQUE_KEYS_SQL, type ColumnRow, type TableShape, type UniqueKeyRow } from './table-shape.js';
 import { companionTables, ensureWebhookUser, migrate } from './schema.js';
 import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
-import { batchUids, freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupSql, writeStatements, type Batch } from './statements.js';
+import { freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupKeys, uidLookupSql, writeStatements, type Batch } from './statements.js';
 
 export type { Batch } from './statements.js';
 export type { TableShape } from './table-shape.js';
@@ -64,8 +64,10 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
 
   const readShape = async (): Promise<TableShape> => {
     const connection = await connect();
-    const [rows] = await connection.query(TABLE_COLUMNS_SQL, [db.table, companions.devices, companions.asyncResponses, companions.rollup]);
-    return tableShape(rows as ColumnRow[], { database: db.database, table: db.table, ...companions }, db.rollup === true);
+    // One round trip: the columns, then the events table's unique keys.
+    const [results] = await connection.query(`${TABLE_COLUMNS_SQL}; ${UNIQUE_KEYS_SQL}`, [db.table, companions.devices, companions.asyncResponses, companions.rollup, db.table]);
+    const [columns, keys] = results as unknown as [ColumnRow[], UniqueKeyRow[]];
+    return tableShape(columns, { database: db.database, table: db.table, ...companions }, db.rollup === true, keys);
   };
 
   /**
@@ -88,9 +90,9 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
         transaction = true;
       }
       const stored = new Set<string>();
-      const uids = tableShape.uid ? batchUids(batch.readings) : [];
-      for (let i = 0; i < uids.length; i += UID_LOOKUP_CHUNK) {
-        const [rows] = await connection.query(uidLookupSql(db.table), [uids.slice(i, i + UID_LOOKUP_CHUNK)]);
+      const keys = tableShape.uid ? uidLookupKeys(batch.readings, tableShape.uidByTime, receivedAt.getTime()) : [];
+      for (let i = 0; i < keys.length; i += UID_LOOKUP_CHUNK) {
+        const [rows] = await connection.query(uidLookupSql(db.table, tableShape.uidByTime), [keys.slice(i, i + UID_LOOKUP_CHUNK)]);
         for (const row of rows as Array<{ uid: string }>) stored.add(row.uid);
       }
       const fresh = { ...batch, readings: freshReadings(batch.readings, stored), devices: devicesWritten.news(batch.devices) };

@@ -8,6 +8,11 @@ import { DEVICE_COLUMNS, numberColumn, type DeviceColumns, type ReadingColumns, 
 export interface TableShape extends ReadingColumns {
   /** The events table has `uid` (with its unique index): redeliveries are stored once. */
   uid: boolean;
+  /**
+   * A redelivery is known by (`ts`, `uid`), the table's unique key today; otherwise by `uid` alone
+   * (a table made before, or the tutorial's given uid by migrate).
+   */
+  uidByTime: boolean;
   devices: boolean;
   /** The devices table's columns, as they are now. */
   deviceColumns: DeviceColumns;
@@ -28,6 +33,25 @@ export interface ColumnRow {
   numScale: number | null;
 }
 
+/** One column of a unique index of the events table, as information_schema.STATISTICS gives it. */
+export interface UniqueKeyRow {
+  index: string;
+  seq: number;
+  name: string;
+}
+
+/** Whether the events table's uid is unique with its time, (`ts`, `uid`), and not on its own. */
+export function uidByTime(keys: readonly UniqueKeyRow[]): boolean {
+  const indexes = new Map<string, string[]>();
+  for (const key of [...keys].sort((a, b) => Number(a.seq) - Number(b.seq))) {
+    const columns = indexes.get(key.index) ?? [];
+    columns.push(key.name.toLowerCase());
+    indexes.set(key.index, columns);
+  }
+  const shapes = [...indexes.values()].map((columns) => columns.join(','));
+  return shapes.includes('ts,uid') && !shapes.includes('uid');
+}
+
 /**
  * The tables' shape from their columns: what the events table holds, and the columns of the
  * companion tables the same text also goes into — the rollup's (when kept) and the devices' —
@@ -37,6 +61,7 @@ export function tableShape(
   rows: readonly ColumnRow[],
   names: { database: string; table: string; devices: string; asyncResponses: string; rollup: string },
   keepRollup: boolean,
+  uniqueKeys: readonly UniqueKeyRow[] = [],
 ): TableShape {
   const columns = new Map<string, Map<string, ColumnRow>>();
   for (const row of rows) {
@@ -77,6 +102,7 @@ export function tableShape(
     boardAlso: present(rollup && keepRollup ? text(names.rollup, 'board') : undefined, devices ? deviceColumns.id : undefined),
     sensorAlso: present(rollup && keepRollup ? text(names.rollup, 'sensor') : undefined),
     uid: events.has('uid'),
+    uidByTime: events.has('uid') && uidByTime(uniqueKeys),
     devices,
     deviceColumns,
     asyncResponses: columns.has(names.asyncResponses),
@@ -89,3 +115,8 @@ export const TABLE_COLUMNS_SQL =
   'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, CHARACTER_MAXIMUM_LENGTH AS width, CHARACTER_SET_NAME AS charset, ' +
   'DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale ' +
   'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)';
+
+/** The unique indexes' columns of the events table, for uidByTime. */
+export const UNIQUE_KEYS_SQL =
+  'SELECT INDEX_NAME AS `index`, SEQ_IN_INDEX AS seq, COLUMN_NAME AS name FROM information_schema.STATISTICS ' +
+  'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0';

@@ -9,7 +9,7 @@ import { DEVICE_COLUMNS, SERVICE_LIMITS } from '../../templates/lambda/payload.j
 import type { FillProgress } from '../../templates/lambda/rollup.js';
 import { DatabaseUnavailableError, ShapeChangedError, type Batch, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
 
-const SHAPE: TableShape = { ...SERVICE_LIMITS, boardAlso: [], sensorAlso: [], uid: true, devices: true, deviceColumns: DEVICE_COLUMNS, asyncResponses: true, rollup: false };
+const SHAPE: TableShape = { ...SERVICE_LIMITS, boardAlso: [], sensorAlso: [], uid: true, uidByTime: true, devices: true, deviceColumns: DEVICE_COLUMNS, asyncResponses: true, rollup: false };
 const ENV = { DB_HOST: 'db.example', DB_USER: 'webhook', DB_PASSWORD: 'pw', WEBHOOK_SECRET: 's3cret' };
 const RECEIVED = new Date('2026-12-05T12:00:00Z');
 const b64 = (text: string) => Buffer.from(text).toString('base64');

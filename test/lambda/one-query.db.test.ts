@@ -54,6 +54,27 @@ describe.skipIf(!canRunOwnServer)(`a request's writes as the server sees them ($
     ]);
   });
 
+  it('looks a redelivery up by (ts, uid) on a table made today, by uid on one whose uid is unique alone; each stores it once', async () => {
+    const now = new Date('2026-11-28T10:20:00Z');
+    webhook = await webhookFor(db, {}, () => now);
+    const delivery = (ts: string) => ({ notifications: [notification('a', BUTTON, b64('1'), { uid: 'm-1', timestamp: ts }), notification('a', BUTTON, b64('2'), { uid: 'm-2' })] });
+    expect((await webhook.put(delivery('2026-11-28T10:19:30Z'))).json).toMatchObject({ stored: 2 });
+    await db.query('TRUNCATE TABLE mysql.general_log');
+    // The service sends it again with the same timestamp; m-2 had none, so it stands at the time received.
+    expect((await webhook.put(delivery('2026-11-28T10:19:30Z'))).json).toMatchObject({ stored: 0, duplicates: 2 });
+    expect(await functionQueries()).toEqual(["SELECT `uid` FROM `events` WHERE (`ts`, `uid`) IN (('2026-11-28 10:19:30', 'm-1'), ('2026-11-28 10:20:00', 'm-2'))"]);
+
+    // A table whose uid is unique on its own (as migrate leaves the tutorial's): by uid.
+    await webhook.close();
+    await db.query('ALTER TABLE events REMOVE PARTITIONING');
+    await db.query('ALTER TABLE events DROP INDEX `ts`, ADD UNIQUE KEY `uid` (`uid`), ADD KEY `ts` (`ts`)');
+    webhook = await webhookFor(db, {}, () => now);
+    await db.query('TRUNCATE TABLE mysql.general_log');
+    expect((await webhook.put(delivery('2026-11-28T10:19:31Z'))).json).toMatchObject({ stored: 0, duplicates: 2 });
+    expect((await functionQueries()).filter((q) => q.startsWith('SELECT `uid`'))).toEqual(["SELECT `uid` FROM `events` WHERE `uid` IN ('m-1', 'm-2')"]);
+    expect(await events(db)).toHaveLength(2);
+  });
+
   it('leaves nothing of a request whose rollup statement fails, and the next request starts clean', async () => {
     webhook = await webhookFor(db, { DB_ROLLUP: 'on' }, () => new Date('2026-11-28T10:20:00Z'));
     await db.query("INSERT INTO events_rollup VALUES ('2026-11-28 10:15:00', 'full', ?, 99, 0, 0, 0)", [BUTTON]);

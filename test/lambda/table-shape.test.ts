@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../templates/lambda/db-errors.js';
 import { DEVICE_COLUMNS } from '../../templates/lambda/payload.js';
-import { tableShape, type ColumnRow } from '../../templates/lambda/table-shape.js';
+import { tableShape, uidByTime, type ColumnRow, type UniqueKeyRow } from '../../templates/lambda/table-shape.js';
 
 const NAMES = { database: 'tsdb', table: 'events', devices: 'events_devices', asyncResponses: 'events_async_responses', rollup: 'events_rollup' };
 const text = (tbl: string, name: string, width: number | null = 64, charset: string | null = 'utf8mb4'): ColumnRow => ({
@@ -72,6 +72,7 @@ describe('tableShape', () => {
       ],
       sensorAlso: [{ maxChars: 128, charset: 'utf8mb4', name: 'events_rollup.sensor' }],
       uid: true,
+      uidByTime: false,
       devices: true,
       deviceColumns: {
         id: { maxChars: 100, charset: 'utf8mb4', name: 'events_devices.device_id' },
@@ -107,5 +108,23 @@ describe('tableShape', () => {
     expect(tableShape([...EVENTS.slice(0, 2), number('events', 'value', 'decimal', 'decimal(6,2)', 6, 2)], NAMES, false).value).toEqual({ type: 'decimal(6,2)', min: -9999.99, max: 9999.99, scale: 2 });
     // Unknown precision and scale: DECIMAL's defaults (10, 0), not zero digits.
     expect(tableShape([...EVENTS.slice(0, 2), number('events', 'value', 'decimal', 'decimal', null, null)], NAMES, false).value).toEqual({ type: 'decimal', min: -9999999999, max: 9999999999, scale: 0 });
+  });
+
+  it('a redelivery is known by (ts, uid) when that is the unique key, and uid is not unique alone', () => {
+    const UID = text('events', 'uid', 64, 'ascii');
+    const key = (index: string, ...names: string[]): UniqueKeyRow[] => names.map((name, i) => ({ index, seq: i + 1, name }));
+    const primary = key('PRIMARY', 'id', 'ts');
+    expect(tableShape([...EVENTS, UID], NAMES, false, [...primary, ...key('ts', 'ts', 'uid')]).uidByTime).toBe(true);
+    // information_schema gives the columns in any order, and names in any case.
+    expect(uidByTime([{ index: 'ts', seq: 2, name: 'UID' }, { index: 'ts', seq: 1, name: 'Ts' }])).toBe(true);
+    // The tutorial's table as migrate leaves it, or a table made before: uid alone.
+    expect(tableShape([...EVENTS, UID], NAMES, false, [...key('PRIMARY', 'id'), ...key('uid', 'uid')]).uidByTime).toBe(false);
+    // Both: uid alone is the one the insert would fail on, so it is what is looked up.
+    expect(uidByTime([...key('ts', 'ts', 'uid'), ...key('uid', 'uid')])).toBe(false);
+    // Other orders and wider keys do not find a redelivery by its time.
+    expect(uidByTime(key('x', 'uid', 'ts'))).toBe(false);
+    expect(uidByTime(key('x', 'ts', 'uid', 'board'))).toBe(false);
+    // No uid column: nothing is looked up at all.
+    expect(tableShape(EVENTS, NAMES, false, key('ts', 'ts', 'uid')).uidByTime).toBe(false);
   });
 });

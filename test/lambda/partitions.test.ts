@@ -1,0 +1,130 @@
+// Monthly partitions of the readings table (templates/lambda/partitions.ts), pure: the clause a
+// new table gets, and what maintenance adds and drops. How MySQL reads them: RANGE COLUMNS
+// partitions each hold what is below their bound and at or above the one before; the first holds
+// everything below it, MAXVALUE everything above the rest (MySQL 8.0 reference, "RANGE COLUMNS
+// partitioning"); information_schema.PARTITIONS.PARTITION_DESCRIPTION is the bound as written.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FUTURE_PARTITION, maintenancePlan, MONTHS_AHEAD, monthStart, partitionClause, partitionName, upperBound, type Partition } from '../../templates/lambda/partitions.js';
+
+const DAY = 86_400_000;
+const at = (text: string) => Date.parse(text);
+/** The partitions a table made at `nowMs` has, as information_schema gives them. */
+const madeAt = (nowMs: number): Partition[] => [
+  ...Array.from({ length: MONTHS_AHEAD + 1 }, (_, i) => ({ name: partitionName(monthStart(nowMs, i)), description: `'${monthStart(nowMs, i + 1)}'`, rows: 10 })),
+  { name: FUTURE_PARTITION, description: 'MAXVALUE', rows: 0 },
+];
+/** The partitions after a plan ran (what the ALTER TABLEs do). */
+const applied = (before: readonly Partition[], plan: ReturnType<typeof maintenancePlan>): Partition[] => [
+  ...before.filter((p) => p.name !== FUTURE_PARTITION && !plan.drop.includes(p.name)),
+  ...plan.add.map((start) => ({ name: partitionName(start), description: `'${monthStart(at(`${start}T00:00:00Z`), 1)}'`, rows: 0 })),
+  ...before.filter((p) => p.name === FUTURE_PARTITION),
+];
+
+describe('monthly partitions', () => {
+  it('months are UTC calendar months, across years', () => {
+    expect(monthStart(at('2026-12-31T23:59:59Z'))).toBe('2026-12-01');
+    expect(monthStart(at('2026-12-31T23:59:59Z'), 1)).toBe('2027-01-01');
+    expect(monthStart(at('2027-01-01T00:00:00Z'), -1)).toBe('2026-12-01');
+    expect(monthStart(at('2026-03-15T00:00:00Z'), 13)).toBe('2027-04-01');
+    expect(partitionName('2027-04-01')).toBe('p202704');
+  });
+
+  it("reads a bound as MySQL ('2027-01-01') and MariaDB write it, MAXVALUE as none, and refuses others", () => {
+    expect(upperBound("'2027-01-01'")).toBe('2027-01-01');
+    expect(upperBound("'2027-01-01 00:00:00'")).toBe('2027-01-01');
+    expect(upperBound('MAXVALUE')).toBeNull();
+    expect(upperBound('maxvalue')).toBeNull();
+    expect(() => upperBound('739252')).toThrow(new Error('not a monthly partition bound: 739252'));
+    expect(() => upperBound("'2027-01-01 12:00:00'")).toThrow('not a monthly partition bound');
+  });
+
+  it('a new table: this month (and anything older), three more, and p_future for the rest', () => {
+    expect(partitionClause(at('2026-12-06T05:00:00Z'))).toBe(
+      'PARTITION BY RANGE COLUMNS(`ts`) (' +
+        "PARTITION p202612 VALUES LESS THAN ('2027-01-01'), PARTITION p202701 VALUES LESS THAN ('2027-02-01'), " +
+        "PARTITION p202702 VALUES LESS THAN ('2027-03-01'), PARTITION p202703 VALUES LESS THAN ('2027-04-01'), " +
+        'PARTITION p_future VALUES LESS THAN (MAXVALUE))',
+    );
+  });
+
+  it('maintained on time, it only splits the next month off p_future; kept forever, it drops nothing', () => {
+    const made = madeAt(at('2026-12-06T00:00:00Z'));
+    expect(maintenancePlan('events', made, at('2026-12-20T00:00:00Z'), null).statements).toEqual([]);
+    const plan = maintenancePlan('events', made, at('2027-01-01T00:00:00Z'), null);
+    expect(plan).toEqual({
+      add: ['2027-04-01'],
+      drop: [],
+      dropRows: 0,
+      rawFrom: null,
+      statements: ["ALTER TABLE `events` REORGANIZE PARTITION p_future INTO (PARTITION p202704 VALUES LESS THAN ('2027-05-01'), PARTITION p_future VALUES LESS THAN (MAXVALUE))"],
+    });
+  });
+
+  it('months later, every missing month at once; with raw readings kept 90 days, the months wholly older go', () => {
+    const made = madeAt(at('2026-12-06T00:00:00Z'));
+    const plan = maintenancePlan('events', made, at('2027-06-10T00:00:00Z'), 90 * DAY);
+    expect(plan.add).toEqual(['2027-04-01', '2027-05-01', '2027-06-01', '2027-07-01', '2027-08-01', '2027-09-01']);
+    // 2027-06-10 - 90 days = 2027-03-12: December to February end before it; March does not.
+    expect(plan.drop).toEqual(['p202612', 'p202701', 'p202702']);
+    expect(plan.dropRows).toBe(30);
+    expect(plan.rawFrom).toBe('2027-03-01');
+    expect(plan.statements[1]).toBe('ALTER TABLE `events` DROP PARTITION p202612, p202701, p202702');
+  });
+
+  it('never drops the month holding now or p_future, whatever is asked', () => {
+    const made = madeAt(at('2026-12-06T00:00:00Z'));
+    const plan = maintenancePlan('events', made, at('2026-12-31T00:00:00Z'), 0);
+    expect(plan.drop).toEqual([]);
+    const later = maintenancePlan('events', made, at('2027-01-01T00:00:00Z'), 0);
+    expect(later.drop).toEqual(['p202612']);
+  });
+
+  it('the last month made goes too when its readings are all older (found by the property below: [0, [121, 0], 0])', () => {
+    const plan = maintenancePlan('events', madeAt(at('2020-01-01T00:00:00Z')), at('2020-05-01T00:00:00Z'), 0);
+    expect(plan.drop).toEqual(['p202001', 'p202002', 'p202003', 'p202004']);
+    expect(plan.add).toEqual(['2020-05-01', '2020-06-01', '2020-07-01', '2020-08-01']);
+  });
+
+  it('a table not partitioned by month (no p_future, or no partitions) gets no plan', () => {
+    const none = { add: [], drop: [], dropRows: 0, rawFrom: null, statements: [] };
+    expect(maintenancePlan('events', [], at('2027-06-10T00:00:00Z'), DAY)).toEqual(none);
+    expect(maintenancePlan('events', madeAt(at('2026-12-06T00:00:00Z')).slice(0, -1), at('2027-06-10T00:00:00Z'), DAY)).toEqual(none);
+  });
+
+  it('property: after any run, months are contiguous up to MONTHS_AHEAD ahead, and nothing newer than the cutoff went', () => {
+    const start = at('2020-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3650 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 6 }),
+        fc.option(fc.integer({ min: 0, max: 800 }), { nil: null }),
+        (madeDay, gaps, keepDays) => {
+          let now = start + madeDay * DAY;
+          let partitions = madeAt(now);
+          for (const gap of gaps) {
+            now += gap * DAY;
+            const plan = maintenancePlan('events', partitions, now, keepDays === null ? null : keepDays * DAY);
+            for (const name of plan.drop) {
+              const bound = upperBound(partitions.find((p) => p.name === name)!.description)!;
+              expect(at(`${bound}T00:00:00Z`)).toBeLessThanOrEqual(now - (keepDays ?? Infinity) * DAY);
+            }
+            // Every month that held readings older than asked for went (a month just added is empty).
+            const oldest = keepDays === null ? -Infinity : Math.min(now - keepDays * DAY, at(`${monthStart(now)}T00:00:00Z`));
+            for (const kept of partitions.filter((p) => p.name !== FUTURE_PARTITION && !plan.drop.includes(p.name))) {
+              expect(at(`${upperBound(kept.description)}T00:00:00Z`)).toBeGreaterThan(oldest);
+            }
+            partitions = applied(partitions, plan);
+            const bounds = partitions.filter((p) => p.name !== FUTURE_PARTITION).map((p) => upperBound(p.description)!);
+            for (let i = 1; i < bounds.length; i++) expect(bounds[i]).toBe(monthStart(at(`${bounds[i - 1]}T00:00:00Z`), 1));
+            expect(bounds.at(-1)).toBe(monthStart(now, MONTHS_AHEAD + 1));
+            expect(partitions.at(-1)!.name).toBe(FUTURE_PARTITION);
+            // The month holding now is always there (the first partition also holds what is older).
+            expect(bounds.some((b) => b > new Date(now).toISOString().slice(0, 10))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
