@@ -21,7 +21,8 @@ function table(report: StatusReport): string {
   else {
     out.push('', `Data: ${report.data.rows} rows, newest ${report.data.newest ?? 'none'}${report.data.deduplicated ? '' : ' (no uid column: redelivered readings may be stored twice)'}`);
     for (const s of report.data.series) {
-      out.push(`  ${printable(s.name ? `${s.name} (${s.board})` : s.board)} ${printable(s.sensor)}: ${s.rows} rows, last ${s.lastValue} at ${s.lastTs}`);
+      const last = s.lastTs === undefined ? 'no raw readings kept' : `last ${s.lastValue} at ${s.lastTs}`;
+      out.push(`  ${printable(s.name ? `${s.name} (${s.board})` : s.board)} ${printable(s.sensor)}: ${s.rows} rows, ${last}`);
     }
   }
   const verdict = {

@@ -4,6 +4,9 @@
 
 import { numberColumn, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import { rollupStatus } from '../../templates/lambda/rollup.js';
+import { rollupLevelStatus } from '../../templates/lambda/rollup-hours.js';
+import { companionTables } from '../../templates/lambda/schema-names.js';
+import { sqlTime } from '../../templates/lambda/sql-time.js';
 import { quoteTable, type Query } from '../../templates/lambda/schema.js';
 import { deviceNames } from '../db/devices.js';
 import { outcomesOf, type Outcome } from '../db/outcomes.js';
@@ -13,7 +16,8 @@ export interface DataSummary {
   newest: string | null;
   /** The table has `uid`: a reading the service delivers again is stored once. */
   deduplicated: boolean;
-  series: Array<{ board: string; name?: string; sensor: string; rows: number; lastValue: number; lastTs: string }>;
+  /** lastValue and lastTs are absent when none of the series' raw readings is kept any more. */
+  series: Array<{ board: string; name?: string; sensor: string; rows: number; lastValue?: number; lastTs?: string }>;
 }
 
 /** §4: the table as the function will find it. */
@@ -106,14 +110,10 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
   const outcomes = await outcomesOf(query, table, pendingIds);
   const shape = checkTable(columns, null, 'none');
   if (shape.state === 'missing' || shape.state === 'missing columns') return { data: null, table: shape, outcomes };
+  const levels = await rollupLevelStatus(query, table);
   const rollup = await rollupStatus(query, table);
-  const t = quoteTable(table);
-  const [total] = (await query(`SELECT COUNT(*) AS n, MAX(ts) AS newest FROM ${t}`)) as Array<{ n: number; newest: Date | string | null }>;
-  const series = (await query(
-    `SELECT e.board, e.sensor, m.n, e.value, e.ts FROM ${t} e JOIN (SELECT board, sensor, COUNT(*) AS n, MAX(id) AS id FROM ${t} GROUP BY board, sensor) m ON e.id = m.id ORDER BY e.board, e.sensor LIMIT 100`,
-  )) as Array<{ board: string; sensor: string; n: number; value: number; ts: Date | string }>;
+  const { rows, newest, series } = levels.complete ? await countsFromRollups(query, table, levels.hours.series) : await countsByScan(query, table);
   const names = await deviceNames(query, table, series.map((s) => s.board));
-  const rows = Number(total?.n ?? 0);
   const [next] = (await query('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ next: number | string | null }>;
   const headroom = idHeadroom(columns.find((c) => c.name.toLowerCase() === 'id'), next?.next === null || next?.next === undefined ? null : Number(next.next), table);
   const checked = checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none');
@@ -121,17 +121,68 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
     table: headroom ? { ...checked, ok: false, note: `${checked.note}; ${headroom}` } : checked,
     data: {
       rows,
-      newest: total?.newest ? iso(total.newest) : null,
+      newest: newest ? iso(newest) : null,
       deduplicated: columns.some((c) => c.name.toLowerCase() === 'uid'),
       series: series.map((s) => ({
         board: s.board,
         ...(names.get(s.board) ? { name: names.get(s.board)! } : {}),
         sensor: s.sensor,
         rows: Number(s.n),
-        lastValue: Number(s.value),
-        lastTs: iso(s.ts),
+        ...(s.ts === null ? {} : { lastValue: Number(s.value), lastTs: iso(s.ts) }),
       })),
     },
     outcomes,
+  };
+}
+
+type SeriesRow = { board: string; sensor: string; n: number | string; value: number | null; ts: Date | string | null };
+interface Counts {
+  rows: number;
+  newest: Date | string | null;
+  series: SeriesRow[];
+}
+/** Series listed (the rest are counted in rows). */
+const MAX_SERIES = 100;
+
+/** Before the rollup is complete: every row counted, the newest of each series found by its id. */
+async function countsByScan(query: Query, table: string): Promise<Counts> {
+  const t = quoteTable(table);
+  const [total] = (await query(`SELECT COUNT(*) AS n, MAX(ts) AS newest FROM ${t}`)) as Array<{ n: number; newest: Date | string | null }>;
+  const series = (await query(
+    `SELECT e.board, e.sensor, m.n, e.value, e.ts FROM ${t} e JOIN (SELECT board, sensor, COUNT(*) AS n, MAX(id) AS id FROM ${t} GROUP BY board, sensor) m ON e.id = m.id ORDER BY e.board, e.sensor LIMIT ${MAX_SERIES}`,
+  )) as SeriesRow[];
+  return { rows: Number(total?.n ?? 0), newest: total?.newest ?? null, series };
+}
+
+/**
+ * With the rollup complete, nothing reads every reading: counts are the rollups' — the settled
+ * hours (a row an hour per series), then the 15-minute buckets after them — the newest time is
+ * the end of the `ts` index, and each series' last reading is found through the board index,
+ * newest first. Readings whose raw rows retention dropped still count: their sums are kept.
+ */
+async function countsFromRollups(query: Query, table: string, settledBefore: number | null): Promise<Counts> {
+  const { rollup, rollupHour } = companionTables(table);
+  const settled = sqlTime((settledBefore ?? 0) * 1000);
+  const hourly = settledBefore ? `SELECT board, sensor, n FROM ${quoteTable(rollupHour)} WHERE bucket < ? UNION ALL ` : '';
+  const counted = (await query(
+    `SELECT board, sensor, SUM(n) AS n FROM (${hourly}SELECT board, sensor, n FROM ${quoteTable(rollup)} WHERE bucket >= ?) s GROUP BY board, sensor ORDER BY board, sensor`,
+    settledBefore ? [settled, settled] : [settled],
+  )) as Array<{ board: string; sensor: string; n: number | string }>;
+  const t = quoteTable(table);
+  const [total] = (await query(`SELECT MAX(ts) AS newest FROM ${t}`)) as Array<{ newest: Date | string | null }>;
+  const listed = counted.slice(0, MAX_SERIES);
+  const last = new Map<string, { value: number; ts: Date | string }>();
+  if (listed.length > 0) {
+    const newest = listed.map(() => `(SELECT board, sensor, value, ts FROM ${t} WHERE board = ? AND sensor = ? ORDER BY id DESC LIMIT 1)`).join(' UNION ALL ');
+    const rows = (await query(newest, listed.flatMap((s) => [s.board, s.sensor]))) as Array<{ board: string; sensor: string; value: number; ts: Date | string }>;
+    for (const row of rows) last.set(`${row.board}\n${row.sensor}`, row);
+  }
+  return {
+    rows: counted.reduce((sum, s) => sum + Number(s.n), 0),
+    newest: total?.newest ?? null,
+    series: listed.map((s) => {
+      const found = last.get(`${s.board}\n${s.sensor}`);
+      return { ...s, value: found?.value ?? null, ts: found?.ts ?? null };
+    }),
   };
 }

@@ -79,7 +79,7 @@ const STATUS_SCHEMA = {
               type: 'array',
               items: {
                 type: 'object',
-                required: ['board', 'sensor', 'rows', 'lastValue', 'lastTs'],
+                required: ['board', 'sensor', 'rows'],
                 additionalProperties: false,
                 properties: { board: { type: 'string' }, name: { type: 'string' }, sensor: { type: 'string' }, rows: { type: 'integer' }, lastValue: { type: 'number' }, lastTs: { type: 'string' } },
               },

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lookAtData } from '../../src/stack/status-data.js';
 import { fillRollup } from '../../templates/lambda/rollup.js';
+import { settleHours } from '../../templates/lambda/rollup-hours.js';
 import { migrate } from '../../templates/lambda/schema.js';
 import { freshDatabase, hasDatabase, TUTORIAL_TABLE_SQL } from '../support/db.js';
 import type { TestDatabase } from '../support/mariadb.js';
@@ -32,6 +33,42 @@ describe.skipIf(!hasDatabase)('status: the table (§4)', () => {
     await fillRollup(admin, 'events');
     await admin.end();
     expect((await look()).table).toEqual({ state: 'ok', ok: true, note: '1,234 rows; columns as the function expects' });
+  });
+
+  it('with the rollup complete, counts from the rollups and finds each series’ newest through the indexes: no reading is scanned', async () => {
+    const admin = await db.admin();
+    try {
+      const query = async (sql: string, values?: unknown[]) => (await admin.query(sql, values))[0];
+      await migrate(query);
+      // Three days of two boards: hours old enough to be settled, and the last day's 15-minute buckets.
+      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq * 13 SECOND, seq, IF(seq MOD 2, 'dev-1', 'dev-2'), '/3200/0/5501' FROM seq_1_to_20000");
+      await admin.query("INSERT INTO events (ts, value, board, sensor) VALUES (NOW() - INTERVAL 2 DAY, 42, 'dev-3', '/3303/0/5700')");
+      await fillRollup(admin, 'events');
+      expect(await settleHours(query, 'events')).toMatchObject({ series: expect.any(Number) });
+      // A row put in behind the function's back is in no rollup: counted from the rollups, it is not there.
+      await admin.query("INSERT INTO events (ts, value, board, sensor) VALUES (NOW(), 7, 'dev-1', '/3200/0/5501')");
+      await admin.query('ANALYZE TABLE events');
+
+      await admin.query('FLUSH STATUS');
+      const seen = await lookAtData(query, 'events', []);
+      const [handlers] = (await admin.query("SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd_next')")) as unknown as [Array<{ Value: string }>];
+      const read = handlers.reduce((sum, h) => sum + Number(h.Value), 0);
+      expect(read).toBeLessThan(5000);
+      expect(seen.data).toMatchObject({ rows: 20001, deduplicated: true });
+      expect(seen.data!.series).toEqual([
+        { board: 'dev-1', sensor: '/3200/0/5501', rows: 10000, lastValue: 7, lastTs: expect.any(String) },
+        // The last stored (as before the rollups: the highest id), here the oldest in time.
+        { board: 'dev-2', sensor: '/3200/0/5501', rows: 10000, lastValue: 20000, lastTs: expect.any(String) },
+        { board: 'dev-3', sensor: '/3303/0/5700', rows: 1, lastValue: 42, lastTs: expect.any(String) },
+      ]);
+
+      // dev-3's raw readings gone (retention dropped its month): still counted, no last value.
+      await admin.query("DELETE FROM events WHERE board = 'dev-3'");
+      const after = await lookAtData(query, 'events', []);
+      expect(after.data!.series[2]).toEqual({ board: 'dev-3', sensor: '/3303/0/5700', rows: 1 });
+    } finally {
+      await admin.end();
+    }
   });
 
   it('says a missing table stops the function (and reads no data)', async () => {
