@@ -19,6 +19,7 @@ import { percentile, simulate } from '../src/simulate/run.js';
 import { serveFunction } from '../test/support/apigw.js';
 import { emit, median } from './bench-util.js';
 import { packageBench } from './bench-package.js';
+import { yearTwo } from './bench-year-two.js';
 import { lambdaNode } from './lambda-node.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -377,7 +378,7 @@ function mutationScore(): void {
   emit('mutation_score_data_path', summary.score, 'ratio', null, { commit: summary.commit, dirty: summary.dirty, measuredAt: summary.measuredAt, counts: summary.counts });
 }
 
-/** `npm run bench -- ingest chart`: only these groups (sizes, package, ingest, chart, simulate, chart-large, setup, mutation); all by default. */
+/** `npm run bench -- ingest chart`: only these groups (sizes, package, ingest, chart, simulate, chart-large, year-two, setup, mutation); all by default. */
 const groups = new Set(process.argv.slice(2));
 const wanted = (group: string) => groups.size === 0 || groups.has(group);
 
@@ -399,10 +400,12 @@ async function main(): Promise<void> {
       await local?.destroy();
     }
   }
-  if (wanted('chart-large')) {
+  if (wanted('chart-large') || wanted('year-two')) {
     const local = external ? null : await LocalMariaDb.create({ dir: largeDataDir(), bufferPool: '768M' });
     try {
-      await chartLarge(external ? addressFromUrl(external) : local!.address());
+      const server = external ? addressFromUrl(external) : local!.address();
+      if (wanted('chart-large')) await chartLarge(server);
+      if (wanted('year-two')) await yearTwo(server, dist);
     } finally {
       await local?.destroy();
     }
