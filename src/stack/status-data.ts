@@ -16,6 +16,8 @@ export interface DataSummary {
   newest: string | null;
   /** The table has `uid`: a reading the service delivers again is stored once. */
   deduplicated: boolean;
+  /** What the tables take and how fast they grow; absent before the rollup is complete. */
+  storage?: StorageUse;
   /** lastValue and lastTs are absent when none of the series' raw readings is kept any more. */
   series: Array<{ board: string; name?: string; sensor: string; rows: number; lastValue?: number; lastTs?: string }>;
 }
@@ -62,6 +64,68 @@ export function checkTable(columns: readonly ColumnInfo[], rows: number | null, 
     return { state: 'no uid column', ok: false, note: ['a reading the service delivers again is stored twice: run mbed-tsdb setup to add it', ...counted, ...notes].join('; ') };
   }
   return { state: 'ok', ok: true, note: [...counted, ...(notes.length ? notes : ['columns as the function expects']), ...chart].join('; ') };
+}
+
+export interface StorageUse {
+  /** The readings table with its rollups and companion tables. */
+  tableBytes: number;
+  /** Every table on the server (the database's storage also holds its logs). */
+  usedBytes: number;
+  /** Readings a day over the last week (or the table's life, if shorter), from the rollup. */
+  readingsPerDay: number;
+  /** What the tables grow by a day at that rate. */
+  bytesPerDay: number;
+}
+
+/**
+ * Bytes a reading takes with its indexes, as `npm run bench` measures it (bytes_per_reading at
+ * 30 million readings, rollups included), for tables too small to tell: InnoDB's first pages of
+ * each index make a young table look many times dearer per reading.
+ */
+export const BYTES_PER_READING = 150;
+const MEASURED_FROM_READINGS = 100_000;
+const GB = 2 ** 30;
+/** Under this many days left, status fails (exit 1): time to act before RDS stops taking writes. */
+export const FULL_WARNING_DAYS = 30;
+const TEN_YEARS_DAYS = 3652;
+
+/** Bytes per reading: the table's own figure once it has enough readings to tell. */
+export const bytesPerReading = (tableBytes: number, rawReadings: number): number =>
+  rawReadings >= MEASURED_FROM_READINGS ? tableBytes / rawReadings : BYTES_PER_READING;
+
+/**
+ * When the database's storage is full at today's rate: `limitGb` is how far it may grow (its
+ * autoscaling limit, or its size when it cannot grow). Fails under FULL_WARNING_DAYS.
+ */
+export function storageForecast(use: StorageUse, limitGb: number): { ok: boolean; note: string; fullInDays: number | null } {
+  const left = limitGb * GB - use.usedBytes;
+  const fullInDays = use.bytesPerDay > 0 ? Math.max(0, Math.floor(left / use.bytesPerDay)) : null;
+  const size = (bytes: number) => (bytes >= GB ? `${(bytes / GB).toFixed(1)} GB` : bytes >= 2 ** 20 ? `${Math.round(bytes / 2 ** 20)} MB` : `${Math.max(0, Math.round(bytes / 1024))} KB`);
+  const rate = `${Math.round(use.readingsPerDay).toLocaleString('en')} readings a day`;
+  const held = `tables ${size(use.usedBytes)} of ${limitGb} GB (readings ${size(use.tableBytes)})`;
+  if (fullInDays === null) return { ok: true, note: `${held}; no readings this week`, fullInDays };
+  const when = fullInDays > TEN_YEARS_DAYS ? 'not full within ten years' : `full in ${fullInDays.toLocaleString('en')} days`;
+  const note = `${held}; ${rate}, +${size(use.bytesPerDay)} a day: ${when}`;
+  if (fullInDays >= FULL_WARNING_DAYS) return { ok: true, note, fullInDays };
+  return { ok: false, note: `${note} — RDS then takes no readings: raise the limit (setup --max-storage) or keep raw readings for less (setup --keep-raw)`, fullInDays };
+}
+
+/** What the tables take and their growth: sizes from information_schema, the rate from the rollup. Reads no reading. */
+export async function storageUse(query: Query, table: string): Promise<StorageUse> {
+  const mine = [table, ...Object.values(companionTables(table))];
+  const [sizes] = (await query(
+    'SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS used, SUM(IF(TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?), DATA_LENGTH + INDEX_LENGTH, 0)) AS mine, ' +
+      'SUM(IF(TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?, DATA_LENGTH + INDEX_LENGTH, 0)) AS readings, ' +
+      // InnoDB's estimate of the raw rows: no count of them.
+      'SUM(IF(TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?, TABLE_ROWS, 0)) AS rawRows FROM information_schema.TABLES',
+    [mine, table, table],
+  )) as Array<{ used: number | string | null; mine: number | string | null; readings: number | string | null; rawRows: number | string | null }>;
+  const [week] = (await query(
+    `SELECT SUM(n) AS n, UNIX_TIMESTAMP() - UNIX_TIMESTAMP(MIN(bucket)) AS span FROM ${quoteTable(companionTables(table).rollup)} WHERE bucket >= NOW() - INTERVAL 7 DAY`,
+  )) as Array<{ n: number | string | null; span: number | string | null }>;
+  const readingsPerDay = Number(week?.n ?? 0) / Math.min(7, Math.max(1 / 24, Number(week?.span ?? 0) / 86_400));
+  const perReading = bytesPerReading(Number(sizes?.readings ?? 0), Number(sizes?.rawRows ?? 0));
+  return { tableBytes: Number(sizes?.mine ?? 0), usedBytes: Number(sizes?.used ?? 0), readingsPerDay, bytesPerDay: readingsPerDay * perReading };
 }
 
 /** The largest id of each integer type (MariaDB's "Numeric Data Type Overview"). */
@@ -117,12 +181,14 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
   const [next] = (await query('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ next: number | string | null }>;
   const headroom = idHeadroom(columns.find((c) => c.name.toLowerCase() === 'id'), next?.next === null || next?.next === undefined ? null : Number(next.next), table);
   const checked = checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none');
+  const storage = levels.complete ? await storageUse(query, table) : undefined;
   return {
     table: headroom ? { ...checked, ok: false, note: `${checked.note}; ${headroom}` } : checked,
     data: {
       rows,
       newest: newest ? iso(newest) : null,
       deduplicated: columns.some((c) => c.name.toLowerCase() === 'uid'),
+      ...(storage ? { storage } : {}),
       series: series.map((s) => ({
         board: s.board,
         ...(names.get(s.board) ? { name: names.get(s.board)! } : {}),

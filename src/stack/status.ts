@@ -21,7 +21,7 @@ import { storageState, USABLE_STATUSES } from './steps/database-storage.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
-import { lookAtData, type DataSummary } from './status-data.js';
+import { lookAtData, storageForecast, type DataSummary } from './status-data.js';
 
 export interface StatusRow {
   step: string;
@@ -62,6 +62,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   // Checks that could not run: the stack's health is then unknown, never "healthy".
   const unknown: string[] = [];
 
+  let storageLimitGb: number | null = null;
   const rowChecks: Array<Promise<StatusRow>> = [
     (async () => {
       if (!has('role')) return missing('§1 role', names.role);
@@ -82,6 +83,8 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
         : instance;
       const row = (state: string, ok: boolean, note?: string): StatusRow => ({ step: '§2 database', resource: names.dbInstance, state, ok, ...(note ? { note } : {}) });
       if (iamAuthState(holder) === 'off') return row('drifted', false, 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup');
+      // How far its storage may grow, for the data's forecast (Aurora's volume grows by itself).
+      if (!instance.DBClusterIdentifier) storageLimitGb = instance.MaxAllocatedStorage ?? instance.AllocatedStorage ?? null;
       const storage = storageState(instance);
       if ('problem' in storage) return row(storage.problem.state, false, storage.problem.note);
       const status = instance.DBInstanceStatus ?? 'unknown';
@@ -148,9 +151,13 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       const look = await withDesktopConnection(ctx, (query) => lookAtData(query, names.table, pendingSubscriptions(ctx.state).map((p) => p.asyncId)), { patient: false });
       data = look.data ?? { unavailable: `table ${names.table}: ${look.table.state}` };
       outcomes = look.outcomes;
+      const forecast = look.data?.storage && storageLimitGb ? storageForecast(look.data.storage, storageLimitGb) : null;
+      const table: Omit<StatusRow, 'step' | 'resource'> = forecast
+        ? { state: look.table.ok && !forecast.ok ? 'filling up' : look.table.state, ok: look.table.ok && forecast.ok, note: `${look.table.note}; ${forecast.note}` }
+        : look.table;
       // In the tutorial's order: after §3.
       const at = rows.findIndex((r) => r.step >= '§5');
-      rows.splice(at === -1 ? rows.length : at, 0, { step: '§4 table', resource: `${names.dbName}.${names.table}`, ...look.table });
+      rows.splice(at === -1 ? rows.length : at, 0, { step: '§4 table', resource: `${names.dbName}.${names.table}`, ...table });
     } catch (error) {
       data = { unavailable: describeError(error) };
       unknown.push(`§4 table and data: ${data.unavailable}`);

@@ -75,6 +75,12 @@ const STATUS_SCHEMA = {
             rows: { type: 'integer' },
             newest: { type: ['string', 'null'] },
             deduplicated: { type: 'boolean' },
+            storage: {
+              type: 'object',
+              required: ['tableBytes', 'usedBytes', 'readingsPerDay', 'bytesPerDay'],
+              additionalProperties: false,
+              properties: { tableBytes: { type: 'number' }, usedBytes: { type: 'number' }, readingsPerDay: { type: 'number' }, bytesPerDay: { type: 'number' } },
+            },
             series: {
               type: 'array',
               items: {
@@ -123,7 +129,7 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const steps = run.stdout.split('\n').map((l) => /^(§\d [a-zA-Z]+)/.exec(l)?.[1]).filter(Boolean);
     expect([...new Set(steps)]).toEqual(['§1 role', '§2 database', '§3 access', '§4 table', '§5 function', '§6 API', '§7 Connector']);
-    expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+ok\s+2 rows; columns as the function expects\n/);
+    expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+ok\s+2 rows; columns as the function expects; tables \d+ [KM]B of 100 GB \(readings \d+ KB\); 48 readings a day, \+7 KB a day: not full within ten years\n/);
     expect(run.stdout).toMatch(/§2 database\s+tsdb\s+available\s+\S+:\d+; 20 GB, grows to 100 GB as it fills\n/);
     expect(run.stdout).toContain('Data: 2 rows');
     expect(run.stdout).toContain('dev-1 /3200/0/5501: 2 rows, last 4');
@@ -210,6 +216,23 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     const run = await status();
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/§2 database\s+tsdb\s+storage-optimization\s+\S+:\d+; 30 GB, grows to 100 GB as it fills\n/);
+  });
+
+  // Issue #26.4: RDS stops taking writes once its storage is full (status storage-full), growing
+  // only to MaxAllocatedStorage: status warns a month ahead, at this week's rate from the rollup.
+  it('fails (exit 1) when the storage fills within 30 days at this week’s rate, and says what to do', async () => {
+    expect((await world.setup()).code).toBe(0);
+    world.aws.rds.instances.get('tsdb')!.maxAllocatedStorage = 22;
+    const admin = await createConnection({ ...world.db.address(), database: 'tsdb' });
+    try {
+      // A day of 10 million readings a day, as the rollup knows them (the rows themselves need not be here).
+      await admin.query("INSERT INTO events_rollup (bucket, board, sensor, n, total, lo, hi) SELECT NOW() - INTERVAL seq * 15 MINUTE, 'dev-1', '/3303/0/5700', 104167, 0, 0, 0 FROM seq_1_to_96");
+    } finally {
+      await admin.end();
+    }
+    const run = await status();
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+filling up\s+.*; 10,000,032 readings a day, \+1\.4 GB a day: full in 15 days — RDS then takes no readings: raise the limit \(setup --max-storage\) or keep raw readings for less \(setup --keep-raw\)\n/);
   });
 
   // Issue #24.3: status read IAM database authentication from the Aurora member instance, which

@@ -1,7 +1,7 @@
 // status's §4 row, read from real tables: the one setup makes, the tutorial's own, and the ways
 // a user's table can differ from what the function expects.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lookAtData } from '../../src/stack/status-data.js';
+import { BYTES_PER_READING, lookAtData } from '../../src/stack/status-data.js';
 import { fillRollup } from '../../templates/lambda/rollup.js';
 import { settleHours } from '../../templates/lambda/rollup-hours.js';
 import { migrate } from '../../templates/lambda/schema.js';
@@ -61,6 +61,15 @@ describe.skipIf(!hasDatabase)('status: the table (§4)', () => {
         { board: 'dev-2', sensor: '/3200/0/5501', rows: 10000, lastValue: 20000, lastTs: expect.any(String) },
         { board: 'dev-3', sensor: '/3303/0/5700', rows: 1, lastValue: 42, lastTs: expect.any(String) },
       ]);
+
+      // What the tables take and their growth, from information_schema and the rollup: 20 001
+      // readings over the last three days (20 000 × 13 s), a young table charged the measured bytes.
+      const storage = seen.data!.storage!;
+      expect(storage.readingsPerDay).toBeGreaterThan(20_001 / 3.02);
+      expect(storage.readingsPerDay).toBeLessThan(20_001 / 2.98);
+      expect(storage.bytesPerDay).toBeCloseTo(storage.readingsPerDay * BYTES_PER_READING, 6);
+      expect(storage.tableBytes).toBeGreaterThan(0);
+      expect(storage.usedBytes).toBeGreaterThan(storage.tableBytes);
 
       // dev-3's raw readings gone (retention dropped its month): still counted, no last value.
       await admin.query("DELETE FROM events WHERE board = 'dev-3'");
