@@ -140,6 +140,7 @@ export function savedAnswers(state: StackState | null, connectorHost: string): S
     dbCaSource: saved.dbCaSource,
     dbClass: saved.dbClass,
     maxStorage: saved.maxStorage,
+    keepRawDays: saved.keepRawDays,
     connectorHost: saved.connectorHost ?? connectorHost,
     endpoints: saved.endpoints ?? [],
     resource: saved.resource ?? '/3200/0/5501',

@@ -9,7 +9,7 @@ import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
 import { ownedBy } from './naming.js';
 
-export type StepId = 'role' | 'network' | 'access' | 'access-rules' | 'database' | 'database-ready' | 'db-access' | 'table' | 'function' | 'configure' | 'rollup' | 'api' | 'connector' | 'selftest';
+export type StepId = 'role' | 'network' | 'access' | 'access-rules' | 'database' | 'database-ready' | 'db-access' | 'table' | 'function' | 'configure' | 'rollup' | 'retention' | 'api' | 'connector' | 'selftest';
 
 /** What the user chose (flags, saved answers or prompts): everything but the API key. */
 export interface SetupAnswers {
@@ -18,6 +18,8 @@ export interface SetupAnswers {
   dbClass?: string | undefined;
   /** MySQL: how far RDS may grow the storage when it fills (GiB; default DEFAULT_MAX_STORAGE_GB). */
   maxStorage?: number | undefined;
+  /** Days raw readings are kept (older months dropped; their rollup sums stay); null or absent: forever. */
+  keepRawDays?: number | null | undefined;
   access: 'my-ip' | 'private';
   /** The desktop's address block for the database's security group (my-ip mode). */
   cidr?: string | undefined;

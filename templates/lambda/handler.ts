@@ -18,7 +18,7 @@ import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type
 export interface ProxyEvent {
   httpMethod?: string;
   version?: string;
-  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate" or "ping". */
+  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate", "rollup", "maintain" or "ping". */
   'mbed-tsdb'?: string;
   /**
    * migrate: the master user's login, for this invocation only (private mode: the desktop
@@ -26,6 +26,8 @@ export interface ProxyEvent {
    */
   admin?: unknown;
   webhookUser?: unknown;
+  /** maintain: days raw readings are kept, or null (forever). */
+  keepRawDays?: unknown;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
@@ -87,6 +89,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       // A ping wakes an idle (Inactive) function without touching the database.
       if (event['mbed-tsdb'] === 'ping') return reply(200, { pong: true });
       if (event['mbed-tsdb'] === 'rollup') return fillRollupAs(event, config, deps, log, requestId);
+      if (event['mbed-tsdb'] === 'maintain') return maintainAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] !== 'migrate') {
         return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
       }
@@ -196,6 +199,30 @@ async function fillRollupAs(event: ProxyEvent, config: FunctionConfig, deps: Han
     return reply(200, progress);
   } catch (error) {
     log({ level: 'error', msg: 'filling the rollup failed', error: describe(error), requestId });
+    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
+  } finally {
+    await store.close();
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Keeps the partitions as the master user whose login the invocation carries: months made ahead,
+ * and with `keepRawDays` (a whole number of days) older raw months dropped.
+ */
+async function maintainAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
+  const admin = adminLogin(event.admin);
+  if (!admin) return reply(400, { error: "keeping the partitions needs the master user's login (admin)" });
+  const keep = event.keepRawDays ?? null;
+  if (keep !== null && !(Number.isSafeInteger(keep) && (keep as number) > 0)) return reply(400, { error: 'keepRawDays must be a whole number of days, or null (forever)' });
+  const store = deps.store({ ...config.database, ...admin }, config);
+  try {
+    const result = await store.maintain(keep === null ? null : (keep as number) * DAY_MS);
+    log({ level: 'info', msg: 'partitions kept', ...result, requestId });
+    return reply(200, result);
+  } catch (error) {
+    log({ level: 'error', msg: 'keeping the partitions failed', error: describe(error), requestId });
     return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
   } finally {
     await store.close();

@@ -86,9 +86,14 @@ export function maintenancePlan(table: string, partitions: readonly Partition[],
   for (let start = dated.at(-1)!.bound; start < wanted; start = monthStart(dayMs(start), 1)) add.push(start);
   const thisMonth = monthStart(nowMs);
   const cutoff = keepRawMs === null ? null : nowMs - keepRawMs;
-  // One dated partition stays below p_future whatever the cutoff: a month added, or the last one.
-  const candidates = add.length > 0 ? dated : dated.slice(0, -1);
-  const dropped = cutoff === null ? [] : candidates.filter((p) => dayMs(p.bound) <= cutoff && p.bound <= thisMonth);
+  // Months split off a p_future that held rows (maintenance missed for months) may be old enough
+  // to go at once: they are made, then dropped with the rest. The partition holding now (a month
+  // made ahead at the least) always stays below p_future.
+  const future = partitions.find((p) => p.name === FUTURE_PARTITION)!;
+  const months = [...dated, ...add.map((start) => ({ name: partitionName(start), description: '', rows: 0, bound: monthStart(dayMs(start), 1) }))];
+  const dropped = cutoff === null ? [] : months.filter((p) => dayMs(p.bound) <= cutoff && p.bound <= thisMonth);
+  // What p_future held is not known month by month: all of it counted where its first month goes.
+  const fromFuture = dropped.some((p) => add.includes(monthStart(dayMs(p.bound), -1))) ? Number(future.rows ?? 0) : 0;
   const statements: string[] = [];
   if (add.length > 0) {
     statements.push(`ALTER TABLE ${quoteTable(table)} REORGANIZE PARTITION ${FUTURE_PARTITION} INTO (${[...add.map(monthPartition), futurePartition].join(', ')})`);
@@ -97,7 +102,7 @@ export function maintenancePlan(table: string, partitions: readonly Partition[],
   return {
     add,
     drop: dropped.map((p) => p.name),
-    dropRows: dropped.reduce((sum, p) => sum + (p.rows ?? 0), 0),
+    dropRows: dropped.reduce((sum, p) => sum + (p.rows ?? 0), 0) + fromFuture,
     rawFrom: dropped.at(-1)?.bound ?? null,
     statements,
   };

@@ -7,6 +7,7 @@ import type { DbConfig } from './config.js';
 import { connectionKeeper } from './connection.js';
 import { asUnavailable, describe, isConnectionError, isDataRefused, ShapeChangedError } from './db-errors.js';
 import { createDeviceMemory } from './device-memory.js';
+import { maintainPartitions, type MaintenanceResult } from './maintenance.js';
 import { writePieces } from './pieces.js';
 import { fillRollup, type FillProgress } from './rollup.js';
 import { TABLE_COLUMNS_SQL, tableShape, UNIQUE_KEYS_SQL, type ColumnRow, type TableShape, type UniqueKeyRow } from './table-shape.js';
@@ -16,6 +17,7 @@ import { freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupKeys, uidLookup
 
 export type { Batch } from './statements.js';
 export type { TableShape } from './table-shape.js';
+export type { MaintenanceResult } from './maintenance.js';
 // Where the rest of the CLI finds them.
 export { BACKSLASH_ESCAPES_SQL, connectionOptions, withAuth } from './connection.js';
 export { DatabaseUnavailableError, describe, ShapeChangedError } from './db-errors.js';
@@ -45,6 +47,8 @@ export interface Store {
   migrate(webhookUser?: string): Promise<void>;
   /** Fills the chart rollup from the stored rows until done or for about this long (ms); needs the master user. */
   fillRollup(forMs: number): Promise<FillProgress>;
+  /** Months made ahead and, with `keepRawMs`, raw months older dropped, by the database's clock; needs the master user. */
+  maintain(keepRawMs: number | null): Promise<MaintenanceResult>;
   close(): Promise<void>;
 }
 
@@ -181,6 +185,19 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
         const deadline = Date.now() + forMs;
         try {
           return await fillRollup(await connect(), db.table, { stop: () => Date.now() >= deadline });
+        } catch (error) {
+          if (isConnectionError(error)) await discard();
+          throw asUnavailable(error);
+        }
+      }),
+
+    maintain: (keepRawMs) =>
+      serially(async () => {
+        try {
+          const connection = await connect();
+          const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
+          const [now] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>;
+          return await maintainPartitions(query, db.table, Number(now!.now) * 1000, keepRawMs);
         } catch (error) {
           if (isConnectionError(error)) await discard();
           throw asUnavailable(error);

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unzip } from '../support/zip.js';
 import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
+import { rollupProgress } from '../../templates/lambda/rollup.js';
+import { createTableSql } from '../../templates/lambda/schema.js';
 import { canStartMariaDb } from '../support/mariadb.js';
 import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
 
@@ -33,6 +35,7 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload)))).toEqual([
       { 'mbed-tsdb': 'migrate', admin, webhookUser: 'tsdb_webhook' },
       { 'mbed-tsdb': 'rollup', admin },
+      { 'mbed-tsdb': 'maintain', admin, keepRawDays: null },
     ]);
     const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
     expect(JSON.stringify(fn.environment)).not.toContain(state.database.password);
@@ -94,6 +97,39 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '9' }])).status).toBe(200);
   });
 
+  // Issue #26.3: raw readings older than --keep-raw go a month at a time (DROP PARTITION), only
+  // once the 15-minute rollup holds them; counts and hour charts still see every reading.
+  it('--keep-raw 90d: drops the raw months older than 90 days, keeps their sums; the plan says so, and the next setup remembers', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const admin = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
+    try {
+      // The table as made a year ago, with a reading a day since, and a rollup still to fill.
+      await admin.query('DROP TABLE events');
+      await admin.query(createTableSql('events', Date.now() - 365 * 86_400_000));
+      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq DAY, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_365");
+      await admin.query('TRUNCATE TABLE events_rollup');
+      await admin.query(`ALTER TABLE events_rollup COMMENT = '${rollupProgress(0)}'`);
+
+      const plan = await world.setup(['--keep-raw', '90d', '--dry-run']);
+      expect(plan.stderr).toMatch(/~ table events \(monthly partitions\): raw readings kept 3 months: older months dropped, their 15-minute and hourly sums kept/);
+      const run = await world.setup(['--keep-raw', '90d']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/months of raw readings dropped \(about \d+\); raw readings from \d{4}-\d{2}-01/);
+      const [[kept]] = (await admin.query('SELECT COUNT(*) AS n, MIN(ts) AS oldest FROM events')) as unknown as [[{ n: number; oldest: Date }]];
+      // 90 days and what is left of the oldest month kept: between 90 and 121 readings.
+      expect(kept.n).toBeGreaterThanOrEqual(90);
+      expect(kept.n).toBeLessThanOrEqual(121);
+      expect(Date.now() - kept.oldest.getTime()).toBeGreaterThan(90 * 86_400_000 - 60_000);
+      const [[summed]] = (await admin.query('SELECT CAST(SUM(n) AS SIGNED) AS n FROM events_rollup')) as unknown as [[{ n: number }]];
+      expect(summed.n).toBe(365);
+      expect(readStateFile(world)).toMatchObject({ answers: { keepRawDays: 90 } });
+      // Without the flag, the next setup keeps 90 days.
+      expect((await world.setup(['--dry-run'])).stderr).toMatch(/raw readings kept 3 months/);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('fills the chart rollup of a stack made before it from the rows already stored, after the old function copies are done', async () => {
     expect((await world.setup()).code).toBe(0);
     const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
@@ -141,7 +177,7 @@ describe.skipIf(!canRun)('setup paths', () => {
     const run = await world.setup(['--access', 'private']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('Inactive after weeks unused: waking it');
-    expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toEqual(['migrate', 'rollup', 'ping', 'migrate', 'rollup']);
+    expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toEqual(['migrate', 'rollup', 'maintain', 'ping', 'migrate', 'rollup', 'maintain']);
   });
 
   it('Aurora: a Serverless v2 cluster that can scale to zero, and its instance', async () => {

@@ -7,7 +7,7 @@ import { readConfig, type DbConfig, type FunctionConfig } from '../../templates/
 import { createHandler, jsonLineLog, type LogLine, type ProxyEvent } from '../../templates/lambda/handler.js';
 import { DEVICE_COLUMNS, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import type { FillProgress } from '../../templates/lambda/rollup.js';
-import { DatabaseUnavailableError, ShapeChangedError, type Batch, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
+import { DatabaseUnavailableError, ShapeChangedError, type Batch, type MaintenanceResult, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
 
 const SHAPE: TableShape = { ...SERVICE_LIMITS, boardAlso: [], sensorAlso: [], uid: true, uidByTime: true, devices: true, deviceColumns: DEVICE_COLUMNS, asyncResponses: true, rollup: false };
 const ENV = { DB_HOST: 'db.example', DB_USER: 'webhook', DB_PASSWORD: 'pw', WEBHOOK_SECRET: 's3cret' };
@@ -17,8 +17,8 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 type Write = { batch: Batch; receivedAt: Date; options: { rollback?: boolean; isolate?: boolean } | undefined };
 
 /** A Store that keeps what it is asked to do and answers as told. */
-function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Error; fill?: FillProgress | Error; shape?: TableShape } = {}) {
-  const calls = { writes: [] as Write[], migrate: [] as Array<string | undefined>, fill: [] as number[], close: 0, shape: 0 };
+function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Error; fill?: FillProgress | Error; maintain?: MaintenanceResult | Error; shape?: TableShape } = {}) {
+  const calls = { writes: [] as Write[], migrate: [] as Array<string | undefined>, fill: [] as number[], maintain: [] as Array<number | null>, close: 0, shape: 0 };
   const writes = [...(answers.write ?? [])];
   const store: Store = {
     shape: async () => {
@@ -40,6 +40,12 @@ function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Erro
       const fill = answers.fill ?? { complete: true, filledBefore: 100, end: 100 };
       if (fill instanceof Error) throw fill;
       return fill;
+    },
+    maintain: async (keepRawMs) => {
+      calls.maintain.push(keepRawMs);
+      const result = answers.maintain ?? { added: [], dropped: [], droppedRows: 0, rawFrom: null };
+      if (result instanceof Error) throw result;
+      return result;
     },
     close: async () => {
       calls.close++;
@@ -349,6 +355,36 @@ describe('direct invocations', () => {
       const result = await handler({ 'mbed-tsdb': 'rollup', admin });
       expect(result).toMatchObject({ statusCode: code, body: JSON.stringify({ error: error.message }) });
       expect(lines).toStrictEqual([{ level: 'error', msg: 'filling the rollup failed', error: error.message, requestId: undefined }]);
+      expect(calls.close).toBe(1);
+    }
+  });
+
+  it('maintain: needs the master login and a whole number of days (or null: forever)', async () => {
+    const { handler, opened } = harness();
+    expect(await handler({ 'mbed-tsdb': 'maintain', keepRawDays: 90 })).toMatchObject({ statusCode: 400, body: JSON.stringify({ error: "keeping the partitions needs the master user's login (admin)" }) });
+    for (const keepRawDays of [0, -1, 1.5, '90', 2 ** 53]) {
+      expect(await handler({ 'mbed-tsdb': 'maintain', admin, keepRawDays })).toMatchObject({ statusCode: 400, body: JSON.stringify({ error: 'keepRawDays must be a whole number of days, or null (forever)' }) });
+    }
+    expect(opened).toHaveLength(0);
+  });
+
+  it('maintain: keeps the partitions as the master user, says what it did, closes', async () => {
+    const result = { added: ['2027-04-01'], dropped: ['p202612'], droppedRows: 26_000_000, rawFrom: '2027-01-01' };
+    const { handler, lines, calls, opened } = harness({ store: fakeStore({ maintain: result }) });
+    expect(await handler({ 'mbed-tsdb': 'maintain', admin, keepRawDays: 90, requestContext: { requestId: 'r-7' } })).toMatchObject({ statusCode: 200, body: JSON.stringify(result) });
+    expect(await handler({ 'mbed-tsdb': 'maintain', admin })).toMatchObject({ statusCode: 200 });
+    expect(opened[0]!.db).toMatchObject({ user: 'admin', password: 'master-pw', database: 'tsdb' });
+    expect(calls.maintain).toStrictEqual([90 * 86_400_000, null]);
+    expect(lines[0]).toStrictEqual({ level: 'info', msg: 'partitions kept', ...result, requestId: 'r-7' });
+    expect(calls.close).toBe(2);
+  });
+
+  it('maintain: a failure says why (503 when it may pass) and closes', async () => {
+    for (const [error, code] of [[new DatabaseUnavailableError('unreachable'), 503], [new Error('denied'), 500]] as const) {
+      const { handler, lines, calls } = harness({ store: fakeStore({ maintain: error }) });
+      const result = await handler({ 'mbed-tsdb': 'maintain', admin });
+      expect(result).toMatchObject({ statusCode: code, body: JSON.stringify({ error: error.message }) });
+      expect(lines).toStrictEqual([{ level: 'error', msg: 'keeping the partitions failed', error: error.message, requestId: undefined }]);
       expect(calls.close).toBe(1);
     }
   });

@@ -15,11 +15,14 @@ const madeAt = (nowMs: number): Partition[] => [
   { name: FUTURE_PARTITION, description: 'MAXVALUE', rows: 0 },
 ];
 /** The partitions after a plan ran (what the ALTER TABLEs do). */
-const applied = (before: readonly Partition[], plan: ReturnType<typeof maintenancePlan>): Partition[] => [
-  ...before.filter((p) => p.name !== FUTURE_PARTITION && !plan.drop.includes(p.name)),
-  ...plan.add.map((start) => ({ name: partitionName(start), description: `'${monthStart(at(`${start}T00:00:00Z`), 1)}'`, rows: 0 })),
-  ...before.filter((p) => p.name === FUTURE_PARTITION),
-];
+const applied = (before: readonly Partition[], plan: ReturnType<typeof maintenancePlan>): Partition[] =>
+  [
+    ...before.filter((p) => p.name !== FUTURE_PARTITION),
+    ...plan.add.map((start) => ({ name: partitionName(start), description: `'${monthStart(at(`${start}T00:00:00Z`), 1)}'`, rows: 0 })),
+    ...before.filter((p) => p.name === FUTURE_PARTITION),
+  ].filter((p) => !plan.drop.includes(p.name));
+/** A monthly partition's upper bound from its name: p202612 ends on 2027-01-01. */
+const boundOf = (name: string) => monthStart(at(`${name.slice(1, 5)}-${name.slice(5, 7)}-01T00:00:00Z`), 1);
 
 describe('monthly partitions', () => {
   it('months are UTC calendar months, across years', () => {
@@ -86,6 +89,19 @@ describe('monthly partitions', () => {
     expect(plan.add).toEqual(['2020-05-01', '2020-06-01', '2020-07-01', '2020-08-01']);
   });
 
+  it('maintenance missed for months: the months split off a p_future that held rows go at once when old enough (found by setup --keep-raw on a year-old table)', () => {
+    const made = madeAt(at('2025-12-10T00:00:00Z'));
+    made.at(-1)!.rows = 250;
+    const plan = maintenancePlan('events', made, at('2026-12-06T00:00:00Z'), 90 * DAY);
+    expect(plan.add[0]).toBe('2026-04-01');
+    expect(plan.add.at(-1)).toBe('2027-03-01');
+    // 2026-12-06 - 90 days = 2026-09-07: every month ending by then.
+    expect(plan.drop).toEqual(['p202512', 'p202601', 'p202602', 'p202603', 'p202604', 'p202605', 'p202606', 'p202607', 'p202608']);
+    expect(plan.dropRows).toBe(4 * 10 + 250);
+    expect(plan.rawFrom).toBe('2026-09-01');
+    expect(plan.statements[1]).toBe('ALTER TABLE `events` DROP PARTITION p202512, p202601, p202602, p202603, p202604, p202605, p202606, p202607, p202608');
+  });
+
   it('a table not partitioned by month (no p_future, or no partitions) gets no plan', () => {
     const none = { add: [], drop: [], dropRows: 0, rawFrom: null, statements: [] };
     expect(maintenancePlan('events', [], at('2027-06-10T00:00:00Z'), DAY)).toEqual(none);
@@ -105,16 +121,11 @@ describe('monthly partitions', () => {
           for (const gap of gaps) {
             now += gap * DAY;
             const plan = maintenancePlan('events', partitions, now, keepDays === null ? null : keepDays * DAY);
-            for (const name of plan.drop) {
-              const bound = upperBound(partitions.find((p) => p.name === name)!.description)!;
-              expect(at(`${bound}T00:00:00Z`)).toBeLessThanOrEqual(now - (keepDays ?? Infinity) * DAY);
-            }
-            // Every month that held readings older than asked for went (a month just added is empty).
-            const oldest = keepDays === null ? -Infinity : Math.min(now - keepDays * DAY, at(`${monthStart(now)}T00:00:00Z`));
-            for (const kept of partitions.filter((p) => p.name !== FUTURE_PARTITION && !plan.drop.includes(p.name))) {
-              expect(at(`${upperBound(kept.description)}T00:00:00Z`)).toBeGreaterThan(oldest);
-            }
+            for (const name of plan.drop) expect(at(`${boundOf(name)}T00:00:00Z`)).toBeLessThanOrEqual(now - (keepDays ?? Infinity) * DAY);
             partitions = applied(partitions, plan);
+            // Every month older than asked for went, those just split off p_future too.
+            const oldest = keepDays === null ? -Infinity : Math.min(now - keepDays * DAY, at(`${monthStart(now)}T00:00:00Z`));
+            for (const kept of partitions.filter((p) => p.name !== FUTURE_PARTITION)) expect(at(`${upperBound(kept.description)}T00:00:00Z`)).toBeGreaterThan(oldest);
             const bounds = partitions.filter((p) => p.name !== FUTURE_PARTITION).map((p) => upperBound(p.description)!);
             for (let i = 1; i < bounds.length; i++) expect(bounds[i]).toBe(monthStart(at(`${bounds[i - 1]}T00:00:00Z`), 1));
             expect(bounds.at(-1)).toBe(monthStart(now, MONTHS_AHEAD + 1));

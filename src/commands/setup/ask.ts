@@ -171,6 +171,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
       engine: first.engine,
       dbClass: flags.dbClass ?? saved.dbClass,
       maxStorage: checked.maxStorage ?? saved.maxStorage,
+      keepRawDays: checked.keepRawDays === undefined ? saved.keepRawDays : checked.keepRawDays,
       access: first.access,
       cidr: first.access === 'my-ip' ? cidr : undefined,
       vpcId: flags.vpcId ?? saved.vpcId,

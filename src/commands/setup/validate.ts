@@ -14,6 +14,7 @@ export interface SetupFlags {
   engine?: 'mysql' | 'aurora-mysql';
   dbClass?: string;
   maxStorage?: string;
+  keepRaw?: string;
   access?: 'my-ip' | 'private';
   cidr?: string;
   dbPassword?: string;
@@ -34,6 +35,24 @@ export interface CheckedFlags {
   subnetIds: string[] | undefined;
   dbCaPem: string | undefined;
   maxStorage: number | undefined;
+  /** Days raw readings are kept; null: forever; undefined: not given. */
+  keepRawDays: number | null | undefined;
+}
+
+/** Raw readings go a month at a time: less than a month cannot be kept apart from the month itself. */
+export const KEEP_RAW_RANGE = { minDays: 30, maxDays: 36_500 };
+const DURATION_DAYS: Record<string, number> = { d: 1, w: 7, mo: 30, y: 365 };
+
+/** `--keep-raw`: `forever`, or a whole number of days, weeks, months (30 days) or years (365): 90d, 12w, 6mo, 2y. */
+export function parseKeepRaw(text: string): number | null {
+  const value = text.trim().toLowerCase();
+  if (value === 'forever') return null;
+  const match = /^(\d{1,6})(d|w|mo|y)$/.exec(value);
+  const days = match ? Number(match[1]) * DURATION_DAYS[match[2]!]! : Number.NaN;
+  if (!(days >= KEEP_RAW_RANGE.minDays && days <= KEEP_RAW_RANGE.maxDays)) {
+    throw new UsageError(`--keep-raw takes forever or a duration from ${KEEP_RAW_RANGE.minDays} days to 100 years, such as 90d, 12w, 6mo or 2y (got ${JSON.stringify(text)})`);
+  }
+  return days;
 }
 
 /** RDS MySQL storage ends at 64 TiB; the limit must be 10 % over the 20 GB a database starts with. */
@@ -69,6 +88,7 @@ export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) =
   }
   return {
     maxStorage,
+    keepRawDays: flags.keepRaw === undefined ? undefined : parseKeepRaw(flags.keepRaw),
     cidr: flags.cidr !== undefined && flags.access !== 'private' ? requireIpv4(parseCidr(flags.cidr), '--cidr').cidr : flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
     endpoints: flags.endpoint?.map(checkEndpoint),
     resource: flags.resource !== undefined ? checkResource(flags.resource) : undefined,

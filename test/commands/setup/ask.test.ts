@@ -8,7 +8,7 @@ import { resolveSettings } from '../../../src/config/settings.js';
 import { InterruptedError, scriptedPrompter } from '../../../src/ui/prompts.js';
 
 const settings = (flags: Record<string, string> = {}, env: Record<string, string> = {}) => resolveSettings({ flags, env, dotenv: {}, isTTY: false });
-const none = { cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined };
+const none = { cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined, keepRawDays: undefined };
 
 function input(over: Partial<AskInput> & { answers?: unknown[]; interactive?: boolean } = {}): AskInput & { prompter: ReturnType<typeof scriptedPrompter> } {
   const prompter = scriptedPrompter(over.answers ?? []);

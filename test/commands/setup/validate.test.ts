@@ -17,10 +17,12 @@ describe('validateSetupFlags', () => {
         { cidr: '203.0.113.7', endpoint: ['dev-1', 'dev-2'], resource: '/3303/0/5700/', subnetIds: 'subnet-0a, subnet-0b', dbCa: 'ca.pem' },
         files,
       ),
-    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM, maxStorage: undefined });
-    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined });
+    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM, maxStorage: undefined, keepRawDays: undefined });
+    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined, keepRawDays: undefined });
     expect(validateSetupFlags({ maxStorage: '22' }, files).maxStorage).toBe(22);
     expect(validateSetupFlags({ maxStorage: '65536' }, files).maxStorage).toBe(65536);
+    // --keep-raw: days, weeks, months of 30 days and years of 365; forever is null (not "not given").
+    expect(['30d', '12w', '6mo', '2Y', ' forever ', '36500d'].map((keepRaw) => validateSetupFlags({ keepRaw }, files).keepRawDays)).toEqual([30, 84, 180, 730, null, 36500]);
   });
 
   it.each([
@@ -32,6 +34,11 @@ describe('validateSetupFlags', () => {
     [{ subnetIds: 'a,b' }, '--subnet-ids takes subnet IDs'],
     [{ vpcId: 'default' }, '--vpc-id takes an ID'],
     [{ dbClass: 'micro' }, '--db-class takes an RDS instance class'],
+    [{ keepRaw: '29d' }, '--keep-raw takes forever or a duration from 30 days to 100 years, such as 90d, 12w, 6mo or 2y (got "29d")'],
+    [{ keepRaw: '36501d' }, '--keep-raw takes forever or a duration from 30 days'],
+    [{ keepRaw: '1.5y' }, '--keep-raw takes forever or a duration from 30 days'],
+    [{ keepRaw: '90' }, '--keep-raw takes forever or a duration from 30 days'],
+    [{ keepRaw: '3m' }, '--keep-raw takes forever or a duration from 30 days'],
     [{ maxStorage: '21' }, '--max-storage takes whole GiB from 22 (10 % over the 20 GB the database starts with) to 65536'],
     [{ maxStorage: '65537' }, '--max-storage takes whole GiB from 22'],
     [{ maxStorage: '100.5' }, '--max-storage takes whole GiB from 22'],
