@@ -30,6 +30,7 @@ export async function run(context: CommandContext): Promise<number> {
     const series = await querySeries(pool, request, plan).catch((error: unknown) => {
       throw explainDbError(error, target);
     });
+    if (series.rawFrom) out.warn(`raw readings before ${series.rawFrom} are no longer kept (setup --keep-raw): a minute chart has nothing before then; hour and day charts of that time come from the rollups`);
     if (options.csv && !settings.json) out.result(series, seriesCsv(series));
     else {
       const c = out.resultColors;

@@ -3,6 +3,7 @@
 
 import type { Pool } from 'mysql2/promise';
 import { quoteTable } from '../../templates/lambda/schema.js';
+import { rawReadingsFrom } from '../../templates/lambda/maintenance.js';
 import { boardsNamed, deviceNames, poolQuery } from './devices.js';
 import { formatWithOffset, formatOffset, isoSeconds, toSqlDateTime, type Bucket, type BucketUnit } from '../chart/time.js';
 import { groupedQuery, seriesRange } from './series-sql.js';
@@ -58,6 +59,11 @@ export interface Series {
   boardIds?: string[];
   sensor: string | null;
   points: SeriesPoint[];
+  /**
+   * Raw readings before this day are gone (setup --keep-raw): a minute chart shows nothing before
+   * it; hours and days come from the rollups.
+   */
+  rawFrom?: string;
 }
 
 export interface SeriesPlan {
@@ -136,8 +142,18 @@ export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequ
     resolved = { ...request, boardIds: await boardsNamed(poolQuery(pool), request.table, request.board) };
     plan = undefined;
   }
-  const levels = resolved.bucket === 'minute' ? null : await rollupLevels(poolQuery(pool), resolved.table, options.settleHours === false ? undefined : { key: pool });
-  const rollupPlan = levels?.complete ? planRollupSeries(resolved, levels.hours) : null;
+  if (resolved.bucket === 'minute') {
+    plan ??= planSeries(resolved);
+    const [rows] = await pool.query(plan.sql, plan.values);
+    const series = assembleSeries(resolved, plan.buckets, rows as SeriesRow[]);
+    // Minutes come from raw readings alone: a chart that starts empty may start before those
+    // kept (setup --keep-raw), which is then said. One that starts with readings does not.
+    if (series.points[0]?.count !== 0) return series;
+    const rawFrom = await rawReadingsFrom(poolQuery(pool), resolved.table);
+    return rawFrom && Date.parse(`${rawFrom}T00:00:00Z`) / 1000 > resolved.since ? { ...series, rawFrom } : series;
+  }
+  const levels = await rollupLevels(poolQuery(pool), resolved.table, options.settleHours === false ? undefined : { key: pool });
+  const rollupPlan = levels.complete ? planRollupSeries(resolved, levels.hours) : null;
   if (rollupPlan) {
     const parts = [];
     for (const part of rollupPlan.parts) parts.push((await pool.query(part.sql, part.values))[0] as never[]);

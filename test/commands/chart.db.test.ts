@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawFromComment } from '../../templates/lambda/maintenance.js';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 import { runCli } from '../support/cli.js';
 import type { TestDatabase } from '../support/mariadb.js';
@@ -40,6 +41,27 @@ describe.skipIf(!hasDatabase)('mbed-tsdb chart', () => {
     expect(barLength(lines[4]!)).toBeGreaterThan(barLength(lines[1]!));
     expect(lines.at(-1)).toContain('24 hours, 4 rows');
     expect(run.stderr).toBe('');
+  });
+
+  it('says when a minute chart reaches before the raw readings kept (setup --keep-raw); not when it does not', async () => {
+    const other = await freshDatabase();
+    try {
+      await other.query(`ALTER TABLE events COMMENT = '${rawFromComment('2026-11-27')}'`);
+      await other.query("INSERT INTO events (ts, value, board, sensor) VALUES ('2026-11-27 00:10:00', 1, 'dev-1', '/3200/0/5501')");
+      const { user, password, host, port } = other.login;
+      const otherUrl = `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${other.name}?tls=off`;
+      const env = { MBED_TSDB_DB_URL: otherUrl };
+      const before = await runCli(['chart', '--since', '2026-11-26T23:00Z', '--until', '2026-11-27T01:00Z', '--bucket', 'minute', '--json'], { env });
+      expect(before.code).toBe(0);
+      expect(JSON.parse(before.stdout)).toMatchObject({ bucket: 'minute', rawFrom: '2026-11-27' });
+      expect(before.stderr).toContain('warning: raw readings before 2026-11-27 are no longer kept (setup --keep-raw): a minute chart has nothing before then; hour and day charts of that time come from the rollups');
+      // Starting with readings: nothing before it is asked for, nothing said.
+      const after = await runCli(['chart', '--since', '2026-11-27T00:10Z', '--until', '2026-11-27T01:00Z', '--bucket', 'minute', '--json'], { env });
+      expect(JSON.parse(after.stdout)).not.toHaveProperty('rawFrom');
+      expect(after.stderr).toBe('');
+    } finally {
+      await other.drop();
+    }
   });
 
   it('prints the series as JSON with --json and as CSV with --csv', async () => {
