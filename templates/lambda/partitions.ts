@@ -22,6 +22,8 @@ export interface Partition {
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
+/** Months since year 0 of the UTC month `ms` falls in. */
+const monthsOf = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth();
 const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
 
 /** The first day (UTC) of the month `offset` months after the one `ms` falls in: `YYYY-MM-01`. */
@@ -45,12 +47,17 @@ export function upperBound(description: string): string | null {
 const monthPartition = (start: string) => `PARTITION ${partitionName(start)} VALUES LESS THAN ('${monthStart(dayMs(start), 1)}')`;
 const futurePartition = `PARTITION ${FUTURE_PARTITION} VALUES LESS THAN (MAXVALUE)`;
 
+/** Months a table may be made with: MySQL allows 8 192 partitions; this is seventy years. */
+export const MAX_MONTHS = 840;
+
 /**
- * The PARTITION BY clause of a new readings table: this month (which also takes anything older)
- * and MONTHS_AHEAD after it, then `p_future` for the rest.
+ * The PARTITION BY clause of a new readings table: from the month `fromMs` falls in (this month by
+ * default; the first also takes anything older) to MONTHS_AHEAD after this one, then `p_future`.
  */
-export function partitionClause(nowMs: number): string {
-  const months = Array.from({ length: MONTHS_AHEAD + 1 }, (_, i) => monthPartition(monthStart(nowMs, i)));
+export function partitionClause(nowMs: number, fromMs: number = nowMs): string {
+  const first = Math.max(Math.min(monthsOf(fromMs), monthsOf(nowMs)), monthsOf(nowMs) - MAX_MONTHS);
+  const count = monthsOf(nowMs) - first + MONTHS_AHEAD + 1;
+  const months = Array.from({ length: count }, (_, i) => monthPartition(monthStart(nowMs, first - monthsOf(nowMs) + i)));
   return `PARTITION BY RANGE COLUMNS(\`ts\`) (${[...months, futurePartition].join(', ')})`;
 }
 

@@ -18,9 +18,10 @@ import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
  * the look-up and the insert touch the newest pages of that index, however large the table grows
  * (a key of uid alone is random: past the buffer pool, every new reading costs page reads). The
  * same index serves time ranges, so there is no second one on `ts`. Every unique key holds `ts`,
- * as partitioning requires.
+ * as partitioning requires. `fromMs`: the oldest reading it will hold, for a month of its own
+ * from there (a table made to take an older one's readings).
  */
-export function createTableSql(table: string = DEFAULT_TABLE, nowMs: number = Date.now()): string {
+export function createTableSql(table: string = DEFAULT_TABLE, nowMs: number = Date.now(), fromMs: number = nowMs): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteTable(table)} (` +
     // The tutorial's int(11) runs out at 2 147 483 647 readings (ten boards a second: seven years).
@@ -31,7 +32,7 @@ export function createTableSql(table: string = DEFAULT_TABLE, nowMs: number = Da
     `\`sensor\` varchar(${SERVICE_LIMITS.sensor.maxChars}) NOT NULL, ` +
     `\`uid\` varchar(${UID_MAX_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NULL, ` +
     'PRIMARY KEY (`id`, `ts`), UNIQUE KEY `ts` (`ts`, `uid`), KEY `board` (`board`)' +
-    `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ${partitionClause(nowMs)}`
+    `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ${partitionClause(nowMs, fromMs)}`
   );
 }
 

@@ -52,9 +52,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export function createStore(db: DbConfig, chunkRows: number): Store {
+/**
+ * The tables' shape is read again after this long: a table reshaped meanwhile (setup moves an old
+ * one to today's keys while the webhook writes) is then looked up by its new key.
+ */
+export const SHAPE_TTL_MS = 60_000;
+
+export function createStore(db: DbConfig, chunkRows: number, now: () => number = Date.now): Store {
   const companions = companionTables(db.table);
   let shape: TableShape | null = null;
+  let shapeReadAt = 0;
   const devicesWritten = createDeviceMemory();
   // One request at a time on the container's one connection.
   let queue: Promise<unknown> = Promise.resolve();
@@ -71,8 +78,10 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
     // One round trip: the columns, then the events table's unique keys.
     const [results] = await connection.query(`${TABLE_COLUMNS_SQL}; ${UNIQUE_KEYS_SQL}`, [db.table, companions.devices, companions.asyncResponses, companions.rollup, db.table]);
     const [columns, keys] = results as unknown as [ColumnRow[], UniqueKeyRow[]];
+    shapeReadAt = now();
     return tableShape(columns, { database: db.database, table: db.table, ...companions }, db.rollup === true, keys);
   };
+  const knownShape = () => (shape !== null && now() - shapeReadAt < SHAPE_TTL_MS ? shape : null);
 
   /**
    * Readings already stored (a redelivery) are known by their uid first — the one column the
@@ -82,7 +91,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
    */
   const writeAll = async (batch: Batch, receivedAt: Date, rollback: boolean, isolate = false): Promise<WriteResult> => {
     const connection = await connect();
-    const tableShape = shape ?? (shape = await readShape());
+    const tableShape = knownShape() ?? (shape = await readShape());
     const keepRollup = db.rollup === true && tableShape.rollup;
     const writeShape = { ...tableShape, rollup: keepRollup };
     let transaction = false;
@@ -131,7 +140,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
   return {
     shape: () =>
       serially(async () => {
-        if (!shape) {
+        if (!knownShape()) {
           try {
             shape = await readShape();
           } catch (error) {
@@ -139,7 +148,7 @@ export function createStore(db: DbConfig, chunkRows: number): Store {
             throw asUnavailable(error);
           }
         }
-        return shape;
+        return shape!;
       }),
 
     write: (batch, receivedAt, options = {}) =>

@@ -75,6 +75,26 @@ describe.skipIf(!canRunOwnServer)(`a request's writes as the server sees them ($
     expect(await events(db)).toHaveLength(2);
   });
 
+  it('reads the tables’ shape again after a minute: a table reshaped meanwhile is looked up by its new key', async () => {
+    let now = new Date('2026-11-28T10:20:00Z');
+    await db.query('ALTER TABLE events REMOVE PARTITIONING');
+    await db.query('ALTER TABLE events DROP INDEX `ts`, ADD UNIQUE KEY `uid` (`uid`), ADD KEY `ts` (`ts`)');
+    webhook = await webhookFor(db, {}, () => now);
+    const delivery = (n: number) => ({ notifications: [notification('a', BUTTON, b64('1'), { uid: `m-${n}`, timestamp: now.toISOString() })] });
+    expect((await webhook.put(delivery(1))).json).toMatchObject({ stored: 1 });
+    // Reshaped to today's keys (as setup's reshape leaves it), 59 s later: still the shape it read.
+    await db.query('ALTER TABLE events DROP INDEX `uid`, DROP INDEX `ts`, ADD UNIQUE KEY `ts` (`ts`, `uid`)');
+    now = new Date(now.getTime() + 59_000);
+    await db.query('TRUNCATE TABLE mysql.general_log');
+    expect((await webhook.put(delivery(2))).json).toMatchObject({ stored: 1 });
+    expect((await functionQueries()).filter((q) => q.startsWith('SELECT `uid`'))).toEqual(["SELECT `uid` FROM `events` WHERE `uid` IN ('m-2')"]);
+    // A minute after it was read: read again, and the new key used.
+    now = new Date(now.getTime() + 2_000);
+    await db.query('TRUNCATE TABLE mysql.general_log');
+    expect((await webhook.put(delivery(3))).json).toMatchObject({ stored: 1 });
+    expect((await functionQueries()).filter((q) => q.startsWith('SELECT `uid`'))).toEqual(["SELECT `uid` FROM `events` WHERE (`ts`, `uid`) IN (('2026-11-28 10:21:01', 'm-3'))"]);
+  });
+
   it('leaves nothing of a request whose rollup statement fails, and the next request starts clean', async () => {
     webhook = await webhookFor(db, { DB_ROLLUP: 'on' }, () => new Date('2026-11-28T10:20:00Z'));
     await db.query("INSERT INTO events_rollup VALUES ('2026-11-28 10:15:00', 'full', ?, 99, 0, 0, 0)", [BUTTON]);

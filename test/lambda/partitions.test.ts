@@ -5,7 +5,7 @@
 // partitioning"); information_schema.PARTITIONS.PARTITION_DESCRIPTION is the bound as written.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FUTURE_PARTITION, maintenancePlan, MONTHS_AHEAD, monthStart, partitionClause, partitionName, upperBound, type Partition } from '../../templates/lambda/partitions.js';
+import { FUTURE_PARTITION, maintenancePlan, MAX_MONTHS, MONTHS_AHEAD, monthStart, partitionClause, partitionName, upperBound, type Partition } from '../../templates/lambda/partitions.js';
 
 const DAY = 86_400_000;
 const at = (text: string) => Date.parse(text);
@@ -49,6 +49,16 @@ describe('monthly partitions', () => {
         "PARTITION p202702 VALUES LESS THAN ('2027-03-01'), PARTITION p202703 VALUES LESS THAN ('2027-04-01'), " +
         'PARTITION p_future VALUES LESS THAN (MAXVALUE))',
     );
+  });
+
+  it('a table made for older readings: a month each from the oldest, capped at seventy years back', () => {
+    const clause = partitionClause(at('2026-12-06T05:00:00Z'), at('2026-10-31T23:00:00Z'));
+    expect(clause.match(/PARTITION p\d+/g)).toEqual(['PARTITION p202610', 'PARTITION p202611', 'PARTITION p202612', 'PARTITION p202701', 'PARTITION p202702', 'PARTITION p202703']);
+    // A "from" after now is now.
+    expect(partitionClause(at('2026-12-06T05:00:00Z'), at('2027-06-01T00:00:00Z'))).toBe(partitionClause(at('2026-12-06T05:00:00Z')));
+    const ancient = partitionClause(at('2026-12-06T05:00:00Z'), at('1000-01-01T00:00:00Z')).match(/PARTITION p\d+/g)!;
+    expect(ancient).toHaveLength(MAX_MONTHS + MONTHS_AHEAD + 1);
+    expect(ancient[0]).toBe('PARTITION p195612');
   });
 
   it('maintained on time, it only splits the next month off p_future; kept forever, it drops nothing', () => {

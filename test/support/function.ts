@@ -50,7 +50,7 @@ export async function webhookFor(
   const handler = fn.createHandler({
     config: fn.readConfig(functionEnv(db.login, db.name, extraEnv)),
     store: (db, config) => {
-      const store = fn.createStore(db, config.chunkRows);
+      const store = fn.createStore(db, config.chunkRows, () => now().getTime());
       stores.push(store);
       return store;
     },
