@@ -67,6 +67,7 @@ const COMMANDS: CommandSpec[] = [
       new Option('--connector-host <url>', 'Connector REST API (env MBED_CLOUD_SDK_HOST; default https://api.us-east-1.mbedcloud.com)'),
       new Option('--endpoint <device>', 'device to subscribe, by device ID or by the name it gave itself (repeatable)').argParser((value: string, previous: string[] = []) => [...previous, value]),
       new Option('--resource <path>', 'resource path to subscribe (default /3200/0/5501, the button counter)'),
+      new Option('--reshape', 'move an events table made before monthly partitions (the tutorial\'s, or an older mbed-tsdb\'s) to them while the webhook keeps writing: copied in chunks, resumable, the old table kept as events_before_reshape; needs about its size free'),
       new Option('--replace-callback', "replace the key's Connector callback even when another application receives it"),
       new Option('--dry-run', 'show the plan and change nothing'),
     ],

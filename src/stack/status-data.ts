@@ -4,6 +4,7 @@
 
 import { numberColumn, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import { rollupStatus } from '../../templates/lambda/rollup.js';
+import { reshapeNeed } from '../../templates/lambda/reshape.js';
 import { rollupLevelStatus } from '../../templates/lambda/rollup-hours.js';
 import { companionTables } from '../../templates/lambda/schema-names.js';
 import { sqlTime } from '../../templates/lambda/sql-time.js';
@@ -151,7 +152,8 @@ export function idHeadroom(id: ColumnInfo | undefined, nextId: number | null, ta
   if (used <= max / 2) return null;
   return (
     `id ${id.columnType}: ${used.toLocaleString('en')} of ${max.toLocaleString('en')} ids used, inserts fail at the last; ` +
-    `widen it (ALTER TABLE ${quoteTable(table)} MODIFY \`id\` bigint unsigned NOT NULL AUTO_INCREMENT rebuilds the table: allow time)`
+    'widen it: mbed-tsdb setup --reshape moves the table to BIGINT UNSIGNED ids while the webhook keeps writing ' +
+    `(ALTER TABLE ${quoteTable(table)} MODIFY \`id\` bigint unsigned NOT NULL AUTO_INCREMENT also does, but blocks writes while it rebuilds the table)`
   );
 }
 
@@ -182,8 +184,10 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
   const headroom = idHeadroom(columns.find((c) => c.name.toLowerCase() === 'id'), next?.next === null || next?.next === undefined ? null : Number(next.next), table);
   const checked = checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none');
   const storage = levels.complete ? await storageUse(query, table) : undefined;
+  const reshape = await reshapeNeed(query, table);
+  const shaped = reshape.unpartitioned ? { ...checked, note: `${checked.note}; made before monthly partitions (inserts slow down as it grows, old readings cannot be dropped): run mbed-tsdb setup --reshape` } : checked;
   return {
-    table: headroom ? { ...checked, ok: false, note: `${checked.note}; ${headroom}` } : checked,
+    table: headroom ? { ...shaped, ok: false, note: `${shaped.note}; ${headroom}` } : shaped,
     data: {
       rows,
       newest: newest ? iso(newest) : null,

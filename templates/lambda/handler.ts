@@ -18,7 +18,7 @@ import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type
 export interface ProxyEvent {
   httpMethod?: string;
   version?: string;
-  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate", "rollup", "maintain" or "ping". */
+  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate", "rollup", "reshape", "maintain" or "ping". */
   'mbed-tsdb'?: string;
   /**
    * migrate: the master user's login, for this invocation only (private mode: the desktop
@@ -90,6 +90,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       if (event['mbed-tsdb'] === 'ping') return reply(200, { pong: true });
       if (event['mbed-tsdb'] === 'rollup') return fillRollupAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] === 'maintain') return maintainAs(event, config, deps, log, requestId);
+      if (event['mbed-tsdb'] === 'reshape') return reshapeAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] !== 'migrate') {
         return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
       }
@@ -206,6 +207,23 @@ async function fillRollupAs(event: ProxyEvent, config: FunctionConfig, deps: Han
 }
 
 const DAY_MS = 86_400_000;
+
+/** Reshapes the table as the master user whose login the invocation carries, for a bounded stretch; says how far it got. */
+async function reshapeAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
+  const admin = adminLogin(event.admin);
+  if (!admin) return reply(400, { error: "reshaping the table needs the master user's login (admin)" });
+  const store = deps.store({ ...config.database, ...admin }, config);
+  try {
+    const progress = await store.reshape(FILL_SECONDS * 1000);
+    log({ level: 'info', msg: progress.complete ? 'table reshaped' : 'table reshaping', ...progress, requestId });
+    return reply(200, progress);
+  } catch (error) {
+    log({ level: 'error', msg: 'reshaping the table failed', error: describe(error), requestId });
+    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
+  } finally {
+    await store.close();
+  }
+}
 
 /**
  * Keeps the partitions as the master user whose login the invocation carries: months made ahead,

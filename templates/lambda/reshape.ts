@@ -35,8 +35,10 @@ export function readReshapeComment(comment: string | null | undefined): number |
 type Query = (sql: string, values?: unknown[]) => Promise<unknown>;
 
 export interface ReshapeNeed {
-  /** The table exists and is not partitioned by month (or a reshape was stopped half-way). */
+  /** The table exists and is not partitioned by month, or numbers readings with less than BIGINT (or a reshape was stopped half-way). */
   needed: boolean;
+  /** It is not partitioned by month. */
+  unpartitioned: boolean;
   /** The server's estimate of its rows and bytes, for the plan. */
   rows: number;
   bytes: number;
@@ -49,11 +51,14 @@ export async function reshapeNeed(query: Query, table: string): Promise<ReshapeN
     beforeReshapeTable(table),
   ])) as Array<{ t: string; n: number | string | null; b: number | string | null; c: string }>;
   const current = rows.find((r) => r.t === table);
-  if (!current) return { needed: false, rows: 0, bytes: 0 };
+  if (!current) return { needed: false, unpartitioned: false, rows: 0, bytes: 0 };
   // Renamed but the last rows not yet copied: not done.
-  if (readReshapeComment(current.c) !== null) return { needed: true, rows: 0, bytes: 0 };
+  if (readReshapeComment(current.c) !== null) return { needed: true, unpartitioned: false, rows: 0, bytes: 0 };
   const partitions = (await query(PARTITIONS_SQL, [table])) as Array<{ name: string }>;
-  return { needed: !partitions.some((p) => p.name === FUTURE_PARTITION), rows: Number(current.n ?? 0), bytes: Number(current.b ?? 0) };
+  const unpartitioned = !partitions.some((p) => p.name === FUTURE_PARTITION);
+  const [id] = (await query("SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'id'", [table])) as Array<{ t: string }>;
+  const narrowIds = id !== undefined && id.t.toLowerCase() !== 'bigint';
+  return { needed: unpartitioned || narrowIds, unpartitioned, rows: Number(current.n ?? 0), bytes: Number(current.b ?? 0) };
 }
 
 export interface ReshapeProgress {

@@ -9,6 +9,7 @@ import { asUnavailable, describe, isConnectionError, isDataRefused, ShapeChanged
 import { createDeviceMemory } from './device-memory.js';
 import { maintainPartitions, type MaintenanceResult } from './maintenance.js';
 import { writePieces } from './pieces.js';
+import { reshapeTable, type ReshapeProgress } from './reshape.js';
 import { fillRollup, type FillProgress } from './rollup.js';
 import { TABLE_COLUMNS_SQL, tableShape, UNIQUE_KEYS_SQL, type ColumnRow, type TableShape, type UniqueKeyRow } from './table-shape.js';
 import { companionTables, ensureWebhookUser, migrate } from './schema.js';
@@ -18,6 +19,7 @@ import { freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupKeys, uidLookup
 export type { Batch } from './statements.js';
 export type { TableShape } from './table-shape.js';
 export type { MaintenanceResult } from './maintenance.js';
+export type { ReshapeProgress } from './reshape.js';
 // Where the rest of the CLI finds them.
 export { BACKSLASH_ESCAPES_SQL, connectionOptions, withAuth } from './connection.js';
 export { DatabaseUnavailableError, describe, ShapeChangedError } from './db-errors.js';
@@ -47,6 +49,8 @@ export interface Store {
   migrate(webhookUser?: string): Promise<void>;
   /** Fills the chart rollup from the stored rows until done or for about this long (ms); needs the master user. */
   fillRollup(forMs: number): Promise<FillProgress>;
+  /** Moves a table made before monthly partitions to them, for about this long (ms); needs the master user. */
+  reshape(forMs: number): Promise<ReshapeProgress>;
   /** Months made ahead and, with `keepRawMs`, raw months older dropped, by the database's clock; needs the master user. */
   maintain(keepRawMs: number | null): Promise<MaintenanceResult>;
   close(): Promise<void>;
@@ -197,6 +201,20 @@ export function createStore(db: DbConfig, chunkRows: number, now: () => number =
         } catch (error) {
           if (isConnectionError(error)) await discard();
           throw asUnavailable(error);
+        }
+      }),
+
+    reshape: (forMs) =>
+      serially(async () => {
+        const deadline = now() + forMs;
+        try {
+          const connection = await connect();
+          return await reshapeTable(connection, db.table, { nowMs: now(), stop: () => now() >= deadline });
+        } catch (error) {
+          if (isConnectionError(error)) await discard();
+          throw asUnavailable(error);
+        } finally {
+          shape = null;
         }
       }),
 

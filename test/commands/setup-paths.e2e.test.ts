@@ -11,6 +11,7 @@ import { runCli } from '../support/cli.js';
 import { rollupProgress } from '../../templates/lambda/rollup.js';
 import { createTableSql } from '../../templates/lambda/schema.js';
 import { canStartMariaDb } from '../support/mariadb.js';
+import { TUTORIAL_TABLE_SQL } from '../support/db.js';
 import { API_KEY, readStateFile, startWorld, type World } from '../support/setup-world.js';
 
 const canRun = canStartMariaDb('the setup tests');
@@ -125,6 +126,60 @@ describe.skipIf(!canRun)('setup paths', () => {
       expect(readStateFile(world)).toMatchObject({ answers: { keepRawDays: 90 } });
       // Without the flag, the next setup keeps 90 days.
       expect((await world.setup(['--dry-run'])).stderr).toMatch(/raw readings kept 3 months/);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  // Issue #26.6: a table made before monthly partitions moves to them through setup, with consent.
+  it('a stack on the tutorial’s table: setup says what a reshape would take; --reshape moves it, rows and sums kept, and the webhook stores into it', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const admin = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
+    try {
+      await admin.query('DROP TABLE events');
+      await admin.query(TUTORIAL_TABLE_SQL);
+      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT TIMESTAMP'2026-10-01 00:00:00' + INTERVAL seq HOUR, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_1500");
+      await admin.query('TRUNCATE TABLE events_rollup');
+      await admin.query(`ALTER TABLE events_rollup COMMENT = '${rollupProgress(0)}'`);
+
+      const without = await world.setup();
+      expect(without.code, without.stderr).toBe(0);
+      expect(without.stderr).toMatch(/table events: made before monthly partitions, so inserts slow down as it grows and old readings cannot be dropped: run mbed-tsdb setup --reshape \(about [\d,]+ readings: roughly 1 minute, and \d+ MB of free storage until the old table is dropped\)/);
+      const [[still]] = (await admin.query("SELECT COUNT(*) AS n FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'tsdb' AND TABLE_NAME = 'events' AND PARTITION_NAME IS NOT NULL")) as unknown as [[{ n: number }]];
+      expect(still.n).toBe(0);
+
+      const plan = await world.setup(['--reshape', '--dry-run']);
+      expect(plan.stderr).toMatch(/~ table events: moved to monthly partitions if made before them, while the webhook keeps writing; the old table kept as events_before_reshape/);
+      const run = await world.setup(['--reshape']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain('✓ table events: in monthly partitions');
+      const [[moved]] = (await admin.query("SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'tsdb' AND TABLE_NAME = 'events' AND PARTITION_NAME = 'p202610') AS october FROM events")) as unknown as [[{ n: number; october: number }]];
+      expect(moved).toEqual({ n: 1500, october: 1 });
+      expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '9' }])).status).toBe(200);
+      const [[after]] = (await admin.query('SELECT COUNT(*) AS n, (SELECT CAST(SUM(n) AS SIGNED) FROM events_rollup) AS summed FROM events')) as unknown as [[{ n: number; summed: number }]];
+      expect(after).toEqual({ n: 1501, summed: 1501 });
+      // Consent is for that run: the next plan has nothing to move.
+      expect((await world.setup(['--dry-run'])).stderr).toMatch(/= table events: in monthly partitions/);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('private mode --reshape: the function moves the table, a bounded stretch per invocation', async () => {
+    expect((await world.setup(['--access', 'private'])).code).toBe(0);
+    const admin = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
+    try {
+      await admin.query('DROP TABLE events');
+      await admin.query(TUTORIAL_TABLE_SQL);
+      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT TIMESTAMP'2026-10-01 00:00:00' + INTERVAL seq HOUR, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_300");
+      const without = await world.setup(['--access', 'private']);
+      expect(without.stderr).toContain('not checked from here (private): run mbed-tsdb setup --reshape');
+      const invoked = world.aws.callsOf('Invoke').length;
+      const run = await world.setup(['--access', 'private', '--reshape']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(world.aws.callsOf('Invoke').slice(invoked).map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toContain('reshape');
+      const [[moved]] = (await admin.query("SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'tsdb' AND TABLE_NAME = 'events' AND PARTITION_NAME = 'p_future') AS future FROM events")) as unknown as [[{ n: number; future: number }]];
+      expect(moved).toEqual({ n: 300, future: 1 });
     } finally {
       await admin.end();
     }

@@ -7,7 +7,7 @@ import { readConfig, type DbConfig, type FunctionConfig } from '../../templates/
 import { createHandler, jsonLineLog, type LogLine, type ProxyEvent } from '../../templates/lambda/handler.js';
 import { DEVICE_COLUMNS, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import type { FillProgress } from '../../templates/lambda/rollup.js';
-import { DatabaseUnavailableError, ShapeChangedError, type Batch, type MaintenanceResult, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
+import { DatabaseUnavailableError, ShapeChangedError, type Batch, type MaintenanceResult, type ReshapeProgress, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
 
 const SHAPE: TableShape = { ...SERVICE_LIMITS, boardAlso: [], sensorAlso: [], uid: true, uidByTime: true, devices: true, deviceColumns: DEVICE_COLUMNS, asyncResponses: true, rollup: false };
 const ENV = { DB_HOST: 'db.example', DB_USER: 'webhook', DB_PASSWORD: 'pw', WEBHOOK_SECRET: 's3cret' };
@@ -17,8 +17,8 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 type Write = { batch: Batch; receivedAt: Date; options: { rollback?: boolean; isolate?: boolean } | undefined };
 
 /** A Store that keeps what it is asked to do and answers as told. */
-function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Error; fill?: FillProgress | Error; maintain?: MaintenanceResult | Error; shape?: TableShape } = {}) {
-  const calls = { writes: [] as Write[], migrate: [] as Array<string | undefined>, fill: [] as number[], maintain: [] as Array<number | null>, close: 0, shape: 0 };
+function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Error; fill?: FillProgress | Error; maintain?: MaintenanceResult | Error; reshape?: ReshapeProgress | Error; shape?: TableShape } = {}) {
+  const calls = { writes: [] as Write[], migrate: [] as Array<string | undefined>, fill: [] as number[], maintain: [] as Array<number | null>, reshape: [] as number[], close: 0, shape: 0 };
   const writes = [...(answers.write ?? [])];
   const store: Store = {
     shape: async () => {
@@ -40,6 +40,12 @@ function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Erro
       const fill = answers.fill ?? { complete: true, filledBefore: 100, end: 100 };
       if (fill instanceof Error) throw fill;
       return fill;
+    },
+    reshape: async (forMs) => {
+      calls.reshape.push(forMs);
+      const progress = answers.reshape ?? { complete: true, copiedThrough: 10, lastId: 10 };
+      if (progress instanceof Error) throw progress;
+      return progress;
     },
     maintain: async (keepRawMs) => {
       calls.maintain.push(keepRawMs);
@@ -355,6 +361,26 @@ describe('direct invocations', () => {
       const result = await handler({ 'mbed-tsdb': 'rollup', admin });
       expect(result).toMatchObject({ statusCode: code, body: JSON.stringify({ error: error.message }) });
       expect(lines).toStrictEqual([{ level: 'error', msg: 'filling the rollup failed', error: error.message, requestId: undefined }]);
+      expect(calls.close).toBe(1);
+    }
+  });
+
+  it('reshape: needs the master login; reshapes for 20 s as the master user, says how far it got, closes; a failure says why', async () => {
+    const { handler, opened } = harness();
+    expect(await handler({ 'mbed-tsdb': 'reshape' })).toMatchObject({ statusCode: 400, body: JSON.stringify({ error: "reshaping the table needs the master user's login (admin)" }) });
+    expect(opened).toHaveLength(0);
+    for (const progress of [{ complete: false, copiedThrough: 50_000, lastId: 90_000 }, { complete: true, copiedThrough: 90_000, lastId: 90_000 }]) {
+      const { handler, lines, calls, opened } = harness({ store: fakeStore({ reshape: progress }) });
+      expect(await handler({ 'mbed-tsdb': 'reshape', admin, requestContext: { requestId: 'r-3' } })).toMatchObject({ statusCode: 200, body: JSON.stringify(progress) });
+      expect(opened[0]!.db).toMatchObject({ user: 'admin', password: 'master-pw' });
+      expect(calls.reshape).toStrictEqual([20_000]);
+      expect(lines).toStrictEqual([{ level: 'info', msg: progress.complete ? 'table reshaped' : 'table reshaping', ...progress, requestId: 'r-3' }]);
+      expect(calls.close).toBe(1);
+    }
+    for (const [error, code] of [[new DatabaseUnavailableError('unreachable'), 503], [new Error('denied'), 500]] as const) {
+      const { handler, lines, calls } = harness({ store: fakeStore({ reshape: error }) });
+      expect(await handler({ 'mbed-tsdb': 'reshape', admin })).toMatchObject({ statusCode: code, body: JSON.stringify({ error: error.message }) });
+      expect(lines).toStrictEqual([{ level: 'error', msg: 'reshaping the table failed', error: error.message, requestId: undefined }]);
       expect(calls.close).toBe(1);
     }
   });

@@ -110,6 +110,16 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     expect(september.n).toBeGreaterThan(0);
   });
 
+  it('a partitioned table whose ids are INT (altered by hand) is moved too, to BIGINT UNSIGNED ids', async () => {
+    await migrate(query);
+    await query('ALTER TABLE events MODIFY `id` int NOT NULL AUTO_INCREMENT');
+    await query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq MINUTE, seq, 'b', 's' FROM seq_1_to_2500");
+    await fillRollup(admin, 'events');
+    expect(await reshapeNeed(query, 'events')).toMatchObject({ needed: true, unpartitioned: false });
+    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000 })).toMatchObject({ complete: true });
+    await checkAfter(2500, 0);
+  });
+
   it('stopped between the rename and the last rows: the next run copies them and finishes', async () => {
     await query(PREVIOUS_TABLE_SQL);
     await query("INSERT INTO events (ts, value, board, sensor, uid) SELECT TIMESTAMP'2026-11-01 00:00:00' + INTERVAL seq MINUTE, seq, 'b', 's', CONCAT('u', seq) FROM seq_1_to_3000");

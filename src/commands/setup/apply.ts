@@ -31,8 +31,8 @@ export interface SetupSummary {
  */
 export function prepareState(state: StackState, input: { region: string; answers: SetupAnswers; dbPassword: string | undefined }): StackState {
   state.region = input.region;
-  // Consent to replace another application's callback is for this run only.
-  const { replaceCallback: _once, ...answers } = input.answers;
+  // Consent to replace another application's callback, or to reshape the table, is for this run only.
+  const { replaceCallback: _once, reshapeTable: _now, ...answers } = input.answers;
   state.answers = { ...answers, region: input.region };
   state.webhookSecret ??= generateWebhookSecret();
   const password = input.dbPassword ?? state.database?.password ?? generateDbPassword();

@@ -172,6 +172,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
       dbClass: flags.dbClass ?? saved.dbClass,
       maxStorage: checked.maxStorage ?? saved.maxStorage,
       keepRawDays: checked.keepRawDays === undefined ? saved.keepRawDays : checked.keepRawDays,
+      ...(flags.reshape ? { reshapeTable: true } : {}),
       access: first.access,
       cidr: first.access === 'my-ip' ? cidr : undefined,
       vpcId: flags.vpcId ?? saved.vpcId,

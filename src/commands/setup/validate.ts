@@ -25,6 +25,7 @@ export interface SetupFlags {
   endpoint?: string[];
   resource?: string;
   replaceCallback?: boolean;
+  reshape?: boolean;
   dryRun?: boolean;
 }
 

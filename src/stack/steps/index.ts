@@ -9,6 +9,7 @@ import { dbAccessStep } from './db-access.js';
 import { functionStep } from './function.js';
 import { networkStep } from './network.js';
 import { roleStep } from './role.js';
+import { reshapeStep } from './reshape.js';
 import { retentionStep } from './retention.js';
 import { rollupStep } from './rollup.js';
 import { selftestStep } from './selftest.js';
@@ -26,6 +27,7 @@ export const SETUP_STEPS: Step[] = [
   functionStep,
   configureStep,
   rollupStep,
+  reshapeStep,
   retentionStep,
   apiStep,
   connectorStep,

@@ -42,7 +42,7 @@ export const retentionStep: Step<RetentionOutput> = {
   id: 'retention',
   title: '§4 raw readings',
   // Raw months go only once the rollup holds them.
-  after: ['rollup'],
+  after: ['rollup', 'reshape'],
 
   async plan(ctx) {
     const days = keepRawDays(ctx);

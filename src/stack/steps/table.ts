@@ -75,7 +75,7 @@ export async function withDesktopConnection<T>(
  * Private mode: the function does what needs the master user inside the VPC, given the master
  * login in this one invocation (never in its configuration). Returns its answer's body.
  */
-export async function invokeAsMaster(ctx: StepContext, task: Task, command: 'migrate' | 'rollup' | 'maintain', extra: Record<string, unknown>, doing: string): Promise<Record<string, unknown>> {
+export async function invokeAsMaster(ctx: StepContext, task: Task, command: 'migrate' | 'rollup' | 'reshape' | 'maintain', extra: Record<string, unknown>, doing: string): Promise<Record<string, unknown>> {
   const db = ctx.state.database!;
   const payload = { 'mbed-tsdb': command, admin: { host: db.host, port: db.port, user: db.user, password: db.password }, ...extra };
   const lambda = await ctx.aws.lambda();

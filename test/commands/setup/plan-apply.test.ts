@@ -29,6 +29,7 @@ describe('planSetup', () => {
       'create Lambda function mbed_time_series_webhook',
       'update environment of mbed_time_series_webhook',
       'update table events_rollup',
+      'keep table events',
       'update table events (monthly partitions)',
       'create REST API mbed time series database webhook',
       'update Connector webhook at https://api.us-east-1.mbedcloud.com',
