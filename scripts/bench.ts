@@ -20,6 +20,7 @@ import { serveFunction } from '../test/support/apigw.js';
 import { emit, median } from './bench-util.js';
 import { packageBench } from './bench-package.js';
 import { yearTwo } from './bench-year-two.js';
+import { lookAtData } from '../src/stack/status-data.js';
 import { lambdaNode } from './lambda-node.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -311,6 +312,25 @@ async function chartLarge(server: ServerAddress): Promise<void> {
     emit(spec.name, median(charted), 'ms', median(rawTimes));
   }
   await pool.end();
+  await statusAt100m(login);
+}
+
+/**
+ * status's database part (lookAtData: counts, newest values, storage) over the 100-million-row
+ * table, against the full scans it did before (COUNT(*) and a GROUP BY of every row), once.
+ */
+async function statusAt100m(login: Parameters<typeof createConnection>[0] & object): Promise<void> {
+  const connection = await createConnection(login);
+  const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
+  const table = LARGE_CHARTS[1].table;
+  const timed: number[] = [];
+  for (let i = 0; i < 7; i++) timed.push(await time(() => lookAtData(query, table, [])));
+  const scan = await time(async () => {
+    await query(`SELECT COUNT(*) AS n, MAX(ts) AS newest FROM ${table}`);
+    await query(`SELECT e.board, e.sensor, m.n, e.value, e.ts FROM ${table} e JOIN (SELECT board, sensor, COUNT(*) AS n, MAX(id) AS id FROM ${table} GROUP BY board, sensor) m ON e.id = m.id ORDER BY e.board, e.sensor LIMIT 100`);
+  });
+  emit('status_at_100m_ms', median(timed), 'ms', scan);
+  await connection.end();
 }
 
 /**

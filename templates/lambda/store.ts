@@ -14,7 +14,7 @@ import { fillRollup, type FillProgress } from './rollup.js';
 import { TABLE_COLUMNS_SQL, tableShape, UNIQUE_KEYS_SQL, type ColumnRow, type TableShape, type UniqueKeyRow } from './table-shape.js';
 import { companionTables, ensureWebhookUser, migrate } from './schema.js';
 import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
-import { freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookupKeys, uidLookupSql, writeStatements, type Batch } from './statements.js';
+import { freshReadings, queryPackets, uidLookups, writeStatements, type Batch } from './statements.js';
 
 export type { Batch } from './statements.js';
 export type { TableShape } from './table-shape.js';
@@ -107,9 +107,9 @@ export function createStore(db: DbConfig, chunkRows: number, now: () => number =
         transaction = true;
       }
       const stored = new Set<string>();
-      const keys = tableShape.uid ? uidLookupKeys(batch.readings, tableShape.uidByTime, receivedAt.getTime()) : [];
-      for (let i = 0; i < keys.length; i += UID_LOOKUP_CHUNK) {
-        const [rows] = await connection.query(uidLookupSql(db.table, tableShape.uidByTime), [keys.slice(i, i + UID_LOOKUP_CHUNK)]);
+      const lookups = tableShape.uid ? uidLookups(db.table, batch.readings, tableShape.uidByTime, receivedAt.getTime()) : [];
+      for (const lookup of lookups) {
+        const [rows] = await connection.query(lookup.sql, lookup.values);
         for (const row of rows as Array<{ uid: string }>) stored.add(row.uid);
       }
       const fresh = { ...batch, readings: freshReadings(batch.readings, stored), devices: devicesWritten.news(batch.devices) };

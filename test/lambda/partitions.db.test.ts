@@ -10,7 +10,7 @@ import { maintainPartitions, rawReadingsFrom } from '../../templates/lambda/main
 import { PARTITIONS_SQL } from '../../templates/lambda/partitions.js';
 import { fillRollup } from '../../templates/lambda/rollup.js';
 import { createTableSql, migrate } from '../../templates/lambda/schema.js';
-import { uidLookupSql } from '../../templates/lambda/statements.js';
+import { uidLookups } from '../../templates/lambda/statements.js';
 import { freshDatabase, hasDatabase } from '../support/db.js';
 
 const DAY = 86_400_000;
@@ -97,11 +97,15 @@ describe.skipIf(!hasDatabase)('monthly partitions on MariaDB', () => {
     try {
       await query("INSERT INTO events (ts, value, board, sensor, uid) SELECT '2026-01-01 00:00:00' + INTERVAL seq MINUTE, seq, 'b', 's', CONCAT('u', seq) FROM seq_1_to_5000");
       await query('ANALYZE TABLE events');
-      const keys = [['2026-01-01 00:05:00', 'u5'], ['2026-01-01 00:07:00', 'u7'], ['2026-01-01 00:09:00', 'not-stored']];
-      const [plan] = (await query(`EXPLAIN PARTITIONS ${uidLookupSql('events', true)}`, [keys])) as Array<{ partitions: string; type: string; key: string; rows: number }>;
+      const reading = (at: string, uid: string) => ({ board: 'b', sensor: 's', value: 1, uid, at: Date.parse(`${at}Z`) });
+      // Two at one time (a group), three alone at theirs (a row-constructor list).
+      const readings = [reading('2026-01-01T00:05:00', 'u5'), reading('2026-01-01T00:07:00', 'u7'), reading('2026-01-01T00:09:00', 'not-stored'), reading('2026-01-01T00:11:00', 'u11'), reading('2026-01-01T00:11:00', 'x')];
+      const [lookup] = uidLookups('events', readings, true, 0);
+      expect(lookup!.sql).toBe('SELECT `uid` FROM `events` WHERE (`ts` = ? AND `uid` IN (?)) OR (`ts`, `uid`) IN (?)');
+      const [plan] = (await query(`EXPLAIN PARTITIONS ${lookup!.sql}`, lookup!.values)) as Array<{ partitions: string; type: string; key: string; rows: number }>;
       expect(plan).toMatchObject({ partitions: 'p202601', type: 'range', key: 'ts' });
-      expect(Number(plan!.rows)).toBeLessThanOrEqual(3);
-      expect(await query(uidLookupSql('events', true), [keys])).toEqual([{ uid: 'u5' }, { uid: 'u7' }]);
+      expect(Number(plan!.rows)).toBeLessThanOrEqual(5);
+      expect(await query(lookup!.sql, lookup!.values)).toEqual([{ uid: 'u5' }, { uid: 'u7' }, { uid: 'u11' }]);
     } finally {
       await db.drop();
     }

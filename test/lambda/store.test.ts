@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkEnds, freshReadings, queryPackets, writeStatements } from '../../templates/lambda/statements.js';
+import fc from 'fast-check';
+import { chunkEnds, freshReadings, queryPackets, UID_LOOKUP_CHUNK, uidLookups, writeStatements } from '../../templates/lambda/statements.js';
 
 const reading = (board: string, sensor = '/3200/0/5501') => ({ board, sensor, value: 1 });
 
@@ -30,6 +31,50 @@ describe('chunkEnds', () => {
     const withUid = { ...reading('b', 's'), uid: 'u'.repeat(100) };
     const size = 48 + 6 * 2 + 2 * 100;
     expect(chunkEnds(Array.from({ length: 5 }, () => withUid), 1000, size * 2)).toEqual([2, 4, 5]);
+  });
+});
+
+describe('uidLookups', () => {
+  const reading = (uid: string | undefined, at?: number) => ({ board: 'b', sensor: 's', value: 1, ...(uid === undefined ? {} : { uid }), ...(at === undefined ? {} : { at }) });
+  const T = Date.parse('2026-12-06T10:00:00Z');
+
+  it('by uid: each uid once, 1 000 a query; none without uids', () => {
+    const lookups = uidLookups('events', [...Array.from({ length: 2500 }, (_, i) => reading(`u${i}`)), reading('u1'), reading(undefined)], false, T);
+    expect(lookups.map((l) => l.sql)).toEqual(Array(3).fill('SELECT `uid` FROM `events` WHERE `uid` IN (?)'));
+    expect(lookups.map((l) => (l.values[0] as string[]).length)).toEqual([1000, 1000, 500]);
+    expect(uidLookups('events', [reading(undefined)], true, T)).toEqual([]);
+  });
+
+  it('by time: the uids of one time in a group, those alone at theirs in one list, at the time received when the service gave none', () => {
+    const [lookup, ...rest] = uidLookups('events', [reading('a', T), reading('b', T), reading('a', T), reading('c', T + 1000), reading('d')], true, T + 5000);
+    expect(rest).toEqual([]);
+    expect(lookup).toEqual({
+      sql: 'SELECT `uid` FROM `events` WHERE (`ts` = ? AND `uid` IN (?)) OR (`ts`, `uid`) IN (?)',
+      values: ['2026-12-06 10:00:00', ['a', 'b'], [['2026-12-06 10:00:01', 'c'], ['2026-12-06 10:00:05', 'd']]],
+    });
+  });
+
+  it('property: every (time, uid) looked up exactly once, at most 1 000 keys a query', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 2600 }), (pairs) => {
+        const readings = pairs.map(([second, n]) => reading(`u${n}`, T + second * 1000));
+        const seen = new Map<string, number>();
+        for (const lookup of uidLookups('events', readings, true, T)) {
+          const keys: Array<[string, string]> = [];
+          let i = 0;
+          for (const term of lookup.sql.split(' WHERE ')[1]!.split(' OR ')) {
+            if (term.startsWith('(`ts` = ?')) keys.push(...(lookup.values[i + 1] as string[]).map((uid): [string, string] => [lookup.values[i] as string, uid])), (i += 2);
+            else keys.push(...(lookup.values[i] as Array<[string, string]>)), (i += 1);
+          }
+          expect(keys.length).toBeLessThanOrEqual(UID_LOOKUP_CHUNK);
+          for (const [ts, uid] of keys) seen.set(`${ts} ${uid}`, (seen.get(`${ts} ${uid}`) ?? 0) + 1);
+        }
+        const wanted = new Set(pairs.map(([second, n]) => `${new Date(T + second * 1000).toISOString().slice(0, 19).replace('T', ' ')} u${n}`));
+        expect([...seen.keys()].sort()).toEqual([...wanted].sort());
+        expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
