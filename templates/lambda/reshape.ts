@@ -1,10 +1,9 @@
 // Moving a readings table made before partitions (the tutorial's, or this tool's before) to
 // today's shape while the webhook keeps writing. A new table of today's shape, a month per
 // partition from the oldest reading, is filled from the old one by id range, a bounded chunk per
-// statement, how far written in its comment (a run stopped anywhere goes on from there). Then
-// one atomic RENAME TABLE gives it the old one's name — it waits for transactions in flight, and
-// writes after it go to the new table — and the rows the old table took between the last chunk
-// and the rename are copied after it. Ids are kept (the new table's next id is set well past the
+// statement, how far written in its comment (a run stopped anywhere goes on from there), all but
+// the newest ids. Then one atomic RENAME TABLE gives it the old one's name — it waits for the
+// writes in flight, and writes after it go to the new table — and the newest rows are copied. Ids are kept (the new table's next id is set well past the
 // old one's), so a row is never copied twice, and the rollups — keyed by time — stay exact. The
 // old table is kept as `<table>_before_reshape` for its owner to drop.
 
@@ -20,6 +19,14 @@ export const RESHAPE_CHUNK_ROWS = 50_000;
  * batches at most: the service has one in flight).
  */
 export const ID_GAP = 1_000_000;
+/**
+ * Ids this close to the newest are copied only after the rename. A write in flight takes its ids
+ * when its INSERT starts and puts its rows in after: copied before, a range near the end could be
+ * read (and marked done) between the two, and those rows lost. Once the rename has waited for every
+ * write in flight, nothing moves in the old table. The writers hold far fewer ids than this: the
+ * service has one batch in flight, and the function inserts at most 20 000 rows a statement.
+ */
+export const UNSETTLED_IDS = 100_000;
 /** Rows a second a copy statement moves on a small RDS instance, for the plan's estimate. */
 export const RESHAPE_ROWS_PER_SECOND = 20_000;
 
@@ -99,10 +106,11 @@ const maxId = async (query: Query, table: string) => Number(((await query(`SELEC
 export async function reshapeTable(
   connection: FillConnection,
   table: string,
-  options: { nowMs: number; chunkRows?: number; stop?: () => boolean; onChunk?: (progress: ReshapeProgress) => void },
+  options: { nowMs: number; chunkRows?: number; unsettledIds?: number; stop?: () => boolean; onChunk?: (progress: ReshapeProgress) => void },
 ): Promise<ReshapeProgress> {
   const query: Query = async (sql, values) => ((await connection.query(sql, values)) as [unknown])[0];
   const chunk = options.chunkRows ?? RESHAPE_CHUNK_ROWS;
+  const unsettled = options.unsettledIds ?? UNSETTLED_IDS;
   const target = reshapedTable(table);
   const before = beforeReshapeTable(table);
 
@@ -122,7 +130,7 @@ export async function reshapeTable(
   }
   const uid = (await columnsOf(query, table)).has('uid');
   let last = await maxId(query, table);
-  while (last - copied > chunk) {
+  while (last - unsettled - copied >= chunk) {
     if (options.stop?.()) return { complete: false, copiedThrough: copied, lastId: last };
     const to = copied + chunk;
     await copyRange(query, table, target, uid, copied, to);
@@ -131,16 +139,15 @@ export async function reshapeTable(
     options.onChunk?.({ complete: false, copiedThrough: copied, lastId: last });
     last = await maxId(query, table);
   }
-  // The last chunk, then the swap: the new table's next id past anything the old one may still take.
-  await copyRange(query, table, target, uid, copied, last);
-  await query(`ALTER TABLE ${quoteTable(target)} COMMENT = '${progressComment(last)}'`);
+  // The swap: the new table's next id past anything the old one may still take; the newest rows
+  // are copied once the rename has let every write in flight finish.
   const [next] = (await query('SELECT AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ n: number | string | null }>;
   await query(`ALTER TABLE ${quoteTable(target)} AUTO_INCREMENT = ${Math.max(Number(next?.n ?? 0), last + 1) + ID_GAP}`);
   await query(`RENAME TABLE ${quoteTable(table)} TO ${quoteTable(before)}, ${quoteTable(target)} TO ${quoteTable(table)}`);
-  return finish(query, table, before, last);
+  return finish(query, table, before, copied);
 }
 
-/** After the rename: the rows the old table took since the last chunk, then done. */
+/** After the rename: the rows from the last chunk on (the newest, and those the old table took meanwhile), then done. */
 async function finish(query: Query, table: string, before: string, copied: number): Promise<ReshapeProgress> {
   const uid = (await columnsOf(query, before)).has('uid');
   const last = await maxId(query, before);

@@ -7,12 +7,10 @@ import type { DbConfig } from './config.js';
 import { connectionKeeper } from './connection.js';
 import { asUnavailable, describe, isConnectionError, isDataRefused, ShapeChangedError } from './db-errors.js';
 import { createDeviceMemory } from './device-memory.js';
-import { maintainPartitions, type MaintenanceResult } from './maintenance.js';
 import { writePieces } from './pieces.js';
-import { reshapeTable, type ReshapeProgress } from './reshape.js';
-import { fillRollup, type FillProgress } from './rollup.js';
+import { adminOperations, type AdminOperations } from './store-admin.js';
 import { TABLE_COLUMNS_SQL, tableShape, UNIQUE_KEYS_SQL, type ColumnRow, type TableShape, type UniqueKeyRow } from './table-shape.js';
-import { companionTables, ensureWebhookUser, migrate } from './schema.js';
+import { companionTables } from './schema.js';
 import type { AsyncOutcome, DeviceFact, Reading } from './payload.js';
 import { freshReadings, queryPackets, uidLookups, writeStatements, type Batch } from './statements.js';
 
@@ -32,7 +30,7 @@ export interface WriteResult {
   refused: Array<{ item: Reading | DeviceFact | AsyncOutcome; reason: string }>;
 }
 
-export interface Store {
+export interface Store extends AdminOperations {
   /** The tables' shape, read once per container (and again when a statement says it changed). */
   shape(): Promise<TableShape>;
   /**
@@ -42,17 +40,6 @@ export interface Store {
    * pieces the database refuses.
    */
   write(batch: Batch, receivedAt: Date, options?: { rollback?: boolean; isolate?: boolean }): Promise<WriteResult>;
-  /**
-   * Creates the tables, or brings them up to date (an existing table is kept); with a user
-   * name, also that user of the webhook's (needs the master user's login).
-   */
-  migrate(webhookUser?: string): Promise<void>;
-  /** Fills the chart rollup from the stored rows until done or for about this long (ms); needs the master user. */
-  fillRollup(forMs: number): Promise<FillProgress>;
-  /** Moves a table made before monthly partitions to them, for about this long (ms); needs the master user. */
-  reshape(forMs: number): Promise<ReshapeProgress>;
-  /** Months made ahead and, with `keepRawMs`, raw months older dropped, by the database's clock; needs the master user. */
-  maintain(keepRawMs: number | null): Promise<MaintenanceResult>;
   close(): Promise<void>;
 }
 
@@ -88,8 +75,8 @@ export function createStore(db: DbConfig, chunkRows: number, now: () => number =
   const knownShape = () => (shape !== null && now() - shapeReadAt < SHAPE_TTL_MS ? shape : null);
 
   /**
-   * Readings already stored (a redelivery) are known by their uid first — the one column the
-   * webhook's user may read — and not written again. One statement is atomic on its own; more
+   * Readings already stored (a redelivery) are known by their time and uid first — the columns
+   * the webhook's user may read — and not written again. One statement is atomic on its own; more
    * (readings and their rollup rows, device facts…) go in one transaction, whole or not at all.
    * `isolate`: piece by piece instead, each under a savepoint, leaving out what is refused.
    */
@@ -193,57 +180,7 @@ export function createStore(db: DbConfig, chunkRows: number, now: () => number =
         }
       }),
 
-    fillRollup: (forMs) =>
-      serially(async () => {
-        const deadline = Date.now() + forMs;
-        try {
-          return await fillRollup(await connect(), db.table, { stop: () => Date.now() >= deadline });
-        } catch (error) {
-          if (isConnectionError(error)) await discard();
-          throw asUnavailable(error);
-        }
-      }),
-
-    reshape: (forMs) =>
-      serially(async () => {
-        const deadline = now() + forMs;
-        try {
-          const connection = await connect();
-          return await reshapeTable(connection, db.table, { nowMs: now(), stop: () => now() >= deadline });
-        } catch (error) {
-          if (isConnectionError(error)) await discard();
-          throw asUnavailable(error);
-        } finally {
-          shape = null;
-        }
-      }),
-
-    maintain: (keepRawMs) =>
-      serially(async () => {
-        try {
-          const connection = await connect();
-          const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
-          const [now] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>;
-          return await maintainPartitions(query, db.table, Number(now!.now) * 1000, keepRawMs);
-        } catch (error) {
-          if (isConnectionError(error)) await discard();
-          throw asUnavailable(error);
-        }
-      }),
-
-    migrate: (webhookUser) =>
-      serially(async () => {
-        try {
-          const connection = await connect();
-          const query = async (sql: string, values?: unknown[]) => (await connection.query(sql, values))[0];
-          await migrate(query, db.table);
-          if (webhookUser) await ensureWebhookUser(query, webhookUser, db.table);
-          shape = null;
-        } catch (error) {
-          if (isConnectionError(error)) await discard();
-          throw asUnavailable(error);
-        }
-      }),
+    ...adminOperations({ table: db.table, now, connect, discard, serially, forgetShape: () => void (shape = null) }),
 
     close,
   };

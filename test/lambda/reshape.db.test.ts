@@ -38,6 +38,7 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     let running = true;
     let stored = 0;
     let sent = 0;
+    let answered = 0;
     const done = (async () => {
       while (running) {
         sent += 1;
@@ -48,9 +49,11 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
         const reply = await hook.put({ notifications: notes });
         if (reply.status !== 200) throw new Error(`webhook answered ${reply.status}: ${JSON.stringify(reply.json)}`);
         stored += Number(reply.json.stored);
+        answered += 1;
       }
     })();
     return {
+      answered: () => answered,
       stop: async () => {
         running = false;
         await done;
@@ -89,12 +92,13 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     webhook = await webhookFor(db, { DB_ROLLUP: 'on' });
     const writing = writer(webhook);
     let chunks = 0;
-    const first = await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, stop: () => chunks >= 5, onChunk: () => void chunks++ });
+    const first = await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 3000, stop: () => chunks >= 5, onChunk: () => void chunks++ });
     expect(first).toMatchObject({ complete: false, copiedThrough: 5000 });
-    const second = await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000 });
+    const second = await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 3000 });
     expect(second.complete).toBe(true);
-    // Some more after the switch (the function finds the new table's shape in time).
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Two more requests answered after the switch: into the new table.
+    const answered = writing.answered();
+    while (writing.answered() < answered + 2) await new Promise((resolve) => setTimeout(resolve, 10));
     const stored = await writing.stop();
     expect(stored).toBeGreaterThan(0);
     await checkAfter(20000, stored);
@@ -116,8 +120,29 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     await query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq MINUTE, seq, 'b', 's' FROM seq_1_to_2500");
     await fillRollup(admin, 'events');
     expect(await reshapeNeed(query, 'events')).toMatchObject({ needed: true, unpartitioned: false });
-    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000 })).toMatchObject({ complete: true });
+    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
     await checkAfter(2500, 0);
+  });
+
+  it('a write that took its ids before the swap and puts its row in just before the rename is copied (ids near the newest wait for the rename)', async () => {
+    await query(PREVIOUS_TABLE_SQL);
+    await query("INSERT INTO events (ts, value, board, sensor, uid) SELECT TIMESTAMP'2026-11-01 00:00:00' + INTERVAL seq MINUTE, seq, 'b', 's', CONCAT('u', seq) FROM seq_1_to_5000");
+    await migrate(query);
+    // Ids 4 990..4 999 left free, as a multi-row INSERT in flight holds them.
+    await query('DELETE FROM events WHERE id BETWEEN 4990 AND 4999');
+    await fillRollup(admin, 'events');
+    const late = {
+      query: async (sql: string, values?: unknown[]) => {
+        if (sql.startsWith('RENAME TABLE')) await admin.query("INSERT INTO events (id, ts, value, board, sensor, uid) VALUES (4995, '2026-11-04 10:00:00', 1, 'b', 's', 'late')");
+        return admin.query(sql, values as never);
+      },
+      beginTransaction: () => admin.beginTransaction(),
+      commit: () => admin.commit(),
+      rollback: () => admin.rollback(),
+    };
+    expect(await reshapeTable(late, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE uid = 'late' AND id = 4995")).toEqual({ n: 1 });
+    expect(await one<{ n: number }>('SELECT COUNT(*) AS n FROM events')).toEqual({ n: 4991 });
   });
 
   it('stopped between the rename and the last rows: the next run copies them and finishes', async () => {
@@ -139,9 +164,9 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
       commit: () => admin.commit(),
       rollback: () => admin.rollback(),
     };
-    await expect(reshapeTable(dying, 'events', { nowMs: Date.now(), chunkRows: 1000 })).rejects.toThrow('killed');
+    await expect(reshapeTable(dying, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).rejects.toThrow('killed');
     expect((await reshapeNeed(query, 'events')).needed).toBe(true);
-    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000 })).toMatchObject({ complete: true });
+    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
     await checkAfter(3001, 0);
     expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE uid = 'late'")).toEqual({ n: 1 });
   });

@@ -1,0 +1,77 @@
+// What the function does on the master user's login an invocation carries (private mode: the
+// desktop cannot reach the database): make the tables, fill the rollup, reshape an old table,
+// keep the partitions. Each on the store's one connection, one at a time with its writes; a
+// connection that dropped is replaced for the next, and a failure reads as unavailable or not.
+
+import type { Connection } from 'mysql2/promise';
+import { asUnavailable, isConnectionError } from './db-errors.js';
+import { maintainPartitions, type MaintenanceResult } from './maintenance.js';
+import { reshapeTable, type ReshapeProgress } from './reshape.js';
+import { fillRollup, type FillProgress } from './rollup.js';
+import { ensureWebhookUser, migrate } from './schema.js';
+
+export interface AdminOperations {
+  /**
+   * Creates the tables, or brings them up to date (an existing table is kept); with a user
+   * name, also that user of the webhook's (needs the master user's login).
+   */
+  migrate(webhookUser?: string): Promise<void>;
+  /** Fills the chart rollup from the stored rows until done or for about this long (ms); needs the master user. */
+  fillRollup(forMs: number): Promise<FillProgress>;
+  /** Moves a table made before monthly partitions to them, for about this long (ms); needs the master user. */
+  reshape(forMs: number): Promise<ReshapeProgress>;
+  /** Months made ahead and, with `keepRawMs`, raw months older dropped, by the database's clock; needs the master user. */
+  maintain(keepRawMs: number | null): Promise<MaintenanceResult>;
+}
+
+export interface AdminContext {
+  table: string;
+  now: () => number;
+  connect(): Promise<Connection>;
+  discard(): Promise<void>;
+  /** Runs after the store's other work, and before the next. */
+  serially<T>(work: () => Promise<T>): Promise<T>;
+  /** The tables may have changed: their shape is read again before the next write. */
+  forgetShape(): void;
+}
+
+export function adminOperations(ctx: AdminContext): AdminOperations {
+  const onConnection = <T>(work: (connection: Connection, query: (sql: string, values?: unknown[]) => Promise<unknown>) => Promise<T>): Promise<T> =>
+    ctx.serially(async () => {
+      try {
+        const connection = await ctx.connect();
+        return await work(connection, async (sql, values) => (await connection.query(sql, values))[0]);
+      } catch (error) {
+        if (isConnectionError(error)) await ctx.discard();
+        throw asUnavailable(error);
+      }
+    });
+  const until = (forMs: number) => {
+    const deadline = ctx.now() + forMs;
+    return () => ctx.now() >= deadline;
+  };
+
+  return {
+    migrate: (webhookUser) =>
+      onConnection(async (_connection, query) => {
+        await migrate(query, ctx.table);
+        if (webhookUser) await ensureWebhookUser(query, webhookUser, ctx.table);
+        ctx.forgetShape();
+      }),
+    fillRollup: (forMs) => onConnection((connection) => fillRollup(connection, ctx.table, { stop: until(forMs) })),
+    reshape: (forMs) =>
+      onConnection(async (connection) => {
+        try {
+          return await reshapeTable(connection, ctx.table, { nowMs: ctx.now(), stop: until(forMs) });
+        } finally {
+          ctx.forgetShape();
+        }
+      }),
+    maintain: (keepRawMs) =>
+      onConnection(async (_connection, query) => {
+        // By the database's clock: the months are the table's.
+        const [clock] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>;
+        return maintainPartitions(query, ctx.table, Number(clock!.now) * 1000, keepRawMs);
+      }),
+  };
+}
