@@ -30,7 +30,13 @@ export async function run(context: CommandContext): Promise<number> {
     const series = await querySeries(pool, request, plan).catch((error: unknown) => {
       throw explainDbError(error, target);
     });
-    if (series.rawFrom) out.warn(`raw readings before ${series.rawFrom} are no longer kept (setup --keep-raw): a minute chart has nothing before then; hour and day charts of that time come from the rollups`);
+    if (series.rawFrom) {
+      out.warn(
+        series.bucket === 'minute'
+          ? `raw readings before ${series.rawFrom} are no longer kept (setup --keep-raw): a minute chart has nothing before then; hour and day charts of that time come from the rollups`
+          : `raw readings before ${series.rawFrom} are no longer kept (setup --keep-raw): the hours and days before then come from the rollups, whole buckets only`,
+      );
+    }
     if (options.csv && !settings.json) out.result(series, seriesCsv(series));
     else {
       const c = out.resultColors;

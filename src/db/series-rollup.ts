@@ -84,6 +84,8 @@ export function planRollupSeries(request: SeriesRequest, hours: HourLevels | nul
 export interface RollupLevels {
   complete: boolean;
   hours: HourLevels | null;
+  /** Raw readings before this day are gone (setup --keep-raw); null: all kept. */
+  rawFrom: string | null;
 }
 
 /** A chart settles new hours for at most this long (ms); the next chart goes on from there. */
@@ -100,7 +102,7 @@ const lastSettled = new WeakMap<object, number>();
  */
 export async function rollupLevels(query: Query, table: string, settle?: { key: object }): Promise<RollupLevels> {
   const status = await rollupLevelStatus(query, table);
-  if (!status.complete) return { complete: false, hours: null };
+  if (!status.complete) return { complete: false, hours: null, rawFrom: status.rawFrom };
   let hours = status.hours;
   const now = Date.now();
   const due = settledBefore(now / 1000);
@@ -110,7 +112,7 @@ export async function rollupLevels(query: Query, table: string, settle?: { key: 
     const deadline = now + SETTLE_BUDGET_MS;
     hours = (await settleHours(query, table, { stop: () => Date.now() >= deadline }).catch(() => null)) ?? hours;
   }
-  return { complete: true, hours };
+  return { complete: true, hours, rawFrom: status.rawFrom };
 }
 
 interface PartRow {

@@ -60,8 +60,9 @@ export interface Series {
   sensor: string | null;
   points: SeriesPoint[];
   /**
-   * Raw readings before this day are gone (setup --keep-raw): a minute chart shows nothing before
-   * it; hours and days come from the rollups.
+   * Raw readings before this day are gone (setup --keep-raw), and the chart starts before it: a
+   * minute chart shows nothing before it; hours and days come from the rollups, but for the raw
+   * readings of a bucket the range cuts (its start, when not on a bucket's).
    */
   rawFrom?: string;
 }
@@ -154,14 +155,17 @@ export async function querySeries(pool: Pick<Pool, 'query'>, request: SeriesRequ
   }
   const levels = await rollupLevels(poolQuery(pool), resolved.table, options.settleHours === false ? undefined : { key: pool });
   const rollupPlan = levels.complete ? planRollupSeries(resolved, levels.hours) : null;
+  // Rows read at the range's edges (and everything, without a complete rollup) before the raw
+  // readings kept are gone: the chart says so.
+  const reachesBeforeRaw = levels.rawFrom !== null && Date.parse(`${levels.rawFrom}T00:00:00Z`) / 1000 > resolved.since ? { rawFrom: levels.rawFrom } : {};
   if (rollupPlan) {
     const parts = [];
     for (const part of rollupPlan.parts) parts.push((await pool.query(part.sql, part.values))[0] as never[]);
-    return seriesOf(resolved, rollupPlan.buckets, mergeRollupRows(resolved, rollupPlan.buckets, parts));
+    return { ...seriesOf(resolved, rollupPlan.buckets, mergeRollupRows(resolved, rollupPlan.buckets, parts)), ...reachesBeforeRaw };
   }
   plan ??= planSeries(resolved);
   const [rows] = await pool.query(plan.sql, plan.values);
-  return assembleSeries(resolved, plan.buckets, rows as SeriesRow[]);
+  return { ...assembleSeries(resolved, plan.buckets, rows as SeriesRow[]), ...reachesBeforeRaw };
 }
 
 export interface SeriesSource {

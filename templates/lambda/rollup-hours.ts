@@ -12,6 +12,7 @@ import { OLDEST_SERVICE_TIME_MS } from './payload.js';
 import { readRollupComment, rollupShapedTableSql, type TextCollation } from './rollup.js';
 import type { Query } from './schema.js';
 import { companionTables, quoteTable } from './schema-names.js';
+import { readRawFrom } from './maintenance.js';
 import { sqlTime } from './sql-time.js';
 
 export const HOUR_SECONDS = 3600;
@@ -82,18 +83,18 @@ export function settleSql(table: string, level: HourLevel, from: number, to: num
 
 /**
  * Every level's state from the table comments, in one query: whether the 15-minute rollup is
- * complete, and up to where each hourly level is settled.
+ * complete, up to where each hourly level is settled, and from when the raw readings are kept.
  */
-export async function rollupLevelStatus(query: Query, table: string): Promise<{ complete: boolean; hours: HourLevels }> {
+export async function rollupLevelStatus(query: Query, table: string): Promise<{ complete: boolean; hours: HourLevels; rawFrom: string | null }> {
   const { rollup } = companionTables(table);
-  const names = [rollup, ...HOUR_LEVELS.map((level) => levelTable(table, level))];
-  const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?)', names)) as Array<{ t: string; c: string }>;
+  const names = [rollup, ...HOUR_LEVELS.map((level) => levelTable(table, level)), table];
+  const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)', names)) as Array<{ t: string; c: string }>;
   const comment = (name: string) => rows.find((r) => r.t === name)?.c;
   const settled = (level: HourLevel) => {
     const found = comment(levelTable(table, level));
     return found === undefined ? null : (readHourlyComment(found) ?? 0);
   };
-  return { complete: readRollupComment(comment(rollup)).complete, hours: { series: settled('series'), sensor: settled('sensor') } };
+  return { complete: readRollupComment(comment(rollup)).complete, hours: { series: settled('series'), sensor: settled('sensor') }, rawFrom: readRawFrom(comment(table)) };
 }
 
 export interface SettleOptions {
