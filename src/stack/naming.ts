@@ -15,6 +15,8 @@ export interface StackNames {
   dbUser: string;
   /** The function's own database user: RDS IAM authentication, INSERT on the readings only. */
   dbWebhookUser: string;
+  /** The function's user for its scheduled maintenance: partitions and settled hours, nothing else. */
+  dbMaintenanceUser: string;
   desktopSecurityGroup: string;
   functionSecurityGroup: string;
   function: string;
@@ -38,6 +40,7 @@ export function stackNames(stack: string): StackNames {
     dbName: 'tsdb',
     dbUser: 'tsdbuser',
     dbWebhookUser: 'tsdb_webhook',
+    dbMaintenanceUser: 'tsdb_maintenance',
     desktopSecurityGroup: first ? 'desktop-RDS-access' : `desktop-RDS-access-${stack}`,
     functionSecurityGroup: first ? 'mbed-tsdb-webhook' : `mbed-tsdb-webhook-${stack}`,
     function: fn,

@@ -36,6 +36,8 @@ export interface FunctionConfig {
   secret: { header: string; value: string } | null;
   /** At most this many rows per INSERT statement (statements are also kept under a size). */
   chunkRows: number;
+  /** The scheduled maintenance: its database user, and how long raw readings are kept (null: forever). */
+  maintenance: { user: string; keepRawDays: number | null } | null;
 }
 
 export const DEFAULT_SECRET_HEADER = 'x-mbed-tsdb-secret';
@@ -70,6 +72,8 @@ export const ENV = {
   secret: 'WEBHOOK_SECRET',
   secretHeader: 'WEBHOOK_SECRET_HEADER',
   chunkRows: 'INSERT_CHUNK_ROWS',
+  maintenanceUser: 'DB_MAINTENANCE_USER',
+  keepRawDays: 'KEEP_RAW_DAYS',
 } as const;
 
 /** Reads a file that shipped in the function's package; undefined when there is none. */
@@ -147,6 +151,9 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
     database,
     secret: secretValue ? { header: text(ENV.secretHeader, DEFAULT_SECRET_HEADER).toLowerCase(), value: secretValue } : null,
     chunkRows: integer(ENV.chunkRows, DEFAULT_CHUNK_ROWS, 1, 50000),
+    maintenance: env[ENV.maintenanceUser]
+      ? { user: text(ENV.maintenanceUser), keepRawDays: env[ENV.keepRawDays] === 'forever' || !env[ENV.keepRawDays] ? null : integer(ENV.keepRawDays, 0, 1, 36500) }
+      : null,
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }

@@ -6,7 +6,7 @@
 // table setup is still creating).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SELFTEST_HEADER, type ConfigResult, type DbConfig, type FunctionConfig } from './config.js';
+import { ENV, SELFTEST_HEADER, type ConfigResult, type DbConfig, type FunctionConfig } from './config.js';
 import { boundedJson, rejectedLog } from './log.js';
 import { asyncOutcome, deviceFact, fitsText, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type TableShape } from './store.js';
@@ -18,7 +18,7 @@ import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type
 export interface ProxyEvent {
   httpMethod?: string;
   version?: string;
-  /** A direct invocation by mbed-tsdb itself (never through API Gateway): "migrate", "rollup", "reshape", "maintain" or "ping". */
+  /** A direct invocation by mbed-tsdb itself or its schedule (never through API Gateway): "migrate", "rollup", "reshape", "maintain", "scheduled-maintenance" or "ping". */
   'mbed-tsdb'?: string;
   /**
    * migrate: the master user's login, for this invocation only (private mode: the desktop
@@ -26,6 +26,7 @@ export interface ProxyEvent {
    */
   admin?: unknown;
   webhookUser?: unknown;
+  maintenanceUser?: unknown;
   /** maintain: days raw readings are kept, or null (forever). */
   keepRawDays?: unknown;
   headers?: Record<string, string | undefined> | null;
@@ -91,6 +92,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       if (event['mbed-tsdb'] === 'rollup') return fillRollupAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] === 'maintain') return maintainAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] === 'reshape') return reshapeAs(event, config, deps, log, requestId);
+      if (event['mbed-tsdb'] === 'scheduled-maintenance') return scheduledMaintenance(config, deps, log, requestId);
       if (event['mbed-tsdb'] !== 'migrate') {
         return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
       }
@@ -172,10 +174,11 @@ function adminLogin(raw: unknown): Pick<DbConfig, 'host' | 'port' | 'user' | 'pa
 async function migrateAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined, own: (() => Store) | null): Promise<ProxyResult> {
   const admin = adminLogin(event.admin);
   const webhookUser = typeof event.webhookUser === 'string' ? event.webhookUser : undefined;
+  const maintenanceUser = typeof event.maintenanceUser === 'string' ? event.maintenanceUser : undefined;
   if (!admin && !own) return reply(503, { error: 'the database is not configured yet (DB_HOST), and no login was given' });
   const store = admin ? deps.store({ ...config.database, ...admin }, config) : own!();
   try {
-    await store.migrate(admin ? webhookUser : undefined);
+    await store.migrate(admin ? webhookUser : undefined, admin ? maintenanceUser : undefined);
     log({ level: 'info', msg: 'tables ready', table: config.database.table, ...(admin && webhookUser ? { user: webhookUser } : {}), requestId });
     return reply(200, { table: config.database.table });
   } catch (error) {
@@ -207,6 +210,26 @@ async function fillRollupAs(event: ProxyEvent, config: FunctionConfig, deps: Han
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The daily maintenance a schedule invokes (it carries no login): as the maintenance user, with
+ * IAM authentication as the webhook's user logs in, the hours settled, the months made ahead and
+ * raw months older than KEEP_RAW_DAYS dropped.
+ */
+async function scheduledMaintenance(config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
+  if (!config.db || !config.maintenance) return reply(503, { error: `the database or its maintenance user is not configured yet (${ENV.host}, ${ENV.maintenanceUser})` });
+  const store = deps.store({ ...config.db, user: config.maintenance.user }, config);
+  try {
+    const result = await store.maintain(config.maintenance.keepRawDays === null ? null : config.maintenance.keepRawDays * DAY_MS);
+    log({ level: 'info', msg: 'maintenance done', ...result, requestId });
+    return reply(200, result);
+  } catch (error) {
+    log({ level: 'error', msg: 'maintenance failed', error: describe(error), requestId });
+    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
+  } finally {
+    await store.close();
+  }
+}
 
 /** Reshapes the table as the master user whose login the invocation carries, for a bounded stretch; says how far it got. */
 async function reshapeAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {

@@ -115,7 +115,33 @@ export function webhookUserStatements(user: string, table: string = DEFAULT_TABL
   ];
 }
 
+/**
+ * The function's user for its scheduled maintenance (the schedule carries no password): it logs
+ * in as the webhook's user does, and may keep the readings table's partitions — ALTER TABLE
+ * (which also takes CREATE and INSERT) and DROP PARTITION (DROP) on it: MySQL 8.0 reference,
+ * "ALTER TABLE Partition Operations" — and settle hours: read the 15-minute rollup, write the
+ * hourly levels and their comments. It is used by no web request.
+ */
+export function maintenanceUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
+  if (!USER_NAME.test(user)) throw new Error(`invalid database user name ${JSON.stringify(user)}`);
+  const account = `'${user}'@'%'`;
+  const { rollup, rollupHour, sensorHours } = companionTables(table);
+  return [
+    `CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
+    `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
+    `GRANT SELECT, INSERT, ALTER, CREATE, DROP ON ${quoteTable(table)} TO ${account}`,
+    `GRANT SELECT ON ${quoteTable(rollup)} TO ${account}`,
+    `GRANT SELECT, INSERT, UPDATE, ALTER, CREATE ON ${quoteTable(rollupHour)} TO ${account}`,
+    `GRANT SELECT, INSERT, UPDATE, ALTER, CREATE ON ${quoteTable(sensorHours)} TO ${account}`,
+  ];
+}
+
 /** Creates or updates the webhook's user (run as the master user, after migrate). */
 export async function ensureWebhookUser(query: Query, user: string, table: string = DEFAULT_TABLE): Promise<void> {
   for (const sql of webhookUserStatements(user, table)) await query(sql);
+}
+
+/** Creates or updates the maintenance user (run as the master user, after migrate). */
+export async function ensureMaintenanceUser(query: Query, user: string, table: string = DEFAULT_TABLE): Promise<void> {
+  for (const sql of maintenanceUserStatements(user, table)) await query(sql);
 }

@@ -8,19 +8,23 @@ import { asUnavailable, isConnectionError } from './db-errors.js';
 import { maintainPartitions, type MaintenanceResult } from './maintenance.js';
 import { reshapeTable, type ReshapeProgress } from './reshape.js';
 import { fillRollup, type FillProgress } from './rollup.js';
-import { ensureWebhookUser, migrate } from './schema.js';
+import { settleHours } from './rollup-hours.js';
+import { ensureMaintenanceUser, ensureWebhookUser, migrate } from './schema.js';
 
 export interface AdminOperations {
   /**
-   * Creates the tables, or brings them up to date (an existing table is kept); with a user
-   * name, also that user of the webhook's (needs the master user's login).
+   * Creates the tables, or brings them up to date (an existing table is kept); with user names,
+   * also the webhook's user and the maintenance user (needs the master user's login).
    */
-  migrate(webhookUser?: string): Promise<void>;
+  migrate(webhookUser?: string, maintenanceUser?: string): Promise<void>;
   /** Fills the chart rollup from the stored rows until done or for about this long (ms); needs the master user. */
   fillRollup(forMs: number): Promise<FillProgress>;
   /** Moves a table made before monthly partitions to them, for about this long (ms); needs the master user. */
   reshape(forMs: number): Promise<ReshapeProgress>;
-  /** Months made ahead and, with `keepRawMs`, raw months older dropped, by the database's clock; needs the master user. */
+  /**
+   * Hours settled, months made ahead and, with `keepRawMs`, raw months older dropped, by the
+   * database's clock; needs the master user or the maintenance user.
+   */
   maintain(keepRawMs: number | null): Promise<MaintenanceResult>;
 }
 
@@ -52,10 +56,11 @@ export function adminOperations(ctx: AdminContext): AdminOperations {
   };
 
   return {
-    migrate: (webhookUser) =>
+    migrate: (webhookUser, maintenanceUser) =>
       onConnection(async (_connection, query) => {
         await migrate(query, ctx.table);
         if (webhookUser) await ensureWebhookUser(query, webhookUser, ctx.table);
+        if (maintenanceUser) await ensureMaintenanceUser(query, maintenanceUser, ctx.table);
         ctx.forgetShape();
       }),
     fillRollup: (forMs) => onConnection((connection) => fillRollup(connection, ctx.table, { stop: until(forMs) })),
@@ -71,7 +76,10 @@ export function adminOperations(ctx: AdminContext): AdminOperations {
       onConnection(async (_connection, query) => {
         // By the database's clock: the months are the table's.
         const [clock] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>;
-        return maintainPartitions(query, ctx.table, Number(clock!.now) * 1000, keepRawMs);
+        const now = Number(clock!.now);
+        // Hours first: the 15-minute rollup holds what dropped months leave, the hours sum it.
+        await settleHours(query, ctx.table, { now });
+        return maintainPartitions(query, ctx.table, now * 1000, keepRawMs);
       }),
   };
 }

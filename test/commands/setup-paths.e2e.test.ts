@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unzip } from '../support/zip.js';
 import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
 import { runCli } from '../support/cli.js';
-import { rollupProgress } from '../../templates/lambda/rollup.js';
+import { fillRollup, rollupProgress } from '../../templates/lambda/rollup.js';
 import { createTableSql } from '../../templates/lambda/schema.js';
 import { canStartMariaDb } from '../support/mariadb.js';
 import { TUTORIAL_TABLE_SQL } from '../support/db.js';
@@ -34,7 +34,7 @@ describe.skipIf(!canRun)('setup paths', () => {
     const state = readStateFile(world) as { database: { password: string; host: string; port: number } };
     const admin = { host: state.database.host, port: state.database.port, user: 'tsdbuser', password: state.database.password };
     expect(world.aws.callsOf('Invoke').map((c) => JSON.parse(String(c.Payload)))).toEqual([
-      { 'mbed-tsdb': 'migrate', admin, webhookUser: 'tsdb_webhook' },
+      { 'mbed-tsdb': 'migrate', admin, webhookUser: 'tsdb_webhook', maintenanceUser: 'tsdb_maintenance' },
       { 'mbed-tsdb': 'rollup', admin },
       { 'mbed-tsdb': 'maintain', admin, keepRawDays: null },
     ]);
@@ -180,6 +180,44 @@ describe.skipIf(!canRun)('setup paths', () => {
       expect(world.aws.callsOf('Invoke').slice(invoked).map((c) => JSON.parse(String(c.Payload))['mbed-tsdb'])).toContain('reshape');
       const [[moved]] = (await admin.query("SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'tsdb' AND TABLE_NAME = 'events' AND PARTITION_NAME = 'p_future') AS future FROM events")) as unknown as [[{ n: number; future: number }]];
       expect(moved).toEqual({ n: 300, future: 1 });
+    } finally {
+      await admin.end();
+    }
+  });
+
+  // Issue #26.3: maintenance runs unattended, with no login in the event (a schedule carries none):
+  // the function logs in as its maintenance user, with its role's IAM token, and may do that much.
+  it('scheduled maintenance: the function, as tsdb_maintenance over IAM authentication, settles hours, makes months ahead and drops raw months past --keep-raw', async () => {
+    expect((await world.setup(['--keep-raw', '90d'])).code).toBe(0);
+    const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
+    expect(fn.environment).toMatchObject({ DB_MAINTENANCE_USER: 'tsdb_maintenance', KEEP_RAW_DAYS: '90' });
+    const admin = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
+    try {
+      // A year of a reading a day in a table made a year ago, as a stack of that age has it.
+      await admin.query('DROP TABLE events');
+      await admin.query(createTableSql('events', Date.now() - 365 * 86_400_000));
+      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq DAY, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_365");
+      await admin.query('TRUNCATE TABLE events_rollup');
+      await admin.query(`ALTER TABLE events_rollup COMMENT = '${rollupProgress(0)}'`);
+      const admin2 = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
+      await fillRollup(admin2, 'events').finally(() => admin2.end());
+      world.clock.now += 60_000;
+
+      const result = (await world.aws.lambda.invoke!(fn, { 'mbed-tsdb': 'scheduled-maintenance' })) as { statusCode: number; body: string };
+      expect(result.statusCode, result.body).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ dropped: expect.arrayContaining([expect.stringMatching(/^p\d{6}$/)]), rawFrom: expect.stringMatching(/^\d{4}-\d{2}-01$/) });
+      const [[left]] = (await admin.query('SELECT COUNT(*) AS n FROM events')) as unknown as [[{ n: number }]];
+      expect(left.n).toBeGreaterThanOrEqual(90);
+      expect(left.n).toBeLessThanOrEqual(121);
+      const [[hours]] = (await admin.query("SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tsdb' AND TABLE_NAME = 'events_rollup_hour'")) as unknown as [[{ c: string }]];
+      expect(hours.c).toMatch(/^mbed-tsdb hourly rollup: settled before \d+$/);
+      expect(hours.c).not.toBe('mbed-tsdb hourly rollup: settled before 0');
+      // The maintenance user is an IAM user of its own; it may change no stored reading and delete none row by row.
+      expect([...world.rdsFront.iamUsers]).toContain('tsdb_maintenance');
+      const [grants] = (await admin.query("SHOW GRANTS FOR 'tsdb_maintenance'@'%'")) as unknown as [Array<Record<string, string>>];
+      const text = grants.map((g) => Object.values(g)[0]).join('\n');
+      expect(text).not.toMatch(/UPDATE.*`events`/);
+      expect(text).not.toMatch(/DELETE/);
     } finally {
       await admin.end();
     }

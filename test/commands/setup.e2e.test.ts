@@ -53,8 +53,14 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     const instance = aws.rds.instances.get('tsdb')!;
     expect(aws.callsOf('CreateDBInstance')[0]).toMatchObject({ EnableIAMDatabaseAuthentication: true });
     const policy = JSON.parse(aws.iam.roles.get('mbed_time_series_database')!.inline.get('mbed-tsdb-db-connect')!.document);
-    expect(policy.Statement).toEqual([{ Effect: 'Allow', Action: 'rds-db:connect', Resource: `arn:aws:rds-db:us-west-2:123456789012:dbuser:${instance.resourceId}/tsdb_webhook` }]);
-    expect([...world.rdsFront.iamUsers]).toEqual(['tsdb_webhook']);
+    expect(policy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'rds-db:connect',
+        Resource: [`arn:aws:rds-db:us-west-2:123456789012:dbuser:${instance.resourceId}/tsdb_webhook`, `arn:aws:rds-db:us-west-2:123456789012:dbuser:${instance.resourceId}/tsdb_maintenance`],
+      },
+    ]);
+    expect([...world.rdsFront.iamUsers]).toEqual(['tsdb_webhook', 'tsdb_maintenance']);
     // The self-test rode out the new permission's way to RDS (IAM is eventually consistent).
     expect(world.rdsFront.refusals.map((r) => r.reason).filter((r) => r !== 'the policy has not reached RDS yet')).toEqual([]);
 

@@ -19,7 +19,20 @@ describe('readConfig', () => {
       database: { database: 'tsdb', table: 'events', tls: { kind: 'rds' }, connectTimeoutMs: 5000, idleCloseSeconds: 60 },
       secret: null,
       chunkRows: 20000,
+      maintenance: null,
     });
+  });
+
+  it('the scheduled maintenance: its user, and raw readings kept some days or forever', () => {
+    expect(configOf(readConfig({ ...BASE, DB_MAINTENANCE_USER: 'tsdb_maintenance' })).maintenance).toEqual({ user: 'tsdb_maintenance', keepRawDays: null });
+    expect(configOf(readConfig({ ...BASE, DB_MAINTENANCE_USER: 'm', KEEP_RAW_DAYS: 'forever' })).maintenance).toEqual({ user: 'm', keepRawDays: null });
+    expect(configOf(readConfig({ ...BASE, DB_MAINTENANCE_USER: 'm', KEEP_RAW_DAYS: '90' })).maintenance).toEqual({ user: 'm', keepRawDays: 90 });
+    expect(configOf(readConfig({ ...BASE, DB_MAINTENANCE_USER: 'm', KEEP_RAW_DAYS: '36500' })).maintenance).toEqual({ user: 'm', keepRawDays: 36500 });
+    for (const days of ['0', '36501', '1.5', 'ever']) {
+      expect(errorsOf(readConfig({ ...BASE, DB_MAINTENANCE_USER: 'm', KEEP_RAW_DAYS: days }))).toEqual([`KEEP_RAW_DAYS must be an integer from 1 to 36500, not ${JSON.stringify(days)}`]);
+    }
+    // Without its user, none (a stack set up before it).
+    expect(configOf(readConfig({ ...BASE, KEEP_RAW_DAYS: '90' })).maintenance).toBeNull();
   });
 
   it('has no database until DB_HOST is set, and then needs DB_USER', () => {

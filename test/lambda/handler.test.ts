@@ -385,6 +385,25 @@ describe('direct invocations', () => {
     }
   });
 
+  it('scheduled maintenance: as the maintenance user with the role’s token, raw readings kept as configured; 503 until configured', async () => {
+    const result = { added: ['2027-04-01'], dropped: [], droppedRows: 0, rawFrom: null };
+    const configured = { ...ENV, DB_MAINTENANCE_USER: 'tsdb_maintenance', KEEP_RAW_DAYS: '90' };
+    const { handler, lines, calls, opened } = harness({ env: configured, store: fakeStore({ maintain: result }) });
+    expect(await handler({ 'mbed-tsdb': 'scheduled-maintenance', requestContext: { requestId: 'r-5' } })).toMatchObject({ statusCode: 200, body: JSON.stringify(result) });
+    expect(opened[0]!.db).toMatchObject({ host: 'db.example', user: 'tsdb_maintenance', password: 'pw', database: 'tsdb' });
+    expect(calls.maintain).toStrictEqual([90 * 86_400_000]);
+    expect(lines).toStrictEqual([{ level: 'info', msg: 'maintenance done', ...result, requestId: 'r-5' }]);
+    expect(calls.close).toBe(1);
+    for (const env of [ENV, { ...ENV, DB_HOST: undefined, DB_MAINTENANCE_USER: 'm' }]) {
+      const unconfigured = harness({ env });
+      expect(await unconfigured.handler({ 'mbed-tsdb': 'scheduled-maintenance' })).toMatchObject({ statusCode: 503 });
+      expect(unconfigured.opened).toHaveLength(0);
+    }
+    const failing = harness({ env: configured, store: fakeStore({ maintain: new DatabaseUnavailableError('unreachable') }) });
+    expect(await failing.handler({ 'mbed-tsdb': 'scheduled-maintenance' })).toMatchObject({ statusCode: 503, body: JSON.stringify({ error: 'unreachable' }) });
+    expect(failing.lines).toStrictEqual([{ level: 'error', msg: 'maintenance failed', error: 'unreachable', requestId: undefined }]);
+  });
+
   it('maintain: needs the master login and a whole number of days (or null: forever)', async () => {
     const { handler, opened } = harness();
     expect(await handler({ 'mbed-tsdb': 'maintain', keepRawDays: 90 })).toMatchObject({ statusCode: 400, body: JSON.stringify({ error: "keeping the partitions needs the master user's login (admin)" }) });

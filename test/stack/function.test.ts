@@ -110,6 +110,8 @@ describe('§5 function step', () => {
       DB_PORT: '3306',
       DB_AUTH: 'iam',
       DB_ROLLUP: 'on',
+      DB_MAINTENANCE_USER: 'tsdb_maintenance',
+      KEEP_RAW_DAYS: 'forever',
       DB_TLS: 'rds',
     });
     expect(JSON.stringify(aws.lambda.functions.get('mbed_time_series_webhook')!.environment)).not.toContain('pw12345678');

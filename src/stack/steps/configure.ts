@@ -16,6 +16,9 @@ export function fullEnvironment(ctx: StepContext, database: DatabaseEndpoint): R
     DB_AUTH: 'iam',
     // Keep the chart rollup with every request (setup fills it with what came before).
     DB_ROLLUP: 'on',
+    // The daily maintenance logs in as its own user, and keeps raw readings this long.
+    DB_MAINTENANCE_USER: ctx.names.dbMaintenanceUser,
+    KEEP_RAW_DAYS: ctx.answers.keepRawDays ? String(ctx.answers.keepRawDays) : 'forever',
   };
 }
 

@@ -1,5 +1,5 @@
 // §1 role ← §2 database: the function's role may log in to the stack's database as the
-// webhook's user and as nobody else — rds-db:connect on that one database user (RDS docs,
+// webhook's user and its maintenance user and as nobody else — rds-db:connect on those users (RDS docs,
 // "Creating and using an IAM policy for IAM database access"). An inline policy: it names this
 // stack's database, and goes with the role.
 
@@ -12,12 +12,13 @@ import type { RoleOutput } from './role.js';
 
 export const DB_CONNECT_POLICY = 'mbed-tsdb-db-connect';
 
-export function dbConnectResource(ctx: StepContext, account: string, resourceId: string): string {
-  return `arn:${partitionOf(ctx.aws.region).partition}:rds-db:${ctx.aws.region}:${account}:dbuser:${resourceId}/${ctx.names.dbWebhookUser}`;
+/** The database users the function logs in as: the webhook's, and its maintenance user. */
+export function dbConnectResources(ctx: StepContext, account: string, resourceId: string): string[] {
+  return [ctx.names.dbWebhookUser, ctx.names.dbMaintenanceUser].map((user) => `arn:${partitionOf(ctx.aws.region).partition}:rds-db:${ctx.aws.region}:${account}:dbuser:${resourceId}/${user}`);
 }
 
-export function dbConnectPolicy(resource: string): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: resource }] });
+export function dbConnectPolicy(resources: string[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds-db:connect', Resource: resources }] });
 }
 
 /** The role's policy as it is now, or null. */
@@ -44,14 +45,14 @@ async function databaseResourceId(ctx: StepContext): Promise<string | null> {
 
 const sameDocument = (a: string | null, b: string) => a !== null && JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
 
-export const dbAccessStep: Step<{ policy: string; resource: string }> = {
+export const dbAccessStep: Step<{ policy: string; resources: string[] }> = {
   id: 'db-access',
   title: '§1 role ← database login',
   after: ['role', 'database'],
 
   async plan(ctx) {
     const resource = `policy ${DB_CONNECT_POLICY} of role ${ctx.names.role}`;
-    const detail = `rds-db:connect as ${ctx.names.dbWebhookUser} only`;
+    const detail = `rds-db:connect as ${ctx.names.dbWebhookUser} and ${ctx.names.dbMaintenanceUser} only`;
     const iam = await ctx.aws.iam();
     const current = await currentDbConnectPolicy(iam, ctx.names.role).catch((error: unknown) => {
       if (error instanceof NoSuchEntityException) return null;
@@ -63,7 +64,7 @@ export const dbAccessStep: Step<{ policy: string; resource: string }> = {
       iam.send(new GetRoleCommand({ RoleName: ctx.names.role })).catch(() => null),
       databaseResourceId(ctx),
     ]);
-    const wanted = role?.Role?.Arn && database ? dbConnectPolicy(dbConnectResource(ctx, role.Role.Arn.split(':')[4]!, database)) : null;
+    const wanted = role?.Role?.Arn && database ? dbConnectPolicy(dbConnectResources(ctx, role.Role.Arn.split(':')[4]!, database)) : null;
     return [wanted && sameDocument(current, wanted) ? { step: 'db-access', resource, action: 'keep', detail } : { step: 'db-access', resource, action: 'update', detail: `${detail} (on this database)` }];
   },
 
@@ -71,14 +72,15 @@ export const dbAccessStep: Step<{ policy: string; resource: string }> = {
     const iam = await ctx.aws.iam();
     const role = ctx.state.outputs!.role as RoleOutput;
     const database = ctx.state.outputs!.database as DatabaseOutput;
-    const resource = dbConnectResource(ctx, role.arn.split(':')[4]!, database.resourceId);
-    const wanted = dbConnectPolicy(resource);
+    const resources = dbConnectResources(ctx, role.arn.split(':')[4]!, database.resourceId);
+    const wanted = dbConnectPolicy(resources);
     if (!sameDocument(await currentDbConnectPolicy(iam, ctx.names.role), wanted)) {
-      const task = ctx.progress.task(`role ${ctx.names.role}`, `allowing it to log in as ${ctx.names.dbWebhookUser}`);
+      const users = `${ctx.names.dbWebhookUser} and ${ctx.names.dbMaintenanceUser}`;
+      const task = ctx.progress.task(`role ${ctx.names.role}`, `allowing it to log in as ${users}`);
       await iam.send(new PutRolePolicyCommand({ RoleName: ctx.names.role, PolicyName: DB_CONNECT_POLICY, PolicyDocument: wanted }));
-      task.done(`may log in to the database as ${ctx.names.dbWebhookUser}`);
+      task.done(`may log in to the database as ${users}`);
     }
-    return { policy: DB_CONNECT_POLICY, resource };
+    return { policy: DB_CONNECT_POLICY, resources };
   },
 
   async remove() {

@@ -6,7 +6,7 @@
 
 import { InvokeCommand, ResourceConflictException, ResourceNotReadyException } from '@aws-sdk/client-lambda';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { ensureWebhookUser, migrate } from '../../../templates/lambda/schema.js';
+import { ensureMaintenanceUser, ensureWebhookUser, migrate } from '../../../templates/lambda/schema.js';
 import { connectionOptions, describe } from '../../../templates/lambda/store.js';
 import { UserFacingError } from '../../errors.js';
 import { retry } from '../../util/wait.js';
@@ -111,6 +111,7 @@ export const tableStep: Step<TableOutput> = {
         detail: `if it does not exist (an existing one is kept; it gets a uid column so a redelivered reading is stored once), with ${ctx.names.table}_devices and ${ctx.names.table}_async_responses`,
       },
       { step: 'table', resource: `database user ${ctx.names.dbWebhookUser}`, action: 'update', detail: 'for the function: IAM authentication over TLS, may add readings and nothing else' },
+      { step: 'table', resource: `database user ${ctx.names.dbMaintenanceUser}`, action: 'update', detail: "for the function's daily maintenance: keeps the partitions and the hourly sums, nothing else" },
     ];
   },
 
@@ -131,11 +132,12 @@ export const tableStep: Step<TableOutput> = {
       await withDesktopConnection(ctx, async (query) => {
         await migrate(query, ctx.names.table);
         await retry(() => ensureWebhookUser(query, ctx.names.dbWebhookUser, ctx.names.table), whilePluginLoads);
+        await ensureMaintenanceUser(query, ctx.names.dbMaintenanceUser, ctx.names.table);
       });
       task.done(`ready, with user ${ctx.names.dbWebhookUser} (from this computer, over TLS)`);
       return { table: ctx.names.table, via: 'desktop' };
     }
-    await retry(() => invokeAsMaster(ctx, task, 'migrate', { webhookUser: ctx.names.dbWebhookUser }, 'create the table'), whilePluginLoads);
+    await retry(() => invokeAsMaster(ctx, task, 'migrate', { webhookUser: ctx.names.dbWebhookUser, maintenanceUser: ctx.names.dbMaintenanceUser }, 'create the table'), whilePluginLoads);
     task.done(`ready, with user ${ctx.names.dbWebhookUser} (made by the function inside the VPC)`);
     return { table: ctx.names.table, via: 'function' };
   },

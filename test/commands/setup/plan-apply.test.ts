@@ -26,6 +26,7 @@ describe('planSetup', () => {
       'create rules of desktop-RDS-access',
       'create table tsdb.events',
       'update database user tsdb_webhook',
+      'update database user tsdb_maintenance',
       'create Lambda function mbed_time_series_webhook',
       'update environment of mbed_time_series_webhook',
       'update table events_rollup',
