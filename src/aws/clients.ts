@@ -7,6 +7,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
@@ -31,6 +32,7 @@ export interface AwsClients {
   lambda(): Promise<LambdaClient>;
   apiGateway(): Promise<APIGatewayClient>;
   logs(): Promise<CloudWatchLogsClient>;
+  scheduler(): Promise<SchedulerClient>;
   sts(): Promise<STSClient>;
 }
 
@@ -105,6 +107,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     lambda: once('lambda', async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(config('LAMBDA'))),
     apiGateway: once('api-gateway', async () => new (await import('@aws-sdk/client-api-gateway')).APIGatewayClient(config('API_GATEWAY'))),
     logs: once('cloudwatch-logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(config('CLOUDWATCH_LOGS'))),
+    scheduler: once('scheduler', async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(config('SCHEDULER'))),
     sts: once('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(config('STS'))),
   };
 }

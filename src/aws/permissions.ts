@@ -89,6 +89,18 @@ export const COMMAND_ACTIONS = {
     UpdateStage: ['apigateway:PATCH'],
     DeleteRestApi: ['apigateway:DELETE'],
   },
+  scheduler: {
+    GetScheduleGroup: ['scheduler:GetScheduleGroup'],
+    // Tags given at creation need the tagging action too.
+    CreateScheduleGroup: ['scheduler:CreateScheduleGroup', 'scheduler:TagResource'],
+    DeleteScheduleGroup: ['scheduler:DeleteScheduleGroup'],
+    ListTagsForResource: ['scheduler:ListTagsForResource'],
+    GetSchedule: ['scheduler:GetSchedule'],
+    // The schedule runs as its role: passing it is the caller's right to check.
+    CreateSchedule: ['scheduler:CreateSchedule', 'iam:PassRole'],
+    UpdateSchedule: ['scheduler:UpdateSchedule', 'iam:PassRole'],
+    DeleteSchedule: ['scheduler:DeleteSchedule'],
+  },
   sts: {
     // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
     GetCallerIdentity: [],
@@ -133,6 +145,7 @@ export const CLIENT_OF_SERVICE: Record<string, ClientName> = {
   LambdaClient: 'lambda',
   CloudWatchLogsClient: 'cloudwatch-logs',
   APIGatewayClient: 'api-gateway',
+  SchedulerClient: 'scheduler',
   STSClient: 'sts',
 };
 
@@ -197,6 +210,13 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
         },
       },
       { Sid: 'PassTheRoleToLambdaOnly', Effect: 'Allow', Action: ['iam:PassRole'], Resource: role, Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } },
+      {
+        Sid: 'PassTheMaintenanceRoleToSchedulerOnly',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: [`arn:${p}:iam::*:role/mbed_time_series_database-maintenance`, `arn:${p}:iam::*:role/mbed_time_series_database-mnt-*`],
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
       {
         Sid: 'RdsServiceLinkedRole',
         Effect: 'Allow',
@@ -289,6 +309,23 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
         Effect: 'Allow',
         Action: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup', 'logs:FilterLogEvents', 'logs:StartLiveTail'],
         Resource: `arn:${p}:logs:*:*:log-group:/aws/lambda/mbed_time_series_webhook*`,
+      },
+      {
+        // Scheduler takes no resource of a single schedule: its group's schedules (aws-cdk #31834).
+        Sid: 'TheMaintenanceSchedule',
+        Effect: 'Allow',
+        Action: [
+          'scheduler:GetScheduleGroup',
+          'scheduler:CreateScheduleGroup',
+          'scheduler:TagResource',
+          'scheduler:DeleteScheduleGroup',
+          'scheduler:ListTagsForResource',
+          'scheduler:GetSchedule',
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+        ],
+        Resource: [`arn:${p}:scheduler:*:*:schedule-group/mbed-tsdb*`, `arn:${p}:scheduler:*:*:schedule/mbed-tsdb*/*`],
       },
       {
         // API Gateway's resources have ids, not names: the REST APIs of the account.

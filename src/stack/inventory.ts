@@ -8,10 +8,11 @@ import { ownedBy, tagMap } from './naming.js';
 import { taggedGroups } from './steps/access.js';
 import { restApis } from './steps/api.js';
 import { findLogGroup, functionTags } from './steps/function.js';
+import { scheduleGroupTags } from './steps/schedule.js';
 import type { StepContext } from './step.js';
 
 export interface InventoryItem {
-  kind: 'role' | 'security-group' | 'db-instance' | 'db-cluster' | 'db-subnet-group' | 'function' | 'log-group' | 'api';
+  kind: 'role' | 'security-group' | 'db-instance' | 'db-cluster' | 'db-subnet-group' | 'function' | 'log-group' | 'api' | 'schedule-group';
   id: string;
   detail?: string;
 }
@@ -21,13 +22,19 @@ export const absent = () => null;
 
 export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
   const { names, stack } = ctx;
-  const [iam, ec2, rds, lambda, logs, apigw] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.logs(), ctx.aws.apiGateway()]);
+  const [iam, ec2, rds, lambda, logs, apigw, scheduler] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.logs(), ctx.aws.apiGateway(), ctx.aws.scheduler()]);
+  const ourRole = async (name: string): Promise<InventoryItem[]> => {
+    const role = await iam.send(new GetRoleCommand({ RoleName: name })).catch(absent);
+    if (!role) return [];
+    const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags;
+    return ownedBy(tagMap(tags), stack) === 'ours' ? [{ kind: 'role' as const, id: name }] : [];
+  };
   const checks: Array<Promise<InventoryItem[]>> = [
+    ourRole(names.role),
+    ourRole(names.maintenanceRole),
     (async () => {
-      const role = await iam.send(new GetRoleCommand({ RoleName: names.role })).catch(absent);
-      if (!role) return [];
-      const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: names.role }))).Tags;
-      return ownedBy(tagMap(tags), stack) === 'ours' ? [{ kind: 'role' as const, id: names.role }] : [];
+      const tags = await scheduleGroupTags(scheduler, names.scheduleGroup);
+      return tags && ownedBy(tags, stack) === 'ours' ? [{ kind: 'schedule-group' as const, id: names.scheduleGroup }] : [];
     })(),
     (async () => {
       const groups = await taggedGroups(ec2, stack);

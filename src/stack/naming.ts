@@ -8,6 +8,11 @@ export const TAG_MANAGED_BY = 'mbed-tsdb:managed-by';
 
 export interface StackNames {
   role: string;
+  /** The role the maintenance schedule invokes the function as (EventBridge Scheduler's execution role). */
+  maintenanceRole: string;
+  /** The schedule group (tagged: schedules take no tags) and the schedule in it. */
+  scheduleGroup: string;
+  schedule: string;
   dbInstance: string;
   dbCluster: string;
   dbSubnetGroup: string;
@@ -34,6 +39,10 @@ export function stackNames(stack: string): StackNames {
   const fn = first ? 'mbed_time_series_webhook' : `mbed_time_series_webhook-${stack}`;
   return {
     role: first ? 'mbed_time_series_database' : `mbed_time_series_database-${stack}`,
+    // IAM role names end at 64 characters: room for a 32-character stack name.
+    maintenanceRole: first ? 'mbed_time_series_database-maintenance' : `mbed_time_series_database-mnt-${stack}`,
+    scheduleGroup: first ? 'mbed-tsdb' : `mbed-tsdb-${stack}`,
+    schedule: 'maintenance',
     dbInstance: first ? 'tsdb' : `tsdb-${id}`,
     dbCluster: first ? 'tsdb-cluster' : `tsdb-${id}-cluster`,
     dbSubnetGroup: first ? 'mbed-tsdb' : `mbed-tsdb-${id}`,

@@ -4,7 +4,7 @@
 import { GetStageCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { describe as describeError } from '../../templates/lambda/store.js';
 import { callerIdentity } from '../aws/identity.js';
 import { cidrContains } from '../net/public-ip.js';
@@ -18,6 +18,7 @@ import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { currentDbConnectPolicy, DB_CONNECT_POLICY } from './steps/db-access.js';
 import { storageState, USABLE_STATUSES } from './steps/database-storage.js';
+import { findSchedule, scheduleDrift } from './steps/schedule.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
@@ -56,7 +57,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   const { names } = ctx;
   // Credentials that do not work are said first, in words, before anything is read.
   const who = await callerIdentity(ctx.aws);
-  const [iam, ec2, rds, lambda, apigw] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.apiGateway()]);
+  const [iam, ec2, rds, lambda, apigw, scheduler] = await Promise.all([ctx.aws.iam(), ctx.aws.ec2(), ctx.aws.rds(), ctx.aws.lambda(), ctx.aws.apiGateway(), ctx.aws.scheduler()]);
   const found = await inventory(ctx);
   const has = (kind: string) => found.find((f) => f.kind === kind);
   // Checks that could not run: the stack's health is then unknown, never "healthy".
@@ -103,6 +104,17 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
       if (current && typeof current === 'object') unknown.push(`§3 access: not checked against your public IP (${current.unavailable})`);
       const ours = (db.IpPermissions ?? []).some((p) => (p.IpRanges ?? []).concat(p.Ipv6Ranges ?? []).some((r) => r.Description === DESKTOP_RULE));
       return { step: '§3 access', resource: `${db.GroupName} (${db.GroupId})`, state: 'ok', ok: true, note: ours ? `3306 from ${admitted.filter(Boolean).join(', ')}` : undefined } as StatusRow;
+    })(),
+    (async () => {
+      const resource = `${names.scheduleGroup}/${names.schedule}`;
+      const found = await findSchedule(scheduler, ctx);
+      if (!found) return missing('§4 maintenance', resource, 'nothing keeps the partitions and hourly sums: run mbed-tsdb setup');
+      const fn = has('function') ? (await lambda.send(new GetFunctionCommand({ FunctionName: names.function })).catch(absent))?.Configuration?.FunctionArn : undefined;
+      const role = (await iam.send(new GetRoleCommand({ RoleName: names.maintenanceRole })).catch(absent))?.Role?.Arn;
+      const drift = fn && role ? scheduleDrift(found, fn, role) : 'its function or role is missing';
+      return drift
+        ? { step: '§4 maintenance', resource, state: 'drifted', ok: false, note: `${drift}: run mbed-tsdb setup` }
+        : { step: '§4 maintenance', resource, state: 'ok', ok: true, note: 'daily at 03:17 UTC' };
     })(),
     (async () => {
       const fn = await lambda.send(new GetFunctionCommand({ FunctionName: names.function })).catch(absent);

@@ -9,7 +9,7 @@ import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
 import { ownedBy } from './naming.js';
 
-export type StepId = 'role' | 'network' | 'access' | 'access-rules' | 'database' | 'database-ready' | 'db-access' | 'table' | 'function' | 'configure' | 'rollup' | 'reshape' | 'retention' | 'api' | 'connector' | 'selftest';
+export type StepId = 'role' | 'network' | 'access' | 'access-rules' | 'database' | 'database-ready' | 'db-access' | 'table' | 'function' | 'configure' | 'rollup' | 'reshape' | 'retention' | 'schedule' | 'api' | 'connector' | 'selftest';
 
 /** What the user chose (flags, saved answers or prompts): everything but the API key. */
 export interface SetupAnswers {

@@ -10,6 +10,7 @@ import { removeConnector } from './steps/connector.js';
 import { databaseStep } from './steps/database.js';
 import { functionStep } from './steps/function.js';
 import { roleStep } from './steps/role.js';
+import { scheduleStep } from './steps/schedule.js';
 
 export interface TeardownResult {
   /** What of the stack AWS still lists by tag. */
@@ -34,6 +35,8 @@ export async function teardownStack(ctx: StepContext, options: { connector: bool
   ctx.removed = [];
   const { left: connectorLeft } = options.connector ? await removeConnector(ctx) : { left: [] };
   await apiStep.remove(ctx);
+  // Nothing invokes the function once its schedule is gone.
+  await scheduleStep.remove(ctx);
   await functionStep.remove(ctx);
   // The database and the security groups go together: a group is free once the database and
   // the function's network interfaces have let go of it.

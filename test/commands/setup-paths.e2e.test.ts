@@ -223,6 +223,38 @@ describe.skipIf(!canRun)('setup paths', () => {
     }
   });
 
+  // Issue #26.3: an EventBridge Scheduler schedule runs the maintenance unattended. Its new role is
+  // refused until IAM has reached Scheduler (the fake: aws/aws-sdk-js-v3 #6494's ValidationException).
+  it('makes a daily schedule that invokes the function’s maintenance as a role of its own; status checks it; setup repairs it', async () => {
+    const run = await world.setup();
+    expect(run.code, run.stderr).toBe(0);
+    const schedule = world.aws.scheduler.schedules.get('mbed-tsdb/maintenance')!;
+    const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
+    const role = world.aws.iam.roles.get('mbed_time_series_database-maintenance')!;
+    expect(schedule).toMatchObject({ expression: 'cron(17 3 * * ? *)', state: 'ENABLED', target: { Arn: fn.arn, RoleArn: role.arn, Input: '{"mbed-tsdb":"scheduled-maintenance"}' } });
+    expect(JSON.parse(role.trust).Statement[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
+    expect(JSON.parse(role.inline.get('mbed-tsdb-invoke-function')!.document).Statement).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [fn.arn, `${fn.arn}:*`] }]);
+    expect(world.aws.scheduler.groups.get('mbed-tsdb')!.tags).toMatchObject({ 'mbed-tsdb:stack': 'mbed-tsdb' });
+    // Refused while the new role was on its way to Scheduler, then made.
+    expect(world.aws.callsOf('CreateSchedule').length).toBeGreaterThan(1);
+    // What Scheduler sends, the function answers: its maintenance, as its own database user.
+    const fired = (await world.aws.lambda.invoke!(fn, JSON.parse(schedule.target.Input!))) as { statusCode: number; body: string };
+    expect(fired.statusCode, fired.body).toBe(200);
+
+    const status = () => world.cli(['status', '--region', 'us-west-2'], { env: { MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' } });
+    expect((await status()).stdout).toMatch(/§4 maintenance\s+mbed-tsdb\/maintenance\s+ok\s+daily at 03:17 UTC/);
+    schedule.state = 'DISABLED';
+    const drifted = await status();
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toMatch(/§4 maintenance\s+mbed-tsdb\/maintenance\s+drifted !\s+it is disabled: run mbed-tsdb setup/);
+    const repaired = await world.setup();
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(world.aws.callsOf('UpdateSchedule')).toHaveLength(1);
+    expect(world.aws.scheduler.schedules.get('mbed-tsdb/maintenance')!.state).toBe('ENABLED');
+    world.aws.scheduler.schedules.clear();
+    expect((await status()).stdout).toMatch(/§4 maintenance\s+mbed-tsdb\/maintenance\s+missing !\s+nothing keeps the partitions and hourly sums: run mbed-tsdb setup/);
+  });
+
   it('fills the chart rollup of a stack made before it from the rows already stored, after the old function copies are done', async () => {
     expect((await world.setup()).code).toBe(0);
     const fn = world.aws.lambda.functions.get('mbed_time_series_webhook')!;
@@ -389,12 +421,14 @@ describe.skipIf(!canRun)('setup paths', () => {
     const refused = await world.setup(['--stack', 'demo', '--access', 'private', '--json']);
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout).error.code).toBe('CALLBACK_ELSEWHERE');
-    expect(world.aws.iam.roles.size).toBe(1);
+    // The stack's function role and its maintenance schedule's role.
+    expect(world.aws.iam.roles.size).toBe(2);
     const run = await world.setup(['--stack', 'demo', '--access', 'private', '--replace-callback']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain("the Connector's callback pointed at");
-    expect([...world.aws.iam.roles.keys()].sort()).toEqual(['mbed_time_series_database', 'mbed_time_series_database-demo']);
+    expect([...world.aws.iam.roles.keys()].sort()).toEqual(['mbed_time_series_database', 'mbed_time_series_database-demo', 'mbed_time_series_database-maintenance', 'mbed_time_series_database-mnt-demo']);
     expect([...world.aws.lambda.functions.keys()].sort()).toEqual(['mbed_time_series_webhook', 'mbed_time_series_webhook-demo']);
+    expect([...world.aws.scheduler.groups.keys()].sort()).toEqual(['mbed-tsdb', 'mbed-tsdb-demo']);
   });
 
   it('asks what no flag answers on a terminal, with the key masked, and saves the answers (not the key)', async () => {

@@ -49,6 +49,7 @@ describe.skipIf(!canRun)('setup resumes after stopping at any mutating call', ()
         'CreateRole', 'AttachRolePolicy', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'CreateDBSubnetGroup', 'CreateDBInstance',
         'CreateLogGroup', 'PutRetentionPolicy', 'CreateFunction', 'CreateRestApi', 'CreateResource', 'PutMethod', 'PutIntegration',
         'PutMethodResponse', 'PutIntegrationResponse', 'AddPermission', 'CreateDeployment', 'UpdateStage', 'UpdateFunctionConfiguration', 'PutRolePolicy',
+        'CreateScheduleGroup', 'CreateSchedule',
       ]),
     );
     expect(new Set(mutating.aurora)).toEqual(new Set([...mutating.mysql!, 'CreateDBCluster']));

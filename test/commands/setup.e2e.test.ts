@@ -22,7 +22,7 @@ describe.skipIf(!canRun)('mbed-tsdb setup on the fakes', () => {
     expect(run.stderr).not.toContain('unexpected');
     expect(run.code, run.stderr).toBe(0);
     const { aws } = world;
-    expect([...aws.iam.roles.keys()]).toEqual(['mbed_time_series_database']);
+    expect([...aws.iam.roles.keys()]).toEqual(['mbed_time_series_database', 'mbed_time_series_database-maintenance']);
     expect([...aws.rds.instances.keys()]).toEqual(['tsdb']);
     expect([...aws.ec2.groups.values()].map((g) => g.name).sort()).toEqual(['desktop-RDS-access', 'mbed-tsdb-webhook']);
     expect([...aws.lambda.functions.keys()]).toEqual(['mbed_time_series_webhook']);

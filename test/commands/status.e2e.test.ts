@@ -128,7 +128,7 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     const run = await status();
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const steps = run.stdout.split('\n').map((l) => /^(§\d [a-zA-Z]+)/.exec(l)?.[1]).filter(Boolean);
-    expect([...new Set(steps)]).toEqual(['§1 role', '§2 database', '§3 access', '§4 table', '§5 function', '§6 API', '§7 Connector']);
+    expect([...new Set(steps)]).toEqual(['§1 role', '§2 database', '§3 access', '§4 maintenance', '§4 table', '§5 function', '§6 API', '§7 Connector']);
     expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+ok\s+2 rows; columns as the function expects; tables \d+ [KM]B of 100 GB \(readings \d+ KB\); 48 readings a day, \+7 KB a day: not full within ten years\n/);
     expect(run.stdout).toMatch(/§2 database\s+tsdb\s+available\s+\S+:\d+; 20 GB, grows to 100 GB as it fills\n/);
     expect(run.stdout).toContain('Data: 2 rows');

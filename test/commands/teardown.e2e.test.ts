@@ -23,6 +23,8 @@ function leftovers(world: World) {
     ...[...aws.lambda.functions.keys()].map((n) => `function ${n}`),
     ...[...aws.logs.groups.keys()].map((n) => `log ${n}`),
     ...[...aws.apigateway.apis.values()].map((a) => `api ${a.name}`),
+    ...[...aws.scheduler.groups.keys()].map((n) => `schedule group ${n}`),
+    ...[...aws.scheduler.schedules.keys()].map((n) => `schedule ${n}`),
   ];
 }
 
@@ -53,7 +55,7 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     // The VPC function's network interfaces held its group for a while: teardown waited, then went on.
     expect(world.aws.callsOf('DeleteSecurityGroup').length).toBeGreaterThan(2);
     expect(world.aws.callsOf('DeleteDBInstance')).toEqual([{ DBInstanceIdentifier: 'tsdb', SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
-    const roleGone = world.aws.calls.findIndex((c) => c.command === 'DeleteRole');
+    const roleGone = world.aws.calls.findIndex((c) => c.command === 'DeleteRole' && c.input.RoleName === 'mbed_time_series_database');
     const lastGroup = world.aws.calls.map((c) => c.command).lastIndexOf('DeleteSecurityGroup');
     expect(roleGone).toBeGreaterThan(lastGroup);
   });
@@ -86,14 +88,17 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     const run = await teardown(['--json']);
     expect(run.code, run.stderr).toBe(0);
     const deleted = JSON.parse(run.stdout).deleted as string[];
-    expect(deleted.slice(0, 4)).toEqual([
+    expect(deleted.slice(0, 6)).toEqual([
       'Connector: 1 subscription(s), 1 pre-subscription rule(s) and the webhook',
       `REST API mbed time series database webhook (${apiId})`,
+      // Nothing invokes the function once its schedule is gone.
+      'schedule group mbed-tsdb',
+      'IAM role mbed_time_series_database-maintenance',
       'Lambda function mbed_time_series_webhook',
       'log group /aws/lambda/mbed_time_series_webhook',
     ]);
     // The database and the groups go side by side; the role last.
-    expect([...deleted.slice(4, -1)].sort()).toEqual([
+    expect([...deleted.slice(6, -1)].sort()).toEqual([
       'DB subnet group mbed-tsdb',
       'RDS instance tsdb',
       expect.stringMatching(/^security group desktop-RDS-access \(sg-/),

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface StubCall {
-  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, logs, sts. */
+  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, scheduler, logs, sts. */
   service: string;
   /** The operation: Action= of the query protocols, X-Amz-Target's name, or the REST route's. */
   action: string;
@@ -35,12 +35,14 @@ export interface AwsEndpointStub {
 }
 
 type Protocol = 'query' | 'ec2' | 'rest-json' | 'json';
-const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', sts: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', logs: 'json' };
+const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', sts: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', scheduler: 'rest-json', logs: 'json' };
 
 /** The REST routes the CLI's status reads, by method and path. */
 const REST_ROUTES: Array<[service: string, method: string, path: RegExp, action: string]> = [
   ['lambda', 'GET', /^\/2015-03-31\/functions\/[^/]+$/, 'GetFunction'],
   ['apigateway', 'GET', /^\/restapis$/, 'GetRestApis'],
+  ['scheduler', 'GET', /^\/schedule-groups\/[^/]+$/, 'GetScheduleGroup'],
+  ['scheduler', 'GET', /^\/schedules\/[^/]+$/, 'GetSchedule'],
 ];
 
 /** What "none of it" looks like for each read: a NotFound error, or an empty list. */
@@ -51,6 +53,8 @@ const NOTHING: Record<string, { status: number; error?: string; body?: unknown }
   'rds:DescribeDBSubnetGroups': { status: 404, error: 'DBSubnetGroupNotFoundFault' },
   'ec2:DescribeSecurityGroups': { status: 200, body: '<securityGroupInfo/>' },
   'lambda:GetFunction': { status: 404, error: 'ResourceNotFoundException' },
+  'scheduler:GetScheduleGroup': { status: 404, error: 'ResourceNotFoundException' },
+  'scheduler:GetSchedule': { status: 404, error: 'ResourceNotFoundException' },
   'apigateway:GetRestApis': { status: 200, body: { item: [] } },
   'logs:DescribeLogGroups': { status: 200, body: { logGroups: [] } },
   'iam:GetRolePolicy': { status: 404, error: 'NoSuchEntity' },

@@ -14,6 +14,7 @@ import { installIam } from './aws-fake/iam.js';
 import { installLambda } from './aws-fake/lambda.js';
 import { installLogs } from './aws-fake/logs.js';
 import { installRds } from './aws-fake/rds.js';
+import { installScheduler, type FakeSchedule } from './aws-fake/scheduler.js';
 import { installSts } from './aws-fake/sts.js';
 
 export interface AwsCall {
@@ -293,6 +294,11 @@ export class FakeAws {
     /** Runs a direct invocation; tests wire it to the real handler. */
     invoke: undefined as undefined | ((fn: LambdaFunction, payload: unknown) => Promise<unknown>),
   };
+  readonly scheduler = {
+    groups: new Map<string, { tags: Record<string, string> }>(),
+    /** By `group/name`. */
+    schedules: new Map<string, FakeSchedule>(),
+  };
   readonly apigateway = {
     apis: new Map<string, RestApi>(),
     /** DeleteRestApi is allowed about once per 30 s per account. */
@@ -392,6 +398,8 @@ export class FakeAws {
     this.logs.liveTail = true;
     this.apigateway.apis.clear();
     this.apigateway.lastDeleteAt = -Infinity;
+    this.scheduler.groups.clear();
+    this.scheduler.schedules.clear();
     this.credentials = 'valid';
     this.allowedBy = null;
     this.lambda.unsupportedZones.clear();
@@ -490,7 +498,7 @@ export class FakeAws {
   }
 
   install(): this {
-    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installSts]) install(this);
+    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installScheduler, installSts]) install(this);
     return this;
   }
 

@@ -12,6 +12,7 @@ import { roleStep } from './role.js';
 import { reshapeStep } from './reshape.js';
 import { retentionStep } from './retention.js';
 import { rollupStep } from './rollup.js';
+import { scheduleStep } from './schedule.js';
 import { selftestStep } from './selftest.js';
 import { tableStep } from './table.js';
 
@@ -29,6 +30,7 @@ export const SETUP_STEPS: Step[] = [
   rollupStep,
   reshapeStep,
   retentionStep,
+  scheduleStep,
   apiStep,
   connectorStep,
   selftestStep,

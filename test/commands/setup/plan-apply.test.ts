@@ -32,6 +32,7 @@ describe('planSetup', () => {
       'update table events_rollup',
       'keep table events',
       'update table events (monthly partitions)',
+      'create schedule mbed-tsdb/maintenance',
       'create REST API mbed time series database webhook',
       'update Connector webhook at https://api.us-east-1.mbedcloud.com',
       'update subscriptions to /3200/0/5501',
