@@ -126,7 +126,7 @@ export const scheduleStep: Step<ScheduleOutput> = {
   async plan(ctx) {
     const resource = `schedule ${ctx.names.scheduleGroup}/${ctx.names.schedule}`;
     const detail = 'the function keeps the partitions and hourly sums once a day (EventBridge Scheduler, 03:17 UTC)';
-    const found = await findSchedule(await ctx.aws.scheduler(), ctx).catch(() => null);
+    const found = await findSchedule(await ctx.aws.scheduler(), ctx);
     if (!found) return [{ step: 'schedule', resource, action: 'create', detail }];
     const saved = ctx.state.outputs?.schedule as ScheduleOutput | undefined;
     const fn = ctx.state.outputs?.function as FunctionOutput | undefined;
