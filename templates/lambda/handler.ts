@@ -192,21 +192,36 @@ async function migrateAs(event: ProxyEvent, config: FunctionConfig, deps: Handle
 /** How long one invocation fills the rollup: well inside the function's 30 s. */
 const FILL_SECONDS = 20;
 
-/** Fills the chart rollup as the master user whose login the invocation carries; says how far it got. */
-async function fillRollupAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
-  const admin = adminLogin(event.admin);
-  if (!admin) return reply(400, { error: 'filling the rollup needs the master user\'s login (admin)' });
-  const store = deps.store({ ...config.database, ...admin }, config);
+/**
+ * One piece of work on a store opened for this invocation alone: its result answered (200) and
+ * logged as `done` names it, a failure answered 503 when it may pass (500 otherwise) and logged
+ * as `failed`; the store closed either way.
+ */
+async function onOwnStore<T extends object>(
+  store: Store,
+  work: (store: Store) => Promise<T>,
+  said: { done: (result: T) => string; failed: string },
+  log: Log,
+  requestId: string | undefined,
+): Promise<ProxyResult> {
   try {
-    const progress = await store.fillRollup(FILL_SECONDS * 1000);
-    log({ level: 'info', msg: progress.complete ? 'rollup complete' : 'rollup filling', ...progress, requestId });
-    return reply(200, progress);
+    const result = await work(store);
+    log({ level: 'info', msg: said.done(result), ...result, requestId });
+    return reply(200, result);
   } catch (error) {
-    log({ level: 'error', msg: 'filling the rollup failed', error: describe(error), requestId });
+    log({ level: 'error', msg: said.failed, error: describe(error), requestId });
     return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
   } finally {
     await store.close();
   }
+}
+
+/** Fills the chart rollup as the master user whose login the invocation carries; says how far it got. */
+async function fillRollupAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
+  const admin = adminLogin(event.admin);
+  if (!admin) return reply(400, { error: 'filling the rollup needs the master user\'s login (admin)' });
+  const said = { done: (p: { complete: boolean }) => (p.complete ? 'rollup complete' : 'rollup filling'), failed: 'filling the rollup failed' };
+  return onOwnStore(deps.store({ ...config.database, ...admin }, config), (store) => store.fillRollup(FILL_SECONDS * 1000), said, log, requestId);
 }
 
 const DAY_MS = 86_400_000;
@@ -217,35 +232,19 @@ const DAY_MS = 86_400_000;
  * raw months older than KEEP_RAW_DAYS dropped.
  */
 async function scheduledMaintenance(config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
-  if (!config.db || !config.maintenance) return reply(503, { error: `the database or its maintenance user is not configured yet (${ENV.host}, ${ENV.maintenanceUser})` });
-  const store = deps.store({ ...config.db, user: config.maintenance.user }, config);
-  try {
-    const result = await store.maintain(config.maintenance.keepRawDays === null ? null : config.maintenance.keepRawDays * DAY_MS);
-    log({ level: 'info', msg: 'maintenance done', ...result, requestId });
-    return reply(200, result);
-  } catch (error) {
-    log({ level: 'error', msg: 'maintenance failed', error: describe(error), requestId });
-    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
-  } finally {
-    await store.close();
-  }
+  const { db, maintenance } = config;
+  if (!db || !maintenance) return reply(503, { error: `the database or its maintenance user is not configured yet (${ENV.host}, ${ENV.maintenanceUser})` });
+  const keepRawMs = maintenance.keepRawDays === null ? null : maintenance.keepRawDays * DAY_MS;
+  const said = { done: () => 'maintenance done', failed: 'maintenance failed' };
+  return onOwnStore(deps.store({ ...db, user: maintenance.user }, config), (store) => store.maintain(keepRawMs), said, log, requestId);
 }
 
 /** Reshapes the table as the master user whose login the invocation carries, for a bounded stretch; says how far it got. */
 async function reshapeAs(event: ProxyEvent, config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined): Promise<ProxyResult> {
   const admin = adminLogin(event.admin);
   if (!admin) return reply(400, { error: "reshaping the table needs the master user's login (admin)" });
-  const store = deps.store({ ...config.database, ...admin }, config);
-  try {
-    const progress = await store.reshape(FILL_SECONDS * 1000);
-    log({ level: 'info', msg: progress.complete ? 'table reshaped' : 'table reshaping', ...progress, requestId });
-    return reply(200, progress);
-  } catch (error) {
-    log({ level: 'error', msg: 'reshaping the table failed', error: describe(error), requestId });
-    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
-  } finally {
-    await store.close();
-  }
+  const said = { done: (p: { complete: boolean }) => (p.complete ? 'table reshaped' : 'table reshaping'), failed: 'reshaping the table failed' };
+  return onOwnStore(deps.store({ ...config.database, ...admin }, config), (store) => store.reshape(FILL_SECONDS * 1000), said, log, requestId);
 }
 
 /**
@@ -257,17 +256,9 @@ async function maintainAs(event: ProxyEvent, config: FunctionConfig, deps: Handl
   if (!admin) return reply(400, { error: "keeping the partitions needs the master user's login (admin)" });
   const keep = event.keepRawDays ?? null;
   if (keep !== null && !(Number.isSafeInteger(keep) && (keep as number) > 0)) return reply(400, { error: 'keepRawDays must be a whole number of days, or null (forever)' });
-  const store = deps.store({ ...config.database, ...admin }, config);
-  try {
-    const result = await store.maintain(keep === null ? null : (keep as number) * DAY_MS);
-    log({ level: 'info', msg: 'partitions kept', ...result, requestId });
-    return reply(200, result);
-  } catch (error) {
-    log({ level: 'error', msg: 'keeping the partitions failed', error: describe(error), requestId });
-    return reply(error instanceof DatabaseUnavailableError ? 503 : 500, { error: describe(error) });
-  } finally {
-    await store.close();
-  }
+  const keepRawMs = keep === null ? null : (keep as number) * DAY_MS;
+  const said = { done: () => 'partitions kept', failed: 'keeping the partitions failed' };
+  return onOwnStore(deps.store({ ...config.database, ...admin }, config), (store) => store.maintain(keepRawMs), said, log, requestId);
 }
 
 /** What of a message goes into which table; rejected items are reported (bounded) as they are met. */
