@@ -91,6 +91,19 @@ export async function migrate(query: Query, table: string = DEFAULT_TABLE): Prom
 const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
 
 /**
+ * A database user that logs in with RDS IAM authentication over TLS only, made or brought to those
+ * terms (one made otherwise, by hand or before, is altered): its account and the statements.
+ */
+function iamUser(user: string): { account: string; made: string[] } {
+  if (!USER_NAME.test(user)) throw new Error(`invalid database user name ${JSON.stringify(user)}`);
+  const account = `'${user}'@'%'`;
+  return {
+    account,
+    made: [`CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`, `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`],
+  };
+}
+
+/**
  * The webhook's own database user: it logs in with RDS IAM authentication (a token, never a
  * password: RDS docs, "Creating a database account using IAM authentication") over TLS only,
  * and may do what the function does and nothing else — add readings (knowing a redelivered one
@@ -100,13 +113,10 @@ const USER_NAME = /^[A-Za-z0-9_]{1,32}$/;
  * the tables must exist (migrate first).
  */
 export function webhookUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
-  if (!USER_NAME.test(user)) throw new Error(`invalid database user name ${JSON.stringify(user)}`);
-  const account = `'${user}'@'%'`;
+  const { account, made } = iamUser(user);
   const { devices, asyncResponses, rollup } = companionTables(table);
   return [
-    `CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
-    // A user of that name made otherwise (by hand, or before) is brought to the same terms.
-    `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
+    ...made,
     // It reads a reading's time and uid, to know a redelivery before storing: its value it never sees.
     `GRANT SELECT (\`ts\`, \`uid\`), INSERT ON ${quoteTable(table)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(devices)} TO ${account}`,
@@ -123,12 +133,10 @@ export function webhookUserStatements(user: string, table: string = DEFAULT_TABL
  * hourly levels and their comments. It is used by no web request.
  */
 export function maintenanceUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
-  if (!USER_NAME.test(user)) throw new Error(`invalid database user name ${JSON.stringify(user)}`);
-  const account = `'${user}'@'%'`;
+  const { account, made } = iamUser(user);
   const { rollup, rollupHour, sensorHours } = companionTables(table);
   return [
-    `CREATE USER IF NOT EXISTS ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
-    `ALTER USER ${account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL`,
+    ...made,
     `GRANT SELECT, INSERT, ALTER, CREATE, DROP ON ${quoteTable(table)} TO ${account}`,
     `GRANT SELECT ON ${quoteTable(rollup)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE, ALTER, CREATE ON ${quoteTable(rollupHour)} TO ${account}`,
