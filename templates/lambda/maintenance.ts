@@ -7,6 +7,7 @@ import { maintenancePlan, PARTITIONS_SQL, type Partition } from './partitions.js
 import { rollupStatus } from './rollup.js';
 import type { Query } from './schema.js';
 import { quoteTable } from './schema-names.js';
+import { tableComment } from './table-comment.js';
 
 export interface MaintenanceResult {
   /** Months made ahead (their first days). */
@@ -29,8 +30,7 @@ export function readRawFrom(comment: string | null | undefined): string | null {
 
 /** The table's comment, read: from when raw readings are kept (null: all of them, or no such table). */
 export async function rawReadingsFrom(query: Query, table: string): Promise<string | null> {
-  const rows = (await query('SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ c: string }>;
-  return readRawFrom(rows[0]?.c);
+  return readRawFrom(await tableComment(query, table));
 }
 
 /**

@@ -11,6 +11,7 @@ import { PARTITIONS_SQL, FUTURE_PARTITION } from './partitions.js';
 import type { FillConnection } from './rollup.js';
 import { createTableSql } from './schema.js';
 import { quoteTable } from './schema-names.js';
+import { tableComment } from './table-comment.js';
 
 /** Rows per copy statement: a few seconds of work, so the function's writes never wait long. */
 export const RESHAPE_CHUNK_ROWS = 50_000;
@@ -74,11 +75,6 @@ export interface ReshapeProgress {
   copiedThrough: number;
   /** The old table's largest id when last looked. */
   lastId: number;
-}
-
-async function tableComment(query: Query, table: string): Promise<string | null> {
-  const rows = (await query('SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ c: string }>;
-  return rows[0]?.c ?? null;
 }
 
 async function columnsOf(query: Query, table: string): Promise<Set<string>> {

@@ -8,6 +8,7 @@
 import type { Reading } from './payload.js';
 import { companionTables, quoteTable } from './schema-names.js';
 import { sqlTime } from './sql-time.js';
+import { tableComment } from './table-comment.js';
 
 export const ROLLUP_SECONDS = 900;
 
@@ -132,9 +133,9 @@ export const rollupCommentSql = (table: string, comment: string): string => `ALT
 
 /** The rollup's comment and whether it exists, from information_schema. */
 export async function rollupStatus(query: (sql: string, values?: unknown[]) => Promise<unknown>, table: string): Promise<{ exists: boolean; complete: boolean; filledBefore: number | null }> {
-  const rows = (await query('SELECT TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [rollupTable(table)])) as Array<{ c: string }>;
-  if (rows.length === 0) return { exists: false, complete: false, filledBefore: null };
-  return { exists: true, ...readRollupComment(rows[0]!.c) };
+  const comment = await tableComment(query, rollupTable(table));
+  if (comment === null) return { exists: false, complete: false, filledBefore: null };
+  return { exists: true, ...readRollupComment(comment) };
 }
 
 /** A connection that runs statements, in transactions when asked (mysql2's, rows first). */
