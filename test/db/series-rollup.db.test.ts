@@ -54,6 +54,33 @@ async function withFreshDatabase(rows: string, use: (query: (sql: string, values
   }
 }
 
+/** A reading's time: clustered on bucket edges and DST instants as well as anywhere in the span. */
+const randomTs = (rand: () => number): number =>
+  rand() < 0.2 ? START + Math.floor(rand() * (SPAN / 900)) * 900 - (rand() < 0.5 ? 1 : 0) : START + Math.floor(rand() * SPAN);
+
+/** A chart request over any range, zone, aggregate and filter of the generated rows. */
+function randomRequest(rand: () => number): SeriesRequest {
+  const pick = <T,>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+  const since = START - 86400 + Math.floor(rand() * (SPAN + 86400));
+  const until = since + 1 + Math.floor(rand() * (rand() < 0.3 ? 3 * 86400 : 30 * 86400));
+  return {
+    since,
+    until,
+    bucket: rand() < 0.6 ? 'hour' : 'day',
+    tz: pick(ZONES),
+    agg: pick(AGGREGATES),
+    ...(rand() < 0.45 ? { board: pick(BOARDS) } : {}),
+    ...(rand() < 0.3 ? { sensor: pick(SENSORS) } : {}),
+    table: 'events',
+  };
+}
+
+/** Counts, minima and maxima exactly; sums and averages to the last bits another order of addition may change. */
+function expectSameValue(got: number | null, want: number | null, agg: SeriesRequest['agg'], where: string): void {
+  if (want === null || got === null || agg === 'count' || agg === 'min' || agg === 'max') expect(got, where).toBe(want);
+  else expect(Math.abs(got - want), where).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+}
+
 const tablesOf = (plan: ReturnType<typeof planRollupSeries>) => (plan?.parts ?? []).map((p) => /FROM `(\w+)`/.exec(p.sql)![1]!);
 
 describe.skipIf(!hasDatabase)('chart from the rollup', () => {
@@ -65,8 +92,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
     const rand = random(SEED);
     const rows: unknown[][] = [];
     for (let i = 0; i < 6000; i++) {
-      // Clusters on bucket edges and DST instants as well as anywhere.
-      const ts = rand() < 0.2 ? START + Math.floor(rand() * (SPAN / 900)) * 900 - (rand() < 0.5 ? 1 : 0) : START + Math.floor(rand() * SPAN);
+      const ts = randomTs(rand);
       const value = rand() < 0.5 ? Math.floor(rand() * 100) - 20 : Math.round((rand() * 1000 - 300) * 1e3) / 1e3;
       rows.push([new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' '), value, BOARDS[Math.floor(rand() * BOARDS.length)], SENSORS[Math.floor(rand() * SENSORS.length)]]);
     }
@@ -104,23 +130,11 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
 
   it(`answers ${CASES} random requests as the raw rows do (seed ${SEED})`, async () => {
     const rand = random(SEED + 1);
-    const pick = <T,>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
     let fromRollup = 0;
     let fromHours = 0;
     let fromSensorHours = 0;
     for (let c = 0; c < CASES; c++) {
-      const since = START - 86400 + Math.floor(rand() * (SPAN + 86400));
-      const until = since + 1 + Math.floor(rand() * (rand() < 0.3 ? 3 * 86400 : 30 * 86400));
-      const request: SeriesRequest = {
-        since,
-        until,
-        bucket: rand() < 0.6 ? 'hour' : 'day',
-        tz: pick(ZONES),
-        agg: pick(AGGREGATES),
-        ...(rand() < 0.45 ? { board: pick(BOARDS) } : {}),
-        ...(rand() < 0.3 ? { sensor: pick(SENSORS) } : {}),
-        table: 'events',
-      };
+      const request = randomRequest(rand);
       const expected = await raw(request);
       const actual = await querySeries(pool, request, undefined, { settleHours: false });
       const tables = tablesOf(planRollupSeries(request, SETTLED));
@@ -136,8 +150,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup', () => {
       expect(actual.points.map((p) => [p.start, p.count]), where).toEqual(expected.points.map((p) => [p.start, p.count]));
       for (const [i, point] of actual.points.entries()) {
         const want = expected.points[i]!.value;
-        if (want === null || point.value === null || request.agg === 'count' || request.agg === 'min' || request.agg === 'max') expect(point.value, where).toBe(want);
-        else expect(Math.abs(point.value - want), where).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+        expectSameValue(point.value, want, request.agg, where);
       }
     }
     expect(fromRollup).toBe(CASES);
@@ -315,7 +328,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup, with raw months dropped', 
     const rand = random(SEED + 7);
     const rows: unknown[][] = [];
     for (let i = 0; i < 4000; i++) {
-      const ts = rand() < 0.2 ? START + Math.floor(rand() * (SPAN / 900)) * 900 - (rand() < 0.5 ? 1 : 0) : START + Math.floor(rand() * SPAN);
+      const ts = randomTs(rand);
       rows.push([new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' '), Math.floor(rand() * 100) - 20, BOARDS[Math.floor(rand() * BOARDS.length)], SENSORS[Math.floor(rand() * SENSORS.length)]]);
     }
     await query('INSERT INTO events (ts, value, board, sensor) VALUES ?', [rows]);
@@ -334,22 +347,11 @@ describe.skipIf(!hasDatabase)('chart from the rollup, with raw months dropped', 
 
   it(`answers ${RETAINED_CASES} random requests as all the raw rows did, but for buckets cut before the raw readings kept (seed ${SEED})`, async () => {
     const rand = random(SEED + 8);
-    const pick = <T,>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
     const rawFrom = Date.parse('2026-05-01T00:00:00Z');
     let before = 0;
     for (let c = 0; c < RETAINED_CASES; c++) {
-      const since = START - 86400 + Math.floor(rand() * (SPAN + 86400));
-      const until = since + 1 + Math.floor(rand() * (rand() < 0.3 ? 3 * 86400 : 30 * 86400));
-      const request: SeriesRequest = {
-        since,
-        until,
-        bucket: rand() < 0.6 ? 'hour' : 'day',
-        tz: pick(ZONES),
-        agg: pick(AGGREGATES),
-        ...(rand() < 0.45 ? { board: pick(BOARDS) } : {}),
-        ...(rand() < 0.3 ? { sensor: pick(SENSORS) } : {}),
-        table: 'events',
-      };
+      const request = randomRequest(rand);
+      const { since, until } = request;
       const oracle = planSeries({ ...request, table: 'events_all' });
       const expected = assembleSeries(request, oracle.buckets, (await pool.query(oracle.sql, oracle.values))[0] as SeriesRow[]);
       const actual = await querySeries(pool, request, undefined, { settleHours: false });
@@ -362,8 +364,7 @@ describe.skipIf(!hasDatabase)('chart from the rollup, with raw months dropped', 
         const cut = (i === 0 && Date.parse(point.start) < since * 1000) || (i === actual.points.length - 1 && Date.parse(point.end) > until * 1000);
         if (cut && Date.parse(point.start) < rawFrom) continue;
         expect([point.start, point.count], where).toEqual([want.start, want.count]);
-        if (want.value === null || point.value === null || request.agg === 'count' || request.agg === 'min' || request.agg === 'max') expect(point.value, where).toBe(want.value);
-        else expect(Math.abs(point.value - want.value), where).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want.value)));
+        expectSameValue(point.value, want.value, request.agg, where);
       }
     }
     // About as many start before the raw readings kept as after.
