@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unzip } from '../support/zip.js';
 import { InterruptedError, scriptedPrompter } from '../../src/ui/prompts.js';
@@ -98,18 +98,22 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '9' }])).status).toBe(200);
   });
 
+  /** The table as a stack made a year ago has it, with a reading a day since, and its rollup still to fill. */
+  const yearOldTable = async (admin: Connection) => {
+    await admin.query('DROP TABLE events');
+    await admin.query(createTableSql('events', Date.now() - 365 * 86_400_000));
+    await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq DAY, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_365");
+    await admin.query('TRUNCATE TABLE events_rollup');
+    await admin.query(`ALTER TABLE events_rollup COMMENT = '${rollupProgress(0)}'`);
+  };
+
   // Issue #26.3: raw readings older than --keep-raw go a month at a time (DROP PARTITION), only
   // once the 15-minute rollup holds them; counts and hour charts still see every reading.
   it('--keep-raw 90d: drops the raw months older than 90 days, keeps their sums; the plan says so, and the next setup remembers', async () => {
     expect((await world.setup()).code).toBe(0);
     const admin = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
     try {
-      // The table as made a year ago, with a reading a day since, and a rollup still to fill.
-      await admin.query('DROP TABLE events');
-      await admin.query(createTableSql('events', Date.now() - 365 * 86_400_000));
-      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq DAY, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_365");
-      await admin.query('TRUNCATE TABLE events_rollup');
-      await admin.query(`ALTER TABLE events_rollup COMMENT = '${rollupProgress(0)}'`);
+      await yearOldTable(admin);
 
       const plan = await world.setup(['--keep-raw', '90d', '--dry-run']);
       expect(plan.stderr).toMatch(/~ table events \(monthly partitions\): raw readings kept 3 months: older months dropped, their 15-minute and hourly sums kept/);
@@ -193,14 +197,8 @@ describe.skipIf(!canRun)('setup paths', () => {
     expect(fn.environment).toMatchObject({ DB_MAINTENANCE_USER: 'tsdb_maintenance', KEEP_RAW_DAYS: '90' });
     const admin = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
     try {
-      // A year of a reading a day in a table made a year ago, as a stack of that age has it.
-      await admin.query('DROP TABLE events');
-      await admin.query(createTableSql('events', Date.now() - 365 * 86_400_000));
-      await admin.query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq DAY, seq, 'dev-1', '/3303/0/5700' FROM seq_1_to_365");
-      await admin.query('TRUNCATE TABLE events_rollup');
-      await admin.query(`ALTER TABLE events_rollup COMMENT = '${rollupProgress(0)}'`);
-      const admin2 = await createConnection({ ...world.db.address(), database: 'tsdb', timezone: 'Z' });
-      await fillRollup(admin2, 'events').finally(() => admin2.end());
+      await yearOldTable(admin);
+      await fillRollup(admin, 'events');
       world.clock.now += 60_000;
 
       const result = (await world.aws.lambda.invoke!(fn, { 'mbed-tsdb': 'scheduled-maintenance' })) as { statusCode: number; body: string };
