@@ -3,7 +3,6 @@
 // outcomes of subscriptions still pending.
 
 import { numberColumn, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
-import { rollupStatus } from '../../templates/lambda/rollup.js';
 import { reshapeNeed } from '../../templates/lambda/reshape.js';
 import { rollupLevelStatus } from '../../templates/lambda/rollup-hours.js';
 import { companionTables } from '../../templates/lambda/schema-names.js';
@@ -177,12 +176,11 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
   const shape = checkTable(columns, null, 'none');
   if (shape.state === 'missing' || shape.state === 'missing columns') return { data: null, table: shape, outcomes };
   const levels = await rollupLevelStatus(query, table);
-  const rollup = await rollupStatus(query, table);
   const { rows, newest, series } = levels.complete ? await countsFromRollups(query, table, levels.hours.series) : await countsByScan(query, table);
   const names = await deviceNames(query, table, series.map((s) => s.board));
   const [next] = (await query('SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ next: number | string | null }>;
   const headroom = idHeadroom(columns.find((c) => c.name.toLowerCase() === 'id'), next?.next === null || next?.next === undefined ? null : Number(next.next), table);
-  const checked = checkTable(columns, rows, rollup.complete ? 'complete' : rollup.exists ? 'filling' : 'none');
+  const checked = checkTable(columns, rows, levels.complete ? 'complete' : levels.exists ? 'filling' : 'none');
   const storage = levels.complete ? await storageUse(query, table) : undefined;
   const reshape = await reshapeNeed(query, table);
   const shaped = reshape.unpartitioned ? { ...checked, note: `${checked.note}; made before monthly partitions (inserts slow down as it grows, old readings cannot be dropped): run mbed-tsdb setup --reshape` } : checked;

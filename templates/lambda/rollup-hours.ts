@@ -82,10 +82,10 @@ export function settleSql(table: string, level: HourLevel, from: number, to: num
 }
 
 /**
- * Every level's state from the table comments, in one query: whether the 15-minute rollup is
- * complete, up to where each hourly level is settled, and from when the raw readings are kept.
+ * Every level's state from the table comments, in one query: whether the 15-minute rollup exists
+ * and is complete, up to where each hourly level is settled, and from when the raw readings are kept.
  */
-export async function rollupLevelStatus(query: Query, table: string): Promise<{ complete: boolean; hours: HourLevels; rawFrom: string | null }> {
+export async function rollupLevelStatus(query: Query, table: string): Promise<{ exists: boolean; complete: boolean; hours: HourLevels; rawFrom: string | null }> {
   const { rollup } = companionTables(table);
   const names = [rollup, ...HOUR_LEVELS.map((level) => levelTable(table, level)), table];
   const rows = (await query('SELECT TABLE_NAME AS t, TABLE_COMMENT AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?)', names)) as Array<{ t: string; c: string }>;
@@ -94,7 +94,7 @@ export async function rollupLevelStatus(query: Query, table: string): Promise<{ 
     const found = comment(levelTable(table, level));
     return found === undefined ? null : (readHourlyComment(found) ?? 0);
   };
-  return { complete: readRollupComment(comment(rollup)).complete, hours: { series: settled('series'), sensor: settled('sensor') }, rawFrom: readRawFrom(comment(table)) };
+  return { exists: comment(rollup) !== undefined, complete: readRollupComment(comment(rollup)).complete, hours: { series: settled('series'), sensor: settled('sensor') }, rawFrom: readRawFrom(comment(table)) };
 }
 
 export interface SettleOptions {
