@@ -31,3 +31,9 @@ export function companionTables(table: string): { devices: string; asyncResponse
   };
 }
 
+
+/**
+ * The empty table a month of raw readings is swapped into before it goes (maintenance.ts), so its
+ * file is deleted outside the readings table's lock.
+ */
+export const retiringTable = (table: string): string => `${table}_retiring`;

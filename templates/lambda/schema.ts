@@ -10,7 +10,7 @@ import { ensureHourlyTables } from './rollup-hours.js';
 import { partitionClause } from './partitions.js';
 
 export { companionTables, DEFAULT_TABLE, isValidTableName, quoteTable } from './schema-names.js';
-import { companionTables, DEFAULT_TABLE, quoteTable } from './schema-names.js';
+import { companionTables, DEFAULT_TABLE, quoteTable, retiringTable } from './schema-names.js';
 
 /**
  * The readings table as made today: monthly partitions of `ts` (partitions.ts), and a redelivery
@@ -129,8 +129,10 @@ export function webhookUserStatements(user: string, table: string = DEFAULT_TABL
  * The function's user for its scheduled maintenance (the schedule carries no password): it logs
  * in as the webhook's user does, and may keep the readings table's partitions — ALTER TABLE
  * (which also takes CREATE and INSERT) and DROP PARTITION (DROP) on it: MySQL 8.0 reference,
- * "ALTER TABLE Partition Operations" — and settle hours: read the 15-minute rollup, write the
- * hourly levels and their comments. It is used by no web request.
+ * "ALTER TABLE Partition Operations"; a month goes through the side table it is swapped into
+ * (EXCHANGE PARTITION also takes DROP on both tables: "Exchanging Partitions and Subpartitions with
+ * Tables"), granted before the table exists as CREATE lets a grant be — and settle hours: read the
+ * 15-minute rollup, write the hourly levels and their comments. It is used by no web request.
  */
 export function maintenanceUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
   const { account, made } = iamUser(user);
@@ -138,6 +140,7 @@ export function maintenanceUserStatements(user: string, table: string = DEFAULT_
   return [
     ...made,
     `GRANT SELECT, INSERT, ALTER, CREATE, DROP ON ${quoteTable(table)} TO ${account}`,
+    `GRANT INSERT, ALTER, CREATE, DROP ON ${quoteTable(retiringTable(table))} TO ${account}`,
     `GRANT SELECT ON ${quoteTable(rollup)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE, ALTER, CREATE ON ${quoteTable(rollupHour)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE, ALTER, CREATE ON ${quoteTable(sensorHours)} TO ${account}`,

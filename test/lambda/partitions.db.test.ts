@@ -3,7 +3,8 @@
 // old ones only once their sums are in the rollup, and a redelivery is looked up by (ts, uid) in
 // one partition's newest pages. Sources: MySQL 8.0 reference, "RANGE COLUMNS partitioning",
 // "ALTER TABLE Partition Operations" (REORGANIZE PARTITION moves the rows of the partitions it
-// splits; DROP PARTITION deletes the partition's rows with it), "Row Constructor Expression
+// splits; DROP PARTITION deletes the partition's rows with it), "Exchanging Partitions and
+// Subpartitions with Tables" (a partition and a table of the same shape trade rows), "Row Constructor Expression
 // Optimization" (a (a, b) IN ((…), …) list is read as ranges of an index on (a, b)).
 import { describe, expect, it } from 'vitest';
 import { maintainPartitions, rawReadingsFrom } from '../../templates/lambda/maintenance.js';
@@ -74,6 +75,32 @@ describe.skipIf(!hasDatabase)('monthly partitions on MariaDB', () => {
 
       // Again at once: nothing to do, and it still knows from when raw readings are kept.
       expect(await maintainPartitions(query, 'events', now, 100 * DAY)).toEqual({ added: [], dropped: [], droppedRows: 0, rawFrom: '2026-03-01' });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  // A month's file takes over a second to delete (bench: retention_free_month_ms), and DROP
+  // PARTITION deletes it under the table's lock: each month is swapped into a side table first
+  // (MySQL 8.0 reference, "Exchanging Partitions and Subpartitions with Tables").
+  it('old months leave through a side table, dropped after; a side table left by a stopped run does not stop the next', async () => {
+    const { db, query } = await made();
+    try {
+      for (const ts of ['2026-01-20 10:00:00', '2026-02-20 10:00:00', '2026-03-20 10:00:00']) {
+        await query('INSERT INTO events (ts, value, board, sensor) VALUES (?, ?, ?, ?)', [ts, 1, 'b', 's']);
+      }
+      const admin = await db.admin();
+      await fillRollup(admin, 'events').finally(() => admin.end());
+      // A run stopped after swapping January out: January's partition empty, its row in the side table.
+      await query('CREATE TABLE events_retiring LIKE events');
+      await query('ALTER TABLE events_retiring REMOVE PARTITIONING');
+      await query('ALTER TABLE events EXCHANGE PARTITION p202601 WITH TABLE events_retiring');
+      expect(await query('SELECT COUNT(*) AS n FROM events_retiring')).toEqual([{ n: 1 }]);
+
+      const result = await maintainPartitions(query, 'events', Date.parse('2026-04-10T00:00:00Z'), 30 * DAY);
+      expect(result).toMatchObject({ dropped: ['p202601', 'p202602'], rawFrom: '2026-03-01' });
+      expect(await query('SELECT CAST(ts AS CHAR) AS ts FROM events')).toEqual([{ ts: '2026-03-20 10:00:00' }]);
+      expect(await query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'events_retiring'")).toEqual([]);
     } finally {
       await db.drop();
     }
