@@ -2,12 +2,14 @@
 // emulators) and retries preset. Each SDK package is loaded the first time it is used.
 
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
@@ -33,6 +35,8 @@ export interface AwsClients {
   apiGateway(): Promise<APIGatewayClient>;
   logs(): Promise<CloudWatchLogsClient>;
   scheduler(): Promise<SchedulerClient>;
+  sns(): Promise<SNSClient>;
+  cloudwatch(): Promise<CloudWatchClient>;
   sts(): Promise<STSClient>;
 }
 
@@ -108,6 +112,8 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     apiGateway: once('api-gateway', async () => new (await import('@aws-sdk/client-api-gateway')).APIGatewayClient(config('API_GATEWAY'))),
     logs: once('cloudwatch-logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(config('CLOUDWATCH_LOGS'))),
     scheduler: once('scheduler', async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(config('SCHEDULER'))),
+    sns: once('sns', async () => new (await import('@aws-sdk/client-sns')).SNSClient(config('SNS'))),
+    cloudwatch: once('cloudwatch', async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(config('CLOUDWATCH'))),
     sts: once('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(config('STS'))),
   };
 }

@@ -101,6 +101,22 @@ export const COMMAND_ACTIONS = {
     UpdateSchedule: ['scheduler:UpdateSchedule', 'iam:PassRole'],
     DeleteSchedule: ['scheduler:DeleteSchedule'],
   },
+  sns: {
+    // Tags given at creation need the tagging action too.
+    CreateTopic: ['sns:CreateTopic', 'sns:TagResource'],
+    ListTagsForResource: ['sns:ListTagsForResource'],
+    DeleteTopic: ['sns:DeleteTopic'],
+    Subscribe: ['sns:Subscribe'],
+    ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
+    GetSubscriptionAttributes: ['sns:GetSubscriptionAttributes'],
+    Unsubscribe: ['sns:Unsubscribe'],
+  },
+  cloudwatch: {
+    PutMetricAlarm: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
+    DescribeAlarms: ['cloudwatch:DescribeAlarms'],
+    DeleteAlarms: ['cloudwatch:DeleteAlarms'],
+    ListTagsForResource: ['cloudwatch:ListTagsForResource'],
+  },
   sts: {
     // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
     GetCallerIdentity: [],
@@ -146,6 +162,8 @@ export const CLIENT_OF_SERVICE: Record<string, ClientName> = {
   CloudWatchLogsClient: 'cloudwatch-logs',
   APIGatewayClient: 'api-gateway',
   SchedulerClient: 'scheduler',
+  SNSClient: 'sns',
+  CloudWatchClient: 'cloudwatch',
   STSClient: 'sts',
 };
 
@@ -326,6 +344,29 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
           'scheduler:DeleteSchedule',
         ],
         Resource: [`arn:${p}:scheduler:*:*:schedule-group/mbed-tsdb*`, `arn:${p}:scheduler:*:*:schedule/mbed-tsdb*/*`],
+      },
+      {
+        Sid: 'TheAlertTopic',
+        Effect: 'Allow',
+        Action: [
+          'sns:CreateTopic',
+          'sns:TagResource',
+          'sns:ListTagsForResource',
+          'sns:DeleteTopic',
+          'sns:Subscribe',
+          'sns:ListSubscriptionsByTopic',
+          // A subscription's ARN is its topic's followed by `:<id>`: the same pattern names it.
+          'sns:GetSubscriptionAttributes',
+          'sns:Unsubscribe',
+        ],
+        Resource: `arn:${p}:sns:*:*:mbed-tsdb-alerts*`,
+      },
+      { Sid: 'FindAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: '*' },
+      {
+        Sid: 'TheAlarms',
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource', 'cloudwatch:DeleteAlarms', 'cloudwatch:ListTagsForResource'],
+        Resource: `arn:${p}:cloudwatch:*:*:alarm:mbed-tsdb-*`,
       },
       {
         // API Gateway's resources have ids, not names: the REST APIs of the account.

@@ -13,6 +13,10 @@ export interface StackNames {
   /** The schedule group (tagged: schedules take no tags) and the schedule in it. */
   scheduleGroup: string;
   schedule: string;
+  /** The SNS topic alarms notify (its email subscription is the user's address). */
+  alertTopic: string;
+  /** What every alarm's name starts with: `mbed-tsdb-webhook-failing`, … */
+  alarmPrefix: string;
   dbInstance: string;
   dbCluster: string;
   dbSubnetGroup: string;
@@ -43,6 +47,8 @@ export function stackNames(stack: string): StackNames {
     maintenanceRole: first ? 'mbed_time_series_database-maintenance' : `mbed_time_series_database-mnt-${stack}`,
     scheduleGroup: first ? 'mbed-tsdb' : `mbed-tsdb-${stack}`,
     schedule: 'maintenance',
+    alertTopic: first ? 'mbed-tsdb-alerts' : `mbed-tsdb-alerts-${stack}`,
+    alarmPrefix: first ? 'mbed-tsdb-' : `mbed-tsdb-${stack}-`,
     dbInstance: first ? 'tsdb' : `tsdb-${id}`,
     dbCluster: first ? 'tsdb-cluster' : `tsdb-${id}-cluster`,
     dbSubnetGroup: first ? 'mbed-tsdb' : `mbed-tsdb-${id}`,

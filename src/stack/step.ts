@@ -9,7 +9,7 @@ import type { StackNames } from './naming.js';
 import type { StackState } from './state.js';
 import { ownedBy } from './naming.js';
 
-export type StepId = 'role' | 'network' | 'access' | 'access-rules' | 'database' | 'database-ready' | 'db-access' | 'table' | 'function' | 'configure' | 'rollup' | 'reshape' | 'retention' | 'schedule' | 'api' | 'connector' | 'selftest';
+export type StepId = 'role' | 'network' | 'access' | 'access-rules' | 'database' | 'database-ready' | 'db-access' | 'table' | 'function' | 'configure' | 'rollup' | 'reshape' | 'retention' | 'schedule' | 'api' | 'connector' | 'alerts' | 'selftest';
 
 /** What the user chose (flags, saved answers or prompts): everything but the API key. */
 export interface SetupAnswers {
@@ -34,6 +34,10 @@ export interface SetupAnswers {
   resource: string;
   /** Consent, for this run only, to replace a callback another application receives. */
   replaceCallback?: boolean | undefined;
+  /** Where alarms are mailed (an SNS email subscription); absent: no alerts. */
+  alertEmail?: string | undefined;
+  /** Minutes without a reading (of all, or of a known device) before an alarm; default 30. */
+  quietAfterMinutes?: number | undefined;
   /** Move a table made before monthly partitions to today's shape (this run only: it takes a while). */
   reshapeTable?: boolean | undefined;
 }

@@ -38,6 +38,8 @@ export interface FunctionConfig {
   chunkRows: number;
   /** The scheduled maintenance: its database user, and how long raw readings are kept (null: forever). */
   maintenance: { user: string; keepRawDays: number | null } | null;
+  /** The function's name as Lambda's runtime sets it (AWS_LAMBDA_FUNCTION_NAME): its metrics' dimension. */
+  functionName?: string;
 }
 
 export const DEFAULT_SECRET_HEADER = 'x-mbed-tsdb-secret';
@@ -154,6 +156,7 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
     maintenance: env[ENV.maintenanceUser]
       ? { user: text(ENV.maintenanceUser), keepRawDays: env[ENV.keepRawDays] === 'forever' || !env[ENV.keepRawDays] ? null : integer(ENV.keepRawDays, 0, 1, 36500) }
       : null,
+    ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }

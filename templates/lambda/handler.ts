@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ENV, SELFTEST_HEADER, type ConfigResult, type DbConfig, type FunctionConfig } from './config.js';
 import { boundedJson, rejectedLog } from './log.js';
+import { metricMembers, READINGS_STORED } from './metrics.js';
 import { asyncOutcome, deviceFact, fitsText, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type TableShape } from './store.js';
 
@@ -142,7 +143,8 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
             devices: shape.devices ? batch.devices.length - refused(batch.devices) : 0,
             outcomes: shape.asyncResponses ? batch.outcomes.length - refused(batch.outcomes) : 0,
           });
-          log({ level: 'info', msg: selftest ? 'self-test stored and rolled back' : 'stored', ...result, ms: Date.now() - started, requestId });
+          const metrics = selftest ? {} : metricMembers(config.functionName, receivedAt.getTime(), { [READINGS_STORED]: result.stored });
+          log({ level: 'info', msg: selftest ? 'self-test stored and rolled back' : 'stored', ...result, ms: Date.now() - started, requestId, ...metrics });
           return reply(200, selftest ? { ...result, selftest: true } : result);
         } catch (error) {
           // The table was altered since its shape was read: check the readings against it once more.

@@ -22,7 +22,7 @@ function commandsInCode(): Array<{ client: string; command: string; file: string
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
       for (const raw of match[1]!.split(',')) {
-        const name = raw.trim().replace(/^type\s+/, '');
+        const name = raw.trim().replace(/^type\s+/, '').replace(/\s+as\s+\w+$/, '');
         const command = name.endsWith('Command') ? name.slice(0, -'Command'.length) : name.startsWith('paginate') ? name.slice('paginate'.length) : null;
         if (command) found.push({ client: match[2]!, command, file: file.slice(root.length + 1) });
       }

@@ -9,12 +9,14 @@ import { actionsForCall, grants, type PolicyDocument } from '../../src/aws/permi
 import type { IpPermission, Tag as Ec2Tag } from '@aws-sdk/client-ec2';
 import type { Tag as RdsTag } from '@aws-sdk/client-rds';
 import { installApiGateway } from './aws-fake/apigateway.js';
+import { extractMetrics, installCloudWatch, type Datapoint, type FakeAlarm } from './aws-fake/cloudwatch.js';
 import { installEc2 } from './aws-fake/ec2.js';
 import { installIam } from './aws-fake/iam.js';
 import { installLambda } from './aws-fake/lambda.js';
 import { installLogs } from './aws-fake/logs.js';
 import { installRds } from './aws-fake/rds.js';
 import { installScheduler, type FakeSchedule } from './aws-fake/scheduler.js';
+import { installSns, type Delivered, type FakeTopic } from './aws-fake/sns.js';
 import { installSts } from './aws-fake/sts.js';
 
 export interface AwsCall {
@@ -36,7 +38,7 @@ export class SimulatedCrash extends Error {
 export type CrashMode = 'before' | 'after';
 
 /** The fake's service names → the SDK client packages the permission table is keyed by. */
-const CLIENT_OF_FAKE: Record<string, string> = { logs: 'cloudwatch-logs', apigateway: 'api-gateway' };
+const CLIENT_OF_FAKE: Record<string, string> = { logs: 'cloudwatch-logs', apigateway: 'api-gateway', monitoring: 'cloudwatch' };
 
 /** How each service says no: its own error name, the action, and who asked. */
 function accessDenied(service: string, action: string, account: string): Error {
@@ -299,6 +301,20 @@ export class FakeAws {
     /** By `group/name`. */
     schedules: new Map<string, FakeSchedule>(),
   };
+  readonly sns = {
+    topics: new Map<string, FakeTopic>(),
+    /** What each address received, in order: confirmation requests (with their tokens) and notifications. */
+    outbox: [] as Delivered[],
+    nextId: 0,
+  };
+  readonly cloudwatch = {
+    alarms: new Map<string, FakeAlarm>(),
+    datapoints: [] as Datapoint[],
+  };
+  /** A metric value as an AWS service publishes it (AWS/Lambda, AWS/ApiGateway, AWS/RDS), at the fake's clock. */
+  putMetric(namespace: string, name: string, dimensions: Record<string, string>, value: number, timestamp = this.clock()): void {
+    this.cloudwatch.datapoints.push({ namespace, name, dimensions, value, timestamp });
+  }
   readonly apigateway = {
     apis: new Map<string, RestApi>(),
     /** DeleteRestApi is allowed about once per 30 s per account. */
@@ -332,6 +348,8 @@ export class FakeAws {
     };
     found.events.push(record);
     for (const tail of this.logs.tails) if (tail.group === group) tail.push(record);
+    // CloudWatch Logs extracts the metrics a line carries in embedded metric format.
+    this.cloudwatch.datapoints.push(...extractMetrics(message));
     return record;
   }
   /** Milliseconds, shared with the test's fake clock so waits are instant. */
@@ -400,6 +418,10 @@ export class FakeAws {
     this.apigateway.lastDeleteAt = -Infinity;
     this.scheduler.groups.clear();
     this.scheduler.schedules.clear();
+    this.sns.topics.clear();
+    this.sns.outbox.length = 0;
+    this.cloudwatch.alarms.clear();
+    this.cloudwatch.datapoints.length = 0;
     this.credentials = 'valid';
     this.allowedBy = null;
     this.lambda.unsupportedZones.clear();
@@ -498,7 +520,7 @@ export class FakeAws {
   }
 
   install(): this {
-    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installScheduler, installSts]) install(this);
+    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installScheduler, installSns, installCloudWatch, installSts]) install(this);
     return this;
   }
 

@@ -49,9 +49,10 @@ export function roleCredentials(roleArn: string) {
   return { accessKeyId: `ASIA${digest.slice(0, 16).toUpperCase()}`, secretAccessKey: digest.slice(16, 56), sessionToken: `session-${digest.slice(56)}` };
 }
 
+/** What Lambda's runtime adds to a function's environment (Lambda developer guide, "Defined runtime environment variables"). */
 function lambdaRuntimeEnv(f: LambdaFunction): Record<string, string> {
   const keys = roleCredentials(f.role);
-  return { AWS_REGION: f.arn.split(':')[3]!, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_SESSION_TOKEN: keys.sessionToken };
+  return { AWS_REGION: f.arn.split(':')[3]!, AWS_LAMBDA_FUNCTION_NAME: f.name, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_SESSION_TOKEN: keys.sessionToken };
 }
 
 /** After IAM authentication is turned on, RDS loads its authentication plugin this much later. */

@@ -1,6 +1,7 @@
 // Every step, in the tutorial's order; the engine runs them as their dependencies allow.
 import type { Step } from '../step.js';
 import { accessRulesStep, accessStep } from './access.js';
+import { alertsStep } from './alerts.js';
 import { apiStep } from './api.js';
 import { configureStep } from './configure.js';
 import { connectorStep } from './connector.js';
@@ -33,5 +34,6 @@ export const SETUP_STEPS: Step[] = [
   scheduleStep,
   apiStep,
   connectorStep,
+  alertsStep,
   selftestStep,
 ] as Step[];
