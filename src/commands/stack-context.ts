@@ -141,6 +141,8 @@ export function savedAnswers(state: StackState | null, connectorHost: string): S
     dbClass: saved.dbClass,
     maxStorage: saved.maxStorage,
     keepRawDays: saved.keepRawDays,
+    alertEmail: saved.alertEmail,
+    quietAfterMinutes: saved.quietAfterMinutes,
     connectorHost: saved.connectorHost ?? connectorHost,
     endpoints: saved.endpoints ?? [],
     resource: saved.resource ?? '/3200/0/5501',

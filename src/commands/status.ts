@@ -2,6 +2,7 @@
 // missing or drifted — or a check that could not run (health unknown) —, 2 no such stack.
 
 import { detectPublicIp } from '../net/public-ip.js';
+import { MAX_QUIET_LISTED } from '../db/devices.js';
 import { printable } from '../ui/printable.js';
 import { readState, recordsNothingMade } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
@@ -23,6 +24,11 @@ function table(report: StatusReport): string {
     for (const s of report.data.series) {
       const last = s.lastTs === undefined ? 'no raw readings kept' : `last ${s.lastValue} at ${s.lastTs}`;
       out.push(`  ${printable(s.name ? `${s.name} (${s.board})` : s.board)} ${printable(s.sensor)}: ${s.rows} rows, ${last}`);
+    }
+    const quiet = report.data.quietDevices ?? [];
+    if (quiet.length > 0) {
+      out.push('', `Quiet devices (nothing for the quiet period; §8 alarm): ${quiet.length}${quiet.length >= MAX_QUIET_LISTED ? ' or more' : ''}`);
+      for (const d of quiet) out.push(`  ${printable(d.name ? `${d.name} (${d.board})` : d.board)}: last seen ${d.lastSeen}`);
     }
   }
   const verdict = {

@@ -4,6 +4,7 @@
 
 import type { Pool } from 'mysql2/promise';
 import { companionTables, quoteTable, type Query } from '../../templates/lambda/schema.js';
+import { sqlTime } from '../../templates/lambda/sql-time.js';
 
 /** mysql2's pool as the schema's Query (rows only). */
 export const poolQuery =
@@ -38,4 +39,21 @@ export async function boardsNamed(query: Query, table: string, board: string): P
     device_id: string;
   }>;
   return [board, ...rows.map((r) => r.device_id).filter((id) => id !== board)];
+}
+
+/** Devices listed as quiet in status (the alarm counts all of them). */
+export const MAX_QUIET_LISTED = 100;
+
+/** Known devices whose newest reading is older than `beforeMs`, the quietest first. */
+export async function quietDevices(query: Query, table: string, beforeMs: number): Promise<Array<{ board: string; name?: string; lastSeen: string }>> {
+  if (!(await hasDevices(query, table))) return [];
+  const rows = (await query(
+    `SELECT device_id, endpoint_name, last_seen FROM ${quoteTable(companionTables(table).devices)} WHERE last_seen < ? ORDER BY last_seen, device_id LIMIT ${MAX_QUIET_LISTED}`,
+    [sqlTime(beforeMs)],
+  )) as Array<{ device_id: string; endpoint_name: string | null; last_seen: Date | string }>;
+  return rows.map((r) => ({
+    board: r.device_id,
+    ...(r.endpoint_name && r.endpoint_name !== r.device_id ? { name: r.endpoint_name } : {}),
+    lastSeen: (r.last_seen instanceof Date ? r.last_seen : new Date(`${r.last_seen}Z`)).toISOString(),
+  }));
 }

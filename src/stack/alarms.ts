@@ -41,6 +41,12 @@ const GIB = 1024 ** 3;
 
 export const alarmName = (prefix: string, kind: AlarmKind): string => `${prefix}${kind}`;
 
+/** The names wantedAlarms gives, without reading what they watch (status). */
+export function wantedAlarmNames(prefix: string, withStorage: boolean): string[] {
+  const kinds: AlarmKind[] = ['webhook-failing', 'no-readings', 'quiet-devices', ...(withStorage ? (['storage-low'] as const) : [])];
+  return kinds.map((kind) => alarmName(prefix, kind));
+}
+
 /** The alarms of a stack: webhook failing, no readings, quiet devices, and low storage for RDS MySQL. */
 export function wantedAlarms(target: AlarmTarget): PutMetricAlarmInput[] {
   const common = {

@@ -4,15 +4,17 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
 import { GetRoleCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { ListTagsForResourceCommand as ListAlarmTagsCommand } from '@aws-sdk/client-cloudwatch';
 import { ownedBy, tagMap } from './naming.js';
 import { taggedGroups } from './steps/access.js';
 import { restApis } from './steps/api.js';
 import { findLogGroup, functionTags } from './steps/function.js';
+import { describeAlarms, topicArnOf, topicTags, type AlertsOutput } from './steps/alerts.js';
 import { scheduleGroupTags } from './steps/schedule.js';
 import type { StepContext } from './step.js';
 
 export interface InventoryItem {
-  kind: 'role' | 'security-group' | 'db-instance' | 'db-cluster' | 'db-subnet-group' | 'function' | 'log-group' | 'api' | 'schedule-group';
+  kind: 'role' | 'security-group' | 'db-instance' | 'db-cluster' | 'db-subnet-group' | 'function' | 'log-group' | 'api' | 'schedule-group' | 'alert-topic' | 'alarm';
   id: string;
   detail?: string;
 }
@@ -30,6 +32,7 @@ export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
     return ownedBy(tagMap(tags), stack) === 'ours' ? [{ kind: 'role' as const, id: name }] : [];
   };
   const checks: Array<Promise<InventoryItem[]>> = [
+    ourAlerts(ctx),
     ourRole(names.role),
     ourRole(names.maintenanceRole),
     (async () => {
@@ -72,6 +75,20 @@ export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
     })(),
   ];
   return (await Promise.all(checks)).flat();
+}
+
+/** The alert topic and alarms tagged as this stack's (alerts.ts). */
+async function ourAlerts(ctx: StepContext): Promise<InventoryItem[]> {
+  const [sns, cloudwatch] = await Promise.all([ctx.aws.sns(), ctx.aws.cloudwatch()]);
+  const items: InventoryItem[] = [];
+  for (const alarm of (await describeAlarms(cloudwatch, ctx.names.alarmPrefix)).values()) {
+    const tags = tagMap((await cloudwatch.send(new ListAlarmTagsCommand({ ResourceARN: alarm.AlarmArn }))).Tags);
+    if (ownedBy(tags, ctx.stack) === 'ours') items.push({ kind: 'alarm', id: alarm.AlarmName!, detail: alarm.StateValue });
+  }
+  const topicArn = (ctx.state.outputs?.alerts as AlertsOutput | undefined)?.topicArn ?? (await topicArnOf(ctx));
+  const tags = await topicTags(sns, topicArn);
+  if (tags && ownedBy(tags, ctx.stack) === 'ours') items.push({ kind: 'alert-topic', id: ctx.names.alertTopic });
+  return items;
 }
 
 export function describeItem(item: InventoryItem): string {

@@ -8,7 +8,7 @@ import { rollupLevelStatus } from '../../templates/lambda/rollup-hours.js';
 import { companionTables } from '../../templates/lambda/schema-names.js';
 import { sqlTime } from '../../templates/lambda/sql-time.js';
 import { quoteTable, type Query } from '../../templates/lambda/schema.js';
-import { deviceNames } from '../db/devices.js';
+import { deviceNames, quietDevices } from '../db/devices.js';
 import { outcomesOf, type Outcome } from '../db/outcomes.js';
 
 export interface DataSummary {
@@ -20,6 +20,8 @@ export interface DataSummary {
   storage?: StorageUse;
   /** lastValue and lastTs are absent when none of the series' raw readings is kept any more. */
   series: Array<{ board: string; name?: string; sensor: string; rows: number; lastValue?: number; lastTs?: string }>;
+  /** With alerts: the known devices that sent nothing for the quiet period (the alarm's count), quietest first. */
+  quietDevices?: Array<{ board: string; name?: string; lastSeen: string }>;
 }
 
 /** §4: the table as the function will find it. */
@@ -166,7 +168,8 @@ export interface DataLook {
 
 const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : new Date(`${t}Z`).toISOString());
 
-export async function lookAtData(query: Query, table: string, pendingIds: string[]): Promise<DataLook> {
+/** `quietBeforeMs`: with alerts, devices whose newest reading is older than this are listed as quiet. */
+export async function lookAtData(query: Query, table: string, pendingIds: string[], quietBeforeMs?: number): Promise<DataLook> {
   const columns = (await query(
     'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, CHARACTER_MAXIMUM_LENGTH AS width, NUMERIC_PRECISION AS numPrecision, NUMERIC_SCALE AS numScale ' +
       'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
@@ -183,6 +186,7 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
   const checked = checkTable(columns, rows, levels.complete ? 'complete' : levels.exists ? 'filling' : 'none');
   const storage = levels.complete ? await storageUse(query, table) : undefined;
   const reshape = await reshapeNeed(query, table);
+  const quiet = quietBeforeMs === undefined ? undefined : await quietDevices(query, table, quietBeforeMs);
   const shaped = reshape.unpartitioned ? { ...checked, note: `${checked.note}; made before monthly partitions (inserts slow down as it grows, old readings cannot be dropped): run mbed-tsdb setup --reshape` } : checked;
   return {
     table: headroom ? { ...shaped, ok: false, note: `${shaped.note}; ${headroom}` } : shaped,
@@ -198,6 +202,7 @@ export async function lookAtData(query: Query, table: string, pendingIds: string
         rows: Number(s.n),
         ...(s.ts === null ? {} : { lastValue: Number(s.value), lastTs: iso(s.ts) }),
       })),
+      ...(quiet ? { quietDevices: quiet } : {}),
     },
     outcomes,
   };

@@ -21,6 +21,8 @@ import { storageState, USABLE_STATUSES } from './steps/database-storage.js';
 import { findSchedule, scheduleDrift } from './steps/schedule.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
+import { DEFAULT_QUIET_AFTER_MINUTES } from './alarms.js';
+import { alertRows } from './status-alerts.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
 import { lookAtData, storageForecast, type DataSummary } from './status-data.js';
 
@@ -150,6 +152,9 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
         : { step: '§6 API', resource: `${names.api} (${api.id})`, state: `deployed (${names.apiStage})`, ok: true, note: `throttled at ${API_THROTTLE.rateLimit}/s` };
     })(),
   ];
+  // §8 after §7's Connector rows, read meanwhile.
+  const alerts = alertRows(ctx);
+  alerts.catch(() => undefined);
   const rows = await Promise.all(rowChecks);
   const exists = found.length > 0;
 
@@ -160,7 +165,8 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   if (db?.host && ctx.answers.access === 'private') data = { unavailable: 'the database is private: reachable only from inside its VPC' };
   else if (db?.host && rows.find((r) => r.step === '§2 database')?.ok) {
     try {
-      const look = await withDesktopConnection(ctx, (query) => lookAtData(query, names.table, pendingSubscriptions(ctx.state).map((p) => p.asyncId)), { patient: false });
+      const quietBefore = ctx.answers.alertEmail ? ctx.now() - (ctx.answers.quietAfterMinutes ?? DEFAULT_QUIET_AFTER_MINUTES) * 60_000 : undefined;
+      const look = await withDesktopConnection(ctx, (query) => lookAtData(query, names.table, pendingSubscriptions(ctx.state).map((p) => p.asyncId), quietBefore), { patient: false });
       data = look.data ?? { unavailable: `table ${names.table}: ${look.table.state}` };
       outcomes = look.outcomes;
       const forecast = look.data?.storage && storageLimitGb ? storageForecast(look.data.storage, storageLimitGb) : null;
@@ -190,6 +196,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
     }
   }
   if ('unavailable' in connector) unknown.push(`Connector: ${connector.unavailable}`);
+  rows.push(...(await alerts));
   const failing = !exists || rows.some((r) => !r.ok);
   const health = failing ? 'needs attention' : unknown.length > 0 ? 'unknown' : 'healthy';
 

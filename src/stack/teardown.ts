@@ -10,6 +10,7 @@ import { removeConnector } from './steps/connector.js';
 import { databaseStep } from './steps/database.js';
 import { functionStep } from './steps/function.js';
 import { roleStep } from './steps/role.js';
+import { alertsStep } from './steps/alerts.js';
 import { scheduleStep } from './steps/schedule.js';
 
 export interface TeardownResult {
@@ -35,6 +36,8 @@ export async function teardownStack(ctx: StepContext, options: { connector: bool
   ctx.removed = [];
   const { left: connectorLeft } = options.connector ? await removeConnector(ctx) : { left: [] };
   await apiStep.remove(ctx);
+  // The alarms would go off as everything else goes: they go first, with their topic.
+  await alertsStep.remove(ctx);
   // Nothing invokes the function once its schedule is gone.
   await scheduleStep.remove(ctx);
   await functionStep.remove(ctx);

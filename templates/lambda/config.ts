@@ -37,7 +37,7 @@ export interface FunctionConfig {
   /** At most this many rows per INSERT statement (statements are also kept under a size). */
   chunkRows: number;
   /** The scheduled maintenance: its database user, and how long raw readings are kept (null: forever). */
-  maintenance: { user: string; keepRawDays: number | null } | null;
+  maintenance: { user: string; keepRawDays: number | null; quietAfterMinutes?: number } | null;
   /** The function's name as Lambda's runtime sets it (AWS_LAMBDA_FUNCTION_NAME): its metrics' dimension. */
   functionName?: string;
 }
@@ -76,6 +76,7 @@ export const ENV = {
   chunkRows: 'INSERT_CHUNK_ROWS',
   maintenanceUser: 'DB_MAINTENANCE_USER',
   keepRawDays: 'KEEP_RAW_DAYS',
+  quietAfterMinutes: 'QUIET_AFTER_MINUTES',
 } as const;
 
 /** Reads a file that shipped in the function's package; undefined when there is none. */
@@ -154,7 +155,12 @@ export function readConfig(env: Record<string, string | undefined>, files: Packa
     secret: secretValue ? { header: text(ENV.secretHeader, DEFAULT_SECRET_HEADER).toLowerCase(), value: secretValue } : null,
     chunkRows: integer(ENV.chunkRows, DEFAULT_CHUNK_ROWS, 1, 50000),
     maintenance: env[ENV.maintenanceUser]
-      ? { user: text(ENV.maintenanceUser), keepRawDays: env[ENV.keepRawDays] === 'forever' || !env[ENV.keepRawDays] ? null : integer(ENV.keepRawDays, 0, 1, 36500) }
+      ? {
+          user: text(ENV.maintenanceUser),
+          keepRawDays: env[ENV.keepRawDays] === 'forever' || !env[ENV.keepRawDays] ? null : integer(ENV.keepRawDays, 0, 1, 36500),
+          // With alerts: how long a device may send nothing before the watch counts it quiet.
+          ...(env[ENV.quietAfterMinutes] ? { quietAfterMinutes: integer(ENV.quietAfterMinutes, 30, 1, 1440) } : {}),
+        }
       : null,
     ...(env.AWS_LAMBDA_FUNCTION_NAME ? { functionName: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
   };

@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ENV, SELFTEST_HEADER, type ConfigResult, type DbConfig, type FunctionConfig } from './config.js';
 import { boundedJson, rejectedLog } from './log.js';
-import { metricMembers, READINGS_STORED } from './metrics.js';
+import { metricMembers, QUIET_DEVICES, READINGS_STORED } from './metrics.js';
 import { asyncOutcome, deviceFact, fitsText, parseWebhookBody, readingParser, type AsyncOutcome, type DeviceFact, type Message, type Reading } from './payload.js';
 import { DatabaseUnavailableError, describe, ShapeChangedError, type Store, type TableShape } from './store.js';
 
@@ -94,6 +94,7 @@ export function createHandler(deps: HandlerDeps): (event: ProxyEvent) => Promise
       if (event['mbed-tsdb'] === 'maintain') return maintainAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] === 'reshape') return reshapeAs(event, config, deps, log, requestId);
       if (event['mbed-tsdb'] === 'scheduled-maintenance') return scheduledMaintenance(config, deps, log, requestId);
+      if (event['mbed-tsdb'] === 'scheduled-watch') return scheduledWatch(config, deps, log, requestId, now());
       if (event['mbed-tsdb'] !== 'migrate') {
         return reply(400, { error: 'not an HTTP request of API Gateway (REST or HTTP API) or a Function URL, nor a direct invocation this function knows' });
       }
@@ -202,13 +203,13 @@ const FILL_SECONDS = 20;
 async function onOwnStore<T extends object>(
   store: Store,
   work: (store: Store) => Promise<T>,
-  said: { done: (result: T) => string; failed: string },
+  said: { done: (result: T) => string; failed: string; metrics?: (result: T) => Record<string, unknown> },
   log: Log,
   requestId: string | undefined,
 ): Promise<ProxyResult> {
   try {
     const result = await work(store);
-    log({ level: 'info', msg: said.done(result), ...result, requestId });
+    log({ level: 'info', msg: said.done(result), ...result, requestId, ...said.metrics?.(result) });
     return reply(200, result);
   } catch (error) {
     log({ level: 'error', msg: said.failed, error: describe(error), requestId });
@@ -239,6 +240,25 @@ async function scheduledMaintenance(config: FunctionConfig, deps: HandlerDeps, l
   const keepRawMs = maintenance.keepRawDays === null ? null : maintenance.keepRawDays * DAY_MS;
   const said = { done: () => 'maintenance done', failed: 'maintenance failed' };
   return onOwnStore(deps.store({ ...db, user: maintenance.user }, config), (store) => store.maintain(keepRawMs), said, log, requestId);
+}
+
+/**
+ * The watch a schedule invokes every few minutes when alerts are on: as the maintenance user, how
+ * many known devices sent nothing for QUIET_AFTER_MINUTES — one metric for the whole fleet
+ * (QuietDevices, in the log line: embedded metric format), so an alarm costs the same for ten
+ * devices or ten thousand. `mbed-tsdb status` names them.
+ */
+async function scheduledWatch(config: FunctionConfig, deps: HandlerDeps, log: Log, requestId: string | undefined, at: Date): Promise<ProxyResult> {
+  const { db, maintenance } = config;
+  if (!db || !maintenance?.quietAfterMinutes) return reply(503, { error: `the database or the watch is not configured yet (${ENV.host}, ${ENV.maintenanceUser}, ${ENV.quietAfterMinutes})` });
+  const before = at.getTime() - maintenance.quietAfterMinutes * 60_000;
+  const said = {
+    done: () => 'quiet devices counted',
+    failed: 'counting quiet devices failed',
+    metrics: (result: { quietDevices: number }) => metricMembers(config.functionName, at.getTime(), { [QUIET_DEVICES]: result.quietDevices }),
+  };
+  const count = async (store: Store) => ({ quietDevices: await store.quietDevices(before), quietAfterMinutes: maintenance.quietAfterMinutes });
+  return onOwnStore(deps.store({ ...db, user: maintenance.user }, config), count, said, log, requestId);
 }
 
 /** Reshapes the table as the master user whose login the invocation carries, for a bounded stretch; says how far it got. */

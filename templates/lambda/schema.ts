@@ -132,14 +132,17 @@ export function webhookUserStatements(user: string, table: string = DEFAULT_TABL
  * "ALTER TABLE Partition Operations"; a month goes through the side table it is swapped into
  * (EXCHANGE PARTITION also takes DROP on both tables: "Exchanging Partitions and Subpartitions with
  * Tables"), granted before the table exists as CREATE lets a grant be — and settle hours: read the
- * 15-minute rollup, write the hourly levels and their comments. It is used by no web request.
+ * 15-minute rollup, write the hourly levels and their comments — and read the devices table (the
+ * watch counts those gone quiet). It is used by no web request.
  */
 export function maintenanceUserStatements(user: string, table: string = DEFAULT_TABLE): string[] {
   const { account, made } = iamUser(user);
-  const { rollup, rollupHour, sensorHours } = companionTables(table);
+  const { rollup, rollupHour, sensorHours, devices } = companionTables(table);
   return [
     ...made,
     `GRANT SELECT, INSERT, ALTER, CREATE, DROP ON ${quoteTable(table)} TO ${account}`,
+    // The watch counts devices gone quiet.
+    `GRANT SELECT ON ${quoteTable(devices)} TO ${account}`,
     `GRANT INSERT, ALTER, CREATE, DROP ON ${quoteTable(retiringTable(table))} TO ${account}`,
     `GRANT SELECT ON ${quoteTable(rollup)} TO ${account}`,
     `GRANT SELECT, INSERT, UPDATE, ALTER, CREATE ON ${quoteTable(rollupHour)} TO ${account}`,

@@ -9,7 +9,8 @@ import { maintainPartitions, type MaintenanceResult } from './maintenance.js';
 import { reshapeTable, type ReshapeProgress } from './reshape.js';
 import { fillRollup, type FillProgress } from './rollup.js';
 import { settleHours } from './rollup-hours.js';
-import { ensureMaintenanceUser, ensureWebhookUser, migrate } from './schema.js';
+import { companionTables, ensureMaintenanceUser, ensureWebhookUser, migrate, quoteTable } from './schema.js';
+import { sqlTime } from './sql-time.js';
 
 export interface AdminOperations {
   /**
@@ -26,6 +27,8 @@ export interface AdminOperations {
    * database's clock; needs the master user or the maintenance user.
    */
   maintain(keepRawMs: number | null): Promise<MaintenanceResult>;
+  /** Known devices whose newest reading is older than `beforeMs` (the devices table; 0 without one). */
+  quietDevices(beforeMs: number): Promise<number>;
 }
 
 export interface AdminContext {
@@ -80,6 +83,14 @@ export function adminOperations(ctx: AdminContext): AdminOperations {
         // Hours first: the 15-minute rollup holds what dropped months leave, the hours sum it.
         await settleHours(query, ctx.table, { now });
         return maintainPartitions(query, ctx.table, now * 1000, keepRawMs);
+      }),
+    quietDevices: (beforeMs) =>
+      onConnection(async (_connection, query) => {
+        const devices = companionTables(ctx.table).devices;
+        const [table] = (await query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [devices])) as unknown[];
+        if (!table) return 0;
+        const [row] = (await query(`SELECT COUNT(*) AS n FROM ${quoteTable(devices)} WHERE \`last_seen\` < ?`, [sqlTime(beforeMs)])) as Array<{ n: number | string }>;
+        return Number(row!.n);
       }),
   };
 }

@@ -430,7 +430,7 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   it('asks what no flag answers on a terminal, with the key masked, and saves the answers (not the key)', async () => {
-    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9', world.connector.url, 'dev-1', '/3200/0/5501', API_KEY, new InterruptedError()]);
+    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9', world.connector.url, 'dev-1', '/3200/0/5501', '', API_KEY, new InterruptedError()]);
     const run = await runCli(['setup', '--db-ca', world.caFile], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' },
       hooks: { ...hooksOf(world), prompter },
@@ -446,6 +446,7 @@ describe.skipIf(!canRun)('setup paths', () => {
       'Connector REST API host (§7)',
       'Device endpoint name(s) to subscribe, comma-separated (empty: later, with mbed-tsdb subscribe)',
       'Resource path to record',
+      'Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)',
       'Connector API key (not saved, not shown)',
       'Create and change these?',
     ]);
@@ -557,7 +558,7 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   it('changes nothing when the plan is declined', async () => {
-    const prompter = scriptedPrompter([false]);
+    const prompter = scriptedPrompter(['', false]);
     const run = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       hooks: { ...hooksOf(world), prompter },
@@ -566,7 +567,7 @@ describe.skipIf(!canRun)('setup paths', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Nothing was changed. Your answers are kept for the next run');
-    expect(prompter.asked).toEqual(['Create and change these?']);
+    expect(prompter.asked).toEqual(['Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)', 'Create and change these?']);
     expect(world.aws.mutatingCalls()).toEqual([]);
     expect(readStateFile(world).answers).toMatchObject({ region: 'us-west-2', endpoints: ['dev-1'] });
     // Answers alone are no stack yet: status says so (exit 2), as before the first setup.
@@ -728,7 +729,7 @@ describe.skipIf(!canRun)('setup paths', () => {
 
   it('asks before replacing a callback another application receives, and changes nothing when told no', async () => {
     world.connector.account(API_KEY).callback = { url: 'https://other-app.example/hook', headers: { authorization: 'theirs' } };
-    const no = scriptedPrompter([false]);
+    const no = scriptedPrompter(['', false]);
     const declined = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--db-ca', world.caFile, '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       hooks: { ...hooksOf(world), prompter: no },
@@ -736,7 +737,7 @@ describe.skipIf(!canRun)('setup paths', () => {
       stdinIsTTY: true,
     });
     expect(declined.code).toBe(1);
-    expect(no.asked).toEqual(["The Connector sends this key's notifications to https://other-app.example/hook. Replace that with this stack's webhook (it then gets nothing)?"]);
+    expect(no.asked).toEqual(['Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)', "The Connector sends this key's notifications to https://other-app.example/hook. Replace that with this stack's webhook (it then gets nothing)?"]);
     expect(declined.stderr).toContain('the callback stays as it is');
     expect(world.aws.mutatingCalls()).toEqual([]);
     expect(world.connector.account(API_KEY).callback?.url).toBe('https://other-app.example/hook');

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConfig, type DbConfig, type FunctionConfig } from '../../templates/lambda/config.js';
 import { createHandler, jsonLineLog, type LogLine, type ProxyEvent } from '../../templates/lambda/handler.js';
+import { metricMembers } from '../../templates/lambda/metrics.js';
 import { DEVICE_COLUMNS, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import type { FillProgress } from '../../templates/lambda/rollup.js';
 import { DatabaseUnavailableError, ShapeChangedError, type Batch, type MaintenanceResult, type ReshapeProgress, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
@@ -17,8 +18,8 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 type Write = { batch: Batch; receivedAt: Date; options: { rollback?: boolean; isolate?: boolean } | undefined };
 
 /** A Store that keeps what it is asked to do and answers as told. */
-function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Error; fill?: FillProgress | Error; maintain?: MaintenanceResult | Error; reshape?: ReshapeProgress | Error; shape?: TableShape } = {}) {
-  const calls = { writes: [] as Write[], migrate: [] as Array<string | undefined>, fill: [] as number[], maintain: [] as Array<number | null>, reshape: [] as number[], close: 0, shape: 0 };
+function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Error; fill?: FillProgress | Error; maintain?: MaintenanceResult | Error; reshape?: ReshapeProgress | Error; shape?: TableShape; quiet?: number | Error } = {}) {
+  const calls = { writes: [] as Write[], migrate: [] as Array<string | undefined>, fill: [] as number[], maintain: [] as Array<number | null>, reshape: [] as number[], quiet: [] as number[], close: 0, shape: 0 };
   const writes = [...(answers.write ?? [])];
   const store: Store = {
     shape: async () => {
@@ -52,6 +53,12 @@ function fakeStore(answers: { write?: Array<WriteResult | Error>; migrate?: Erro
       const result = answers.maintain ?? { added: [], dropped: [], droppedRows: 0, rawFrom: null };
       if (result instanceof Error) throw result;
       return result;
+    },
+    quietDevices: async (beforeMs) => {
+      calls.quiet.push(beforeMs);
+      const quiet = answers.quiet ?? 0;
+      if (quiet instanceof Error) throw quiet;
+      return quiet;
     },
     close: async () => {
       calls.close++;
@@ -402,6 +409,43 @@ describe('direct invocations', () => {
     const failing = harness({ env: configured, store: fakeStore({ maintain: new DatabaseUnavailableError('unreachable') }) });
     expect(await failing.handler({ 'mbed-tsdb': 'scheduled-maintenance' })).toMatchObject({ statusCode: 503, body: JSON.stringify({ error: 'unreachable' }) });
     expect(failing.lines).toStrictEqual([{ level: 'error', msg: 'maintenance failed', error: 'unreachable', requestId: undefined }]);
+  });
+
+  // Issue #27: alerts count on metrics the function writes into its log lines (CloudWatch's
+  // embedded metric format) — no API call in the request path, no route out of the VPC needed.
+  it('on Lambda (AWS_LAMBDA_FUNCTION_NAME set) the stored line carries ReadingsStored as an embedded metric; a self-test does not', async () => {
+    const onLambda = harness({ env: { ...ENV, AWS_LAMBDA_FUNCTION_NAME: 'mbed_time_series_webhook' } });
+    await onLambda.handler(put({ notifications: [note('dev-1', '1'), note('dev-2', '2')] }));
+    expect(onLambda.lines.at(-1)).toMatchObject({
+      msg: 'stored',
+      stored: 2,
+      FunctionName: 'mbed_time_series_webhook',
+      ReadingsStored: 2,
+      _aws: { Timestamp: RECEIVED.getTime(), CloudWatchMetrics: [{ Namespace: 'mbed-tsdb', Dimensions: [['FunctionName']], Metrics: [{ Name: 'ReadingsStored', Unit: 'Count' }] }] },
+    });
+    await onLambda.handler(put({ notifications: [note('dev-1', '1')] }, { 'X-Mbed-Tsdb-Secret': 's3cret', 'X-Mbed-Tsdb-Selftest': '1' }));
+    expect(onLambda.lines.at(-1)).not.toHaveProperty('_aws');
+    // Off Lambda (tests, the desktop) there is no function to name: no metric.
+    const local = harness();
+    await local.handler(put({ notifications: [note('dev-1', '1')] }));
+    expect(local.lines.at(-1)).not.toHaveProperty('_aws');
+  });
+
+  it('scheduled watch: as the maintenance user, counts devices quiet for QUIET_AFTER_MINUTES by the function’s clock, as the QuietDevices metric; 503 until configured', async () => {
+    const configured = { ...ENV, DB_MAINTENANCE_USER: 'tsdb_maintenance', QUIET_AFTER_MINUTES: '30', AWS_LAMBDA_FUNCTION_NAME: 'fn' };
+    const { handler, lines, calls, opened } = harness({ env: configured, store: fakeStore({ quiet: 3 }) });
+    expect(await handler({ 'mbed-tsdb': 'scheduled-watch' })).toMatchObject({ statusCode: 200, body: JSON.stringify({ quietDevices: 3, quietAfterMinutes: 30 }) });
+    expect(opened[0]!.db).toMatchObject({ user: 'tsdb_maintenance' });
+    expect(calls.quiet).toStrictEqual([RECEIVED.getTime() - 30 * 60_000]);
+    expect(lines).toStrictEqual([
+      { level: 'info', msg: 'quiet devices counted', quietDevices: 3, quietAfterMinutes: 30, requestId: undefined, ...metricMembers('fn', RECEIVED.getTime(), { QuietDevices: 3 }) },
+    ]);
+    expect(calls.close).toBe(1);
+    for (const env of [{ ...ENV, DB_MAINTENANCE_USER: 'tsdb_maintenance' }, { ...configured, DB_HOST: undefined }]) {
+      const unconfigured = harness({ env });
+      expect(await unconfigured.handler({ 'mbed-tsdb': 'scheduled-watch' })).toMatchObject({ statusCode: 503 });
+      expect(unconfigured.opened).toHaveLength(0);
+    }
   });
 
   it('maintain: needs the master login and a whole number of days (or null: forever)', async () => {

@@ -209,7 +209,18 @@ export async function startWorld(): Promise<World> {
         response.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}');
         return;
       }
-      const result = (await invoke(target, event)) as ProxyResult;
+      // API Gateway's metrics per request (developer guide, "Amazon API Gateway dimensions and
+      // metrics": 5XXError is 1 for a 5xx answer, else 0, by ApiName and Stage); a function that
+      // throws is an AWS/Lambda Error and a 502.
+      const dimensions = { ApiName: api.name, Stage: stage };
+      let result: ProxyResult;
+      try {
+        result = (await invoke(target, event)) as ProxyResult;
+      } catch {
+        aws.putMetric('AWS/Lambda', 'Errors', { FunctionName: target.name }, 1);
+        result = { statusCode: 502, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal server error"}' };
+      }
+      aws.putMetric('AWS/ApiGateway', '5XXError', dimensions, result.statusCode >= 500 ? 1 : 0);
       response.writeHead(result.statusCode, result.headers).end(result.body);
     });
   });

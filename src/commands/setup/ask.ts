@@ -7,7 +7,7 @@ import { UserFacingError } from '../../errors.js';
 import { detectPublicIp, parseCidr, requireIpv4, type Cidr } from '../../net/public-ip.js';
 import type { SetupAnswers } from '../../stack/step.js';
 import { answer, type AskMode, type Question } from '../../ui/ask.js';
-import type { CheckedFlags, SetupFlags } from './validate.js';
+import { parseAlertEmail, type CheckedFlags, type SetupFlags } from './validate.js';
 
 export type SavedAnswers = Partial<SetupAnswers> & { region?: string };
 
@@ -133,7 +133,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
   let cidr = checked.cidr;
   if (first.access === 'my-ip' && !cidr) cidr = await yourAddress(input);
 
-  const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string }>(
+  const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string; alertEmail: string }>(
     {
       connectorHost: {
         flag: '--connector-host',
@@ -159,11 +159,32 @@ export async function askSetup(input: AskInput): Promise<Asked> {
         default: DEFAULT_RESOURCE,
         ask: async (p, d) => checkResource(await p.input({ message: 'Resource path to record', default: d })),
       },
+      alertEmail: {
+        flag: '--alert-email',
+        given: checked.alertEmail,
+        saved: saved.alertEmail,
+        default: '',
+        ask: async (p) =>
+          parseAlertEmail(
+            await p.input({
+              message: 'Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)',
+              default: '',
+              validate: (text) => {
+                try {
+                  parseAlertEmail(text);
+                  return true;
+                } catch (error) {
+                  return (error as Error).message;
+                }
+              },
+            }),
+          ),
+      },
     },
     mode,
   );
 
-  input.remember?.({ connectorHost: second.connectorHost, endpoints: second.endpoints, resource: second.resource });
+  input.remember?.({ connectorHost: second.connectorHost, endpoints: second.endpoints, resource: second.resource, alertEmail: second.alertEmail });
 
   return {
     region,
@@ -182,6 +203,8 @@ export async function askSetup(input: AskInput): Promise<Asked> {
       connectorHost: second.connectorHost,
       endpoints: second.endpoints,
       resource: second.resource,
+      alertEmail: second.alertEmail,
+      quietAfterMinutes: checked.quietAfterMinutes ?? saved.quietAfterMinutes,
     },
   };
 }

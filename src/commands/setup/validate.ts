@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { checkEndpoint, checkResource } from '../../connector/names.js';
 import { checkConnectorHost } from '../../config/settings.js';
 import { UsageError } from '../../errors.js';
+import { LOOK_EVERY_MINUTES, QUIET_AFTER_MAX_MINUTES, QUIET_AFTER_MIN_MINUTES } from '../../stack/alarms.js';
 import { parseCidr, requireIpv4 } from '../../net/public-ip.js';
 
 const RDS_PASSWORD = /^[\x21-\x7e]{8,41}$/;
@@ -15,6 +16,8 @@ export interface SetupFlags {
   dbClass?: string;
   maxStorage?: string;
   keepRaw?: string;
+  alertEmail?: string;
+  quietAfter?: string;
   access?: 'my-ip' | 'private';
   cidr?: string;
   dbPassword?: string;
@@ -38,6 +41,9 @@ export interface CheckedFlags {
   maxStorage: number | undefined;
   /** Days raw readings are kept; null: forever; undefined: not given. */
   keepRawDays: number | null | undefined;
+  /** Where alarms are mailed; '' when --alert-email none; undefined: not given. */
+  alertEmail: string | undefined;
+  quietAfterMinutes: number | undefined;
 }
 
 /** Raw readings go a month at a time: less than a month cannot be kept apart from the month itself. */
@@ -54,6 +60,26 @@ export function parseKeepRaw(text: string): number | null {
     throw new UsageError(`--keep-raw takes forever or a duration from ${KEEP_RAW_RANGE.minDays} days to 100 years, such as 90d, 12w, 6mo or 2y (got ${JSON.stringify(text)})`);
   }
   return days;
+}
+
+/** `--alert-email`: an address SNS can mail (one @, a dot in the domain, no spaces), or `none` (''). */
+export function parseAlertEmail(text: string): string {
+  const value = text.trim();
+  if (value.toLowerCase() === 'none' || value === '') return '';
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value) || value.length > 254) {
+    throw new UsageError(`--alert-email takes an email address such as ops@example.com, or none (got ${JSON.stringify(text)})`);
+  }
+  return value;
+}
+
+/** `--quiet-after`: minutes or hours (30m, 2h), a whole number of 5-minute looks from 5 minutes to a day. */
+export function parseQuietAfter(text: string): number {
+  const match = /^(\d{1,4})(m|min|h)$/.exec(text.trim().toLowerCase());
+  const minutes = match ? Number(match[1]) * (match[2] === 'h' ? 60 : 1) : Number.NaN;
+  if (!(minutes >= QUIET_AFTER_MIN_MINUTES && minutes <= QUIET_AFTER_MAX_MINUTES && minutes % LOOK_EVERY_MINUTES === 0)) {
+    throw new UsageError(`--quiet-after takes minutes or hours from 5m to 24h in steps of 5 minutes, such as 30m or 2h (got ${JSON.stringify(text)})`);
+  }
+  return minutes;
 }
 
 /** RDS MySQL storage ends at 64 TiB; the limit must be 10 % over the 20 GB a database starts with. */
@@ -90,6 +116,8 @@ export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) =
   return {
     maxStorage,
     keepRawDays: flags.keepRaw === undefined ? undefined : parseKeepRaw(flags.keepRaw),
+    alertEmail: flags.alertEmail === undefined ? undefined : parseAlertEmail(flags.alertEmail),
+    quietAfterMinutes: flags.quietAfter === undefined ? undefined : parseQuietAfter(flags.quietAfter),
     cidr: flags.cidr !== undefined && flags.access !== 'private' ? requireIpv4(parseCidr(flags.cidr), '--cidr').cidr : flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
     endpoints: flags.endpoint?.map(checkEndpoint),
     resource: flags.resource !== undefined ? checkResource(flags.resource) : undefined,

@@ -36,10 +36,13 @@ export interface AlertsOutput {
 
 const notFound = (error: unknown) => error instanceof NotFoundException || (error as { name?: string })?.name === 'NotFoundException' || (error as { name?: string })?.name === 'ResourceNotFoundException';
 
-export const topicArnOf = (ctx: StepContext, account: string) => `arn:${partitionOf(ctx.aws.region).partition}:sns:${ctx.aws.region}:${account}:${ctx.names.alertTopic}`;
+/** The topic's ARN, known without a call once the function's ARN names the account. */
+export async function topicArnOf(ctx: StepContext): Promise<string> {
+  return `arn:${partitionOf(ctx.aws.region).partition}:sns:${ctx.aws.region}:${await accountOf(ctx)}:${ctx.names.alertTopic}`;
+}
 
 /** The topic's tags, or null when there is no such topic. */
-async function topicTags(sns: SNSClient, arn: string): Promise<Record<string, string | undefined> | null> {
+export async function topicTags(sns: SNSClient, arn: string): Promise<Record<string, string | undefined> | null> {
   try {
     return tagMap((await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags);
   } catch (error) {
@@ -104,7 +107,7 @@ async function alarmTarget(ctx: StepContext, topicArn: string): Promise<AlarmTar
   };
 }
 
-/** The account (from the function's ARN once there is one): the topic's ARN is known without a call. */
+/** The account: from the function's ARN once there is one, else asked of STS. */
 async function accountOf(ctx: StepContext): Promise<string> {
   const fn = ctx.state.outputs?.function as FunctionOutput | undefined;
   return fn ? fn.arn.split(':')[4]! : (await callerIdentity(ctx.aws)).account;
@@ -119,7 +122,7 @@ export const alertsStep: Step<AlertsOutput | null> = {
     const email = ctx.answers.alertEmail;
     if (!email) return [];
     const [sns, cloudwatch] = await Promise.all([ctx.aws.sns(), ctx.aws.cloudwatch()]);
-    const topicArn = topicArnOf(ctx, await accountOf(ctx));
+    const topicArn = await topicArnOf(ctx);
     const tags = await topicTags(sns, topicArn);
     if (tags) checkOwner(ctx, `SNS topic ${ctx.names.alertTopic}`, tags);
     const items: PlanItem[] = [{ step: 'alerts', resource: `SNS topic ${ctx.names.alertTopic}`, action: tags ? 'keep' : 'create', detail: 'alarms notify it' }];
@@ -139,7 +142,7 @@ export const alertsStep: Step<AlertsOutput | null> = {
     if (!email) return (ctx.state.outputs?.alerts as AlertsOutput | undefined) ?? null;
     const task = ctx.progress.task('alerts', 'checking');
     const [sns, cloudwatch] = await Promise.all([ctx.aws.sns(), ctx.aws.cloudwatch()]);
-    const topicArn = topicArnOf(ctx, await accountOf(ctx));
+    const topicArn = await topicArnOf(ctx);
     const tags = await topicTags(sns, topicArn);
     if (tags) checkOwner(ctx, `SNS topic ${ctx.names.alertTopic}`, tags);
     else await sns.send(new CreateTopicCommand({ Name: ctx.names.alertTopic, Tags: Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value })) }));
@@ -183,7 +186,7 @@ export const alertsStep: Step<AlertsOutput | null> = {
       for (const name of ours) reportRemoved(ctx, `alarm ${name}`);
     }
     const saved = ctx.state.outputs?.alerts as AlertsOutput | undefined;
-    const topicArn = saved?.topicArn ?? topicArnOf(ctx, await accountOf(ctx));
+    const topicArn = saved?.topicArn ?? await topicArnOf(ctx);
     const tags = await topicTags(sns, topicArn);
     if (tags && ownedBy(tags, ctx.stack) === 'ours') {
       // Its subscriptions go with it.

@@ -3,6 +3,7 @@
 // function already answers the Connector's URL check, so registration need not wait.
 
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DEFAULT_QUIET_AFTER_MINUTES } from '../alarms.js';
 import type { Step, StepContext } from '../step.js';
 import { databaseEndpoint, type DatabaseEndpoint } from './database.js';
 import { baseEnvironment, checkEnvironmentSize, FUNCTION_TIMEOUT_SECONDS, waitUntilReady } from './function.js';
@@ -19,6 +20,8 @@ export function fullEnvironment(ctx: StepContext, database: DatabaseEndpoint): R
     // The daily maintenance logs in as its own user, and keeps raw readings this long.
     DB_MAINTENANCE_USER: ctx.names.dbMaintenanceUser,
     KEEP_RAW_DAYS: ctx.answers.keepRawDays ? String(ctx.answers.keepRawDays) : 'forever',
+    // With alerts, the watch counts the devices that sent nothing this long.
+    ...(ctx.answers.alertEmail ? { QUIET_AFTER_MINUTES: String(ctx.answers.quietAfterMinutes ?? DEFAULT_QUIET_AFTER_MINUTES) } : {}),
   };
 }
 

@@ -22,13 +22,21 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { retry } from '../../util/wait.js';
 import { ownedBy, tagMap } from '../naming.js';
-import { checkOwner, ownOrNull, reportRemoved, type Step, type StepContext } from '../step.js';
+import { checkOwner, ownOrNull, reportRemoved, type PlanItem, type Step, type StepContext } from '../step.js';
+import type { Task } from '../../ui/progress.js';
 import type { FunctionOutput } from './function.js';
 
 /** Daily at 03:17 UTC: a quiet hour, off the round minutes everyone else schedules. */
 export const MAINTENANCE_EXPRESSION = 'cron(17 3 * * ? *)';
 export const MAINTENANCE_INPUT = JSON.stringify({ 'mbed-tsdb': 'scheduled-maintenance' });
 export const INVOKE_POLICY = 'mbed-tsdb-invoke-function';
+/**
+ * With alerts, a second schedule every 5 minutes: the function counts the devices gone quiet (its
+ * QuietDevices metric, which an alarm watches). Removed when alerts are turned off.
+ */
+export const WATCH_SCHEDULE = 'watch';
+export const WATCH_EXPRESSION = 'rate(5 minutes)';
+export const WATCH_INPUT = JSON.stringify({ 'mbed-tsdb': 'scheduled-watch' });
 /** How long a new role may take to be assumable by Scheduler (IAM is eventually consistent). */
 export const ROLE_PROPAGATION_LIMIT_MS = 2 * 60_000;
 
@@ -56,18 +64,31 @@ const orNull = async <T>(call: Promise<T>): Promise<T | null> =>
     throw error;
   });
 
-/** The schedule as it is now, or null. */
-export async function findSchedule(scheduler: SchedulerClient, ctx: StepContext): Promise<GetScheduleCommandOutput | null> {
-  return orNull(scheduler.send(new GetScheduleCommand({ Name: ctx.names.schedule, GroupName: ctx.names.scheduleGroup })));
+/** What one schedule of the group runs: when, and with which event. */
+export interface ScheduleSpec {
+  name: string;
+  expression: string;
+  input: string;
+  what: string;
+}
+
+export const maintenanceSchedule = (ctx: StepContext): ScheduleSpec => ({ name: ctx.names.schedule, expression: MAINTENANCE_EXPRESSION, input: MAINTENANCE_INPUT, what: 'daily maintenance of the readings table' });
+export const watchSchedule: ScheduleSpec = { name: WATCH_SCHEDULE, expression: WATCH_EXPRESSION, input: WATCH_INPUT, what: 'counts the devices gone quiet for the alarm' };
+/** The watch runs only for a stack with alerts. */
+export const wantsWatch = (ctx: StepContext): boolean => Boolean(ctx.answers.alertEmail);
+
+/** The schedule as it is now (the maintenance one unless another is named), or null. */
+export async function findSchedule(scheduler: SchedulerClient, ctx: StepContext, name: string = ctx.names.schedule): Promise<GetScheduleCommandOutput | null> {
+  return orNull(scheduler.send(new GetScheduleCommand({ Name: name, GroupName: ctx.names.scheduleGroup })));
 }
 
 /** What differs between the schedule and what setup makes (nothing: null). */
-export function scheduleDrift(found: GetScheduleCommandOutput, functionArn: string, roleArn: string): string | null {
+export function scheduleDrift(found: GetScheduleCommandOutput, functionArn: string, roleArn: string, spec: Pick<ScheduleSpec, 'expression' | 'input'> = { expression: MAINTENANCE_EXPRESSION, input: MAINTENANCE_INPUT }): string | null {
   if (found.State !== 'ENABLED') return `it is ${found.State?.toLowerCase() ?? 'not enabled'}`;
-  if (found.ScheduleExpression !== MAINTENANCE_EXPRESSION) return `it runs at ${found.ScheduleExpression}, not ${MAINTENANCE_EXPRESSION}`;
+  if (found.ScheduleExpression !== spec.expression) return `it runs at ${found.ScheduleExpression}, not ${spec.expression}`;
   if (found.Target?.Arn !== functionArn) return `it invokes ${found.Target?.Arn ?? 'nothing'}, not the function`;
   if (found.Target?.RoleArn !== roleArn) return `it runs as ${found.Target?.RoleArn ?? 'no role'}, not ${roleArn}`;
-  if (found.Target?.Input !== MAINTENANCE_INPUT) return 'its input is not the maintenance event';
+  if (found.Target?.Input !== spec.input) return `its input is not the ${spec.input === MAINTENANCE_INPUT ? 'maintenance' : 'watch'} event`;
   return null;
 }
 
@@ -117,6 +138,30 @@ async function ensureGroup(scheduler: SchedulerClient, ctx: StepContext): Promis
   await scheduler.send(new CreateScheduleGroupCommand({ Name: ctx.names.scheduleGroup, Tags: Object.entries(ctx.tags).map(([Key, Value]) => ({ Key, Value })) }));
 }
 
+async function ensureSchedule(scheduler: SchedulerClient, ctx: StepContext, spec: ScheduleSpec, functionArn: string, roleArn: string, task: Task): Promise<void> {
+  const found = await findSchedule(scheduler, ctx, spec.name);
+  if (found && !scheduleDrift(found, functionArn, roleArn, spec)) return;
+  const input = {
+    Name: spec.name,
+    GroupName: ctx.names.scheduleGroup,
+    ScheduleExpression: spec.expression,
+    FlexibleTimeWindow: { Mode: 'OFF' as const },
+    State: 'ENABLED' as const,
+    Description: `mbed-tsdb stack ${ctx.stack}: ${spec.what}`,
+    Target: { Arn: functionArn, RoleArn: roleArn, Input: spec.input },
+  };
+  // A role just made is assumable by Scheduler some seconds later.
+  await retry(() => scheduler.send(found ? new UpdateScheduleCommand(input) : new CreateScheduleCommand(input)), {
+    what: `the role ${ctx.names.maintenanceRole} to reach EventBridge Scheduler`,
+    delay: { everyMs: 5_000 },
+    timeoutMs: ROLE_PROPAGATION_LIMIT_MS,
+    sleep: ctx.sleep,
+    now: ctx.now,
+    shouldRetry: (error) => error instanceof ValidationException && /assume the role/i.test(error.message) && 'waiting for its new role to reach EventBridge Scheduler',
+    onWait: ({ status }) => task.update(status),
+  });
+}
+
 export const scheduleStep: Step<ScheduleOutput> = {
   id: 'schedule',
   title: '§4 daily maintenance',
@@ -126,12 +171,18 @@ export const scheduleStep: Step<ScheduleOutput> = {
   async plan(ctx) {
     const resource = `schedule ${ctx.names.scheduleGroup}/${ctx.names.schedule}`;
     const detail = 'the function keeps the partitions and hourly sums once a day (EventBridge Scheduler, 03:17 UTC)';
-    const found = await findSchedule(await ctx.aws.scheduler(), ctx);
-    if (!found) return [{ step: 'schedule', resource, action: 'create', detail }];
+    const scheduler = await ctx.aws.scheduler();
     const saved = ctx.state.outputs?.schedule as ScheduleOutput | undefined;
     const fn = ctx.state.outputs?.function as FunctionOutput | undefined;
-    const drift = fn && saved ? scheduleDrift(found, fn.arn, saved.roleArn) : 'not recorded with this stack';
-    return [drift ? { step: 'schedule', resource, action: 'update', detail: `${detail} (${drift})` } : { step: 'schedule', resource, action: 'keep', detail }];
+    const item = async (spec: ScheduleSpec, resource: string, detail: string): Promise<PlanItem> => {
+      const found = await findSchedule(scheduler, ctx, spec.name);
+      if (!found) return { step: 'schedule', resource, action: 'create', detail };
+      const drift = fn && saved ? scheduleDrift(found, fn.arn, saved.roleArn, spec) : 'not recorded with this stack';
+      return drift ? { step: 'schedule', resource, action: 'update', detail: `${detail} (${drift})` } : { step: 'schedule', resource, action: 'keep', detail };
+    };
+    const items = [await item(maintenanceSchedule(ctx), resource, detail)];
+    if (wantsWatch(ctx)) items.push(await item(watchSchedule, `schedule ${ctx.names.scheduleGroup}/${WATCH_SCHEDULE}`, 'every 5 minutes the function counts the devices gone quiet (§8 alerts)'));
+    return items;
   },
 
   async apply(ctx) {
@@ -140,29 +191,10 @@ export const scheduleStep: Step<ScheduleOutput> = {
     const functionArn = (ctx.state.outputs!.function as FunctionOutput).arn;
     const roleArn = await ensureRole(iam, ctx, functionArn);
     await ensureGroup(scheduler, ctx);
-    const found = await findSchedule(scheduler, ctx);
-    if (!found || scheduleDrift(found, functionArn, roleArn)) {
-      const input = {
-        Name: ctx.names.schedule,
-        GroupName: ctx.names.scheduleGroup,
-        ScheduleExpression: MAINTENANCE_EXPRESSION,
-        FlexibleTimeWindow: { Mode: 'OFF' as const },
-        State: 'ENABLED' as const,
-        Description: `mbed-tsdb stack ${ctx.stack}: daily maintenance of the readings table`,
-        Target: { Arn: functionArn, RoleArn: roleArn, Input: MAINTENANCE_INPUT },
-      };
-      // A role just made is assumable by Scheduler some seconds later.
-      await retry(() => scheduler.send(found ? new UpdateScheduleCommand(input) : new CreateScheduleCommand(input)), {
-        what: `the role ${ctx.names.maintenanceRole} to reach EventBridge Scheduler`,
-        delay: { everyMs: 5_000 },
-        timeoutMs: ROLE_PROPAGATION_LIMIT_MS,
-        sleep: ctx.sleep,
-        now: ctx.now,
-        shouldRetry: (error) => error instanceof ValidationException && /assume the role/i.test(error.message) && 'waiting for its new role to reach EventBridge Scheduler',
-        onWait: ({ status }) => task.update(status),
-      });
-    }
-    task.done(`daily at 03:17 UTC, as ${ctx.names.maintenanceRole}`);
+    await ensureSchedule(scheduler, ctx, maintenanceSchedule(ctx), functionArn, roleArn, task);
+    if (wantsWatch(ctx)) await ensureSchedule(scheduler, ctx, watchSchedule, functionArn, roleArn, task);
+    else if (await findSchedule(scheduler, ctx, WATCH_SCHEDULE)) await orNull(scheduler.send(new DeleteScheduleCommand({ Name: WATCH_SCHEDULE, GroupName: ctx.names.scheduleGroup })));
+    task.done(`daily at 03:17 UTC${wantsWatch(ctx) ? ', the devices watched every 5 minutes' : ''}, as ${ctx.names.maintenanceRole}`);
     return { group: ctx.names.scheduleGroup, schedule: ctx.names.schedule, roleArn };
   },
 

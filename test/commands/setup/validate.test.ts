@@ -17,12 +17,16 @@ describe('validateSetupFlags', () => {
         { cidr: '203.0.113.7', endpoint: ['dev-1', 'dev-2'], resource: '/3303/0/5700/', subnetIds: 'subnet-0a, subnet-0b', dbCa: 'ca.pem' },
         files,
       ),
-    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM, maxStorage: undefined, keepRawDays: undefined });
-    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined, keepRawDays: undefined });
+    ).toEqual({ cidr: '203.0.113.7/32', endpoints: ['dev-1', 'dev-2'], resource: '/3303/0/5700', subnetIds: ['subnet-0a', 'subnet-0b'], dbCaPem: PEM, maxStorage: undefined, keepRawDays: undefined, alertEmail: undefined, quietAfterMinutes: undefined });
+    expect(validateSetupFlags({}, files)).toEqual({ cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined, keepRawDays: undefined, alertEmail: undefined, quietAfterMinutes: undefined });
     expect(validateSetupFlags({ maxStorage: '22' }, files).maxStorage).toBe(22);
     expect(validateSetupFlags({ maxStorage: '65536' }, files).maxStorage).toBe(65536);
     // --keep-raw: days, weeks, months of 30 days and years of 365; forever is null (not "not given").
     expect(['30d', '12w', '6mo', '2Y', ' forever ', '36500d'].map((keepRaw) => validateSetupFlags({ keepRaw }, files).keepRawDays)).toEqual([30, 84, 180, 730, null, 36500]);
+    // --alert-email: an address, or none ('': asked and declined, so not asked again).
+    expect([' ops@example.com ', 'none', 'NONE'].map((alertEmail) => validateSetupFlags({ alertEmail }, files).alertEmail)).toEqual(['ops@example.com', '', '']);
+    // --quiet-after: minutes or hours in steps of the alarm's 5-minute look.
+    expect(['5m', '30min', '2h', '24h'].map((quietAfter) => validateSetupFlags({ quietAfter }, files).quietAfterMinutes)).toEqual([5, 30, 120, 1440]);
   });
 
   it.each([
@@ -34,6 +38,12 @@ describe('validateSetupFlags', () => {
     [{ subnetIds: 'a,b' }, '--subnet-ids takes subnet IDs'],
     [{ vpcId: 'default' }, '--vpc-id takes an ID'],
     [{ dbClass: 'micro' }, '--db-class takes an RDS instance class'],
+    [{ alertEmail: 'ops' }, '--alert-email takes an email address such as ops@example.com, or none (got "ops")'],
+    [{ alertEmail: 'a b@example.com' }, '--alert-email takes an email address'],
+    [{ quietAfter: '3m' }, '--quiet-after takes minutes or hours from 5m to 24h in steps of 5 minutes, such as 30m or 2h (got "3m")'],
+    [{ quietAfter: '25h' }, '--quiet-after takes minutes or hours from 5m'],
+    [{ quietAfter: '7m' }, '--quiet-after takes minutes or hours from 5m'],
+    [{ quietAfter: '30' }, '--quiet-after takes minutes or hours from 5m'],
     [{ keepRaw: '29d' }, '--keep-raw takes forever or a duration from 30 days to 100 years, such as 90d, 12w, 6mo or 2y (got "29d")'],
     [{ keepRaw: '36501d' }, '--keep-raw takes forever or a duration from 30 days'],
     [{ keepRaw: '1.5y' }, '--keep-raw takes forever or a duration from 30 days'],
