@@ -63,7 +63,7 @@ async function benchFunction(server: ServerAddress, prefix: string) {
   await migrate(async (sql, values) => (await admin.query(sql, values))[0]);
   await admin.end();
   const fn = createRequire(import.meta.url)(join(dist, 'index.js')) as typeof FunctionModule;
-  const config = fn.readConfig({
+  const env = {
     DB_HOST: db.login.host,
     DB_PORT: String(db.login.port),
     DB_USER: db.login.user,
@@ -72,14 +72,25 @@ async function benchFunction(server: ServerAddress, prefix: string) {
     DB_TLS: 'off',
     WEBHOOK_SECRET: 'bench-secret',
     DB_ROLLUP: 'on',
-  });
+  };
+  const config = fn.readConfig(env);
   const store = config.ok && config.config.db ? fn.createStore(config.config.db, config.config.chunkRows) : null;
   const handler = fn.createHandler({ config, store: () => store!, log: () => undefined });
-  return { db, handler, close: async () => (await store?.close(), await db.drop()) };
+  // More copies on the same store, serialising their log lines (then dropped) as on Lambda
+  // (AWS_LAMBDA_FUNCTION_NAME set: the stored line carries its metric) or not.
+  const logging = (functionName?: string) =>
+    fn.createHandler({
+      config: fn.readConfig({ ...env, ...(functionName ? { AWS_LAMBDA_FUNCTION_NAME: functionName } : {}) }),
+      store: () => store!,
+      log: (line) => void (logBytes += JSON.stringify(line).length),
+    });
+  return { db, handler, logging, close: async () => (await store?.close(), await db.drop()) };
 }
 
+let logBytes = 0;
+
 async function ingest(server: ServerAddress): Promise<void> {
-  const { db, handler, close } = await benchFunction(server, 'bench');
+  const { db, handler, logging, close } = await benchFunction(server, 'bench');
   const raw = await createConnection({ ...db.login, database: db.name, timezone: 'Z' });
   const rawInsert = 'INSERT INTO `events` (`ts`, `value`, `board`, `sensor`) VALUES ?';
 
@@ -133,6 +144,20 @@ async function ingest(server: ServerAddress): Promise<void> {
     const [fnMedian, rawMedian] = await alternate(viaFunction, viaMysql2, repeats);
     emit(`ingest_uid_${n}`, fnMedian, 'ms', rawMedian);
   }
+  // The metric in the stored line (CloudWatch embedded metric format): the same 100-reading
+  // request through a copy that names itself as on Lambda, against one that does not.
+  const onLambda = logging('mbed_time_series_webhook');
+  const offLambda = logging();
+  const hundred = proxyEvent({
+    headers: { 'content-type': 'application/json', 'x-mbed-tsdb-secret': 'bench-secret' },
+    body: JSON.stringify({ notifications: Array.from({ length: 100 }, (_, i) => ({ ep: `cccdb1b6-9502-4001-9a5a-${String(i).padStart(12, '0')}`, path: '/3200/0/5501', ct: 'text/plain', payload: Buffer.from(String(i)).toString('base64'), 'max-age': 0 })) }),
+  });
+  const stored = (h: typeof handler) => async () => {
+    const result = await h(hundred);
+    if (result.statusCode !== 200) throw new Error(`function answered ${result.statusCode}: ${result.body}`);
+  };
+  const [withMetric, without] = await alternate(stored(onLambda), stored(offLambda), 200);
+  emit('ingest_100_metric_line', withMetric, 'ms', without);
   await raw.end();
   await close();
 }

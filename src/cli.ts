@@ -170,6 +170,17 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/simulate.js'),
   },
   {
+    name: 'alerts',
+    description: "show the stack's alerts (the address, whether SNS has it confirmed, each alarm's state); add or change the address, or send a test",
+    options: () => [
+      new Option('--email <address>', 'mail alarms to this address (SNS mails a confirmation link first); none removes the alerts'),
+      new Option('--quiet-after <duration>', 'how long without a reading (of all, or of a known device) before an alarm: 5m to 24h in steps of 5 minutes'),
+      new Option('--test', 'send one test message through the alert topic'),
+    ],
+    examples: ['mbed-tsdb alerts', 'mbed-tsdb alerts --email ops@example.com', 'mbed-tsdb alerts --test', 'mbed-tsdb alerts --email none'],
+    load: () => import('./commands/alerts.js'),
+  },
+  {
     name: 'policy',
     description: 'print the least-privilege IAM policy that setup, status, subscribe, logs and teardown need (JSON)',
     examples: [

@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   DB_ERROR: 'the database refused a statement',
   NO_DATABASE: 'no database is known for the stack on this machine',
   NO_WEBHOOK: 'no webhook is known for the stack on this machine',
+  NO_ALERTS: 'the stack has no alerts yet (mbed-tsdb alerts --email makes them)',
+  NO_STACK: 'no stack is recorded on this machine for the command to change',
   VERIFY_FAILED: 'simulate --verify found readings missing or stored twice',
 } as const;
 

@@ -96,7 +96,7 @@ describe('npm package', () => {
     it('an account with none of the stack: every service asked, exit 2 and what to run', async () => {
       const { ran, calls } = await statusAgainst('nothing');
       expect(ran).toEqual({ code: 2, stdout: `No stack mbed-tsdb in eu-west-1 of account ${STUB_ACCOUNT}: run mbed-tsdb setup.\n`, stderr: '' });
-      expect(new Set(calls)).toEqual(new Set(['sts:GetCallerIdentity', 'iam:GetRole', 'ec2:DescribeSecurityGroups', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups', 'lambda:GetFunction', 'apigateway:GetRestApis', 'logs:DescribeLogGroups', 'scheduler:GetScheduleGroup', 'scheduler:GetSchedule']));
+      expect(new Set(calls)).toEqual(new Set(['sts:GetCallerIdentity', 'iam:GetRole', 'ec2:DescribeSecurityGroups', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups', 'lambda:GetFunction', 'apigateway:GetRestApis', 'logs:DescribeLogGroups', 'scheduler:GetScheduleGroup', 'scheduler:GetSchedule', 'monitoring:DescribeAlarms', 'sns:ListTagsForResource']));
     });
 
     it('credentials that may not read it: the refused permission and how to get it, no stack trace', async () => {

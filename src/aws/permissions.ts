@@ -110,6 +110,8 @@ export const COMMAND_ACTIONS = {
     ListSubscriptionsByTopic: ['sns:ListSubscriptionsByTopic'],
     GetSubscriptionAttributes: ['sns:GetSubscriptionAttributes'],
     Unsubscribe: ['sns:Unsubscribe'],
+    // mbed-tsdb alerts --test
+    Publish: ['sns:Publish'],
   },
   cloudwatch: {
     PutMetricAlarm: ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
@@ -358,6 +360,7 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
           // A subscription's ARN is its topic's followed by `:<id>`: the same pattern names it.
           'sns:GetSubscriptionAttributes',
           'sns:Unsubscribe',
+          'sns:Publish',
         ],
         Resource: `arn:${p}:sns:*:*:mbed-tsdb-alerts*`,
       },

@@ -112,11 +112,15 @@ describe.skipIf(!canRun)('alerts', () => {
     expect(status.stdout).toMatch(/alarm mbed-tsdb-quiet-devices\s+alarm/);
     expect(status.stdout).toMatch(/Quiet devices .*: 1\n\s+dev-1: last seen/);
 
-    // A reading again: no-readings is OK again, and says so.
+    // A reading again: no-readings is OK again, and says so (the storage still low: that alarm stays).
     expect((await world.connector.notify(API_KEY, [{ ep: 'dev-1', path: '/3200/0/5501', value: '3' }])).status).toBe(200);
-    pass(5 * MINUTE);
+    for (let minute = 0; minute < 5; minute++) {
+      world.aws.putMetric('AWS/RDS', 'FreeStorageSpace', { DBInstanceIdentifier: 'tsdb' }, 1.5 * 1024 ** 3);
+      pass(MINUTE);
+    }
     evaluateAlarms(world.aws);
     expect(mailed().at(-1)).toBe('OK: "mbed-tsdb-no-readings" in us-west-2');
+    expect(stateOf('storage-low')).toBe('ALARM');
 
     const down = await world.cli(['teardown', '--yes']);
     expect(down.code, down.stderr).toBe(0);
@@ -134,5 +138,49 @@ describe.skipIf(!canRun)('alerts', () => {
     expect(world.aws.scheduler.schedules.has('mbed-tsdb/watch')).toBe(true);
     expect((await world.setup(['--alert-email', 'none'])).code).toBe(0);
     expect(world.aws.scheduler.schedules.has('mbed-tsdb/watch')).toBe(false);
+  });
+
+  it('mbed-tsdb alerts: none yet; --email adds them to a stack set up without; shows them; --test mails once confirmed; --email none removes them', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const none = await world.cli(['alerts']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('Stack mbed-tsdb has no alerts: mbed-tsdb alerts --email <address> makes them.');
+
+    const add = await world.cli(['alerts', '--email', 'ops@example.com', '--quiet-after', '1h']);
+    expect(add.code, add.stderr).toBe(1);
+    expect(add.stdout).toMatch(/email ops@example\.com\s+pending confirmation !/);
+    expect(world.aws.cloudwatch.alarms.get('mbed-tsdb-no-readings')!.input.EvaluationPeriods).toBe(12);
+    expect(world.aws.lambda.functions.get('mbed_time_series_webhook')!.environment).toMatchObject({ QUIET_AFTER_MINUTES: '60' });
+    expect(world.aws.scheduler.schedules.has('mbed-tsdb/watch')).toBe(true);
+    expect(readStateFile(world)).toMatchObject({ answers: { alertEmail: 'ops@example.com', quietAfterMinutes: 60 } });
+
+    // Before the link is clicked a test reaches nobody, and says so.
+    const early = await world.cli(['alerts', '--test']);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toContain('gets nothing until the link in the mail from AWS Notifications is clicked');
+    await confirm();
+    const test = await world.cli(['alerts', '--test']);
+    expect(test.code, test.stderr).toBe(0);
+    expect(mailed()).toEqual(['mbed-tsdb: test alert for stack mbed-tsdb']);
+    const shown = await world.cli(['alerts', '--json']);
+    expect(JSON.parse(shown.stdout).alerts[0]).toMatchObject({ resource: 'email ops@example.com', state: 'confirmed', ok: true });
+
+    const off = await world.cli(['alerts', '--email', 'none']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(world.aws.cloudwatch.alarms.size).toBe(0);
+    expect(world.aws.sns.topics.size).toBe(0);
+    expect(world.aws.scheduler.schedules.has('mbed-tsdb/watch')).toBe(false);
+    expect(world.aws.lambda.functions.get('mbed_time_series_webhook')!.environment).not.toHaveProperty('QUIET_AFTER_MINUTES');
+    expect(readStateFile(world)).toMatchObject({ answers: { alertEmail: '' } });
+  });
+
+  it('alerts: bad input is a usage error before anything is read; no stack is said', async () => {
+    const bad = await world.cli(['alerts', '--email', 'ops']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--email takes an email address such as ops@example.com, or none (got "ops")');
+    const missing = await world.cli(['alerts', '--test']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no stack mbed-tsdb is set up from this machine: run mbed-tsdb setup --alert-email <address>');
+    expect(world.aws.calls).toEqual([]);
   });
 });

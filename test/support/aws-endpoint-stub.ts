@@ -2,12 +2,13 @@
 // process — the installed package, the bench — where the in-memory fake cannot reach. It answers
 // only what a test decides: every call refused, or an account holding none of the stack. Each
 // answer is in the wire protocol of its service (the SDK service models' protocol traits):
-// awsQuery for IAM, RDS and STS, ec2Query for EC2, restJson1 for Lambda and API Gateway, awsJson1_1
-// for CloudWatch Logs — so the real SDK clients parse them as they parse AWS's.
+// awsQuery for IAM, RDS, STS and SNS, ec2Query for EC2, restJson1 for Lambda, API Gateway and
+// Scheduler, awsJson1_1 for CloudWatch Logs and awsJson1_0 for CloudWatch — so the real SDK
+// clients parse them as they parse AWS's.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface StubCall {
-  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, scheduler, logs, sts. */
+  /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, scheduler, logs, sts, sns, monitoring. */
   service: string;
   /** The operation: Action= of the query protocols, X-Amz-Target's name, or the REST route's. */
   action: string;
@@ -35,7 +36,7 @@ export interface AwsEndpointStub {
 }
 
 type Protocol = 'query' | 'ec2' | 'rest-json' | 'json';
-const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', sts: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', scheduler: 'rest-json', logs: 'json' };
+const PROTOCOL: Record<string, Protocol> = { iam: 'query', rds: 'query', sts: 'query', sns: 'query', ec2: 'ec2', lambda: 'rest-json', apigateway: 'rest-json', scheduler: 'rest-json', logs: 'json', monitoring: 'json' };
 
 /** The REST routes the CLI's status reads, by method and path. */
 const REST_ROUTES: Array<[service: string, method: string, path: RegExp, action: string]> = [
@@ -57,6 +58,9 @@ const NOTHING: Record<string, { status: number; error?: string; body?: unknown }
   'scheduler:GetSchedule': { status: 404, error: 'ResourceNotFoundException' },
   'apigateway:GetRestApis': { status: 200, body: { item: [] } },
   'logs:DescribeLogGroups': { status: 200, body: { logGroups: [] } },
+  'monitoring:DescribeAlarms': { status: 200, body: { MetricAlarms: [], CompositeAlarms: [] } },
+  // SNS's awsQuery error code for ResourceNotFoundException (SDK model: awsQueryError "ResourceNotFound").
+  'sns:ListTagsForResource': { status: 404, error: 'ResourceNotFound' },
   'iam:GetRolePolicy': { status: 404, error: 'NoSuchEntity' },
   'ec2:DescribeVpcs': { status: 200, body: '<vpcSet><item><vpcId>vpc-0default</vpcId><isDefault>true</isDefault><cidrBlock>172.31.0.0/16</cidrBlock></item></vpcSet>' },
   'ec2:DescribeVpcAttribute': { status: 200, body: '<vpcId>vpc-0default</vpcId><enableDnsSupport><value>true</value></enableDnsSupport><enableDnsHostnames><value>true</value></enableDnsHostnames>' },

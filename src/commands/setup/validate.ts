@@ -63,11 +63,11 @@ export function parseKeepRaw(text: string): number | null {
 }
 
 /** `--alert-email`: an address SNS can mail (one @, a dot in the domain, no spaces), or `none` (''). */
-export function parseAlertEmail(text: string): string {
+export function parseAlertEmail(text: string, flag = '--alert-email'): string {
   const value = text.trim();
   if (value.toLowerCase() === 'none' || value === '') return '';
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value) || value.length > 254) {
-    throw new UsageError(`--alert-email takes an email address such as ops@example.com, or none (got ${JSON.stringify(text)})`);
+    throw new UsageError(`${flag} takes an email address such as ops@example.com, or none (got ${JSON.stringify(text)})`);
   }
   return value;
 }

@@ -13,12 +13,14 @@ import {
   ListSubscriptionsByTopicCommand,
   ListTagsForResourceCommand,
   NotFoundException,
+  PublishCommand,
   SubscribeCommand,
   UnsubscribeCommand,
   type SNSClient,
   type Subscription,
 } from '@aws-sdk/client-sns';
 import { callerIdentity } from '../../aws/identity.js';
+import { UserFacingError } from '../../errors.js';
 import { partitionOf } from '../../aws/partition.js';
 import { alarmConfig, DEFAULT_QUIET_AFTER_MINUTES, wantedAlarms, type AlarmTarget } from '../alarms.js';
 import { ownedBy, tagMap } from '../naming.js';
@@ -195,3 +197,18 @@ export const alertsStep: Step<AlertsOutput | null> = {
     }
   },
 };
+
+/** `mbed-tsdb alerts --test`: one message through the topic, as an alarm's would go. */
+export async function sendTestAlert(ctx: StepContext): Promise<{ topicArn: string; email: string; subscription: 'confirmed' | 'pending' | 'gone' }> {
+  const saved = ctx.state.outputs?.alerts as AlertsOutput | undefined;
+  if (!saved) throw new UserFacingError(`stack ${ctx.stack} has no alerts: mbed-tsdb alerts --email <address> makes them`, { code: 'NO_ALERTS' });
+  const sns = await ctx.aws.sns();
+  await sns.send(
+    new PublishCommand({
+      TopicArn: saved.topicArn,
+      Subject: `mbed-tsdb: test alert for stack ${ctx.stack}`,
+      Message: `This is a test of the alerts of mbed-tsdb stack ${ctx.stack} in ${ctx.aws.region}. Alarms are mailed to this address when they go off and when they are OK again.`,
+    }),
+  );
+  return { topicArn: saved.topicArn, email: saved.email, subscription: await subscriptionState(sns, saved.subscriptionArn) };
+}
