@@ -33,7 +33,8 @@ export async function run(context: CommandContext): Promise<number> {
   }
   const region = stackRegion(context, state);
   const answers = savedAnswers(state, settings.connectorHost);
-  if (email !== undefined) answers.alertEmail = email;
+  // Given again while still pending: its confirmation link is mailed again.
+  if (email !== undefined) Object.assign(answers, { alertEmail: email, resendConfirmation: true });
   if (quietAfterMinutes !== undefined) answers.quietAfterMinutes = quietAfterMinutes;
   const ctx = stackContext(context, { region, state, answers, apiKey: undefined });
 

@@ -38,6 +38,8 @@ export interface SetupAnswers {
   alertEmail?: string | undefined;
   /** Minutes without a reading (of all, or of a known device) before an alarm; default 30. */
   quietAfterMinutes?: number | undefined;
+  /** This run only (mbed-tsdb alerts --email): mail the confirmation link again to an address still pending. */
+  resendConfirmation?: boolean | undefined;
   /** Move a table made before monthly partitions to today's shape (this run only: it takes a while). */
   reshapeTable?: boolean | undefined;
 }

@@ -154,6 +154,9 @@ describe.skipIf(!canRun)('alerts', () => {
     expect(world.aws.scheduler.schedules.has('mbed-tsdb/watch')).toBe(true);
     expect(readStateFile(world)).toMatchObject({ answers: { alertEmail: 'ops@example.com', quietAfterMinutes: 60 } });
 
+    // The same address again while pending: the link is mailed again (SNS re-sends it on Subscribe).
+    expect((await world.cli(['alerts', '--email', 'ops@example.com'])).code).toBe(1);
+    expect(world.aws.sns.outbox.filter((m) => m.token).length).toBe(2);
     // Before the link is clicked a test reaches nobody, and says so.
     const early = await world.cli(['alerts', '--test']);
     expect(early.code).toBe(1);

@@ -156,10 +156,11 @@ export const alertsStep: Step<AlertsOutput | null> = {
     }
     const saved = ctx.state.outputs?.alerts as AlertsOutput | undefined;
     const mine = subscriptions.find((s) => s.Endpoint === email);
-    // Subscribing a confirmed address again returns it; a pending one gets its link again.
+    // Subscribing a confirmed address again returns it; a pending one gets its link again (asked for only).
+    const pendingKnown = saved?.email === email && mine !== undefined && !ctx.answers.resendConfirmation;
     const subscriptionArn =
       mine?.SubscriptionArn?.startsWith('arn:') ? mine.SubscriptionArn
-      : saved?.email === email && mine ? saved.subscriptionArn
+      : pendingKnown ? saved.subscriptionArn
       : (await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'email', Endpoint: email, ReturnSubscriptionArn: true }))).SubscriptionArn!;
 
     const have = await describeAlarms(cloudwatch, ctx.names.alarmPrefix);
