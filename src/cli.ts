@@ -182,7 +182,7 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'policy',
-    description: 'print the least-privilege IAM policy that setup, status, subscribe, logs and teardown need (JSON)',
+    description: 'print the least-privilege IAM policy that setup, status, subscribe, alerts, logs and teardown need (JSON)',
     examples: [
       'mbed-tsdb policy > mbed-tsdb-policy.json',
       'aws iam create-policy --policy-name mbed-tsdb --policy-document file://mbed-tsdb-policy.json',

@@ -185,7 +185,7 @@ export interface PolicyDocument {
 const TAG = 'mbed-tsdb:stack';
 
 /**
- * Least privilege for setup, status, subscribe, logs and teardown of any stack: resources scoped by
+ * Least privilege for setup, status, subscribe, alerts, logs and teardown of any stack: resources scoped by
  * the names mbed-tsdb gives them (every stack's name starts the same) and, where AWS allows a
  * condition, by the stack tag; iam:PassRole only for our role, only to Lambda.
  */
