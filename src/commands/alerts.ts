@@ -39,10 +39,15 @@ export async function run(context: CommandContext): Promise<number> {
   const ctx = stackContext(context, { region, state, answers, apiKey: undefined });
 
   if (email !== undefined || quietAfterMinutes !== undefined) {
+    const steps = [configureStep, scheduleStep, alertsStep];
+    const unrecorded = steps.flatMap((step) => step.after).filter((id) => !steps.some((s) => s.id === id) && state.outputs?.[id] === undefined);
+    if (unrecorded.length > 0) {
+      throw new UserFacingError(`stack ${settings.stack} was set up by an earlier mbed-tsdb (no ${[...new Set(unrecorded)].join(', ')} recorded): run mbed-tsdb setup --alert-email <address>`, { code: 'NO_STACK' });
+    }
     const save = (s: typeof state) => writeState(context.env, { ...s, answers: { ...(s.answers ?? {}), alertEmail: answers.alertEmail, quietAfterMinutes: answers.quietAfterMinutes }, actedAt: ctx.now() }, stateNotices(context));
     const work = (async () => {
       // The function's quiet period, the watch schedule, then the topic and alarms (or their removal).
-      await applyStack([configureStep, scheduleStep, alertsStep], ctx, save);
+      await applyStack(steps, ctx, save);
       if (!answers.alertEmail) {
         await alertsStep.remove(ctx);
         delete ctx.state.outputs!.alerts;

@@ -2,6 +2,8 @@
 // subscription, the alarms and the watch; each alarm is driven into ALARM by what really feeds
 // its metric (the function's own metric lines, API Gateway's 5xx count, RDS's free storage) and
 // the confirmed address receives the notification; status shows it; teardown leaves nothing.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfirmSubscriptionCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -175,6 +177,19 @@ describe.skipIf(!canRun)('alerts', () => {
     expect(world.aws.scheduler.schedules.has('mbed-tsdb/watch')).toBe(false);
     expect(world.aws.lambda.functions.get('mbed_time_series_webhook')!.environment).not.toHaveProperty('QUIET_AFTER_MINUTES');
     expect(readStateFile(world)).toMatchObject({ answers: { alertEmail: '' } });
+  });
+
+  it('alerts --email on a stack an earlier mbed-tsdb made (no retention step recorded): says to run setup, changes nothing', async () => {
+    expect((await world.setup()).code).toBe(0);
+    const file = join(world.stateDir, 'mbed-tsdb.json');
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { outputs: Record<string, unknown> };
+    delete state.outputs.retention;
+    writeFileSync(file, JSON.stringify(state));
+    const before = world.aws.mutatingCalls().length;
+    const run = await world.cli(['alerts', '--email', 'ops@example.com']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('stack mbed-tsdb was set up by an earlier mbed-tsdb (no retention recorded): run mbed-tsdb setup --alert-email <address>');
+    expect(world.aws.mutatingCalls()).toHaveLength(before);
   });
 
   it('alerts: bad input is a usage error before anything is read; no stack is said', async () => {
