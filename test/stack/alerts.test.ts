@@ -45,9 +45,11 @@ describe('§8 alerts step', () => {
       'create alarm mbed-tsdb-webhook-failing',
       'create alarm mbed-tsdb-no-readings',
       'create alarm mbed-tsdb-quiet-devices',
+      // Before the database exists: the storage it is made with (20 GiB).
+      'create alarm mbed-tsdb-storage-low',
     ]);
     const output = (await alertsStep.apply(ctx)) as AlertsOutput;
-    expect(output).toMatchObject({ topicArn: TOPIC, email: 'ops@example.com', alarms: ['mbed-tsdb-webhook-failing', 'mbed-tsdb-no-readings', 'mbed-tsdb-quiet-devices'] });
+    expect(output).toMatchObject({ topicArn: TOPIC, email: 'ops@example.com', alarms: ['mbed-tsdb-webhook-failing', 'mbed-tsdb-no-readings', 'mbed-tsdb-quiet-devices', 'mbed-tsdb-storage-low'] });
     expect(output.subscriptionArn).toMatch(/^arn:aws:sns:us-west-2:123456789012:mbed-tsdb-alerts:/);
     expect(aws.sns.topics.get(TOPIC)!.tags).toEqual({ 'mbed-tsdb:stack': 'mbed-tsdb', 'mbed-tsdb:managed-by': 'mbed-tsdb' });
     expect(aws.sns.outbox.map((m) => m.subject)).toEqual(['AWS Notification - Subscription Confirmation']);
@@ -59,7 +61,12 @@ describe('§8 alerts step', () => {
     ctx.state.outputs!.alerts = output;
     expect(await alertsStep.apply(ctx)).toEqual(output);
     expect(aws.mutatingCalls()).toHaveLength(made);
-    expect((await alertsStep.plan(ctx)).map((i) => i.action)).toEqual(['keep', 'keep', 'keep', 'keep', 'keep']);
+    expect((await alertsStep.plan(ctx)).map((i) => i.action)).toEqual(['keep', 'keep', 'keep', 'keep', 'keep', 'keep']);
+  });
+
+  it('an Aurora stack has no storage alarm: its storage grows by itself', async () => {
+    ctx.answers.engine = 'aurora-mysql';
+    expect((await alertsStep.plan(ctx)).map((i) => i.resource)).not.toContain('alarm mbed-tsdb-storage-low');
   });
 
   it('an alarm whose settings changed (another quiet period) is updated, the others kept', async () => {
@@ -71,9 +78,10 @@ describe('§8 alerts step', () => {
       'keep alarm mbed-tsdb-webhook-failing',
       'update alarm mbed-tsdb-no-readings',
       'update alarm mbed-tsdb-quiet-devices',
+      'keep alarm mbed-tsdb-storage-low',
     ]);
     await alertsStep.apply(ctx);
-    expect(aws.callsOf('PutMetricAlarm').map((c) => c.AlarmName)).toEqual(['mbed-tsdb-webhook-failing', 'mbed-tsdb-no-readings', 'mbed-tsdb-quiet-devices', 'mbed-tsdb-no-readings', 'mbed-tsdb-quiet-devices']);
+    expect(aws.callsOf('PutMetricAlarm').map((c) => c.AlarmName)).toEqual(['mbed-tsdb-webhook-failing', 'mbed-tsdb-no-readings', 'mbed-tsdb-quiet-devices', 'mbed-tsdb-storage-low', 'mbed-tsdb-no-readings', 'mbed-tsdb-quiet-devices']);
     expect(aws.cloudwatch.alarms.get('mbed-tsdb-no-readings')!.input.EvaluationPeriods).toBe(12);
   });
 
@@ -127,7 +135,7 @@ describe('§8 alerts step', () => {
     await alertsStep.remove(ctx);
     expect([...aws.cloudwatch.alarms.keys()]).toEqual(['mbed-tsdb-someone-elses']);
     expect(aws.sns.topics.size).toBe(0);
-    expect(ctx.removed).toEqual(['alarm mbed-tsdb-no-readings', 'alarm mbed-tsdb-quiet-devices', 'alarm mbed-tsdb-webhook-failing', 'SNS topic mbed-tsdb-alerts']);
+    expect(ctx.removed).toEqual(['alarm mbed-tsdb-no-readings', 'alarm mbed-tsdb-quiet-devices', 'alarm mbed-tsdb-storage-low', 'alarm mbed-tsdb-webhook-failing', 'SNS topic mbed-tsdb-alerts']);
   });
 
   it('a topic of the same name that is not this stack’s is never adopted', async () => {

@@ -26,6 +26,7 @@ import { alarmConfig, DEFAULT_QUIET_AFTER_MINUTES, wantedAlarms, type AlarmTarge
 import { ownedBy, tagMap } from '../naming.js';
 import { checkOwner, reportRemoved, type PlanItem, type Step, type StepContext } from '../step.js';
 import type { DatabaseOutput } from './database.js';
+import { ALLOCATED_STORAGE_GB } from './database-storage.js';
 import type { FunctionOutput } from './function.js';
 
 export interface AlertsOutput {
@@ -88,14 +89,18 @@ export async function describeAlarms(cloudwatch: CloudWatchClient, prefix: strin
   return found;
 }
 
-/** What the alarms watch: the function, the API's stage, the database's instance and its storage now. */
+/**
+ * What the alarms watch: the function, the API's stage, the database's instance and its storage
+ * now (before the database exists, as a plan sees it: what setup makes it with).
+ */
 async function alarmTarget(ctx: StepContext, topicArn: string): Promise<AlarmTarget> {
   const fn = ctx.state.outputs?.function as FunctionOutput | undefined;
   const db = ctx.state.outputs?.database as DatabaseOutput | undefined;
   let instance: AlarmTarget['instance'] = null;
-  if (db && db.engine === 'mysql') {
-    const found = (await (await ctx.aws.rds()).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: db.identifier }))).DBInstances?.[0];
-    if (found?.AllocatedStorage) instance = { identifier: db.identifier, allocatedGiB: found.AllocatedStorage };
+  if (ctx.answers.engine === 'mysql') {
+    const identifier = db?.identifier ?? ctx.names.dbInstance;
+    const found = db ? (await (await ctx.aws.rds()).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0] : undefined;
+    instance = { identifier, allocatedGiB: found?.AllocatedStorage ?? ALLOCATED_STORAGE_GB };
   }
   return {
     prefix: ctx.names.alarmPrefix,
