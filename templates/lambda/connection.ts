@@ -105,5 +105,7 @@ export function connectionKeeper(db: DbConfig) {
     touch: (): void => {
       lastUsed = Date.now();
     },
+    /** Another session with the same login, not kept (the reshape's lock): its caller ends it. */
+    openAnother: async (): Promise<Connection> => createConnection({ ...(await withAuth(db)), flags: ['-LOCAL_FILES'] }),
   };
 }

@@ -2,10 +2,14 @@
 // today's shape while the webhook keeps writing. A new table of today's shape, a month per
 // partition from the oldest reading, is filled from the old one by id range, a bounded chunk per
 // statement, how far written in its comment (a run stopped anywhere goes on from there), all but
-// the newest ids. Then one atomic RENAME TABLE gives it the old one's name — it waits for the
-// writes in flight, and writes after it go to the new table — and the newest rows are copied. Ids are kept (the new table's next id is set well past the
-// old one's), so a row is never copied twice, and the rollups — keyed by time — stay exact. The
-// old table is kept as `<table>_before_reshape` for its owner to drop.
+// the newest ids. Then the swap: a second session locks both tables (LOCK TABLES … WRITE waits for
+// the writes in flight and holds back new ones), copies the newest rows, and unlocks once an atomic
+// RENAME TABLE from the first session is waiting — a pending exclusive lock is granted before the
+// writes queued behind it, so the next write lands in the new table, which by then holds every row
+// the old one has. (MariaDB refuses RENAME under LOCK TABLES, hence two sessions.) A redelivery of a
+// reading stored just before the swap is then known as one: nothing counted twice. Ids are kept
+// (the new table's next id is set well past the old one's), so a row is never copied twice, and the
+// rollups — keyed by time — stay exact. The old table is kept as `<table>_before_reshape`.
 
 import { PARTITIONS_SQL, FUTURE_PARTITION } from './partitions.js';
 import type { FillConnection } from './rollup.js';
@@ -99,10 +103,19 @@ const maxId = async (query: Query, table: string) => Number(((await query(`SELEC
  * Needs the master user: it creates, alters and renames tables. The webhook's grants are by table
  * name, so they hold for the new table once it has the name.
  */
+/** A second session of the same login, for the swap's lock. */
+export interface LockSession {
+  query(sql: string, values?: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** How long the swap waits for its RENAME to queue behind the lock before unlocking anyway. */
+export const RENAME_QUEUE_LIMIT_MS = 30_000;
+
 export async function reshapeTable(
   connection: FillConnection,
   table: string,
-  options: { nowMs: number; chunkRows?: number; unsettledIds?: number; stop?: () => boolean; onChunk?: (progress: ReshapeProgress) => void },
+  options: { nowMs: number; second: () => Promise<LockSession>; chunkRows?: number; unsettledIds?: number; stop?: () => boolean; onChunk?: (progress: ReshapeProgress) => void },
 ): Promise<ReshapeProgress> {
   const query: Query = async (sql, values) => ((await connection.query(sql, values)) as [unknown])[0];
   const chunk = options.chunkRows ?? RESHAPE_CHUNK_ROWS;
@@ -135,12 +148,45 @@ export async function reshapeTable(
     options.onChunk?.({ complete: false, copiedThrough: copied, lastId: last });
     last = await maxId(query, table);
   }
-  // The swap: the new table's next id past anything the old one may still take; the newest rows
-  // are copied once the rename has let every write in flight finish.
+  // The new table's next id past anything the old one may still take.
   const [next] = (await query('SELECT AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table])) as Array<{ n: number | string | null }>;
   await query(`ALTER TABLE ${quoteTable(target)} AUTO_INCREMENT = ${Math.max(Number(next?.n ?? 0), last + 1) + ID_GAP}`);
-  await query(`RENAME TABLE ${quoteTable(table)} TO ${quoteTable(before)}, ${quoteTable(target)} TO ${quoteTable(table)}`);
+  copied = await lockedSwap(query, await options.second(), table, target, before, uid, copied);
   return finish(query, table, before, copied);
+}
+
+/**
+ * The swap (see above): under the second session's lock the newest rows are copied, the first
+ * session's RENAME queues, then the lock goes. Returns how far the new table then holds the old one.
+ */
+async function lockedSwap(query: Query, locker: LockSession, table: string, target: string, before: string, uid: boolean, copied: number): Promise<number> {
+  const lockQuery: Query = async (sql, values) => ((await locker.query(sql, values)) as [unknown])[0];
+  const [self] = (await query('SELECT CONNECTION_ID() AS id')) as Array<{ id: number | string }>;
+  let locked = false;
+  try {
+    await lockQuery(`LOCK TABLES ${quoteTable(table)} WRITE, ${quoteTable(target)} WRITE`);
+    locked = true;
+    // Every write in flight has committed (the lock waited for it), and none starts until the rename.
+    const last = await maxId(lockQuery, table);
+    if (last > copied) await copyRange(lockQuery, table, target, uid, copied, last);
+    await lockQuery(`ALTER TABLE ${quoteTable(target)} COMMENT = '${progressComment(Math.max(last, copied))}'`);
+    const renamed = query(`RENAME TABLE ${quoteTable(table)} TO ${quoteTable(before)}, ${quoteTable(target)} TO ${quoteTable(table)}`);
+    let failed: unknown = null;
+    renamed.catch((error: unknown) => void (failed = error ?? new Error('RENAME TABLE failed')));
+    const deadline = Date.now() + RENAME_QUEUE_LIMIT_MS;
+    for (;;) {
+      const [state] = (await lockQuery('SELECT STATE AS s FROM information_schema.PROCESSLIST WHERE ID = ?', [Number(self!.id)])) as Array<{ s: string | null }>;
+      if (failed || /metadata lock/i.test(state?.s ?? '') || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await lockQuery('UNLOCK TABLES');
+    locked = false;
+    await renamed;
+    return Math.max(last, copied);
+  } finally {
+    if (locked) await lockQuery('UNLOCK TABLES').catch(() => undefined);
+    await locker.end().catch(() => undefined);
+  }
 }
 
 /** After the rename: the rows from the last chunk on (the newest, and those the old table took meanwhile), then done. */

@@ -35,6 +35,8 @@ export interface AdminContext {
   table: string;
   now: () => number;
   connect(): Promise<Connection>;
+  /** A second session of the same login (the reshape's swap locks from it); the caller ends it. */
+  openAnother(): Promise<Connection>;
   discard(): Promise<void>;
   /** Runs after the store's other work, and before the next. */
   serially<T>(work: () => Promise<T>): Promise<T>;
@@ -70,7 +72,7 @@ export function adminOperations(ctx: AdminContext): AdminOperations {
     reshape: (forMs) =>
       onConnection(async (connection) => {
         try {
-          return await reshapeTable(connection, ctx.table, { nowMs: ctx.now(), stop: until(forMs) });
+          return await reshapeTable(connection, ctx.table, { nowMs: ctx.now(), stop: until(forMs), second: () => ctx.openAnother() });
         } finally {
           ctx.forgetShape();
         }

@@ -62,7 +62,7 @@ export function createStore(db: DbConfig, chunkRows: number, now: () => number =
     return run;
   };
 
-  const { connect, discard, close, touch } = connectionKeeper(db);
+  const { connect, discard, close, touch, openAnother } = connectionKeeper(db);
 
   const readShape = async (): Promise<TableShape> => {
     const connection = await connect();
@@ -180,7 +180,7 @@ export function createStore(db: DbConfig, chunkRows: number, now: () => number =
         }
       }),
 
-    ...adminOperations({ table: db.table, now, connect, discard, serially, forgetShape: () => void (shape = null) }),
+    ...adminOperations({ table: db.table, now, connect, openAnother, discard, serially, forgetShape: () => void (shape = null) }),
 
     close,
   };

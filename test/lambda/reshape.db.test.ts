@@ -31,6 +31,8 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     await db.drop();
   });
   const query = async (sql: string, values?: unknown[]) => (await admin.query(sql, values))[0];
+  /** The swap's second session, as the store and the desktop open it: the same login. */
+  const session = () => db.admin();
   const one = async <T>(sql: string) => ((await query(sql)) as T[])[0]!;
 
   /** The webhook writing readings with uids (and now and then a redelivery) until stopped. */
@@ -92,9 +94,9 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     webhook = await webhookFor(db, { DB_ROLLUP: 'on' });
     const writing = writer(webhook);
     let chunks = 0;
-    const first = await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 3000, stop: () => chunks >= 5, onChunk: () => void chunks++ });
+    const first = await reshapeTable(admin, 'events', { nowMs: Date.now(), second: session, chunkRows: 1000, unsettledIds: 3000, stop: () => chunks >= 5, onChunk: () => void chunks++ });
     expect(first).toMatchObject({ complete: false, copiedThrough: 5000 });
-    const second = await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 3000 });
+    const second = await reshapeTable(admin, 'events', { nowMs: Date.now(), second: session, chunkRows: 1000, unsettledIds: 3000 });
     expect(second.complete).toBe(true);
     // Two more requests answered after the switch: into the new table.
     const answered = writing.answered();
@@ -120,29 +122,61 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
     await query("INSERT INTO events (ts, value, board, sensor) SELECT NOW() - INTERVAL seq MINUTE, seq, 'b', 's' FROM seq_1_to_2500");
     await fillRollup(admin, 'events');
     expect(await reshapeNeed(query, 'events')).toMatchObject({ needed: true, unpartitioned: false });
-    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
+    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), second: session, chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
     await checkAfter(2500, 0);
   });
 
-  it('a write that took its ids before the swap and puts its row in just before the rename is copied (ids near the newest wait for the rename)', async () => {
+  it('a write that took its ids before the swap and puts its row in as the swap locks is copied (ids near the newest wait for the lock)', async () => {
     await query(PREVIOUS_TABLE_SQL);
     await query("INSERT INTO events (ts, value, board, sensor, uid) SELECT TIMESTAMP'2026-11-01 00:00:00' + INTERVAL seq MINUTE, seq, 'b', 's', CONCAT('u', seq) FROM seq_1_to_5000");
     await migrate(query);
     // Ids 4 990..4 999 left free, as a multi-row INSERT in flight holds them.
     await query('DELETE FROM events WHERE id BETWEEN 4990 AND 4999');
     await fillRollup(admin, 'events');
-    const late = {
+    // The write in flight puts its row in as the swap asks for its lock (which waits for it).
+    const lateSecond = async () => {
+      const session = await db.admin();
+      return {
+        query: async (sql: string, values?: unknown[]) => {
+          if (sql.startsWith('LOCK TABLES')) await admin.query("INSERT INTO events (id, ts, value, board, sensor, uid) VALUES (4995, '2026-11-04 10:00:00', 1, 'b', 's', 'late')");
+          return session.query(sql, values as never);
+        },
+        end: () => session.end(),
+      };
+    };
+    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), second: lateSecond, chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE uid = 'late' AND id = 4995")).toEqual({ n: 1 });
+    expect(await one<{ n: number }>('SELECT COUNT(*) AS n FROM events')).toEqual({ n: 4991 });
+  });
+
+  // Found by CI (1 run in 12 of the test above): a reading stored just before the swap, its
+  // redelivery right after — the new table must already know it, or it is stored (and summed)
+  // again. The swap now copies the newest rows under a lock that holds writes back until the rename.
+  it('a redelivery right after the swap of a reading stored just before it is known as one: stored once, summed once', async () => {
+    await query(PREVIOUS_TABLE_SQL);
+    await query("INSERT INTO events (ts, value, board, sensor, uid) SELECT TIMESTAMP'2026-11-01 00:00:00' + INTERVAL seq MINUTE, seq, 'b', 's', CONCAT('u', seq) FROM seq_1_to_3000");
+    await migrate(query);
+    await fillRollup(admin, 'events');
+    webhook = await webhookFor(db, { DB_ROLLUP: 'on' });
+    const hook = webhook;
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const reading = () => hook.put({ notifications: [notification('live', '/3200/0/5501', b64('7'), { uid: 'just-before', timestamp: at })] });
+    expect((await reading()).json).toMatchObject({ stored: 1 });
+    let again: unknown;
+    const racing = {
       query: async (sql: string, values?: unknown[]) => {
-        if (sql.startsWith('RENAME TABLE')) await admin.query("INSERT INTO events (id, ts, value, board, sensor, uid) VALUES (4995, '2026-11-04 10:00:00', 1, 'b', 's', 'late')");
-        return admin.query(sql, values as never);
+        const result = await admin.query(sql, values as never);
+        // The service redelivers it the moment the new table has the name.
+        if (sql.startsWith('RENAME TABLE')) again = (await reading()).json;
+        return result;
       },
       beginTransaction: () => admin.beginTransaction(),
       commit: () => admin.commit(),
       rollback: () => admin.rollback(),
     };
-    expect(await reshapeTable(late, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
-    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE uid = 'late' AND id = 4995")).toEqual({ n: 1 });
-    expect(await one<{ n: number }>('SELECT COUNT(*) AS n FROM events')).toEqual({ n: 4991 });
+    expect(await reshapeTable(racing, 'events', { nowMs: Date.now(), second: session, chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
+    expect(again).toMatchObject({ stored: 0, duplicates: 1 });
+    await checkAfter(3000, 1);
   });
 
   it('stopped between the rename and the last rows: the next run copies them and finishes', async () => {
@@ -164,9 +198,9 @@ describe.skipIf(!hasDatabase)('reshaping a table made before partitions, while t
       commit: () => admin.commit(),
       rollback: () => admin.rollback(),
     };
-    await expect(reshapeTable(dying, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).rejects.toThrow('killed');
+    await expect(reshapeTable(dying, 'events', { nowMs: Date.now(), second: session, chunkRows: 1000, unsettledIds: 500 })).rejects.toThrow('killed');
     expect((await reshapeNeed(query, 'events')).needed).toBe(true);
-    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
+    expect(await reshapeTable(admin, 'events', { nowMs: Date.now(), second: session, chunkRows: 1000, unsettledIds: 500 })).toMatchObject({ complete: true });
     await checkAfter(3001, 0);
     expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE uid = 'late'")).toEqual({ n: 1 });
   });

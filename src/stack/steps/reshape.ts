@@ -24,13 +24,13 @@ export function reshapeCost(need: ReshapeNeed): string {
 const percent = (p: ReshapeProgress) => `${Math.min(100, Math.floor((100 * p.copiedThrough) / Math.max(1, p.lastId)))}%`;
 
 async function reshapeFromDesktop(ctx: StepContext, task: Task): Promise<ReshapeNeed | null> {
-  return withDesktopConnection(ctx, async (query, connection) => {
+  return withDesktopConnection(ctx, async (query, connection, another) => {
     const need = await reshapeNeed(query, ctx.names.table);
     if (!need.needed) return null;
     if (!ctx.answers.reshapeTable) return need;
     task.update(`moving ${ctx.names.table} to monthly partitions (${reshapeCost(need)})`);
     const [now] = (await query('SELECT UNIX_TIMESTAMP() AS now')) as Array<{ now: number | string }>;
-    await reshapeTable(connection, ctx.names.table, { nowMs: Number(now!.now) * 1000, onChunk: (p) => task.update(`copied ${percent(p)} of ${ctx.names.table} (the webhook keeps writing)`) });
+    await reshapeTable(connection, ctx.names.table, { nowMs: Number(now!.now) * 1000, second: another, onChunk: (p) => task.update(`copied ${percent(p)} of ${ctx.names.table} (the webhook keeps writing)`) });
     return null;
   });
 }

@@ -36,7 +36,7 @@ export const AFTER_RESET_MS = 5 * 60_000;
 /** Runs SQL on the database from this computer, retrying while a new database settles. */
 export async function withDesktopConnection<T>(
   ctx: StepContext,
-  work: (query: (sql: string, values?: unknown[]) => Promise<unknown>, connection: Connection) => Promise<T>,
+  work: (query: (sql: string, values?: unknown[]) => Promise<unknown>, connection: Connection, another: () => Promise<Connection>) => Promise<T>,
   options: { patient?: boolean } = {},
 ): Promise<T> {
   const db = ctx.state.database!;
@@ -65,7 +65,7 @@ export async function withDesktopConnection<T>(
     );
   });
   try {
-    return await work(async (sql, values) => (await connection.query(sql, values))[0], connection);
+    return await work(async (sql, values) => (await connection.query(sql, values))[0], connection, () => createConnection(connectOptions));
   } finally {
     await connection.end().catch(() => undefined);
   }
