@@ -4,12 +4,11 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
 import { GetRoleCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { ListTagsForResourceCommand as ListAlarmTagsCommand } from '@aws-sdk/client-cloudwatch';
 import { ownedBy, tagMap } from './naming.js';
 import { taggedGroups } from './steps/access.js';
 import { restApis } from './steps/api.js';
 import { findLogGroup, functionTags } from './steps/function.js';
-import { describeAlarms, topicArnOf, topicTags, type AlertsOutput } from './steps/alerts.js';
+import { ownAlarms, ownTopic } from './steps/alerts.js';
 import { scheduleGroupTags } from './steps/schedule.js';
 import type { StepContext } from './step.js';
 
@@ -80,15 +79,8 @@ export async function inventory(ctx: StepContext): Promise<InventoryItem[]> {
 /** The alert topic and alarms tagged as this stack's (alerts.ts). */
 async function ourAlerts(ctx: StepContext): Promise<InventoryItem[]> {
   const [sns, cloudwatch] = await Promise.all([ctx.aws.sns(), ctx.aws.cloudwatch()]);
-  const items: InventoryItem[] = [];
-  for (const alarm of (await describeAlarms(cloudwatch, ctx.names.alarmPrefix)).values()) {
-    const tags = tagMap((await cloudwatch.send(new ListAlarmTagsCommand({ ResourceARN: alarm.AlarmArn }))).Tags);
-    if (ownedBy(tags, ctx.stack) === 'ours') items.push({ kind: 'alarm', id: alarm.AlarmName!, detail: alarm.StateValue });
-  }
-  const topicArn = (ctx.state.outputs?.alerts as AlertsOutput | undefined)?.topicArn ?? (await topicArnOf(ctx));
-  const tags = await topicTags(sns, topicArn);
-  if (tags && ownedBy(tags, ctx.stack) === 'ours') items.push({ kind: 'alert-topic', id: ctx.names.alertTopic });
-  return items;
+  const alarms = (await ownAlarms(ctx, cloudwatch)).map((alarm) => ({ kind: 'alarm' as const, id: alarm.AlarmName!, detail: alarm.StateValue }));
+  return (await ownTopic(ctx, sns)) ? [...alarms, { kind: 'alert-topic' as const, id: ctx.names.alertTopic }] : alarms;
 }
 
 export function describeItem(item: InventoryItem): string {

@@ -45,7 +45,7 @@ export async function topicArnOf(ctx: StepContext): Promise<string> {
 }
 
 /** The topic's tags, or null when there is no such topic. */
-export async function topicTags(sns: SNSClient, arn: string): Promise<Record<string, string | undefined> | null> {
+async function topicTags(sns: SNSClient, arn: string): Promise<Record<string, string | undefined> | null> {
   try {
     return tagMap((await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags);
   } catch (error) {
@@ -183,26 +183,36 @@ export const alertsStep: Step<AlertsOutput | null> = {
 
   async remove(ctx) {
     const [sns, cloudwatch] = await Promise.all([ctx.aws.sns(), ctx.aws.cloudwatch()]);
-    const alarms = [...(await describeAlarms(cloudwatch, ctx.names.alarmPrefix)).values()];
-    const ours: string[] = [];
-    for (const alarm of alarms) {
-      const tags = tagMap((await cloudwatch.send(new ListAlarmTagsCommand({ ResourceARN: alarm.AlarmArn }))).Tags);
-      if (ownedBy(tags, ctx.stack) === 'ours') ours.push(alarm.AlarmName!);
-    }
+    const ours = (await ownAlarms(ctx, cloudwatch)).map((a) => a.AlarmName!);
     if (ours.length > 0) {
       await cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: ours }));
       for (const name of ours) reportRemoved(ctx, `alarm ${name}`);
     }
-    const saved = ctx.state.outputs?.alerts as AlertsOutput | undefined;
-    const topicArn = saved?.topicArn ?? await topicArnOf(ctx);
-    const tags = await topicTags(sns, topicArn);
-    if (tags && ownedBy(tags, ctx.stack) === 'ours') {
+    const topicArn = await ownTopic(ctx, sns);
+    if (topicArn) {
       // Its subscriptions go with it.
       await sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
       reportRemoved(ctx, `SNS topic ${ctx.names.alertTopic}`);
     }
   },
 };
+
+/** The alarms under the stack's prefix that carry its tag (a longer stack name shares the prefix). */
+export async function ownAlarms(ctx: StepContext, cloudwatch: CloudWatchClient): Promise<MetricAlarm[]> {
+  const ours: MetricAlarm[] = [];
+  for (const alarm of (await describeAlarms(cloudwatch, ctx.names.alarmPrefix)).values()) {
+    const tags = tagMap((await cloudwatch.send(new ListAlarmTagsCommand({ ResourceARN: alarm.AlarmArn }))).Tags);
+    if (ownedBy(tags, ctx.stack) === 'ours') ours.push(alarm);
+  }
+  return ours;
+}
+
+/** The alert topic's ARN when it exists and is the stack's, else null. */
+export async function ownTopic(ctx: StepContext, sns: SNSClient): Promise<string | null> {
+  const topicArn = (ctx.state.outputs?.alerts as AlertsOutput | undefined)?.topicArn ?? (await topicArnOf(ctx));
+  const tags = await topicTags(sns, topicArn);
+  return tags && ownedBy(tags, ctx.stack) === 'ours' ? topicArn : null;
+}
 
 /** `mbed-tsdb alerts --test`: one message through the topic, as an alarm's would go. */
 export async function sendTestAlert(ctx: StepContext): Promise<{ topicArn: string; email: string; subscription: 'confirmed' | 'pending' | 'gone' }> {
