@@ -7,6 +7,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -37,7 +38,17 @@ export interface AwsClients {
   scheduler(): Promise<SchedulerClient>;
   sns(): Promise<SNSClient>;
   cloudwatch(): Promise<CloudWatchClient>;
+  /** The Price List Query API, at its own endpoint (priceListRegion), whatever the stack's region. */
+  pricing(): Promise<PricingClient>;
   sts(): Promise<STSClient>;
+}
+
+/**
+ * The Price List Query API answers at us-east-1, eu-central-1 and ap-south-1 only (cn-northwest-1
+ * in China), with every region's prices: "AWS Price List Query API endpoints", Billing user guide.
+ */
+export function priceListRegion(region: string): string {
+  return region.startsWith('cn-') ? 'cn-northwest-1' : 'us-east-1';
 }
 
 type Named = { middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void } };
@@ -89,10 +100,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
           defaultProvider({ ...(settings.profile ? { profile: settings.profile } : {}), clientConfig: { requestHandler: agents } }),
         )))()
     : undefined;
-  const config = (service: string) => {
+  const config = (service: string, at = region) => {
     const endpoint = endpointFor(settings.env, service);
     return {
-      region,
+      region: at,
       maxAttempts: MAX_ATTEMPTS,
       ...(settings.profile ? { profile: settings.profile } : {}),
       ...(endpoint ? { endpoint } : {}),
@@ -114,6 +125,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     scheduler: once('scheduler', async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(config('SCHEDULER'))),
     sns: once('sns', async () => new (await import('@aws-sdk/client-sns')).SNSClient(config('SNS'))),
     cloudwatch: once('cloudwatch', async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(config('CLOUDWATCH'))),
+    pricing: once('pricing', async () => new (await import('@aws-sdk/client-pricing')).PricingClient(config('PRICING', priceListRegion(region)))),
     sts: once('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(config('STS'))),
   };
 }

@@ -119,6 +119,10 @@ export const COMMAND_ACTIONS = {
     DeleteAlarms: ['cloudwatch:DeleteAlarms'],
     ListTagsForResource: ['cloudwatch:ListTagsForResource'],
   },
+  pricing: {
+    // The plan's cost estimate: prices are not an account's resources (Resource "*").
+    GetProducts: ['pricing:GetProducts'],
+  },
   sts: {
     // "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
     GetCallerIdentity: [],
@@ -166,6 +170,7 @@ export const CLIENT_OF_SERVICE: Record<string, ClientName> = {
   SchedulerClient: 'scheduler',
   SNSClient: 'sns',
   CloudWatchClient: 'cloudwatch',
+  PricingClient: 'pricing',
   STSClient: 'sts',
 };
 
@@ -364,6 +369,7 @@ export function leastPrivilegePolicy(region = 'us-east-1'): PolicyDocument {
         ],
         Resource: `arn:${p}:sns:*:*:mbed-tsdb-alerts*`,
       },
+      { Sid: 'ReadPrices', Effect: 'Allow', Action: ['pricing:GetProducts'], Resource: '*' },
       { Sid: 'FindAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: '*' },
       {
         Sid: 'TheAlarms',

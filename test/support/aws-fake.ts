@@ -14,6 +14,8 @@ import { installEc2 } from './aws-fake/ec2.js';
 import { installIam } from './aws-fake/iam.js';
 import { installLambda } from './aws-fake/lambda.js';
 import { installLogs } from './aws-fake/logs.js';
+import { PRICE_CATALOGUE, type CatalogueProduct } from './aws-fake/price-catalogue.js';
+import { installPricing } from './aws-fake/pricing.js';
 import { installRds } from './aws-fake/rds.js';
 import { installScheduler, type FakeSchedule } from './aws-fake/scheduler.js';
 import { installSns, type Delivered, type FakeTopic } from './aws-fake/sns.js';
@@ -307,6 +309,15 @@ export class FakeAws {
     outbox: [] as Delivered[],
     nextId: 0,
   };
+  readonly pricing = {
+    /** The Price List's products (every region's); tests may add or remove. */
+    products: [...PRICE_CATALOGUE] as CatalogueProduct[],
+    publicationDate: '2026-12-01T00:00:00Z',
+    /** The region of the last pricing client: only the Price List's own endpoints answer. */
+    clientRegion: 'us-east-1',
+    /** When set, GetProducts fails with this (a throttle, an outage). */
+    failure: undefined as undefined | (() => Error),
+  };
   readonly cloudwatch = {
     alarms: new Map<string, FakeAlarm>(),
     datapoints: [] as Datapoint[],
@@ -422,6 +433,8 @@ export class FakeAws {
     this.sns.outbox.length = 0;
     this.cloudwatch.alarms.clear();
     this.cloudwatch.datapoints.length = 0;
+    this.pricing.products = [...PRICE_CATALOGUE];
+    this.pricing.failure = undefined;
     this.credentials = 'valid';
     this.allowedBy = null;
     this.lambda.unsupportedZones.clear();
@@ -483,8 +496,11 @@ export class FakeAws {
     handler: (input: I) => Promise<unknown>,
   ): void {
     stub.on(command).callsFake(async (input: I, getClient: () => { config: { region: () => Promise<string> } }) => {
-      // The region of the client that sent it: ARNs and hosts are made in its partition.
-      this.region = await getClient().config.region();
+      // The region of the client that sent it: ARNs and hosts are made in its partition. The
+      // Price List is asked at an endpoint of its own, whatever the stack's region.
+      const region = await getClient().config.region();
+      if (spec.service === 'pricing') this.pricing.clientRegion = region;
+      else this.region = region;
       if (this.credentials === 'missing') {
         throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false });
       }
@@ -520,7 +536,7 @@ export class FakeAws {
   }
 
   install(): this {
-    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installScheduler, installSns, installCloudWatch, installSts]) install(this);
+    for (const install of [installIam, installEc2, installRds, installLambda, installLogs, installApiGateway, installScheduler, installSns, installCloudWatch, installPricing, installSts]) install(this);
     return this;
   }
 
