@@ -59,6 +59,7 @@ const COMMANDS: CommandSpec[] = [
       new Option('--keep-raw <duration>', 'keep raw readings this long (90d, 12w, 6mo, 2y; at least 30 days), then drop them a month at a time: the 15-minute and hourly sums stay, so hour and day charts of any period still work (default: forever)'),
       new Option('--alert-email <address>', 'mail alarms here (an SNS email subscription: click the link SNS sends first): the webhook failing, no reading stored, devices gone quiet, storage running out; none turns them off (asked on a terminal)'),
       new Option('--quiet-after <duration>', 'how long without a reading (of all, or of a known device) before an alarm: 5m to 24h in steps of 5 minutes (default 30m)'),
+      new Option('--expected-rate <readings/s>', 'readings a second you expect over all devices, for the monthly cost estimate in the plan (e.g. 0.1 or 5; default 1; asked on a terminal)'),
       new Option('--max-storage <GiB>', 'MySQL: let RDS grow the 20 GB storage up to this many GiB as it fills (storage autoscaling; default 100; never lowered); Aurora grows by itself'),
       new Option('--access <mode>', 'my-ip: the database is reachable from your IP only; private: only from inside the VPC').choices(['my-ip', 'private']),
       new Option('--cidr <address>', 'your public IP or block for the database security group (default: detected)'),

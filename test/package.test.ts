@@ -203,6 +203,8 @@ describe('npm package', () => {
       MBED_CLOUD_SDK_API_KEY: key,
       MBED_CLOUD_SDK_HOST: connector.url,
       MBED_TSDB_IP_ECHO_URL: echoUrl,
+      // A state folder (and price cache) of its own for each Node major: each run asks the Price List.
+      MBED_TSDB_STATE_DIR: join(dir, `state-node-${major}`),
     });
 
     it.skipIf(need === null)('runs on this Node major', async () => {
@@ -216,7 +218,13 @@ describe('npm package', () => {
       const ran = await installed(['setup', '--dry-run', '--yes', '--endpoint', 'kitchen-button', '--json'], env(), node!);
       expect(ran.stderr).not.toMatch(/not a constructor|\n\s+at /);
       expect(ran.code, ran.stderr).toBe(0);
-      expect(JSON.parse(ran.stdout)).toMatchObject({ dryRun: true, region: 'eu-west-1', account: STUB_ACCOUNT });
+      const result = JSON.parse(ran.stdout);
+      expect(result).toMatchObject({ dryRun: true, region: 'eu-west-1', account: STUB_ACCOUNT });
+      // The bundled Price List client (loaded when first used) reads each product, handed over as a
+      // LazyJsonString by the SDK's deserializer, at the region's prices.
+      expect(result.estimate).toMatchObject({ region: 'eu-west-1', source: 'price-list-api', unpriced: [] });
+      expect(result.estimate.lines[0]).toMatchObject({ resource: 'database db.t4g.micro (MySQL, Single-AZ)', unitPrice: 0.018, monthly: 13.14 });
+      expect(stub.calls.map((c) => `${c.service}:${c.action}`)).toContain('pricing:GetProducts');
       expect(ran.stderr).toContain('198.51.100.23/32');
       throughProxy(stub.remotePorts);
       throughProxy(echoPorts);

@@ -2,6 +2,8 @@
 
 import { readState, recordsNothingMade, writeState, type StackState } from '../stack/state.js';
 import { smallestMysqlClass } from '../stack/steps/database.js';
+import { plannedEstimate } from '../stack/cost.js';
+import { describeEstimate } from '../cost/estimate.js';
 import { UserFacingError } from '../errors.js';
 import { callerIdentity, describeIdentity, type CallerIdentity } from '../aws/identity.js';
 import type { CommandContext } from './context.js';
@@ -63,8 +65,10 @@ export async function run(context: CommandContext): Promise<number> {
   const plan = await planSetup(ctx);
   out.info(describePlan(plan));
   out.info(`  Database certificates are checked against ${ca.description}.`);
+  const estimate = await plannedEstimate({ aws: ctx.aws, env: context.env, now: ctx.now }, answers);
+  out.info(describeEstimate(estimate));
   if (flags.dryRun) {
-    out.result({ stack: settings.stack, region, account: identity!.account, identity: identity!.arn, dryRun: true, plan }, 'dry run: nothing was changed');
+    out.result({ stack: settings.stack, region, account: identity!.account, identity: identity!.arn, dryRun: true, plan, estimate }, 'dry run: nothing was changed');
     return 0;
   }
   // Replacing a callback another application receives would cut it off: only with consent.

@@ -148,3 +148,21 @@ export function alarmConfig(alarm: PutMetricAlarmInput | MetricAlarm): string {
   const a = alarm as Record<string, unknown>;
   return JSON.stringify(canonical(Object.fromEntries(COMPARED.map((k) => [k, a[k] ?? null]))));
 }
+
+/**
+ * What CloudWatch bills a stack's alarms by: one alarm metric per metric an alarm watches, each
+ * metric of a math expression counted (CloudWatch pricing: "alarm metrics").
+ */
+export function billedAlarmMetrics(withStorage: boolean): number {
+  const alarms = wantedAlarms({
+    prefix: '',
+    topicArn: '',
+    functionName: '',
+    apiName: '',
+    apiStage: '',
+    instance: withStorage ? { identifier: '', allocatedGiB: 20 } : null,
+    quietAfterMinutes: DEFAULT_QUIET_AFTER_MINUTES,
+    tags: {},
+  });
+  return alarms.reduce((sum, alarm) => sum + (alarm.Metrics ? alarm.Metrics.filter((m) => m.MetricStat).length : 1), 0);
+}

@@ -36,6 +36,8 @@ export interface SetupAnswers {
   replaceCallback?: boolean | undefined;
   /** Where alarms are mailed (an SNS email subscription); absent: no alerts. */
   alertEmail?: string | undefined;
+  /** Readings a second expected over all devices, for the cost estimate (--expected-rate). */
+  expectedRate?: number | undefined;
   /** Minutes without a reading (of all, or of a known device) before an alarm; default 30. */
   quietAfterMinutes?: number | undefined;
   /** This run only (mbed-tsdb alerts --email): mail the confirmation link again to an address still pending. */

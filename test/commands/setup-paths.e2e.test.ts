@@ -430,7 +430,7 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   it('asks what no flag answers on a terminal, with the key masked, and saves the answers (not the key)', async () => {
-    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9', world.connector.url, 'dev-1', '/3200/0/5501', '', API_KEY, new InterruptedError()]);
+    const prompter = scriptedPrompter(['us-west-2', 'mysql', 'my-ip', '203.0.113.9', world.connector.url, 'dev-1', '/3200/0/5501', '', '3', API_KEY, new InterruptedError()]);
     const run = await runCli(['setup', '--db-ca', world.caFile], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', MBED_TSDB_IP_ECHO_URL: 'http://127.0.0.1:1/' },
       hooks: { ...hooksOf(world), prompter },
@@ -447,6 +447,7 @@ describe.skipIf(!canRun)('setup paths', () => {
       'Device endpoint name(s) to subscribe, comma-separated (empty: later, with mbed-tsdb subscribe)',
       'Resource path to record',
       'Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)',
+      'Readings a second you expect over all devices (for the monthly cost estimate)',
       'Connector API key (not saved, not shown)',
       'Create and change these?',
     ]);
@@ -454,11 +455,14 @@ describe.skipIf(!canRun)('setup paths', () => {
     // The class the engine question names is the one the plan shows, the region's first offered.
     expect(prompter.choices['Database engine (§2)']![0]).toBe('MySQL: one small instance (db.t4g.micro)');
     expect(run.stderr).toMatch(/RDS instance tsdb: MySQL, db\.t4g\.micro, 20 GB/);
+    // The plan's estimate is for the rate given, at the Price List's prices for the region.
+    expect(run.stderr).toMatch(/Estimated monthly cost in us-west-2 at 3 readings\/s expected \(--expected-rate\); list prices from the AWS Price List API/);
+    expect(run.stderr).toMatch(/\$11\.68 {2}database db\.t4g\.micro/);
     // Ctrl+C at the confirmation: nothing changed, but what was answered is kept (never the key or a secret).
     expect(run.code).toBe(130);
     expect(world.aws.mutatingCalls()).toEqual([]);
     const early = readStateFile(world);
-    expect(early.answers).toMatchObject({ region: 'us-west-2', engine: 'mysql', access: 'my-ip', connectorHost: world.connector.url, endpoints: ['dev-1'], resource: '/3200/0/5501' });
+    expect(early.answers).toMatchObject({ region: 'us-west-2', engine: 'mysql', access: 'my-ip', connectorHost: world.connector.url, endpoints: ['dev-1'], resource: '/3200/0/5501', expectedRate: 3 });
     expect(early).not.toHaveProperty('webhookSecret');
     expect(early).not.toHaveProperty('database');
     expect(JSON.stringify(early)).not.toContain(API_KEY);
@@ -558,7 +562,7 @@ describe.skipIf(!canRun)('setup paths', () => {
   });
 
   it('changes nothing when the plan is declined', async () => {
-    const prompter = scriptedPrompter(['', false]);
+    const prompter = scriptedPrompter(['', '1', false]);
     const run = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       hooks: { ...hooksOf(world), prompter },
@@ -567,7 +571,7 @@ describe.skipIf(!canRun)('setup paths', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Nothing was changed. Your answers are kept for the next run');
-    expect(prompter.asked).toEqual(['Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)', 'Create and change these?']);
+    expect(prompter.asked).toEqual(['Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)', 'Readings a second you expect over all devices (for the monthly cost estimate)', 'Create and change these?']);
     expect(world.aws.mutatingCalls()).toEqual([]);
     expect(readStateFile(world).answers).toMatchObject({ region: 'us-west-2', endpoints: ['dev-1'] });
     // Answers alone are no stack yet: status says so (exit 2), as before the first setup.
@@ -729,7 +733,7 @@ describe.skipIf(!canRun)('setup paths', () => {
 
   it('asks before replacing a callback another application receives, and changes nothing when told no', async () => {
     world.connector.account(API_KEY).callback = { url: 'https://other-app.example/hook', headers: { authorization: 'theirs' } };
-    const no = scriptedPrompter(['', false]);
+    const no = scriptedPrompter(['', '1', false]);
     const declined = await runCli(['setup', '--region', 'us-west-2', '--engine', 'mysql', '--access', 'my-ip', '--cidr', '203.0.113.7/32', '--db-ca', world.caFile, '--endpoint', 'dev-1', '--resource', '/3200/0/5501'], {
       env: { MBED_TSDB_STATE_DIR: world.stateDir, MBED_CLOUD_SDK_API_KEY: API_KEY, MBED_CLOUD_SDK_HOST: world.connector.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       hooks: { ...hooksOf(world), prompter: no },
@@ -737,7 +741,7 @@ describe.skipIf(!canRun)('setup paths', () => {
       stdinIsTTY: true,
     });
     expect(declined.code).toBe(1);
-    expect(no.asked).toEqual(['Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)', "The Connector sends this key's notifications to https://other-app.example/hook. Replace that with this stack's webhook (it then gets nothing)?"]);
+    expect(no.asked).toEqual(['Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)', 'Readings a second you expect over all devices (for the monthly cost estimate)', "The Connector sends this key's notifications to https://other-app.example/hook. Replace that with this stack's webhook (it then gets nothing)?"]);
     expect(declined.stderr).toContain('the callback stays as it is');
     expect(world.aws.mutatingCalls()).toEqual([]);
     expect(world.connector.account(API_KEY).callback?.url).toBe('https://other-app.example/hook');

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConfig, type DbConfig, type FunctionConfig } from '../../templates/lambda/config.js';
 import { createHandler, jsonLineLog, type LogLine, type ProxyEvent } from '../../templates/lambda/handler.js';
 import { metricMembers } from '../../templates/lambda/metrics.js';
+import { boundedJson } from '../../templates/lambda/log.js';
+import { LOG_BYTES_PER_INVOCATION } from '../../src/cost/estimate.js';
 import { DEVICE_COLUMNS, SERVICE_LIMITS } from '../../templates/lambda/payload.js';
 import type { FillProgress } from '../../templates/lambda/rollup.js';
 import { DatabaseUnavailableError, ShapeChangedError, type Batch, type MaintenanceResult, type ReshapeProgress, type Store, type TableShape, type WriteResult } from '../../templates/lambda/store.js';
@@ -429,6 +431,24 @@ describe('direct invocations', () => {
     const local = harness();
     await local.handler(put({ notifications: [note('dev-1', '1')] }));
     expect(local.lines.at(-1)).not.toHaveProperty('_aws');
+  });
+
+  // The cost estimate bills each invocation LOG_BYTES_PER_INVOCATION of logs: Lambda's own three
+  // lines and the function's. CloudWatch Logs bills each event's bytes and 26 more (its pricing page).
+  it('a webhook request on Lambda logs no more than the cost estimate assumes', async () => {
+    const requestId = '8f5e2d1c-3b4a-4c5d-9e6f-7a8b9c0d1e2f';
+    const platform = [
+      `START RequestId: ${requestId} Version: $LATEST`,
+      `END RequestId: ${requestId}`,
+      `REPORT RequestId: ${requestId}\tDuration: 1234.56 ms\tBilled Duration: 1235 ms\tMemory Size: 256 MB\tMax Memory Used: 123 MB\tInit Duration: 456.78 ms`,
+    ];
+    for (const readings of [1, 50]) {
+      const onLambda = harness({ env: { ...ENV, AWS_LAMBDA_FUNCTION_NAME: 'mbed_time_series_webhook-my-longest-stack' } });
+      await onLambda.handler(put({ notifications: Array.from({ length: readings }, (_, i) => note(`015f3850a657000000000001001002${String(i).padStart(2, '0')}`, '12345.678')) }, undefined, { requestContext: { requestId } }));
+      const lines = [...platform, ...onLambda.lines.map((line) => boundedJson(line))];
+      const billed = lines.reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`) + 26, 0);
+      expect(billed, lines.join('\n')).toBeLessThanOrEqual(LOG_BYTES_PER_INVOCATION);
+    }
   });
 
   it('scheduled watch: as the maintenance user, counts devices quiet for QUIET_AFTER_MINUTES by the function’s clock, as the QuietDevices metric; 503 until configured', async () => {

@@ -3,9 +3,12 @@
 // only what a test decides: every call refused, or an account holding none of the stack. Each
 // answer is in the wire protocol of its service (the SDK service models' protocol traits):
 // awsQuery for IAM, RDS, STS and SNS, ec2Query for EC2, restJson1 for Lambda, API Gateway and
-// Scheduler, awsJson1_1 for CloudWatch Logs and awsJson1_0 for CloudWatch — so the real SDK
-// clients parse them as they parse AWS's.
+// Scheduler, awsJson1_1 for CloudWatch Logs and the Price List, awsJson1_0 for CloudWatch — so
+// the real SDK clients parse them as they parse AWS's. The Price List answers from the fake's
+// catalogue (aws-fake/price-catalogue.ts), each product a JSON document inside the JSON answer.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { PRICE_CATALOGUE, priceListDocument } from './aws-fake/price-catalogue.js';
+import { findProducts } from './aws-fake/pricing.js';
 
 export interface StubCall {
   /** The SigV4 signing name: iam, ec2, rds, lambda, apigateway, scheduler, logs, sts, sns, monitoring. */
@@ -139,6 +142,11 @@ export async function startAwsEndpointStub(decide: (call: StubCall) => StubAnswe
       const action = `${call.service}:${call.action}`;
       reply(response, call.service, call.action, { status: 403, error: deniedName(call.service) },
         `User: arn:aws:iam::123456789012:user/mbed-setup is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`);
+      return;
+    }
+    if (key === 'pricing:GetProducts') {
+      const found = findProducts(PRICE_CATALOGUE, JSON.parse(body || '{}'));
+      reply(response, call.service, call.action, { status: 200, body: { FormatVersion: 'aws_v1', PriceList: found.map((p, i) => priceListDocument(p, i, '2026-12-01T00:00:00Z')) } }, '');
       return;
     }
     const nothing = NOTHING[key];

@@ -7,7 +7,8 @@ import { UserFacingError } from '../../errors.js';
 import { detectPublicIp, parseCidr, requireIpv4, type Cidr } from '../../net/public-ip.js';
 import type { SetupAnswers } from '../../stack/step.js';
 import { answer, type AskMode, type Question } from '../../ui/ask.js';
-import { parseAlertEmail, type CheckedFlags, type SetupFlags } from './validate.js';
+import { DEFAULT_EXPECTED_RATE } from '../../stack/cost.js';
+import { parseAlertEmail, parseExpectedRate, type CheckedFlags, type SetupFlags } from './validate.js';
 
 export type SavedAnswers = Partial<SetupAnswers> & { region?: string };
 
@@ -133,7 +134,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
   let cidr = checked.cidr;
   if (first.access === 'my-ip' && !cidr) cidr = await yourAddress(input);
 
-  const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string; alertEmail: string }>(
+  const second = await answer<{ connectorHost: string; endpoints: string[]; resource: string; alertEmail: string; expectedRate: number }>(
     {
       connectorHost: {
         flag: '--connector-host',
@@ -180,11 +181,33 @@ export async function askSetup(input: AskInput): Promise<Asked> {
             }),
           ),
       },
+      expectedRate: {
+        flag: '--expected-rate',
+        given: checked.expectedRate,
+        saved: saved.expectedRate,
+        default: DEFAULT_EXPECTED_RATE,
+        ask: async (p, d) =>
+          parseExpectedRate(
+            await p.input({
+              message: 'Readings a second you expect over all devices (for the monthly cost estimate)',
+              default: String(d),
+              validate: (text) => {
+                try {
+                  parseExpectedRate(text, 'the rate');
+                  return true;
+                } catch (error) {
+                  return (error as Error).message;
+                }
+              },
+            }),
+            'the rate',
+          ),
+      },
     },
     mode,
   );
 
-  input.remember?.({ connectorHost: second.connectorHost, endpoints: second.endpoints, resource: second.resource, alertEmail: second.alertEmail });
+  input.remember?.({ connectorHost: second.connectorHost, endpoints: second.endpoints, resource: second.resource, alertEmail: second.alertEmail, expectedRate: second.expectedRate });
 
   return {
     region,
@@ -204,6 +227,7 @@ export async function askSetup(input: AskInput): Promise<Asked> {
       endpoints: second.endpoints,
       resource: second.resource,
       alertEmail: second.alertEmail,
+      expectedRate: second.expectedRate,
       quietAfterMinutes: checked.quietAfterMinutes ?? saved.quietAfterMinutes,
     },
   };

@@ -18,6 +18,7 @@ export interface SetupFlags {
   keepRaw?: string;
   alertEmail?: string;
   quietAfter?: string;
+  expectedRate?: string;
   access?: 'my-ip' | 'private';
   cidr?: string;
   dbPassword?: string;
@@ -44,6 +45,7 @@ export interface CheckedFlags {
   /** Where alarms are mailed; '' when --alert-email none; undefined: not given. */
   alertEmail: string | undefined;
   quietAfterMinutes: number | undefined;
+  expectedRate: number | undefined;
 }
 
 /** Raw readings go a month at a time: less than a month cannot be kept apart from the month itself. */
@@ -82,6 +84,19 @@ export function parseQuietAfter(text: string): number {
   return minutes;
 }
 
+/** Readings a second the estimate is made for: API Gateway's default throttle is far above the top. */
+export const EXPECTED_RATE_RANGE = { min: 0.001, max: 10_000 };
+
+/** `--expected-rate`: readings a second over all devices, a decimal number such as 0.2 or 5. */
+export function parseExpectedRate(text: string, flag = '--expected-rate'): number {
+  const value = text.trim();
+  const rate = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(rate >= EXPECTED_RATE_RANGE.min && rate <= EXPECTED_RATE_RANGE.max)) {
+    throw new UsageError(`${flag} takes readings a second over all devices, from ${EXPECTED_RATE_RANGE.min} to ${EXPECTED_RATE_RANGE.max}, such as 0.1 or 5 (got ${JSON.stringify(text)})`);
+  }
+  return rate;
+}
+
 /** RDS MySQL storage ends at 64 TiB; the limit must be 10 % over the 20 GB a database starts with. */
 const MAX_STORAGE_RANGE = { min: 22, max: 65_536 };
 
@@ -118,6 +133,7 @@ export function validateSetupFlags(flags: SetupFlags, readFile: (path: string) =
     keepRawDays: flags.keepRaw === undefined ? undefined : parseKeepRaw(flags.keepRaw),
     alertEmail: flags.alertEmail === undefined ? undefined : parseAlertEmail(flags.alertEmail),
     quietAfterMinutes: flags.quietAfter === undefined ? undefined : parseQuietAfter(flags.quietAfter),
+    expectedRate: flags.expectedRate === undefined ? undefined : parseExpectedRate(flags.expectedRate),
     cidr: flags.cidr !== undefined && flags.access !== 'private' ? requireIpv4(parseCidr(flags.cidr), '--cidr').cidr : flags.cidr !== undefined ? parseCidr(flags.cidr).cidr : undefined,
     endpoints: flags.endpoint?.map(checkEndpoint),
     resource: flags.resource !== undefined ? checkResource(flags.resource) : undefined,

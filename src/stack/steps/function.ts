@@ -37,6 +37,8 @@ import type { NetworkOutput } from './network.js';
 import type { RoleOutput } from './role.js';
 
 export const LOG_RETENTION_DAYS = 30;
+/** The function's memory (MB): also what its duration is billed by. */
+export const FUNCTION_MEMORY_MB = 256;
 export const POLL_MS = 2_000;
 
 export interface FunctionOutput {
@@ -258,7 +260,7 @@ export const functionStep: Step<FunctionOutput> = {
               Code: { ZipFile: pkg.zip },
               Description: `mbed-tsdb ${ctx.stack}: stores Connector notifications in ${ctx.names.dbName}.${ctx.names.table}`,
               Timeout: FUNCTION_TIMEOUT_SECONDS,
-              MemorySize: 256,
+              MemorySize: FUNCTION_MEMORY_MB,
               Architectures: ['arm64'],
               VpcConfig: { SubnetIds: subnetIds, SecurityGroupIds: [access.functionGroupId] },
               Environment: { Variables: checkEnvironmentSize(baseEnvironment(ctx)) },

@@ -8,7 +8,7 @@ import { resolveSettings } from '../../../src/config/settings.js';
 import { InterruptedError, scriptedPrompter } from '../../../src/ui/prompts.js';
 
 const settings = (flags: Record<string, string> = {}, env: Record<string, string> = {}) => resolveSettings({ flags, env, dotenv: {}, isTTY: false });
-const none = { cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined, keepRawDays: undefined, alertEmail: undefined, quietAfterMinutes: undefined };
+const none = { cidr: undefined, endpoints: undefined, resource: undefined, subnetIds: undefined, dbCaPem: undefined, maxStorage: undefined, keepRawDays: undefined, alertEmail: undefined, quietAfterMinutes: undefined, expectedRate: undefined };
 
 function input(over: Partial<AskInput> & { answers?: unknown[]; interactive?: boolean } = {}): AskInput & { prompter: ReturnType<typeof scriptedPrompter> } {
   const prompter = scriptedPrompter(over.answers ?? []);
@@ -33,7 +33,7 @@ describe('askSetup', () => {
       flags: { engine: 'aurora-mysql', dbClass: 'db.r6g.large' },
       checked: { ...none, cidr: '203.0.113.7/32', endpoints: ['dev-9'] },
       settings: settings({ region: 'eu-west-1' }),
-      saved: { region: 'us-west-2', engine: 'mysql', access: 'my-ip', connectorHost: 'https://api.example.com', endpoints: ['dev-1'], resource: '/3303/0/5700', vpcId: 'vpc-0abc', alertEmail: 'ops@example.com', quietAfterMinutes: 60 },
+      saved: { region: 'us-west-2', engine: 'mysql', access: 'my-ip', connectorHost: 'https://api.example.com', endpoints: ['dev-1'], resource: '/3303/0/5700', vpcId: 'vpc-0abc', alertEmail: 'ops@example.com', quietAfterMinutes: 60, expectedRate: 0.5 },
     });
     const asked = await askSetup(given);
     expect(given.prompter.asked).toEqual([]);
@@ -51,13 +51,14 @@ describe('askSetup', () => {
         endpoints: ['dev-9'],
         resource: '/3303/0/5700',
         alertEmail: 'ops@example.com',
+        expectedRate: 0.5,
         quietAfterMinutes: 60,
       },
     });
   });
 
   it('asks, in order, what nothing answers on a terminal', async () => {
-    const given = input({ interactive: true, answers: ['us-east-2', 'mysql', 'private', 'https://api.us-east-1.mbedcloud.com', 'dev-1, dev-2', '/3200/0/5501', 'ops@example.com'] });
+    const given = input({ interactive: true, answers: ['us-east-2', 'mysql', 'private', 'https://api.us-east-1.mbedcloud.com', 'dev-1, dev-2', '/3200/0/5501', 'ops@example.com', '0.2'] });
     const asked = await askSetup(given);
     expect(given.prompter.asked).toEqual([
       'AWS region (e.g. us-west-2)',
@@ -67,9 +68,10 @@ describe('askSetup', () => {
       'Device endpoint name(s) to subscribe, comma-separated (empty: later, with mbed-tsdb subscribe)',
       'Resource path to record',
       'Email address for alerts (§8: the webhook failing, no readings, devices gone quiet, storage running out; empty: none)',
+      'Readings a second you expect over all devices (for the monthly cost estimate)',
     ]);
     // Private: no desktop address, so none is looked up or asked.
-    expect(asked.answers).toMatchObject({ access: 'private', cidr: undefined, endpoints: ['dev-1', 'dev-2'], alertEmail: 'ops@example.com' });
+    expect(asked.answers).toMatchObject({ access: 'private', cidr: undefined, endpoints: ['dev-1', 'dev-2'], alertEmail: 'ops@example.com', expectedRate: 0.2 });
   });
 
   it('offers the detected public address for the security group, and takes a corrected one', async () => {
@@ -80,7 +82,7 @@ describe('askSetup', () => {
       checked: none,
       settings: settings({ region: 'us-west-2' }),
       flags: { engine: 'mysql', access: 'my-ip' },
-      answers: ['198.51.100.0/24', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501', ''],
+      answers: ['198.51.100.0/24', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501', '', '1'],
       ipEchoUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     });
     const asked = await askSetup(given);
@@ -104,7 +106,7 @@ describe('askSetup', () => {
         checked: none,
         settings: settings({ region: 'us-west-2' }),
         flags: flagsToAddress,
-        answers: ['198.51.100.23', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501', ''],
+        answers: ['198.51.100.23', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501', '', '1'],
         ipEchoUrl: await failingLookup(),
         say: (text) => said.push(text),
       });
@@ -131,7 +133,7 @@ describe('askSetup', () => {
     const given = input({
       interactive: true,
       settings: settings({ region: 'ap-south-2' }),
-      answers: ['mysql', 'private', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501', ''],
+      answers: ['mysql', 'private', 'https://api.us-east-1.mbedcloud.com', '', '/3200/0/5501', '', '1'],
       mysqlClass: async (region) => {
         regions.push(region);
         return 'db.t3.micro';

@@ -27,6 +27,8 @@ describe('validateSetupFlags', () => {
     expect([' ops@example.com ', 'none', 'NONE'].map((alertEmail) => validateSetupFlags({ alertEmail }, files).alertEmail)).toEqual(['ops@example.com', '', '']);
     // --quiet-after: minutes or hours in steps of the alarm's 5-minute look.
     expect(['5m', '30min', '2h', '24h'].map((quietAfter) => validateSetupFlags({ quietAfter }, files).quietAfterMinutes)).toEqual([5, 30, 120, 1440]);
+    // --expected-rate: readings a second over all devices, a plain decimal.
+    expect(['1', ' 0.25 ', '0.001', '10000'].map((expectedRate) => validateSetupFlags({ expectedRate }, files).expectedRate)).toEqual([1, 0.25, 0.001, 10000]);
   });
 
   it.each([
@@ -49,6 +51,11 @@ describe('validateSetupFlags', () => {
     [{ keepRaw: '1.5y' }, '--keep-raw takes forever or a duration from 30 days'],
     [{ keepRaw: '90' }, '--keep-raw takes forever or a duration from 30 days'],
     [{ keepRaw: '3m' }, '--keep-raw takes forever or a duration from 30 days'],
+    [{ expectedRate: '0' }, '--expected-rate takes readings a second over all devices, from 0.001 to 10000, such as 0.1 or 5 (got "0")'],
+    [{ expectedRate: '-1' }, '--expected-rate takes readings a second'],
+    [{ expectedRate: '1e3' }, '--expected-rate takes readings a second'],
+    [{ expectedRate: '5/s' }, '--expected-rate takes readings a second'],
+    [{ expectedRate: '10001' }, '--expected-rate takes readings a second'],
     [{ maxStorage: '21' }, '--max-storage takes whole GiB from 22 (10 % over the 20 GB the database starts with) to 65536'],
     [{ maxStorage: '65537' }, '--max-storage takes whole GiB from 22'],
     [{ maxStorage: '100.5' }, '--max-storage takes whole GiB from 22'],

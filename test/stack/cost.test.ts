@@ -1,0 +1,169 @@
+// The plan's monthly estimate against the fake Price List (test/support/aws-fake/pricing.ts: its
+// endpoints, filters, pages and refusals from the Billing and Cost Management API reference and
+// user guide; the products in aws-fake/price-catalogue.ts). The sums are written out by hand from
+// that catalogue, so a change of quantity, price or product read shows here.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../src/aws/clients.js';
+import { describeEstimate, type Estimate } from '../../src/cost/estimate.js';
+import { SNAPSHOT, SNAPSHOT_AS_OF } from '../../src/cost/snapshot.js';
+import { plannedEstimate } from '../../src/stack/cost.js';
+import type { SetupAnswers } from '../../src/stack/step.js';
+import { FakeAws } from '../support/aws-fake.js';
+
+const DAY = 24 * 60 * 60_000;
+const NOW = Date.parse('2026-12-06T09:00:00Z');
+const ANSWERS: SetupAnswers = {
+  engine: 'mysql',
+  dbClass: 'db.t4g.micro',
+  access: 'my-ip',
+  connectorHost: 'https://api.us-east-1.mbedcloud.com',
+  endpoints: [],
+  resource: '/3200/0/5501',
+  alertEmail: 'ops@example.com',
+  expectedRate: 2,
+};
+
+// By hand, at 2 readings a second: 2 × 730 h × 3600 s = 5 256 000 webhook requests a month; the
+// schedules add 730/24 maintenance runs and 730 × 12 watches = 8 790.4167 invocations.
+const REQUESTS = 5_256_000;
+const INVOCATIONS = REQUESTS + 730 / 24 + 730 * 12;
+const GB_SECONDS = (REQUESTS * 0.05 + (730 / 24 + 730 * 12) * 1) * 0.25; // 50 ms a request, 1 s a scheduled run, 256 MB
+const LOG_GB = (INVOCATIONS * 850) / 1024 ** 3; // 850 bytes of log an invocation
+
+/** The fake catalogue's prices for a region: db.t4g.micro, gp3, public IPv4, API requests, logs ingested. */
+function byHand(p: { micro: number; gp3: number; api: number; logsIngest: number }): number {
+  return (
+    730 * p.micro + // the instance
+    20 * p.gp3 + // 20 GB gp3
+    0 + // backups within the free amount
+    730 * 0.005 + // its public IPv4 address
+    REQUESTS * p.api +
+    INVOCATIONS * 0.0000002 + // Lambda requests (Arm)
+    GB_SECONDS * 0.0000133334 + // Lambda duration (Arm, first tier)
+    LOG_GB * p.logsIngest +
+    LOG_GB * 0.03 + // kept 30 days: a month's worth
+    2 * 0.3 + // ReadingsStored, QuietDevices
+    5 * 0.1 // alarm metrics: webhook-failing watches two, the others one each
+  );
+}
+
+describe('the plan’s monthly estimate', () => {
+  let aws: FakeAws;
+  let stateDir: string;
+  let now = NOW;
+  const estimate = (region: string, answers: Partial<SetupAnswers> = {}): Promise<Estimate> =>
+    plannedEstimate(
+      { aws: createAwsClients({ region, profile: undefined, env: {} }), env: { MBED_TSDB_STATE_DIR: stateDir }, now: () => now },
+      { ...ANSWERS, ...answers },
+    );
+  beforeEach(() => {
+    aws = new FakeAws().install();
+    now = NOW;
+    stateDir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-cost-'));
+  });
+  afterEach(() => {
+    aws.restore();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('for db.t4g.micro in two regions matches the hand calculation from the price list, each region at its own prices', async () => {
+    const west = await estimate('us-west-2');
+    const frankfurt = await estimate('eu-central-1');
+    expect(west.source).toBe('price-list-api');
+    expect(west.asOf).toBe('2026-12-06');
+    expect(west.unpriced).toEqual([]);
+    expect(west.total).toBeCloseTo(byHand({ micro: 0.016, gp3: 0.115, api: 0.0000035, logsIngest: 0.5 }), 2);
+    expect(frankfurt.total).toBeCloseTo(byHand({ micro: 0.019, gp3: 0.133, api: 0.0000037, logsIngest: 0.63 }), 2);
+    expect(west.total).toBeCloseTo(41.29, 2);
+    expect(west.lines.find((l) => l.resource.startsWith('database'))).toMatchObject({ quantity: 730, unitPrice: 0.016, monthly: 11.68 });
+    expect(frankfurt.lines.find((l) => l.resource.startsWith('database'))).toMatchObject({ unitPrice: 0.019, monthly: 13.87 });
+    // Every question went to the Price List's own endpoint, for the stack's region.
+    expect(aws.pricing.clientRegion).toBe('us-east-1');
+    expect(aws.callsOf('GetProducts').every((c) => (c.Filters as Array<{ Field: string; Value: string }>).some((f) => f.Field === 'regionCode'))).toBe(true);
+  });
+
+  it('prints a line per resource with quantity and price, the total, the free tiers it did not subtract and what it assumed', async () => {
+    const text = describeEstimate(await estimate('us-west-2'));
+    expect(text).toContain('Estimated monthly cost in us-west-2 at 2 readings/s expected (--expected-rate); list prices from the AWS Price List API, read 2026-12-06:');
+    expect(text).toMatch(/\$11\.68 {2}database db\.t4g\.micro \(MySQL, Single-AZ\): 730 hours × \$0\.016/);
+    expect(text).toMatch(/\$18\.40 {2}API Gateway requests: 5,256,000 requests × \$0\.0000035/);
+    expect(text).toMatch(/\$41\.29 {2}total/);
+    expect(text).toContain('Free tiers that may apply (not subtracted):');
+    expect(text).toMatch(/750 hours a month of a Single-AZ db\.t4g\.micro/);
+    expect(text).toMatch(/Assumed: one webhook request per reading/);
+  });
+
+  it('a private stack without alerts has no public address, metric of quiet devices, watch or alarms', async () => {
+    const quiet = await estimate('us-west-2', { access: 'private', alertEmail: '' });
+    const names = quiet.lines.map((l) => l.resource);
+    expect(names.some((n) => n.includes('IPv4'))).toBe(false);
+    expect(names.some((n) => n.includes('alarms'))).toBe(false);
+    expect(quiet.lines.find((l) => l.resource === 'CloudWatch custom metrics')).toMatchObject({ quantity: 1 });
+    expect(quiet.lines.find((l) => l.resource === 'Lambda requests')!.quantity).toBeCloseTo(REQUESTS + 730 / 24, 3);
+  });
+
+  it('Aurora Serverless v2 is estimated at its least capacity while readings arrive, and says so', async () => {
+    const aurora = await estimate('us-west-2', { engine: 'aurora-mysql', dbClass: undefined, alertEmail: '' });
+    expect(aurora.lines[0]).toMatchObject({ resource: 'database Aurora Serverless v2', quantity: 365, unit: 'ACU-hours', unitPrice: 0.12, monthly: 43.8 });
+    expect(aurora.lines[0]!.note).toBe('assumed at 0.5 ACU all month, its least while readings arrive; up to 2 ACU under load');
+    expect(aurora.lines.find((l) => l.resource.startsWith('storage I/O'))).toMatchObject({ quantity: 2 * REQUESTS, unitPrice: 0.0000002 });
+    expect(aurora.lines.some((l) => l.resource.startsWith('automated backups'))).toBe(false);
+  });
+
+  it('the class a new database gets, when none is chosen: the region’s cheapest offered', async () => {
+    aws.rds.offeredClasses.delete('db.t4g.micro');
+    const west = await estimate('us-west-2', { dbClass: undefined });
+    expect(west.lines[0]).toMatchObject({ resource: 'database db.t3.micro (MySQL, Single-AZ)', unitPrice: 0.017 });
+  });
+
+  it('uses the snapshot, and says so and why, when the credentials may not call pricing:GetProducts', async () => {
+    aws.denied.add('pricing:GetProducts');
+    const west = await estimate('us-west-2');
+    expect(west).toMatchObject({ source: 'snapshot', asOf: SNAPSHOT_AS_OF, why: 'the credentials may not call pricing:GetProducts', unpriced: [] });
+    expect(west.lines[0]!.unitPrice).toBe(SNAPSHOT['us-west-2']!['rds-instance:db.t4g.micro']);
+    expect(describeEstimate(west)).toContain(`list prices from the snapshot shipped with mbed-tsdb, taken ${SNAPSHOT_AS_OF} (the credentials may not call pricing:GetProducts)`);
+    // A region the snapshot lacks: every line unpriced, and said.
+    const frankfurt = await estimate('eu-central-1');
+    expect(frankfurt.why).toBe('the credentials may not call pricing:GetProducts, and the snapshot has no prices for eu-central-1');
+    expect(frankfurt.total).toBe(0);
+    expect(frankfurt.unpriced.length).toBe(frankfurt.lines.length);
+    expect(describeEstimate(frankfurt)).toMatch(/no price {2}database db\.t4g\.micro/);
+  });
+
+  it('uses the snapshot when the Price List cannot be reached or fails', async () => {
+    aws.pricing.failure = () => Object.assign(new Error('getaddrinfo ENOTFOUND api.pricing.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' });
+    expect((await estimate('us-west-2')).why).toBe('the Price List API could not be reached');
+    aws.pricing.failure = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    expect((await estimate('us-west-2')).why).toMatch(/^the Price List API failed: /);
+  });
+
+  it('keeps what it read for a week: the next plan asks nothing, a week later it asks again', async () => {
+    await estimate('us-west-2');
+    const asked = aws.callsOf('GetProducts').length;
+    expect(asked).toBeGreaterThan(10);
+    now += 6 * DAY;
+    expect((await estimate('us-west-2')).asOf).toBe('2026-12-06');
+    expect(aws.callsOf('GetProducts').length).toBe(asked);
+    now += 2 * DAY;
+    expect((await estimate('us-west-2')).asOf).toBe('2026-12-14');
+    expect(aws.callsOf('GetProducts').length).toBe(2 * asked);
+  });
+
+  it('follows the pages of an answer', async () => {
+    aws.pageSize = 1;
+    const west = await estimate('us-west-2');
+    expect(west.unpriced).toEqual([]);
+    expect(aws.callsOf('GetProducts').some((c) => c.NextToken !== undefined)).toBe(true);
+  });
+
+  it('the fake answers only at the Price List endpoints, as the API does', async () => {
+    const elsewhere = new PricingClient({ region: 'us-west-2', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    await expect(elsewhere.send(new GetProductsCommand({ ServiceCode: 'AmazonRDS' }))).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    const there = new PricingClient({ region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    await expect(there.send(new GetProductsCommand({ ServiceCode: 'AmazonRDS', MaxResults: 101 }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+});
