@@ -6,6 +6,7 @@ import { MAX_QUIET_LISTED } from '../db/devices.js';
 import { printable } from '../ui/printable.js';
 import { readState, recordsNothingMade } from '../stack/state.js';
 import { stackStatus, type StatusReport } from '../stack/status.js';
+import { describeEstimate } from '../cost/estimate.js';
 import type { CommandContext } from './context.js';
 import { netOf, savedAnswers, stackContext, stackRegion, stateNotices } from './stack-context.js';
 
@@ -31,6 +32,7 @@ function table(report: StatusReport): string {
       for (const d of quiet) out.push(`  ${printable(d.name ? `${d.name} (${d.board})` : d.board)}: last seen ${d.lastSeen}`);
     }
   }
+  out.push('', 'unavailable' in report.estimate ? `Cost: not estimated (${report.estimate.unavailable})` : describeEstimate(report.estimate).replace(/^  /gm, ''));
   const verdict = {
     healthy: `Stack ${report.stack} is healthy.`,
     'needs attention': `Stack ${report.stack} needs attention (!): run mbed-tsdb setup to repair it.`,
@@ -52,7 +54,7 @@ export async function run(context: CommandContext): Promise<number> {
       .then((ip) => ip.cidr)
       .catch((error: unknown) => ({ unavailable: (error as Error).message }));
   }
-  const report = await stackStatus(ctx, { currentCidr });
+  const report = await stackStatus(ctx, { currentCidr, env: context.env });
   // Answers kept by a setup that stopped before changing anything are no stack yet.
   if (!report.exists && (!state || recordsNothingMade(state))) {
     out.result(report, `No stack ${settings.stack} in ${region} of account ${report.account}: run mbed-tsdb setup.`);

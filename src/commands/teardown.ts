@@ -7,6 +7,7 @@ import { callerIdentity, describeIdentity } from '../aws/identity.js';
 import { describeItem, inventory } from '../stack/inventory.js';
 import { readState, recordsNothingMade, statePath, writeState } from '../stack/state.js';
 import { connectorRecord, teardownStack } from '../stack/teardown.js';
+import { finalSnapshotCost, type KeepsCosting } from '../stack/cost.js';
 import { InterruptedError } from '../ui/prompts.js';
 import type { CommandContext } from './context.js';
 import { promptsFor, savedAnswers, stackContext, stackRegion, stateNotices, untilInterrupted } from './stack-context.js';
@@ -60,9 +61,15 @@ export async function run(context: CommandContext): Promise<number> {
   out.info(`Teardown of stack ${settings.stack} in ${region}, ${describeIdentity(identity)}, deletes:`);
   if (hasConnector) out.info('  - Connector: its subscriptions and pre-subscription rules, and the webhook if it still points here');
   for (const item of found) out.info(`  - ${describeItem(item)}`);
-  if (flags.finalSnapshot) out.info(`  (the database is kept as snapshot ${flags.finalSnapshot})`);
+  // What is left behind on purpose keeps costing: said before, and again after.
+  const hasDatabase = found.some((item) => item.kind === 'db-instance' || item.kind === 'db-cluster');
+  const keepsCosting: KeepsCosting[] =
+    flags.finalSnapshot && hasDatabase
+      ? [await finalSnapshotCost({ aws: ctx.aws, env: context.env, now: ctx.now }, ctx, flags.finalSnapshot, found.some((item) => item.kind === 'db-cluster'))]
+      : [];
+  out.info(keepsCosting.length ? `  The database is kept, and keeps costing:\n${keepsCosting.map((k) => `    ${k.text}`).join('\n')}` : '  Nothing of it keeps costing afterwards (--final-snapshot <name> keeps the data, as a snapshot that does).');
   if (flags.dryRun) {
-    out.result({ stack: settings.stack, region, dryRun: true, resources: found }, 'dry run: nothing was deleted');
+    out.result({ stack: settings.stack, region, dryRun: true, resources: found, keepsCosting }, 'dry run: nothing was deleted');
     return 0;
   }
 
@@ -97,8 +104,9 @@ export async function run(context: CommandContext): Promise<number> {
   if (connectorLeft.length > 0) writeState(context.env, connectorRecord(ctx.state), stateNotices(context));
   else rmSync(statePath(context.env, settings.stack), { force: true });
   out.result(
-    { stack: settings.stack, region, deleted: removed, remaining: [], ...(connectorLeft.length ? { connectorLeft } : {}) },
+    { stack: settings.stack, region, deleted: removed, remaining: [], keepsCosting, ...(connectorLeft.length ? { connectorLeft } : {}) },
     `Nothing of stack ${settings.stack} remains in ${region} (checked by tag).` +
+      (keepsCosting.length ? `\nStill costing: ${keepsCosting.map((k) => k.text).join('; ')}` : '') +
       (connectorLeft.length ? `\nThe Connector still has ${connectorLeft.length} item(s) of it (the service was busy): run mbed-tsdb teardown again later.` : ''),
   );
   return 0;

@@ -112,7 +112,7 @@ function databaseItems(inputs: CostInputs, monthlyGiB: number): Item[] {
         key: 'rds-gp3-storage',
         quantity: inputs.storageGiB,
         unit: 'GB-months',
-        note: `the readings add ~${round(monthlyGiB, 2)} GB a month; once it is 90 % full, storage autoscaling adds more at this price`,
+        note: `the readings add ${monthlyGiB < 0.01 ? 'under 0.01' : `~${round(monthlyGiB, 2)}`} GB a month; once it is 90 % full, storage autoscaling adds more at this price`,
       },
     ];
   }

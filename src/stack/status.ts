@@ -25,6 +25,8 @@ import { DEFAULT_QUIET_AFTER_MINUTES } from './alarms.js';
 import { alertRows } from './status-alerts.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
 import { lookAtData, storageForecast, type DataSummary } from './status-data.js';
+import { DEFAULT_EXPECTED_RATE, estimateStack, type StackShape } from './cost.js';
+import type { Estimate } from '../cost/estimate.js';
 
 export interface StatusRow {
   step: string;
@@ -50,12 +52,14 @@ export interface StatusReport {
   rows: StatusRow[];
   connector: ConnectorStatus | { unavailable: string };
   data: DataSummary | { unavailable: string };
+  /** What the stack that exists costs a month at list prices (at the rate measured, when the data was read). */
+  estimate: Estimate | { unavailable: string };
 }
 
 const missing = (step: string, resource: string, note?: string): StatusRow => ({ step, resource, state: 'missing', ok: false, ...(note ? { note } : {}) });
 
 /** `currentCidr`: this computer's address for the §3 check; unavailable when it could not be found; null: not checked (private). */
-export async function stackStatus(ctx: StepContext, options: { currentCidr: string | { unavailable: string } | null }): Promise<StatusReport> {
+export async function stackStatus(ctx: StepContext, options: { currentCidr: string | { unavailable: string } | null; env: Record<string, string | undefined> }): Promise<StatusReport> {
   const { names } = ctx;
   // Credentials that do not work are said first, in words, before anything is read.
   const who = await callerIdentity(ctx.aws);
@@ -66,6 +70,8 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   const unknown: string[] = [];
 
   let storageLimitGb: number | null = null;
+  // What the database is, for the estimate: read by the §2 check.
+  let database: Omit<StackShape, 'alerts' | 'readingsPerSecond' | 'rateSource'> | null = null;
   const rowChecks: Array<Promise<StatusRow>> = [
     (async () => {
       if (!has('role')) return missing('§1 role', names.role);
@@ -85,6 +91,13 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
         ? (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: instance.DBClusterIdentifier })).catch(absent))?.DBClusters?.[0]
         : instance;
       const row = (state: string, ok: boolean, note?: string): StatusRow => ({ step: '§2 database', resource: names.dbInstance, state, ok, ...(note ? { note } : {}) });
+      database = {
+        engine: instance.DBClusterIdentifier ? 'aurora-mysql' : 'mysql',
+        dbClass: instance.DBInstanceClass ?? 'unknown',
+        storageGiB: instance.AllocatedStorage ?? 0,
+        auroraMinAcu: (holder as { ServerlessV2ScalingConfiguration?: { MinCapacity?: number } } | undefined)?.ServerlessV2ScalingConfiguration?.MinCapacity,
+        publicDatabase: instance.PubliclyAccessible === true,
+      };
       if (iamAuthState(holder) === 'off') return row('drifted', false, 'IAM database authentication is off, so the function cannot log in: run mbed-tsdb setup');
       // How far its storage may grow, for the data's forecast (Aurora's volume grows by itself).
       if (!instance.DBClusterIdentifier) storageLimitGb = instance.MaxAllocatedStorage ?? instance.AllocatedStorage ?? null;
@@ -197,8 +210,31 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   }
   if ('unavailable' in connector) unknown.push(`Connector: ${connector.unavailable}`);
   rows.push(...(await alerts));
+  const estimate = await estimateExisting(ctx, options.env, database, data, Boolean(has('alarm')));
   const failing = !exists || rows.some((r) => !r.ok);
   const health = failing ? 'needs attention' : unknown.length > 0 ? 'unknown' : 'healthy';
 
-  return { stack: ctx.stack, region: ctx.aws.region, account: who.account, identity: who.arn, exists, healthy: health === 'healthy', health, unknown, rows, connector, data };
+  return { stack: ctx.stack, region: ctx.aws.region, account: who.account, identity: who.arn, exists, healthy: health === 'healthy', health, unknown, rows, connector, data, estimate };
+}
+
+/** The estimate of what exists: the database as it is, at the rate the rollup measured (else the one expected). */
+async function estimateExisting(
+  ctx: StepContext,
+  env: Record<string, string | undefined>,
+  database: Omit<StackShape, 'alerts' | 'readingsPerSecond' | 'rateSource'> | null,
+  data: StatusReport['data'],
+  alerts: boolean,
+): Promise<StatusReport['estimate']> {
+  if (!database) return { unavailable: 'no database: nothing much costs yet' };
+  const perDay = 'unavailable' in data ? undefined : data.storage?.readingsPerDay;
+  const measured = perDay !== undefined && perDay > 0;
+  return estimateStack(
+    { aws: ctx.aws, env, now: ctx.now },
+    {
+      ...database,
+      alerts,
+      readingsPerSecond: measured ? Math.round((perDay / 86_400) * 1000) / 1000 || 0.001 : (ctx.answers.expectedRate ?? DEFAULT_EXPECTED_RATE),
+      rateSource: measured ? 'measured over the last 7 days' : 'expected (--expected-rate)',
+    },
+  );
 }

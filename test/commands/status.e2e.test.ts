@@ -13,7 +13,7 @@ const canRun = canStartMariaDb('the status tests');
 
 const STATUS_SCHEMA = {
   type: 'object',
-  required: ['stack', 'region', 'account', 'identity', 'exists', 'healthy', 'health', 'unknown', 'rows', 'connector', 'data'],
+  required: ['stack', 'region', 'account', 'identity', 'exists', 'healthy', 'health', 'unknown', 'rows', 'connector', 'data', 'estimate'],
   additionalProperties: false,
   properties: {
     stack: { type: 'string' },
@@ -94,6 +94,44 @@ const STATUS_SCHEMA = {
         },
       ],
     },
+    estimate: {
+      oneOf: [
+        { type: 'object', required: ['unavailable'], additionalProperties: false, properties: { unavailable: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['region', 'source', 'asOf', 'readingsPerSecond', 'rateSource', 'lines', 'total', 'unpriced', 'assumptions'],
+          additionalProperties: false,
+          properties: {
+            region: { type: 'string' },
+            source: { enum: ['price-list-api', 'snapshot'] },
+            asOf: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
+            why: { type: 'string' },
+            readingsPerSecond: { type: 'number', exclusiveMinimum: 0 },
+            rateSource: { type: 'string' },
+            lines: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['resource', 'quantity', 'unit', 'unitPrice', 'monthly'],
+                additionalProperties: false,
+                properties: {
+                  resource: { type: 'string' },
+                  quantity: { type: 'number', minimum: 0 },
+                  unit: { type: 'string' },
+                  unitPrice: { type: ['number', 'null'] },
+                  monthly: { type: ['number', 'null'] },
+                  note: { type: 'string' },
+                  freeTier: { type: 'string' },
+                },
+              },
+            },
+            total: { type: 'number', minimum: 0 },
+            unpriced: { type: 'array', items: { type: 'string' } },
+            assumptions: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      ],
+    },
   },
 };
 
@@ -134,10 +172,15 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     expect(run.stdout).toContain('Data: 2 rows');
     expect(run.stdout).toContain('dev-1 /3200/0/5501: 2 rows, last 4');
     expect(run.stdout).toContain('Stack mbed-tsdb is healthy.');
+    // What exists costs, at the rate the rollup measured (48 readings a day), at the Price List's prices.
+    expect(run.stdout).toContain('Estimated monthly cost in us-west-2 at 0.001 readings/s measured over the last 7 days; list prices from the AWS Price List API, read ');
+    expect(run.stdout).toMatch(/\n +\$11\.68 {2}database db\.t4g\.micro \(MySQL, Single-AZ\): 730 hours × \$0\.016\n/);
     const json = await status(['--json']);
     const report = JSON.parse(json.stdout);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report).toMatchObject({ healthy: true, exists: true, connector: { ours: true, subscriptions: [{ endpoint: 'dev-1', subscribed: true }] }, data: { rows: 2 } });
+    expect(report.estimate).toMatchObject({ region: 'us-west-2', source: 'price-list-api', readingsPerSecond: 0.001, unpriced: [] });
+    expect(report.estimate.lines.map((l: { resource: string }) => l.resource)).toContain("the database's public IPv4 address");
   });
 
   it.each([
@@ -232,6 +275,8 @@ describe.skipIf(!canRun)('mbed-tsdb status', () => {
     }
     const run = await status();
     expect(run.code, run.stdout).toBe(1);
+    // The estimate follows the measured rate: 10 000 032 a day are 115.741 a second.
+    expect(run.stdout).toContain('Estimated monthly cost in us-west-2 at 115.741 readings/s measured over the last 7 days');
     expect(run.stdout).toMatch(/§4 table\s+tsdb\.events\s+filling up\s+.*; 10,000,032 readings a day, \+1\.4 GB a day: full in 15 days — RDS then takes no readings: raise the limit \(setup --max-storage\) or keep raw readings for less \(setup --keep-raw\)\n/);
   });
 

@@ -160,15 +160,25 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(leftovers(world)).toEqual([]);
     expect(world.aws.callsOf(engine === 'mysql' ? 'DeleteDBInstance' : 'DeleteDBCluster')[0]).toMatchObject({ FinalDBSnapshotIdentifier: 'keep-me' });
+    // What is left keeps costing, and teardown says so, priced from the Price List the policy lets it read.
+    expect(run.stdout).toContain(
+      engine === 'mysql'
+        ? 'Still costing: snapshot keep-me: at most 20 GB (the database\'s storage) × $0.095 per GB-month ≈ $1.90 a month until you delete it (aws rds delete-db-snapshot --db-snapshot-identifier keep-me)'
+        : "Still costing: cluster snapshot keep-me: billed by the cluster's data × $0.021 per GB-month until you delete it (aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier keep-me)",
+    );
   });
 
   it('keeps a final snapshot when asked, and leaves a callback that points elsewhere', async () => {
     expect((await world.setup()).code).toBe(0);
     world.connector.account(API_KEY).callback = { url: 'https://elsewhere.example/hook', headers: {} };
-    const run = await teardown(['--final-snapshot', 'tsdb-final']);
+    const run = await teardown(['--final-snapshot', 'tsdb-final', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(world.aws.callsOf('DeleteDBInstance')[0]).toMatchObject({ SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: 'tsdb-final' });
     expect(world.connector.account(API_KEY).callback?.url).toBe('https://elsewhere.example/hook');
+    // Said before anything goes, and in the result.
+    expect(run.stderr).toMatch(/The database is kept, and keeps costing:\n {4}snapshot tsdb-final: at most 20 GB .* ≈ \$1\.90 a month until you delete it/);
+    expect(run.stderr.indexOf('keeps costing')).toBeLessThan(run.stderr.indexOf('deleted'));
+    expect(JSON.parse(run.stdout).keepsCosting).toEqual([expect.objectContaining({ resource: 'snapshot tsdb-final', gib: 20, unitPrice: 0.095, monthly: 1.9 })]);
   });
 
   it('works from the tags alone when the state file is gone', async () => {
@@ -254,6 +264,7 @@ describe.skipIf(!canRun)('mbed-tsdb teardown', () => {
     const dry = await world.cli(['teardown', '--dry-run', '--region', 'us-west-2']);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toContain('- role mbed_time_series_database');
+    expect(dry.stderr).toContain('Nothing of it keeps costing afterwards (--final-snapshot <name> keeps the data, as a snapshot that does).');
     expect(world.aws.mutatingCalls()).toHaveLength(before);
     const refused = await world.cli(['teardown', '--region', 'us-west-2']);
     expect(refused.code).toBe(2);
