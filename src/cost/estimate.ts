@@ -213,17 +213,24 @@ export function describeEstimate(estimate: Estimate): string {
   const rate = `${estimate.readingsPerSecond} reading${estimate.readingsPerSecond === 1 ? '' : 's'}/s ${estimate.rateSource}`;
   const lines = estimate.lines.map((line) => {
     const cost = line.monthly === null ? 'no price' : dollars(line.monthly);
-    const how = line.unitPrice === null ? `${line.quantity} ${line.unit}` : `${formatQuantity(line.quantity)} ${line.unit} × $${line.unitPrice}`;
+    const how = `${formatQuantity(line.quantity)} ${line.unit}${line.unitPrice === null ? '' : ` × $${formatPrice(line.unitPrice)}`}`;
     return `    ${cost.padStart(9)}  ${line.resource}: ${how}${line.note ? ` (${line.note})` : ''}`;
   });
   const free = estimate.lines.filter((line) => line.freeTier).map((line) => `${line.resource}: ${line.freeTier}`);
   return [
     `  Estimated monthly cost in ${estimate.region} at ${rate}; ${describeSource(estimate)}:`,
     ...lines,
-    `    ${dollars(estimate.total).padStart(9)}  total${estimate.unpriced.length ? ` (without ${estimate.unpriced.join(', ')}: no price found)` : ''}`,
+    estimate.unpriced.length === estimate.lines.length
+      ? '     no total  (no prices found)'
+      : `    ${dollars(estimate.total).padStart(9)}  total${estimate.unpriced.length ? ` (without ${estimate.unpriced.join(', ')}: no price found)` : ''}`,
     ...(free.length ? ['  Free tiers that may apply (not subtracted):', ...free.map((text) => `    ${text}`)] : []),
     `  Assumed: ${estimate.assumptions.join('; ')}.`,
   ].join('\n');
+}
+
+/** A unit price as the price list writes it, without an exponent: 0.0000002, not 2e-7. */
+function formatPrice(value: number): string {
+  return value.toFixed(10).replace(/\.?0+$/, '');
 }
 
 function formatQuantity(value: number): string {

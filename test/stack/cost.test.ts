@@ -91,6 +91,7 @@ describe('the plan’s monthly estimate', () => {
     expect(text).toContain('Estimated monthly cost in us-west-2 at 2 readings/s expected (--expected-rate); list prices from the AWS Price List API, read 2026-12-06:');
     expect(text).toMatch(/\$11\.68 {2}database db\.t4g\.micro \(MySQL, Single-AZ\): 730 hours × \$0\.016/);
     expect(text).toMatch(/\$18\.40 {2}API Gateway requests: 5,256,000 requests × \$0\.0000035/);
+    expect(text).toMatch(/Lambda requests: 5,264,790 requests × \$0\.0000002\n/);
     expect(text).toMatch(/\$41\.29 {2}total/);
     expect(text).toContain('Free tiers that may apply (not subtracted):');
     expect(text).toMatch(/750 hours a month of a Single-AZ db\.t4g\.micro/);
@@ -131,7 +132,8 @@ describe('the plan’s monthly estimate', () => {
     expect(frankfurt.why).toBe('the credentials may not call pricing:GetProducts, and the snapshot has no prices for eu-central-1');
     expect(frankfurt.total).toBe(0);
     expect(frankfurt.unpriced.length).toBe(frankfurt.lines.length);
-    expect(describeEstimate(frankfurt)).toMatch(/no price {2}database db\.t4g\.micro/);
+    expect(describeEstimate(frankfurt)).toMatch(/no price {2}database db\.t4g\.micro \(MySQL, Single-AZ\): 730 hours\n/);
+    expect(describeEstimate(frankfurt)).toContain('no total  (no prices found)');
   });
 
   it('uses the snapshot when the Price List cannot be reached or fails', async () => {
