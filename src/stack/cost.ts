@@ -27,6 +27,9 @@ export interface StackShape {
   rateSource: string;
 }
 
+/** What the database is; the rest of a stack's shape is its load and whether it has alerts. */
+export type DatabaseShape = Omit<StackShape, 'alerts' | 'readingsPerSecond' | 'rateSource'>;
+
 /** The daily maintenance (MAINTENANCE_EXPRESSION) and, with alerts, the 5-minute watch (WATCH_EXPRESSION). */
 function scheduledPerMonth(alerts: boolean): number {
   return HOURS_PER_MONTH / 24 + (alerts ? (HOURS_PER_MONTH * 60) / LOOK_EVERY_MINUTES : 0);
@@ -82,6 +85,22 @@ export async function estimateStack(services: CostServices, shape: StackShape): 
 export async function plannedEstimate(services: CostServices, answers: SetupAnswers): Promise<Estimate> {
   const mysqlClass = answers.engine === 'mysql' && !answers.dbClass ? await smallestMysqlClass(services.aws) : '';
   return estimateStack(services, plannedShape(answers, mysqlClass));
+}
+
+/** status's estimate: the database as it is, at the rate the rollup measured over the week (else the one expected). */
+export async function existingEstimate(
+  services: CostServices,
+  database: DatabaseShape,
+  load: { readingsPerDay: number | undefined; expectedRate: number | undefined; alerts: boolean },
+): Promise<Estimate> {
+  const measured = load.readingsPerDay !== undefined && load.readingsPerDay > 0;
+  return estimateStack(services, {
+    ...database,
+    alerts: load.alerts,
+    // To the thousandth of a reading a second, never rounded down to none.
+    readingsPerSecond: measured ? Math.max(0.001, Math.round((load.readingsPerDay! / 86_400) * 1000) / 1000) : (load.expectedRate ?? DEFAULT_EXPECTED_RATE),
+    rateSource: measured ? 'measured over the last 7 days' : 'expected (--expected-rate)',
+  });
 }
 
 /** What teardown leaves that keeps costing: the final snapshot, by its size and price. */

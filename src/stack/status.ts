@@ -25,7 +25,7 @@ import { DEFAULT_QUIET_AFTER_MINUTES } from './alarms.js';
 import { alertRows } from './status-alerts.js';
 import { lookAtConnector, type ConnectorStatus } from './status-connector.js';
 import { lookAtData, storageForecast, type DataSummary } from './status-data.js';
-import { DEFAULT_EXPECTED_RATE, estimateStack, type StackShape } from './cost.js';
+import { existingEstimate, type DatabaseShape } from './cost.js';
 import type { Estimate } from '../cost/estimate.js';
 
 export interface StatusRow {
@@ -71,7 +71,7 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
 
   let storageLimitGb: number | null = null;
   // What the database is, for the estimate: read by the §2 check.
-  let database: Omit<StackShape, 'alerts' | 'readingsPerSecond' | 'rateSource'> | null = null;
+  let database: DatabaseShape | null = null;
   const rowChecks: Array<Promise<StatusRow>> = [
     (async () => {
       if (!has('role')) return missing('§1 role', names.role);
@@ -210,31 +210,15 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
   }
   if ('unavailable' in connector) unknown.push(`Connector: ${connector.unavailable}`);
   rows.push(...(await alerts));
-  const estimate = await estimateExisting(ctx, options.env, database, data, Boolean(has('alarm')));
+  const estimate: StatusReport['estimate'] = database
+    ? await existingEstimate({ aws: ctx.aws, env: options.env, now: ctx.now }, database, {
+        readingsPerDay: 'unavailable' in data ? undefined : data.storage?.readingsPerDay,
+        expectedRate: ctx.answers.expectedRate,
+        alerts: Boolean(has('alarm')),
+      })
+    : { unavailable: 'no database yet' };
   const failing = !exists || rows.some((r) => !r.ok);
   const health = failing ? 'needs attention' : unknown.length > 0 ? 'unknown' : 'healthy';
 
   return { stack: ctx.stack, region: ctx.aws.region, account: who.account, identity: who.arn, exists, healthy: health === 'healthy', health, unknown, rows, connector, data, estimate };
-}
-
-/** The estimate of what exists: the database as it is, at the rate the rollup measured (else the one expected). */
-async function estimateExisting(
-  ctx: StepContext,
-  env: Record<string, string | undefined>,
-  database: Omit<StackShape, 'alerts' | 'readingsPerSecond' | 'rateSource'> | null,
-  data: StatusReport['data'],
-  alerts: boolean,
-): Promise<StatusReport['estimate']> {
-  if (!database) return { unavailable: 'no database: nothing much costs yet' };
-  const perDay = 'unavailable' in data ? undefined : data.storage?.readingsPerDay;
-  const measured = perDay !== undefined && perDay > 0;
-  return estimateStack(
-    { aws: ctx.aws, env, now: ctx.now },
-    {
-      ...database,
-      alerts,
-      readingsPerSecond: measured ? Math.round((perDay / 86_400) * 1000) / 1000 || 0.001 : (ctx.answers.expectedRate ?? DEFAULT_EXPECTED_RATE),
-      rateSource: measured ? 'measured over the last 7 days' : 'expected (--expected-rate)',
-    },
-  );
 }
