@@ -118,7 +118,8 @@ function databaseItems(inputs: CostInputs, monthlyGiB: number): Item[] {
   }
   const items: Item[] = [];
   if (inputs.dbClass === 'db.serverless') {
-    const least = Math.max(inputs.auroraMinAcu ?? AURORA_LEAST_ACTIVE_ACU, inputs.readingsPerSecond > 0 ? AURORA_LEAST_ACTIVE_ACU : 0);
+    // A minimum of 0 lets it pause after idle minutes; readings arriving all month keep it awake.
+    const least = Math.max(inputs.auroraMinAcu ?? 0, AURORA_LEAST_ACTIVE_ACU);
     items.push({
       resource: 'database Aurora Serverless v2',
       key: 'aurora-acu',

@@ -128,7 +128,7 @@ export async function finalSnapshotCost(services: CostServices, ctx: StepContext
   }
   const monthly = gib !== null && unitPrice !== null ? Math.round(gib * unitPrice * 100) / 100 : null;
   const price = unitPrice === null ? 'at the backup storage price (none found)' : `× $${unitPrice} per GB-month`;
-  const size = gib === null ? "billed by the cluster's data" : `at most ${gib} GB (the database's storage)`;
+  const size = gib !== null ? `at most ${gib} GB (the database's storage)` : `billed by the ${aurora ? 'cluster' : 'database'}'s data`;
   const deleteIt = aurora ? `aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier ${snapshot}` : `aws rds delete-db-snapshot --db-snapshot-identifier ${snapshot}`;
   return {
     resource: `${aurora ? 'cluster snapshot' : 'snapshot'} ${snapshot}`,

@@ -2,7 +2,7 @@
 // endpoints, filters, pages and refusals from the Billing and Cost Management API reference and
 // user guide; the products in aws-fake/price-catalogue.ts). The sums are written out by hand from
 // that catalogue, so a change of quantity, price or product read shows here.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
@@ -10,9 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { describeEstimate, type Estimate } from '../../src/cost/estimate.js';
 import { SNAPSHOT, SNAPSHOT_AS_OF } from '../../src/cost/snapshot.js';
-import { plannedEstimate } from '../../src/stack/cost.js';
+import { existingEstimate, finalSnapshotCost, plannedEstimate } from '../../src/stack/cost.js';
 import type { SetupAnswers } from '../../src/stack/step.js';
 import { FakeAws } from '../support/aws-fake.js';
+import { stepContext } from '../support/step-context.js';
 
 const DAY = 24 * 60 * 60_000;
 const NOW = Date.parse('2026-12-06T09:00:00Z');
@@ -167,5 +168,75 @@ describe('the plan’s monthly estimate', () => {
     await expect(elsewhere.send(new GetProductsCommand({ ServiceCode: 'AmazonRDS' }))).rejects.toMatchObject({ code: 'ENOTFOUND' });
     const there = new PricingClient({ region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     await expect(there.send(new GetProductsCommand({ ServiceCode: 'AmazonRDS', MaxResults: 101 }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+});
+
+describe('the price cache, status’s estimate and what teardown leaves', () => {
+  let aws: FakeAws;
+  let stateDir: string;
+  let now = NOW;
+  const services = (region = 'us-west-2') => ({ aws: createAwsClients({ region, profile: undefined, env: {} }), env: { MBED_TSDB_STATE_DIR: stateDir }, now: () => now });
+  beforeEach(() => {
+    aws = new FakeAws().install();
+    now = NOW;
+    stateDir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-cost-'));
+  });
+  afterEach(() => {
+    aws.restore();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  const asked = () => aws.callsOf('GetProducts').length;
+
+  it('reads again when the cache is from a later clock, unreadable, or lacks a price; keeps what other stacks read', async () => {
+    await plannedEstimate(services(), ANSWERS);
+    const once = asked();
+    now -= DAY; // the clock went back: a reading "from the future" is not trusted
+    await plannedEstimate(services(), ANSWERS);
+    expect(asked()).toBe(2 * once);
+    writeFileSync(join(stateDir, 'prices', 'us-west-2.json'), '{ not json');
+    await plannedEstimate(services(), ANSWERS);
+    expect(asked()).toBe(3 * once);
+    // Aurora needs prices MySQL did not: read, and kept beside them — MySQL then asks nothing.
+    await plannedEstimate(services(), { ...ANSWERS, engine: 'aurora-mysql', dbClass: undefined });
+    const afterAurora = asked();
+    expect(afterAurora).toBeGreaterThan(3 * once);
+    await plannedEstimate(services(), ANSWERS);
+    await plannedEstimate(services(), { ...ANSWERS, engine: 'aurora-mysql', dbClass: undefined });
+    expect(asked()).toBe(afterAurora);
+    expect(Object.keys(JSON.parse(readFileSync(join(stateDir, 'prices', 'us-west-2.json'), 'utf8')).prices)).toEqual(expect.arrayContaining(['rds-instance:db.t4g.micro', 'aurora-acu']));
+  });
+
+  it('a price the list lacks leaves its line unpriced (still from the API) and is looked for again next time', async () => {
+    aws.pricing.products = aws.pricing.products.filter((p) => !p.attributes.usagetype!.endsWith('RDS:GP3-Storage'));
+    const first = await plannedEstimate(services(), ANSWERS);
+    expect(first).toMatchObject({ source: 'price-list-api', unpriced: ['storage 20 GB gp3'] });
+    const once = asked();
+    await plannedEstimate(services(), ANSWERS);
+    expect(asked()).toBe(2 * once);
+  });
+
+  it('status estimates at the rate the rollup measured, never rounded to none; else at the rate expected', async () => {
+    const database = { engine: 'mysql' as const, dbClass: 'db.t4g.micro', storageGiB: 25, publicDatabase: false };
+    const measured = await existingEstimate(services(), database, { readingsPerDay: 20, expectedRate: 5, alerts: true });
+    expect(measured).toMatchObject({ readingsPerSecond: 0.001, rateSource: 'measured over the last 7 days' });
+    expect(measured.lines[1]).toMatchObject({ resource: 'storage 25 GB gp3', quantity: 25 });
+    expect(measured.lines.find((l) => l.resource === 'CloudWatch alarms')).toMatchObject({ quantity: 5 });
+    expect((await existingEstimate(services(), database, { readingsPerDay: 864_000, expectedRate: 5, alerts: false })).readingsPerSecond).toBe(10);
+    expect(await existingEstimate(services(), database, { readingsPerDay: undefined, expectedRate: 5, alerts: false })).toMatchObject({ readingsPerSecond: 5, rateSource: 'expected (--expected-rate)' });
+    expect(await existingEstimate(services(), database, { readingsPerDay: 0, expectedRate: undefined, alerts: false })).toMatchObject({ readingsPerSecond: 1, rateSource: 'expected (--expected-rate)' });
+  });
+
+  it('teardown’s final snapshot: by the database’s storage at the backup price, or by its data when the size is unknown', async () => {
+    const ctx = stepContext();
+    const kept = await finalSnapshotCost(services(), ctx, 'keep-me', false);
+    // No instance to read its size from.
+    expect(kept).toMatchObject({ resource: 'snapshot keep-me', gib: null, unitPrice: 0.095, monthly: null });
+    expect(kept.text).toBe(
+      "snapshot keep-me: billed by the database's data × $0.095 per GB-month until you delete it (aws rds delete-db-snapshot --db-snapshot-identifier keep-me); list prices from the AWS Price List API, read 2026-12-06",
+    );
+    aws.denied.add('pricing:GetProducts');
+    const frankfurt = await finalSnapshotCost(services('eu-central-1'), ctx, 'keep-me', true);
+    expect(frankfurt).toMatchObject({ resource: 'cluster snapshot keep-me', gib: null, unitPrice: null, monthly: null });
+    expect(frankfurt.text).toMatch(/^cluster snapshot keep-me: billed by the cluster's data at the backup storage price \(none found\) until you delete it \(aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier keep-me\); list prices from the snapshot/);
   });
 });
