@@ -40,4 +40,37 @@ describe('onDemandPrice', () => {
     const twoRegions = [...storage, ...items('eu-central-1', (p) => p.attributes.usagetype?.endsWith('RDS:GP3-Storage') ?? false)];
     expect(onDemandPrice(twoRegions, priceQuery('rds-gp3-storage'))).toBeNull();
   });
+
+  describe('on documents the catalogue does not have', () => {
+    const doc = (product: Record<string, unknown>, dimensions?: Array<Record<string, unknown>>) =>
+      JSON.stringify({
+        product,
+        ...(dimensions ? { terms: { OnDemand: { 'SKU.T': { priceDimensions: Object.fromEntries(dimensions.map((d, i) => [`SKU.T.${i}`, d])) } } } } : {}),
+      });
+    const request = (usagetype: string, dimensions: Array<Record<string, unknown>>) => doc({ attributes: { usagetype } }, dimensions);
+    const query = priceQuery('lambda-request');
+
+    it('matches a usage type only at a word’s start: Request-ARM is not HighResRequest-ARM', () => {
+      expect(onDemandPrice([request('USW2-HighResRequest-ARM', [{ unit: 'Requests', beginRange: '0', pricePerUnit: { USD: '0.0000009' } }])], query)).toBeNull();
+      expect(onDemandPrice([request('USW2-Request-ARM', [{ unit: 'Requests', beginRange: '0', pricePerUnit: { USD: '0.0000002' } }])], query)).toBe(0.0000002);
+      expect(onDemandPrice([request('Request-ARM', [{ unit: 'Requests', beginRange: '0', pricePerUnit: { USD: '0.0000002' } }])], query)).toBe(0.0000002);
+    });
+
+    it('takes the tier that begins at 0 wherever it is listed (a JSON object keeps no order AWS promises)', () => {
+      const tiers = [
+        { unit: 'Requests', beginRange: '333000000', endRange: 'Inf', pricePerUnit: { USD: '0.0000028' } },
+        { unit: 'Requests', beginRange: '0', endRange: '333000000', pricePerUnit: { USD: '0.0000035' } },
+      ];
+      expect(onDemandPrice([request('Request-ARM', tiers)], query)).toBe(0.0000035);
+      expect(onDemandPrice([request('Request-ARM', [{ unit: 'Requests', pricePerUnit: { USD: '0.0000002' } }])], query)).toBe(0.0000002);
+    });
+
+    it('skips what it cannot read: no attributes, no terms, a dimension without a unit, a price that is not a number', () => {
+      expect(onDemandPrice([doc({}, [{ unit: 'Requests', beginRange: '0', pricePerUnit: { USD: '1' } }])], query)).toBeNull();
+      expect(onDemandPrice([doc({ attributes: { usagetype: 'Request-ARM' } })], query)).toBeNull();
+      expect(onDemandPrice([request('Request-ARM', [{ beginRange: '0', pricePerUnit: { USD: '1' } }])], query)).toBeNull();
+      expect(onDemandPrice([request('Request-ARM', [{ unit: 'Requests', beginRange: '0', pricePerUnit: { USD: 'n/a' } }])], query)).toBeNull();
+      expect(onDemandPrice([request('Request-ARM', [{ unit: 'Requests', beginRange: '0' }])], query)).toBeNull();
+    });
+  });
 });

@@ -116,6 +116,12 @@ describe('the plan’s monthly estimate', () => {
     expect(aurora.lines.some((l) => l.resource.startsWith('automated backups'))).toBe(false);
   });
 
+  it('a provisioned Aurora class: its Aurora MySQL price, not I/O-Optimized’s nor MySQL’s', async () => {
+    const aurora = await estimate('us-west-2', { engine: 'aurora-mysql', dbClass: 'db.t4g.medium', alertEmail: '' });
+    expect(aurora.lines[0]).toMatchObject({ resource: 'database db.t4g.medium (Aurora MySQL)', quantity: 730, unitPrice: 0.073 });
+    expect(aurora.unpriced).toEqual([]);
+  });
+
   it('the class a new database gets, when none is chosen: the region’s cheapest offered', async () => {
     aws.rds.offeredClasses.delete('db.t4g.micro');
     const west = await estimate('us-west-2', { dbClass: undefined });
