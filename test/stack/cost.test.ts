@@ -52,24 +52,23 @@ function byHand(p: { micro: number; gp3: number; api: number; logsIngest: number
   );
 }
 
+// Each test: a new fake account, an empty state folder (no prices kept), the clock at NOW.
+let aws: FakeAws;
+let stateDir: string;
+let now = NOW;
+const services = (region = 'us-west-2') => ({ aws: createAwsClients({ region, profile: undefined, env: {} }), env: { MBED_TSDB_STATE_DIR: stateDir }, now: () => now });
+beforeEach(() => {
+  aws = new FakeAws().install();
+  now = NOW;
+  stateDir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-cost-'));
+});
+afterEach(() => {
+  aws.restore();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
 describe('the plan’s monthly estimate', () => {
-  let aws: FakeAws;
-  let stateDir: string;
-  let now = NOW;
-  const estimate = (region: string, answers: Partial<SetupAnswers> = {}): Promise<Estimate> =>
-    plannedEstimate(
-      { aws: createAwsClients({ region, profile: undefined, env: {} }), env: { MBED_TSDB_STATE_DIR: stateDir }, now: () => now },
-      { ...ANSWERS, ...answers },
-    );
-  beforeEach(() => {
-    aws = new FakeAws().install();
-    now = NOW;
-    stateDir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-cost-'));
-  });
-  afterEach(() => {
-    aws.restore();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const estimate = (region: string, answers: Partial<SetupAnswers> = {}): Promise<Estimate> => plannedEstimate(services(region), { ...ANSWERS, ...answers });
 
   it('for db.t4g.micro in two regions matches the hand calculation from the price list, each region at its own prices', async () => {
     const west = await estimate('us-west-2');
@@ -178,19 +177,6 @@ describe('the plan’s monthly estimate', () => {
 });
 
 describe('the price cache, status’s estimate and what teardown leaves', () => {
-  let aws: FakeAws;
-  let stateDir: string;
-  let now = NOW;
-  const services = (region = 'us-west-2') => ({ aws: createAwsClients({ region, profile: undefined, env: {} }), env: { MBED_TSDB_STATE_DIR: stateDir }, now: () => now });
-  beforeEach(() => {
-    aws = new FakeAws().install();
-    now = NOW;
-    stateDir = mkdtempSync(join(tmpdir(), 'mbed-tsdb-cost-'));
-  });
-  afterEach(() => {
-    aws.restore();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
   const asked = () => aws.callsOf('GetProducts').length;
 
   it('reads again when the cache is from a later clock, unreadable, or lacks a price; keeps what other stacks read', async () => {
