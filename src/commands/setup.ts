@@ -65,7 +65,7 @@ export async function run(context: CommandContext): Promise<number> {
   const plan = await planSetup(ctx);
   out.info(describePlan(plan));
   out.info(`  Database certificates are checked against ${ca.description}.`);
-  const estimate = await plannedEstimate({ aws: ctx.aws, env: context.env, now: ctx.now }, answers);
+  const estimate = await plannedEstimate({ aws: ctx.aws, env: context.env, now: ctx.now, progress: ctx.progress }, answers);
   out.info(describeEstimate(estimate));
   if (flags.dryRun) {
     out.result({ stack: settings.stack, region, account: identity!.account, identity: identity!.arn, dryRun: true, plan, estimate }, 'dry run: nothing was changed');

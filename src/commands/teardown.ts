@@ -65,7 +65,7 @@ export async function run(context: CommandContext): Promise<number> {
   const hasDatabase = found.some((item) => item.kind === 'db-instance' || item.kind === 'db-cluster');
   const keepsCosting: KeepsCosting[] =
     flags.finalSnapshot && hasDatabase
-      ? [await finalSnapshotCost({ aws: ctx.aws, env: context.env, now: ctx.now }, ctx, flags.finalSnapshot, found.some((item) => item.kind === 'db-cluster'))]
+      ? [await finalSnapshotCost({ aws: ctx.aws, env: context.env, now: ctx.now, progress: ctx.progress }, ctx, flags.finalSnapshot, found.some((item) => item.kind === 'db-cluster'))]
       : [];
   out.info(keepsCosting.length ? `  The database is kept, and keeps costing:\n${keepsCosting.map((k) => `    ${k.text}`).join('\n')}` : '  Nothing of it keeps costing afterwards (--final-snapshot <name> keeps the data, as a snapshot that does).');
   if (flags.dryRun) {

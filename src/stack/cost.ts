@@ -6,6 +6,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { describeSource, estimateMonthly, HOURS_PER_MONTH, neededPrices, type CostInputs, type Estimate } from '../cost/estimate.js';
 import { priceBook } from '../cost/price-source.js';
 import { billedAlarmMetrics, LOOK_EVERY_MINUTES } from './alarms.js';
+import type { Progress } from '../ui/progress.js';
 import type { SetupAnswers, StepContext } from './step.js';
 import { AURORA_MAX_ACU } from './steps/database-aurora.js';
 import { smallestMysqlClass } from './steps/database.js';
@@ -73,11 +74,14 @@ export interface CostServices {
   aws: AwsClients;
   env: Record<string, string | undefined>;
   now: () => number;
+  progress?: Progress | undefined;
+  /** The Price List's deadline is waited with this (tests: instant). */
+  wait?: ((ms: number) => Promise<void>) | undefined;
 }
 
 export async function estimateStack(services: CostServices, shape: StackShape): Promise<Estimate> {
   const inputs = costInputs(services.aws.region, shape);
-  const book = await priceBook({ aws: services.aws, region: services.aws.region, keys: neededPrices(inputs), env: services.env, now: services.now });
+  const book = await priceBook({ ...services, region: services.aws.region, keys: neededPrices(inputs) });
   return estimateMonthly(inputs, book);
 }
 
@@ -118,7 +122,7 @@ export interface KeepsCosting {
 
 export async function finalSnapshotCost(services: CostServices, ctx: StepContext, snapshot: string, aurora: boolean): Promise<KeepsCosting> {
   const key = aurora ? ('aurora-backup' as const) : ('rds-backup' as const);
-  const book = await priceBook({ aws: services.aws, region: services.aws.region, keys: [key], env: services.env, now: services.now });
+  const book = await priceBook({ ...services, region: services.aws.region, keys: [key] });
   const unitPrice = book.prices[key] ?? null;
   let gib: number | null = null;
   if (!aurora) {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { describeEstimate, type Estimate } from '../../src/cost/estimate.js';
 import { SNAPSHOT, SNAPSHOT_AS_OF } from '../../src/cost/snapshot.js';
+import { PRICE_LIST_DEADLINE_MS } from '../../src/cost/price-source.js';
 import { existingEstimate, finalSnapshotCost, plannedEstimate } from '../../src/stack/cost.js';
 import type { SetupAnswers } from '../../src/stack/step.js';
 import { FakeAws } from '../support/aws-fake.js';
@@ -147,6 +148,23 @@ describe('the plan’s monthly estimate', () => {
     expect((await estimate('us-west-2')).why).toBe('the Price List API could not be reached');
     aws.pricing.failure = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
     expect((await estimate('us-west-2')).why).toMatch(/^the Price List API failed: /);
+  });
+
+  it('gives up on a Price List that does not answer after its deadline, and uses the snapshot, saying so', async () => {
+    aws.pricing.hang = true;
+    const waited: number[] = [];
+    const progress: string[] = [];
+    const west = await plannedEstimate(
+      {
+        ...services(),
+        wait: async (ms) => void waited.push(ms),
+        progress: { task: (label, status) => (progress.push(`${label}: ${status}`), { update: () => undefined, done: (r) => void progress.push(`done ${r}`), fail: (r) => void progress.push(`fail ${r}`) }), note: () => undefined, stop: () => undefined },
+      },
+      ANSWERS,
+    );
+    expect(waited).toEqual([PRICE_LIST_DEADLINE_MS]);
+    expect(west).toMatchObject({ source: 'snapshot', why: 'the Price List API did not answer within 15 s', unpriced: [] });
+    expect(progress).toEqual(['prices: reading the AWS Price List', 'done the Price List API did not answer within 15 s: the snapshot of 2026-05-21']);
   });
 
   it('keeps what it read for a week: the next plan asks nothing, a week later it asks again', async () => {

@@ -317,6 +317,8 @@ export class FakeAws {
     clientRegion: 'us-east-1',
     /** When set, GetProducts fails with this (a throttle, an outage). */
     failure: undefined as undefined | (() => Error),
+    /** GetProducts never answers (packets dropped on the way): only a deadline ends the wait. */
+    hang: false,
   };
   readonly cloudwatch = {
     alarms: new Map<string, FakeAlarm>(),
@@ -435,6 +437,7 @@ export class FakeAws {
     this.cloudwatch.datapoints.length = 0;
     this.pricing.products = [...PRICE_CATALOGUE];
     this.pricing.failure = undefined;
+    this.pricing.hang = false;
     this.credentials = 'valid';
     this.allowedBy = null;
     this.lambda.unsupportedZones.clear();

@@ -10,6 +10,9 @@
 // - PriceList holds one JSON document per product (its terms: OnDemand, Reserved). The SDK hands
 //   each over as a LazyJsonString (a String object, typeof 'object'), so the fake does too.
 // - Without pricing:GetProducts: AccessDeniedException (the fake's `denied`, as every service).
+// - A network that drops what goes to api.pricing (a firewall that lets through only the VPC's
+//   endpoints) never answers: the SDK's Node handler has no timeout unless one is set
+//   (@smithy/node-http-handler: DEFAULT_REQUEST_TIMEOUT 0, no connection timeout) — `hang`.
 import { GetProductsCommand, InvalidNextTokenException, InvalidParameterException, PricingClient } from '@aws-sdk/client-pricing';
 import { LazyJsonString } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -56,6 +59,7 @@ export function installPricing(fake: FakeAws): void {
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { name: 'Error', code: 'ENOTFOUND', hostname: host, $metadata: {} });
     }
     if (fake.pricing.failure) throw fake.pricing.failure();
+    if (fake.pricing.hang) return new Promise<never>(() => undefined);
     if (input.MaxResults !== undefined && (input.MaxResults < 1 || input.MaxResults > 100)) {
       throw new InvalidParameterException({ message: 'MaxResults must be between 1 and 100', ...meta });
     }
