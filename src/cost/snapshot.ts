@@ -1,8 +1,9 @@
 // The prices mbed-tsdb ships with, for when the Price List Query API is not allowed (no
-// pricing:GetProducts) or not reachable: on-demand list prices in USD as AWS publishes them on
-// its pricing pages (aws.amazon.com/rds/mysql/pricing, /rds/aurora/pricing, /api-gateway/pricing,
-// /lambda/pricing, /cloudwatch/pricing, /vpc/pricing), the same figures the Price List holds.
-// Dated: the plan says how old they are. Regions without a snapshot get no estimate from it.
+// pricing:GetProducts), not reachable or too slow: on-demand list prices in USD as AWS's pricing
+// pages gave them on that date (aws.amazon.com/rds/mysql/pricing, /rds/aurora/pricing,
+// /api-gateway/pricing, /lambda/pricing, /cloudwatch/pricing, /vpc/pricing). Nothing here re-reads
+// them (this machine reaches no AWS endpoint): update them, and the date, from the Price List.
+// Dated: the plan says how old they are. Regions without a snapshot get no prices from it.
 
 import type { Prices } from './prices.js';
 
