@@ -18,7 +18,7 @@ import { API_THROTTLE, throttleDrift, webhookUrl } from './steps/api.js';
 import { rolePolicies } from './steps/role.js';
 import { currentDbConnectPolicy, DB_CONNECT_POLICY } from './steps/db-access.js';
 import { storageState, USABLE_STATUSES } from './steps/database-storage.js';
-import { findSchedule, scheduleDrift } from './steps/schedule.js';
+import { findSchedule, maintenanceSchedule, scheduleDrift } from './steps/schedule.js';
 import { iamAuthState } from './steps/database-iam.js';
 import { withDesktopConnection } from './steps/table.js';
 import { DEFAULT_QUIET_AFTER_MINUTES } from './alarms.js';
@@ -122,11 +122,12 @@ export async function stackStatus(ctx: StepContext, options: { currentCidr: stri
     })(),
     (async () => {
       const resource = `${names.scheduleGroup}/${names.schedule}`;
-      const found = await findSchedule(scheduler, ctx);
+      const maintenance = maintenanceSchedule(ctx);
+      const found = await findSchedule(scheduler, ctx, maintenance.name);
       if (!found) return missing('§4 maintenance', resource, 'nothing keeps the partitions and hourly sums: run mbed-tsdb setup');
       const fn = has('function') ? (await lambda.send(new GetFunctionCommand({ FunctionName: names.function })).catch(absent))?.Configuration?.FunctionArn : undefined;
       const role = (await iam.send(new GetRoleCommand({ RoleName: names.maintenanceRole })).catch(absent))?.Role?.Arn;
-      const drift = fn && role ? scheduleDrift(found, fn, role) : 'its function or role is missing';
+      const drift = fn && role ? scheduleDrift(found, fn, role, maintenance) : 'its function or role is missing';
       return drift
         ? { step: '§4 maintenance', resource, state: 'drifted', ok: false, note: `${drift}: run mbed-tsdb setup` }
         : { step: '§4 maintenance', resource, state: 'ok', ok: true, note: 'daily at 03:17 UTC' };

@@ -69,26 +69,28 @@ export interface ScheduleSpec {
   name: string;
   expression: string;
   input: string;
+  /** The event it sends, as drift names it. */
+  event: 'maintenance' | 'watch';
   what: string;
 }
 
-export const maintenanceSchedule = (ctx: StepContext): ScheduleSpec => ({ name: ctx.names.schedule, expression: MAINTENANCE_EXPRESSION, input: MAINTENANCE_INPUT, what: 'daily maintenance of the readings table' });
-export const watchSchedule: ScheduleSpec = { name: WATCH_SCHEDULE, expression: WATCH_EXPRESSION, input: WATCH_INPUT, what: 'counts the devices gone quiet for the alarm' };
+export const maintenanceSchedule = (ctx: StepContext): ScheduleSpec => ({ name: ctx.names.schedule, expression: MAINTENANCE_EXPRESSION, input: MAINTENANCE_INPUT, event: 'maintenance', what: 'daily maintenance of the readings table' });
+export const watchSchedule: ScheduleSpec = { name: WATCH_SCHEDULE, expression: WATCH_EXPRESSION, input: WATCH_INPUT, event: 'watch', what: 'counts the devices gone quiet for the alarm' };
 /** The watch runs only for a stack with alerts. */
 export const wantsWatch = (ctx: StepContext): boolean => Boolean(ctx.answers.alertEmail);
 
-/** The schedule as it is now (the maintenance one unless another is named), or null. */
-export async function findSchedule(scheduler: SchedulerClient, ctx: StepContext, name: string = ctx.names.schedule): Promise<GetScheduleCommandOutput | null> {
+/** The schedule of that name as it is now, or null. */
+export async function findSchedule(scheduler: SchedulerClient, ctx: StepContext, name: string): Promise<GetScheduleCommandOutput | null> {
   return orNull(scheduler.send(new GetScheduleCommand({ Name: name, GroupName: ctx.names.scheduleGroup })));
 }
 
 /** What differs between the schedule and what setup makes (nothing: null). */
-export function scheduleDrift(found: GetScheduleCommandOutput, functionArn: string, roleArn: string, spec: Pick<ScheduleSpec, 'expression' | 'input'> = { expression: MAINTENANCE_EXPRESSION, input: MAINTENANCE_INPUT }): string | null {
+export function scheduleDrift(found: GetScheduleCommandOutput, functionArn: string, roleArn: string, spec: Pick<ScheduleSpec, 'expression' | 'input' | 'event'>): string | null {
   if (found.State !== 'ENABLED') return `it is ${found.State?.toLowerCase() ?? 'not enabled'}`;
   if (found.ScheduleExpression !== spec.expression) return `it runs at ${found.ScheduleExpression}, not ${spec.expression}`;
   if (found.Target?.Arn !== functionArn) return `it invokes ${found.Target?.Arn ?? 'nothing'}, not the function`;
   if (found.Target?.RoleArn !== roleArn) return `it runs as ${found.Target?.RoleArn ?? 'no role'}, not ${roleArn}`;
-  if (found.Target?.Input !== spec.input) return `its input is not the ${spec.input === MAINTENANCE_INPUT ? 'maintenance' : 'watch'} event`;
+  if (found.Target?.Input !== spec.input) return `its input is not the ${spec.event} event`;
   return null;
 }
 
