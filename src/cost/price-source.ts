@@ -59,11 +59,12 @@ interface Cached {
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const cachePath = (env: Record<string, string | undefined>, region: string) => join(stateDir(env), 'prices', `${region}.json`);
 
-function readCache(input: PriceSourceInput): Cached | null {
+/** The prices kept for the region, when read less than a week ago (by this clock), else null. */
+function freshCache(input: PriceSourceInput): Cached | null {
   try {
     const cached = JSON.parse(readFileSync(cachePath(input.env, input.region), 'utf8')) as Cached;
     const fresh = typeof cached.readAt === 'number' && input.now() - cached.readAt < PRICES_KEPT_MS && input.now() >= cached.readAt;
-    return fresh && input.keys.every((key) => key in cached.prices) ? cached : null;
+    return fresh ? cached : null;
   } catch {
     return null;
   }
@@ -88,14 +89,14 @@ function whyNotApi(error: unknown): string {
 }
 
 export async function priceBook(input: PriceSourceInput): Promise<PriceBook> {
-  const cached = readCache(input);
-  if (cached) return { region: input.region, source: 'price-list-api', asOf: day(cached.readAt), prices: cached.prices };
+  const cached = freshCache(input);
+  if (cached && input.keys.every((key) => key in cached.prices)) return { region: input.region, source: 'price-list-api', asOf: day(cached.readAt), prices: cached.prices };
   const task = input.progress?.task('prices', 'reading the AWS Price List');
   try {
     const prices = await withinDeadline(input);
     const readAt = input.now();
     // Only a complete reading is kept: a price the list lacked is looked for again next time.
-    if (input.keys.every((key) => key in prices)) writeCache(input, { readAt, prices: { ...readCache({ ...input, keys: [] })?.prices, ...prices } });
+    if (input.keys.every((key) => key in prices)) writeCache(input, { readAt, prices: { ...cached?.prices, ...prices } });
     task?.done('read');
     return { region: input.region, source: 'price-list-api', asOf: day(readAt), prices };
   } catch (error) {
